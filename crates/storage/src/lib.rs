@@ -1,1 +1,60 @@
+//! Tevreden's storage: one [`Store`] over SQLite (embedded, the default) and PostgreSQL
+//! (several application nodes), with one code path for both.
+//!
+//! * Queries are written once in portable SQL and run through sqlx's `Any` driver; the few
+//!   places where dialects differ branch on [`Backend`].
+//! * Migrations exist per dialect (`migrations/sqlite`, `migrations/postgres`); a test compares
+//!   the schemas read back from both.
+//! * Responses are written by one group-commit writer ([`ingest`]): many submissions, one
+//!   transaction, one fsync; each submitter is answered only after COMMIT.
+//! * HTTP code sees this crate's methods and types, never SQL.
 
+mod db;
+mod error;
+pub mod ingest;
+mod org;
+mod responses;
+mod surveys;
+pub mod testing;
+mod tokens;
+
+pub use db::{Backend, DatabaseUrl, Store, StoreOptions, now_ms};
+pub use error::StoreError;
+pub use ingest::{IngestError, IngestOutcome, NewResponse};
+pub use org::{Channel, ContactRef, ContextKeys, ImportSummary, Org, OrgTable, Touchpoint, Unit};
+pub use responses::{ResponsePage, ResponseRecord};
+pub use surveys::{
+    Invitation, NewInvitation, PublishedSurvey, Survey, SurveyStatus, SurveyVersion,
+};
+pub use tokens::{ApiToken, Role};
+
+/// Hex-encoded SHA-256, used to store tokens: only the hash of a bearer or invitation token is
+/// ever written to disk.
+pub fn token_hash(token: &str) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(token.as_bytes()))
+}
+
+/// A new random token with `bytes` bytes of entropy, URL-safe (hex).
+pub fn random_token(bytes: usize) -> String {
+    let mut buf = vec![0u8; bytes];
+    rand::fill(&mut buf[..]);
+    hex::encode(buf)
+}
+
+/// A random identifier in UUID (v4) text form.
+pub fn random_uuid() -> String {
+    let mut b = [0u8; 16];
+    rand::fill(&mut b);
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let h = hex::encode(b);
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..32]
+    )
+}

@@ -1,0 +1,300 @@
+//! The group-commit ingest writer.
+//!
+//! Request handlers validate answers (domain), then [`Store::submit`] a [`NewResponse`] into a
+//! bounded queue together with a oneshot sender. One writer task takes everything waiting (up
+//! to a batch cap), writes it in one transaction — `BEGIN IMMEDIATE … COMMIT` on SQLite with
+//! `synchronous=FULL`, so one fsync covers the batch — and only after COMMIT answers each
+//! submitter. A full queue answers [`IngestError::Overloaded`] at once, never blocks.
+//!
+//! Inside the transaction the writer re-checks that each survey version is published and its
+//! survey open, so a survey closed on another node is never written to. Duplicate submissions
+//! (same submission key) come back as [`IngestOutcome::Duplicate`] with the stored id; a second
+//! response on a personal invitation as [`IngestError::AlreadyAnswered`]. If a batch fails as a
+//! whole, its items are retried one per transaction so one bad row cannot sink the others.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Mutex;
+
+use sqlx::{AnyConnection, Connection, Row};
+use tokio::sync::{mpsc, oneshot};
+
+use crate::db::{Backend, Store, now_ms};
+
+/// A validated response on its way to disk.
+#[derive(Clone, Debug)]
+pub struct NewResponse {
+    pub org_id: i64,
+    pub survey_id: i64,
+    pub version_id: i64,
+    /// Public id of the response (UUID text).
+    pub uid: String,
+    /// Idempotency key: the form's hidden submission id, or the API's `Idempotency-Key`.
+    pub submission_key: String,
+    pub invitation_id: Option<i64>,
+    pub lang: String,
+    pub unit_id: Option<i64>,
+    pub touchpoint_id: Option<i64>,
+    pub channel_id: Option<i64>,
+    pub employee_id: Option<i64>,
+    pub contact_id: Option<i64>,
+    /// The validated answers as JSON.
+    pub answers: String,
+    pub submitted_at: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum IngestOutcome {
+    /// Newly and durably stored.
+    Stored { uid: String },
+    /// This submission key was stored before; nothing new was written.
+    Duplicate { uid: String },
+}
+
+impl IngestOutcome {
+    pub fn uid(&self) -> &str {
+        match self {
+            IngestOutcome::Stored { uid } | IngestOutcome::Duplicate { uid } => uid,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum IngestError {
+    #[error("the survey is closed")]
+    Closed,
+    #[error("this invitation has been answered already")]
+    AlreadyAnswered,
+    #[error("the server is busy; try again shortly")]
+    Overloaded,
+    #[error("the response could not be stored: {0}")]
+    Storage(String),
+}
+
+type Reply = oneshot::Sender<Result<IngestOutcome, IngestError>>;
+
+pub(crate) struct IngestHandle {
+    tx: Mutex<Option<mpsc::Sender<(NewResponse, Reply)>>>,
+    done: Mutex<Option<oneshot::Receiver<()>>>,
+}
+
+impl IngestHandle {
+    pub(crate) async fn shutdown(&self) {
+        drop(self.tx.lock().ok().and_then(|mut t| t.take()));
+        let done = self.done.lock().ok().and_then(|mut d| d.take());
+        if let Some(done) = done {
+            let _ = done.await;
+        }
+    }
+}
+
+pub(crate) fn start(
+    conn: AnyConnection,
+    backend: Backend,
+    queue: usize,
+    batch: usize,
+) -> IngestHandle {
+    let (tx, rx) = mpsc::channel(queue.max(1));
+    let (done_tx, done_rx) = oneshot::channel();
+    tokio::spawn(async move {
+        writer_loop(conn, backend, rx, batch.clamp(1, 2_000)).await;
+        let _ = done_tx.send(());
+    });
+    IngestHandle {
+        tx: Mutex::new(Some(tx)),
+        done: Mutex::new(Some(done_rx)),
+    }
+}
+
+impl Store {
+    /// Queues a response for the group-commit writer and waits until it is durably stored.
+    pub async fn submit(&self, response: NewResponse) -> Result<IngestOutcome, IngestError> {
+        let sender = self
+            .ingest
+            .tx
+            .lock()
+            .ok()
+            .and_then(|t| t.clone())
+            .ok_or(IngestError::Overloaded)?;
+        let (reply_tx, reply_rx) = oneshot::channel();
+        sender
+            .try_send((response, reply_tx))
+            .map_err(|_| IngestError::Overloaded)?;
+        reply_rx
+            .await
+            .unwrap_or_else(|_| Err(IngestError::Storage("the writer stopped".into())))
+    }
+}
+
+async fn writer_loop(
+    mut conn: AnyConnection,
+    backend: Backend,
+    mut rx: mpsc::Receiver<(NewResponse, Reply)>,
+    cap: usize,
+) {
+    let mut batch: Vec<(NewResponse, Reply)> = Vec::with_capacity(cap);
+    loop {
+        match rx.recv().await {
+            Some(item) => batch.push(item),
+            None => break,
+        }
+        while batch.len() < cap {
+            match rx.try_recv() {
+                Ok(item) => batch.push(item),
+                Err(_) => break,
+            }
+        }
+        let items: Vec<&NewResponse> = batch.iter().map(|(r, _)| r).collect();
+        let results = match write_batch(&mut conn, backend, &items).await {
+            Ok(results) => results,
+            Err(e) => {
+                tracing::warn!(error = %e, size = items.len(), "batch write failed; retrying one by one");
+                let mut results = Vec::with_capacity(items.len());
+                for item in &items {
+                    let r = match write_batch(&mut conn, backend, std::slice::from_ref(item)).await
+                    {
+                        Ok(mut r) => r
+                            .pop()
+                            .unwrap_or(Err(IngestError::Storage("no result".into()))),
+                        Err(e) => {
+                            tracing::error!(error = %e, "response could not be stored");
+                            Err(IngestError::Storage("a database error occurred".into()))
+                        }
+                    };
+                    results.push(r);
+                }
+                results
+            }
+        };
+        for ((_, reply), result) in batch.drain(..).zip(results) {
+            let _ = reply.send(result);
+        }
+    }
+}
+
+const COLUMNS: &str = "org_id, survey_id, version_id, uid, submission_key, invitation_id, lang, unit_id, touchpoint_id, \
+                       channel_id, employee_id, contact_id, answers, submitted_at, received_at";
+const NCOLS: usize = 15;
+
+/// Writes one batch in one transaction; the results are in the order of `items`.
+async fn write_batch(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    items: &[&NewResponse],
+) -> Result<Vec<Result<IngestOutcome, IngestError>>, sqlx::Error> {
+    let now = now_ms();
+    let mut tx = match backend {
+        Backend::Sqlite => conn.begin_with("BEGIN IMMEDIATE").await?,
+        Backend::Postgres => conn.begin().await?,
+    };
+
+    // 1. Which versions may still receive responses?
+    let versions: Vec<i64> = items
+        .iter()
+        .map(|r| r.version_id)
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    let sql = format!(
+        "SELECT v.id FROM survey_versions v JOIN surveys s ON s.id = v.survey_id \
+         WHERE v.id IN ({}) AND v.published_at IS NOT NULL AND s.status = 'open' AND (s.closes_at IS NULL OR s.closes_at > $1)",
+        placeholders(2, versions.len())
+    );
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(now);
+    for v in &versions {
+        q = q.bind(*v);
+    }
+    let open: HashSet<i64> = q
+        .fetch_all(&mut *tx)
+        .await?
+        .iter()
+        .map(|r| r.try_get::<i64, _>(0))
+        .collect::<Result<_, _>>()?;
+
+    // 2. Insert the acceptable ones in one statement; conflicts insert nothing.
+    let writable: Vec<&NewResponse> = items
+        .iter()
+        .copied()
+        .filter(|r| open.contains(&r.version_id))
+        .collect();
+    let mut inserted: HashSet<String> = HashSet::new();
+    if !writable.is_empty() {
+        let rows: Vec<String> = (0..writable.len())
+            .map(|i| format!("({})", placeholders(1 + i * NCOLS, NCOLS)))
+            .collect();
+        let sql = format!(
+            "INSERT INTO responses ({COLUMNS}) VALUES {} ON CONFLICT DO NOTHING RETURNING uid",
+            rows.join(",")
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for r in &writable {
+            q = q
+                .bind(r.org_id)
+                .bind(r.survey_id)
+                .bind(r.version_id)
+                .bind(r.uid.as_str())
+                .bind(r.submission_key.as_str())
+                .bind(r.invitation_id)
+                .bind(r.lang.as_str())
+                .bind(r.unit_id)
+                .bind(r.touchpoint_id)
+                .bind(r.channel_id)
+                .bind(r.employee_id)
+                .bind(r.contact_id)
+                .bind(r.answers.as_str())
+                .bind(r.submitted_at)
+                .bind(now);
+        }
+        for row in q.fetch_all(&mut *tx).await? {
+            inserted.insert(row.try_get::<String, _>(0)?);
+        }
+    }
+
+    // 3. For conflicts: a known submission key is a duplicate (answer with the stored id);
+    //    otherwise the invitation was used by another submission.
+    let mut existing: HashMap<(i64, String), String> = HashMap::new();
+    for r in writable.iter().filter(|r| !inserted.contains(&r.uid)) {
+        let key = (r.org_id, r.submission_key.clone());
+        if existing.contains_key(&key) {
+            continue;
+        }
+        let found: Option<String> = sqlx::query_scalar(
+            "SELECT uid FROM responses WHERE org_id = $1 AND submission_key = $2",
+        )
+        .bind(r.org_id)
+        .bind(r.submission_key.as_str())
+        .fetch_optional(&mut *tx)
+        .await?;
+        if let Some(uid) = found {
+            existing.insert(key, uid);
+        }
+    }
+    tx.commit().await?;
+
+    Ok(items
+        .iter()
+        .map(|r| {
+            if !open.contains(&r.version_id) {
+                Err(IngestError::Closed)
+            } else if inserted.contains(&r.uid) {
+                Ok(IngestOutcome::Stored { uid: r.uid.clone() })
+            } else if let Some(uid) = existing.get(&(r.org_id, r.submission_key.clone())) {
+                Ok(IngestOutcome::Duplicate { uid: uid.clone() })
+            } else {
+                Err(IngestError::AlreadyAnswered)
+            }
+        })
+        .collect())
+}
+
+/// `$start, $start+1, …` — `n` numbered placeholders, valid on both engines.
+pub(crate) fn placeholders(start: usize, n: usize) -> String {
+    let mut s = String::with_capacity(n * 5);
+    for i in 0..n {
+        if i > 0 {
+            s.push(',');
+        }
+        s.push('$');
+        s.push_str(&(start + i).to_string());
+    }
+    s
+}

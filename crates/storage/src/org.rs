@@ -1,0 +1,569 @@
+use std::collections::{HashMap, HashSet};
+
+use serde::Serialize;
+use sqlx::Row;
+use tevreden_domain::import::{ContactRecord, EmployeeRecord, Office, UnitRecord};
+
+use crate::db::{Store, now_ms};
+use crate::error::{Result, StoreError};
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Org {
+    pub id: i64,
+    pub slug: String,
+    pub name: String,
+    pub created_at: i64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Unit {
+    pub id: i64,
+    pub external_id: String,
+    pub name: String,
+    pub parent_id: Option<i64>,
+    pub office: Office,
+    /// Materialised path of ids, `/1/4/9/`: "this unit and everything under it" is a prefix.
+    pub path: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Channel {
+    pub id: i64,
+    pub key: String,
+    pub name: String,
+    pub kind: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Touchpoint {
+    pub id: i64,
+    pub key: String,
+    pub name: String,
+    pub unit_id: i64,
+    pub channel_id: Option<i64>,
+}
+
+/// Ids of the organisation records a response or invitation refers to.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ContactRef {
+    pub unit_id: Option<i64>,
+    pub touchpoint_id: Option<i64>,
+    pub channel_id: Option<i64>,
+    pub employee_id: Option<i64>,
+    pub contact_id: Option<i64>,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct ImportSummary {
+    pub created: usize,
+    pub updated: usize,
+}
+
+fn org_from_row(r: &sqlx::any::AnyRow) -> Result<Org> {
+    Ok(Org {
+        id: r.try_get("id")?,
+        slug: r.try_get("slug")?,
+        name: r.try_get("name")?,
+        created_at: r.try_get("created_at")?,
+    })
+}
+
+impl Store {
+    pub async fn create_org(&self, slug: &str, name: &str) -> Result<Org> {
+        let now = now_ms();
+        let res = sqlx::query_scalar::<_, i64>(
+            "INSERT INTO orgs (slug, name, created_at) VALUES ($1, $2, $3) RETURNING id",
+        )
+        .bind(slug)
+        .bind(name)
+        .bind(now)
+        .fetch_one(&self.pool)
+        .await;
+        match res {
+            Ok(id) => Ok(Org {
+                id,
+                slug: slug.into(),
+                name: name.into(),
+                created_at: now,
+            }),
+            Err(e) => {
+                let e = StoreError::from(e);
+                if e.is_unique_violation() {
+                    Err(StoreError::Conflict(format!(
+                        "an organisation with slug `{slug}` exists already"
+                    )))
+                } else {
+                    Err(e)
+                }
+            }
+        }
+    }
+
+    pub async fn org_by_slug(&self, slug: &str) -> Result<Org> {
+        let row = sqlx::query("SELECT * FROM orgs WHERE slug = $1")
+            .bind(slug)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or_else(|| StoreError::not_found(format!("organisation `{slug}`")))?;
+        org_from_row(&row)
+    }
+
+    pub async fn org_by_id(&self, id: i64) -> Result<Org> {
+        let row = sqlx::query("SELECT * FROM orgs WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or_else(|| StoreError::not_found("organisation"))?;
+        org_from_row(&row)
+    }
+
+    pub async fn units(&self, org_id: i64) -> Result<Vec<Unit>> {
+        let rows = sqlx::query("SELECT id, external_id, name, parent_id, office, path FROM units WHERE org_id = $1 ORDER BY path")
+            .bind(org_id)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                let office: String = r.try_get("office")?;
+                Ok(Unit {
+                    id: r.try_get("id")?,
+                    external_id: r.try_get("external_id")?,
+                    name: r.try_get("name")?,
+                    parent_id: r.try_get("parent_id")?,
+                    office: Office::parse(&office).unwrap_or(Office::Back),
+                    path: r.try_get("path")?,
+                })
+            })
+            .collect()
+    }
+
+    /// External id → parent external id, for checking an import against what exists.
+    pub async fn unit_parents(&self, org_id: i64) -> Result<HashMap<String, Option<String>>> {
+        let units = self.units(org_id).await?;
+        let by_id: HashMap<i64, &str> = units
+            .iter()
+            .map(|u| (u.id, u.external_id.as_str()))
+            .collect();
+        Ok(units
+            .iter()
+            .map(|u| {
+                (
+                    u.external_id.clone(),
+                    u.parent_id
+                        .and_then(|p| by_id.get(&p))
+                        .map(|s| s.to_string()),
+                )
+            })
+            .collect())
+    }
+
+    pub async fn unit_external_ids(&self, org_id: i64) -> Result<HashSet<String>> {
+        Ok(
+            sqlx::query_scalar("SELECT external_id FROM units WHERE org_id = $1")
+                .bind(org_id)
+                .fetch_all(&self.pool)
+                .await?
+                .into_iter()
+                .collect(),
+        )
+    }
+
+    /// Creates or updates units by external id, in one transaction, parents first; then
+    /// recomputes the organisation's unit paths.
+    pub async fn import_units(&self, org_id: i64, records: &[UnitRecord]) -> Result<ImportSummary> {
+        let mut tx = self.begin_write().await?;
+        let now = now_ms();
+        let mut ids: HashMap<String, i64> =
+            sqlx::query("SELECT external_id, id FROM units WHERE org_id = $1")
+                .bind(org_id)
+                .fetch_all(&mut *tx)
+                .await?
+                .iter()
+                .map(|r| Ok((r.try_get::<String, _>(0)?, r.try_get::<i64, _>(1)?)))
+                .collect::<Result<_>>()?;
+        let mut summary = ImportSummary::default();
+        for r in records {
+            let parent_id = match &r.parent {
+                Some(p) => Some(*ids.get(p.as_str()).ok_or_else(|| {
+                    StoreError::Invalid(format!("parent unit `{p}` does not exist"))
+                })?),
+                None => None,
+            };
+            if let Some(id) = ids.get(r.external_id.as_str()) {
+                sqlx::query("UPDATE units SET name = $1, parent_id = $2, office = $3, updated_at = $4 WHERE id = $5")
+                    .bind(r.name.as_str())
+                    .bind(parent_id)
+                    .bind(r.office.as_str())
+                    .bind(now)
+                    .bind(*id)
+                    .execute(&mut *tx)
+                    .await?;
+                summary.updated += 1;
+            } else {
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO units (org_id, external_id, name, parent_id, office, path, created_at, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, '', $6, $6) RETURNING id",
+                )
+                .bind(org_id)
+                .bind(r.external_id.as_str())
+                .bind(r.name.as_str())
+                .bind(parent_id)
+                .bind(r.office.as_str())
+                .bind(now)
+                .fetch_one(&mut *tx)
+                .await?;
+                ids.insert(r.external_id.to_string(), id);
+                summary.created += 1;
+            }
+        }
+        // Recompute materialised paths for the whole tree (cheap: units are few).
+        let rows = sqlx::query("SELECT id, parent_id, path FROM units WHERE org_id = $1")
+            .bind(org_id)
+            .fetch_all(&mut *tx)
+            .await?;
+        let mut parent: HashMap<i64, Option<i64>> = HashMap::new();
+        let mut old_path: HashMap<i64, String> = HashMap::new();
+        for r in &rows {
+            let id: i64 = r.try_get(0)?;
+            parent.insert(id, r.try_get(1)?);
+            old_path.insert(id, r.try_get(2)?);
+        }
+        for (&id, old) in &old_path {
+            let mut chain = vec![id];
+            let mut cur = parent.get(&id).copied().flatten();
+            while let Some(p) = cur {
+                if chain.contains(&p) || chain.len() > parent.len() {
+                    return Err(StoreError::Invalid(
+                        "the unit tree would contain a cycle".into(),
+                    ));
+                }
+                chain.push(p);
+                cur = parent.get(&p).copied().flatten();
+            }
+            chain.reverse();
+            let path = format!(
+                "/{}/",
+                chain
+                    .iter()
+                    .map(i64::to_string)
+                    .collect::<Vec<_>>()
+                    .join("/")
+            );
+            if &path != old {
+                sqlx::query("UPDATE units SET path = $1 WHERE id = $2")
+                    .bind(path)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(summary)
+    }
+
+    pub async fn import_employees(
+        &self,
+        org_id: i64,
+        records: &[EmployeeRecord],
+    ) -> Result<ImportSummary> {
+        let mut tx = self.begin_write().await?;
+        let now = now_ms();
+        let units: HashMap<String, i64> =
+            sqlx::query("SELECT external_id, id FROM units WHERE org_id = $1")
+                .bind(org_id)
+                .fetch_all(&mut *tx)
+                .await?
+                .iter()
+                .map(|r| Ok((r.try_get::<String, _>(0)?, r.try_get::<i64, _>(1)?)))
+                .collect::<Result<_>>()?;
+        let existing: HashSet<String> =
+            sqlx::query_scalar("SELECT external_id FROM employees WHERE org_id = $1")
+                .bind(org_id)
+                .fetch_all(&mut *tx)
+                .await?
+                .into_iter()
+                .collect();
+        let mut summary = ImportSummary::default();
+        for r in records {
+            let unit_id = *units
+                .get(r.unit.as_str())
+                .ok_or_else(|| StoreError::Invalid(format!("unit `{}` does not exist", r.unit)))?;
+            sqlx::query(
+                "INSERT INTO employees (org_id, external_id, name, email, unit_id, role, customer_facing, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) \
+                 ON CONFLICT (org_id, external_id) DO UPDATE SET name = excluded.name, email = excluded.email, unit_id = excluded.unit_id, \
+                 role = excluded.role, customer_facing = excluded.customer_facing, updated_at = excluded.updated_at",
+            )
+            .bind(org_id)
+            .bind(r.external_id.as_str())
+            .bind(r.name.as_str())
+            .bind(r.email.as_deref())
+            .bind(unit_id)
+            .bind(r.role.as_deref())
+            .bind(i64::from(r.customer_facing))
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            if existing.contains(r.external_id.as_str()) {
+                summary.updated += 1;
+            } else {
+                summary.created += 1;
+            }
+        }
+        tx.commit().await?;
+        Ok(summary)
+    }
+
+    pub async fn import_contacts(
+        &self,
+        org_id: i64,
+        records: &[ContactRecord],
+    ) -> Result<ImportSummary> {
+        let mut tx = self.begin_write().await?;
+        let now = now_ms();
+        let existing: HashSet<String> =
+            sqlx::query_scalar("SELECT external_id FROM contacts WHERE org_id = $1")
+                .bind(org_id)
+                .fetch_all(&mut *tx)
+                .await?
+                .into_iter()
+                .collect();
+        let mut summary = ImportSummary::default();
+        for r in records {
+            sqlx::query(
+                "INSERT INTO contacts (org_id, external_id, email, name, lang, attributes, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $7) \
+                 ON CONFLICT (org_id, external_id) DO UPDATE SET email = excluded.email, name = excluded.name, lang = excluded.lang, \
+                 attributes = excluded.attributes, updated_at = excluded.updated_at",
+            )
+            .bind(org_id)
+            .bind(r.external_id.as_str())
+            .bind(r.email.as_deref())
+            .bind(r.name.as_deref())
+            .bind(r.lang.as_ref().map(|l| l.as_str()))
+            .bind(serde_json::to_string(&r.attributes).unwrap_or_else(|_| "{}".into()))
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            if existing.contains(r.external_id.as_str()) {
+                summary.updated += 1;
+            } else {
+                summary.created += 1;
+            }
+        }
+        tx.commit().await?;
+        Ok(summary)
+    }
+
+    pub async fn count_rows(&self, org_id: i64, table: OrgTable) -> Result<i64> {
+        let sql = match table {
+            OrgTable::Units => "SELECT COUNT(*) FROM units WHERE org_id = $1",
+            OrgTable::Employees => "SELECT COUNT(*) FROM employees WHERE org_id = $1",
+            OrgTable::Contacts => "SELECT COUNT(*) FROM contacts WHERE org_id = $1",
+        };
+        Ok(sqlx::query_scalar(sql)
+            .bind(org_id)
+            .fetch_one(&self.pool)
+            .await?)
+    }
+
+    pub async fn upsert_channel(
+        &self,
+        org_id: i64,
+        key: &str,
+        name: &str,
+        kind: &str,
+    ) -> Result<i64> {
+        Ok(sqlx::query_scalar(
+            "INSERT INTO channels (org_id, key, name, kind) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (org_id, key) DO UPDATE SET name = excluded.name, kind = excluded.kind RETURNING id",
+        )
+        .bind(org_id)
+        .bind(key)
+        .bind(name)
+        .bind(kind)
+        .fetch_one(&self.pool)
+        .await?)
+    }
+
+    pub async fn upsert_touchpoint(
+        &self,
+        org_id: i64,
+        key: &str,
+        name: &str,
+        unit_id: i64,
+        channel_id: Option<i64>,
+    ) -> Result<i64> {
+        Ok(sqlx::query_scalar(
+            "INSERT INTO touchpoints (org_id, key, name, unit_id, channel_id) VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (org_id, key) DO UPDATE SET name = excluded.name, unit_id = excluded.unit_id, channel_id = excluded.channel_id RETURNING id",
+        )
+        .bind(org_id)
+        .bind(key)
+        .bind(name)
+        .bind(unit_id)
+        .bind(channel_id)
+        .fetch_one(&self.pool)
+        .await?)
+    }
+
+    pub async fn channels(&self, org_id: i64) -> Result<Vec<Channel>> {
+        let rows =
+            sqlx::query("SELECT id, key, name, kind FROM channels WHERE org_id = $1 ORDER BY key")
+                .bind(org_id)
+                .fetch_all(&self.pool)
+                .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(Channel {
+                    id: r.try_get(0)?,
+                    key: r.try_get(1)?,
+                    name: r.try_get(2)?,
+                    kind: r.try_get(3)?,
+                })
+            })
+            .collect()
+    }
+
+    pub async fn touchpoints(&self, org_id: i64) -> Result<Vec<Touchpoint>> {
+        let rows = sqlx::query("SELECT id, key, name, unit_id, channel_id FROM touchpoints WHERE org_id = $1 ORDER BY key")
+            .bind(org_id)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(Touchpoint {
+                    id: r.try_get(0)?,
+                    key: r.try_get(1)?,
+                    name: r.try_get(2)?,
+                    unit_id: r.try_get(3)?,
+                    channel_id: r.try_get(4)?,
+                })
+            })
+            .collect()
+    }
+
+    /// Resolves the keys of a response or invitation context (`unit`, `touchpoint`, `channel`,
+    /// `employee`, `contact`: external ids / keys) to ids. A touchpoint implies its owning unit
+    /// and channel unless those are given. Unknown keys come back as `(field, message)` errors.
+    pub async fn resolve_context(
+        &self,
+        org_id: i64,
+        ctx: &ContextKeys,
+    ) -> Result<std::result::Result<ContactRef, Vec<(String, String)>>> {
+        let mut out = ContactRef::default();
+        let mut errors = Vec::new();
+        async fn lookup(
+            store: &Store,
+            sql: &'static str,
+            org_id: i64,
+            key: &str,
+        ) -> Result<Option<sqlx::any::AnyRow>> {
+            Ok(sqlx::query(sql)
+                .bind(org_id)
+                .bind(key)
+                .fetch_optional(&store.pool)
+                .await?)
+        }
+        if let Some(k) = &ctx.touchpoint {
+            match lookup(
+                self,
+                "SELECT id, unit_id, channel_id FROM touchpoints WHERE org_id = $1 AND key = $2",
+                org_id,
+                k,
+            )
+            .await?
+            {
+                Some(r) => {
+                    out.touchpoint_id = Some(r.try_get(0)?);
+                    out.unit_id = r.try_get(1)?;
+                    out.channel_id = r.try_get(2)?;
+                }
+                None => errors.push((
+                    "context.touchpoint".into(),
+                    format!("unknown touchpoint `{k}`"),
+                )),
+            }
+        }
+        if let Some(k) = &ctx.unit {
+            match lookup(
+                self,
+                "SELECT id FROM units WHERE org_id = $1 AND external_id = $2",
+                org_id,
+                k,
+            )
+            .await?
+            {
+                Some(r) => out.unit_id = Some(r.try_get(0)?),
+                None => errors.push(("context.unit".into(), format!("unknown unit `{k}`"))),
+            }
+        }
+        if let Some(k) = &ctx.channel {
+            match lookup(
+                self,
+                "SELECT id FROM channels WHERE org_id = $1 AND key = $2",
+                org_id,
+                k,
+            )
+            .await?
+            {
+                Some(r) => out.channel_id = Some(r.try_get(0)?),
+                None => errors.push(("context.channel".into(), format!("unknown channel `{k}`"))),
+            }
+        }
+        if let Some(k) = &ctx.employee {
+            match lookup(
+                self,
+                "SELECT id, unit_id FROM employees WHERE org_id = $1 AND external_id = $2",
+                org_id,
+                k,
+            )
+            .await?
+            {
+                Some(r) => {
+                    out.employee_id = Some(r.try_get(0)?);
+                    if out.unit_id.is_none() {
+                        out.unit_id = r.try_get(1)?;
+                    }
+                }
+                None => errors.push(("context.employee".into(), format!("unknown employee `{k}`"))),
+            }
+        }
+        if let Some(k) = &ctx.contact {
+            match lookup(
+                self,
+                "SELECT id FROM contacts WHERE org_id = $1 AND external_id = $2",
+                org_id,
+                k,
+            )
+            .await?
+            {
+                Some(r) => out.contact_id = Some(r.try_get(0)?),
+                None => errors.push(("context.contact".into(), format!("unknown contact `{k}`"))),
+            }
+        }
+        Ok(if errors.is_empty() {
+            Ok(out)
+        } else {
+            Err(errors)
+        })
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+pub enum OrgTable {
+    Units,
+    Employees,
+    Contacts,
+}
+
+/// The context of a response or invitation as given by a caller: keys, not ids.
+#[derive(Clone, Debug, Default, serde::Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContextKeys {
+    pub unit: Option<String>,
+    pub touchpoint: Option<String>,
+    pub channel: Option<String>,
+    pub employee: Option<String>,
+    pub contact: Option<String>,
+}

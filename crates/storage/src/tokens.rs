@@ -1,0 +1,134 @@
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use crate::db::{Store, now_ms};
+use crate::error::{Result, StoreError};
+use crate::{random_token, token_hash};
+
+/// What an account or API token may do. Managers and members are scoped to units (the accounts
+/// issue builds on this).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Admin,
+    Manager,
+    Member,
+}
+
+impl Role {
+    pub fn parse(s: &str) -> Option<Role> {
+        match s {
+            "admin" => Some(Role::Admin),
+            "manager" => Some(Role::Manager),
+            "member" => Some(Role::Member),
+            _ => None,
+        }
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Manager => "manager",
+            Role::Member => "member",
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct ApiToken {
+    pub id: i64,
+    pub org_id: i64,
+    pub name: String,
+    pub role: Role,
+    pub unit_id: Option<i64>,
+    pub created_at: i64,
+    pub last_used_at: Option<i64>,
+}
+
+/// Prefix that makes Tevreden API tokens recognisable (e.g. by secret scanners).
+const TOKEN_PREFIX: &str = "tvd_";
+
+fn token_from_row(r: &AnyRow) -> Result<ApiToken> {
+    let role: String = r.try_get("role")?;
+    Ok(ApiToken {
+        id: r.try_get("id")?,
+        org_id: r.try_get("org_id")?,
+        name: r.try_get("name")?,
+        role: Role::parse(&role).unwrap_or(Role::Member),
+        unit_id: r.try_get("unit_id")?,
+        created_at: r.try_get("created_at")?,
+        last_used_at: r.try_get("last_used_at")?,
+    })
+}
+
+impl Store {
+    /// Creates an API token; the plain token is returned once and only its hash is stored.
+    pub async fn create_api_token(
+        &self,
+        org_id: i64,
+        name: &str,
+        role: Role,
+        unit_id: Option<i64>,
+    ) -> Result<(String, ApiToken)> {
+        let secret = format!("{TOKEN_PREFIX}{}", random_token(32));
+        let now = now_ms();
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO api_tokens (org_id, name, role, unit_id, token_hash, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        )
+        .bind(org_id)
+        .bind(name)
+        .bind(role.as_str())
+        .bind(unit_id)
+        .bind(token_hash(&secret))
+        .bind(now)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok((
+            secret,
+            ApiToken {
+                id,
+                org_id,
+                name: name.into(),
+                role,
+                unit_id,
+                created_at: now,
+                last_used_at: None,
+            },
+        ))
+    }
+
+    /// The live (not revoked) token with this secret. Records its use at most once a minute.
+    pub async fn api_token_by_secret(&self, secret: &str) -> Result<ApiToken> {
+        if !secret.starts_with(TOKEN_PREFIX) {
+            return Err(StoreError::not_found("token"));
+        }
+        let row =
+            sqlx::query("SELECT * FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL")
+                .bind(token_hash(secret))
+                .fetch_optional(&self.pool)
+                .await?
+                .ok_or_else(|| StoreError::not_found("token"))?;
+        let token = token_from_row(&row)?;
+        let now = now_ms();
+        if token.last_used_at.is_none_or(|t| now - t > 60_000) {
+            let _ = sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2")
+                .bind(now)
+                .bind(token.id)
+                .execute(&self.pool)
+                .await;
+        }
+        Ok(token)
+    }
+
+    pub async fn revoke_api_token(&self, org_id: i64, id: i64) -> Result<()> {
+        let done = sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND org_id = $3 AND revoked_at IS NULL")
+            .bind(now_ms())
+            .bind(id)
+            .bind(org_id)
+            .execute(&self.pool)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::not_found("token"));
+        }
+        Ok(())
+    }
+}
