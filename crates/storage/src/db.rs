@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::{AnyConnection, AnyPool, Connection, Executor};
+use sqlx::{AnyConnection, AnyPool, ConnectOptions, Connection, Executor};
 
 use crate::error::{Result, StoreError};
 use crate::ingest::{self, IngestHandle};
@@ -134,7 +134,9 @@ impl Store {
                 dir.display()
             )));
         }
-        let connect = AnyConnectOptions::from_str(&url.connect_string())?;
+        // Statements are never logged: they can carry respondents' answers.
+        let connect =
+            AnyConnectOptions::from_str(&url.connect_string())?.disable_statement_logging();
         let pool = AnyPoolOptions::new()
             .max_connections(opts.pool_size)
             .min_connections(if backend == Backend::Sqlite { 1 } else { 0 })

@@ -196,8 +196,9 @@ async fn write_batch(
         .collect();
     let sql = format!(
         "SELECT v.id FROM survey_versions v JOIN surveys s ON s.id = v.survey_id \
-         WHERE v.id IN ({}) AND v.published_at IS NOT NULL AND s.status = 'open' AND (s.closes_at IS NULL OR s.closes_at > $1)",
-        placeholders(2, versions.len())
+         WHERE (s.closes_at IS NULL OR s.closes_at > {}) AND v.id IN ({}) AND v.published_at IS NOT NULL AND s.status = 'open'",
+        placeholders(backend, 1, 1),
+        placeholders(backend, 2, versions.len()),
     );
     let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(now);
     for v in &versions {
@@ -219,7 +220,7 @@ async fn write_batch(
     let mut inserted: HashSet<String> = HashSet::new();
     if !writable.is_empty() {
         let rows: Vec<String> = (0..writable.len())
-            .map(|i| format!("({})", placeholders(1 + i * NCOLS, NCOLS)))
+            .map(|i| format!("({})", placeholders(backend, 1 + i * NCOLS, NCOLS)))
             .collect();
         let sql = format!(
             "INSERT INTO responses ({COLUMNS}) VALUES {} ON CONFLICT DO NOTHING RETURNING uid",
@@ -286,9 +287,19 @@ async fn write_batch(
         .collect())
 }
 
-/// `$start, $start+1, …` — `n` numbered placeholders, valid on both engines.
-pub(crate) fn placeholders(start: usize, n: usize) -> String {
-    let mut s = String::with_capacity(n * 5);
+/// `n` placeholders numbered from `start`: `$1, $2, …` on PostgreSQL; on SQLite plain `?`,
+/// which binds in text order, so the numbers must run in text order too.
+///
+/// SQLite stores `$N` and `?N` as *named* parameters, and looking a parameter's name up
+/// (`sqlite3_bind_parameter_name`, which sqlx calls for every parameter) walks a list: binding a
+/// 2,000-row insert took seconds. Anonymous `?` parameters have no names to walk.
+pub(crate) fn placeholders(backend: Backend, start: usize, n: usize) -> String {
+    if backend == Backend::Sqlite {
+        let mut s = "?,".repeat(n);
+        s.pop();
+        return s;
+    }
+    let mut s = String::with_capacity(n * 6);
     for i in 0..n {
         if i > 0 {
             s.push(',');

@@ -367,6 +367,24 @@ impl Store {
             .await?)
     }
 
+    pub async fn employee_ids_in_unit(&self, unit_id: i64) -> Result<Vec<i64>> {
+        Ok(
+            sqlx::query_scalar("SELECT id FROM employees WHERE unit_id = $1 ORDER BY id")
+                .bind(unit_id)
+                .fetch_all(&self.pool)
+                .await?,
+        )
+    }
+
+    pub async fn contact_ids(&self, org_id: i64) -> Result<Vec<i64>> {
+        Ok(
+            sqlx::query_scalar("SELECT id FROM contacts WHERE org_id = $1 ORDER BY id")
+                .bind(org_id)
+                .fetch_all(&self.pool)
+                .await?,
+        )
+    }
+
     pub async fn upsert_channel(
         &self,
         org_id: i64,

@@ -1,5 +1,6 @@
 use serde::Serialize;
 use sqlx::Row;
+use tevreden_domain::export::{AnswerColumn, answer_cells};
 
 use crate::db::{Backend, Store, now_ms};
 use crate::error::Result;
@@ -23,6 +24,44 @@ pub struct ResponseRecord {
 }
 
 pub type ResponsePage = Vec<ResponseRecord>;
+
+fn iso(ms: i64) -> String {
+    jiff::Timestamp::from_millisecond(ms)
+        .map(|t| t.to_string())
+        .unwrap_or_default()
+}
+
+impl ResponseRecord {
+    /// The cells of an export row: the fixed columns of
+    /// [`tevreden_domain::export::FIXED_COLUMNS`], then the answer columns.
+    pub fn export_cells(&self, cols: &[AnswerColumn]) -> Vec<String> {
+        let mut cells = vec![
+            self.uid.clone(),
+            iso(self.submitted_at),
+            self.version.to_string(),
+            self.lang.clone(),
+            self.unit.clone().unwrap_or_default(),
+            self.touchpoint.clone().unwrap_or_default(),
+            self.channel.clone().unwrap_or_default(),
+            self.employee.clone().unwrap_or_default(),
+            self.contact.clone().unwrap_or_default(),
+        ];
+        cells.extend(answer_cells(cols, &self.answers));
+        cells
+    }
+
+    /// The JSON export form of one response.
+    pub fn export_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "id": self.uid,
+            "submitted_at": iso(self.submitted_at),
+            "version": self.version,
+            "lang": self.lang,
+            "context": {"unit": self.unit, "touchpoint": self.touchpoint, "channel": self.channel, "employee": self.employee, "contact": self.contact},
+            "answers": self.answers,
+        })
+    }
+}
 
 impl Store {
     /// Up to `limit` responses of a survey with internal id greater than `after`, oldest first:
@@ -70,6 +109,21 @@ impl Store {
             .collect()
     }
 
+    /// Every submission key of a survey's responses (tests and integrity checks).
+    pub async fn submission_keys(
+        &self,
+        survey_id: i64,
+    ) -> Result<std::collections::HashSet<String>> {
+        Ok(
+            sqlx::query_scalar("SELECT submission_key FROM responses WHERE survey_id = $1")
+                .bind(survey_id)
+                .fetch_all(&self.pool)
+                .await?
+                .into_iter()
+                .collect(),
+        )
+    }
+
     pub async fn count_responses(&self, survey_id: i64) -> Result<i64> {
         Ok(
             sqlx::query_scalar("SELECT COUNT(*) FROM responses WHERE survey_id = $1")
@@ -101,7 +155,7 @@ impl Store {
         let mut tx = self.begin_write().await?;
         for chunk in rows.chunks(per_stmt) {
             let values: Vec<String> = (0..chunk.len())
-                .map(|i| format!("({})", placeholders(1 + i * COLS, COLS)))
+                .map(|i| format!("({})", placeholders(self.backend, 1 + i * COLS, COLS)))
                 .collect();
             let sql = format!(
                 "INSERT INTO responses (org_id, survey_id, version_id, uid, submission_key, invitation_id, lang, unit_id, touchpoint_id, \

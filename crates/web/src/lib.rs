@@ -1,1 +1,211 @@
+//! Tevreden's HTTP layer: respondent pages, the JSON API, i18n, templates and static assets.
+//!
+//! [`app`] builds the whole router from an [`AppState`]; tests start it on `127.0.0.1:0`
+//! against a fresh database, the binary serves it with [`serve`]. This crate sees storage's
+//! methods and types, never SQL.
 
+pub mod api;
+mod assets;
+mod cache;
+mod error;
+mod form;
+pub mod i18n;
+mod respondent;
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, RwLock};
+
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use tevreden_domain::Lang;
+use tevreden_storage::Store;
+
+pub use error::{ApiError, FieldError};
+
+/// Requests larger than this are refused (413) before they are read further.
+pub const MAX_BODY: usize = 64 * 1024;
+
+/// Settings of the web layer.
+#[derive(Clone, Debug)]
+pub struct WebConfig {
+    /// The address respondents and integrators reach this server at, e.g.
+    /// `https://feedback.example.nl`; used to build links in API answers.
+    pub public_url: String,
+}
+
+#[derive(Clone)]
+pub struct AppState(Arc<Inner>);
+
+pub struct Inner {
+    pub store: Store,
+    pub config: WebConfig,
+    surveys: cache::SurveyCache,
+    chrome: HashMap<String, Arc<i18n::Chrome>>,
+    org_names: RwLock<HashMap<i64, String>>,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}
+
+impl AppState {
+    pub fn new(store: Store, config: WebConfig) -> AppState {
+        let chrome = i18n::ui_languages()
+            .iter()
+            .map(|l| (l.to_string(), Arc::new(i18n::Chrome::new(l))))
+            .collect();
+        AppState(Arc::new(Inner {
+            store,
+            config,
+            surveys: Default::default(),
+            chrome,
+            org_names: RwLock::new(HashMap::new()),
+        }))
+    }
+
+    fn chrome(&self, lang: &Lang) -> Arc<i18n::Chrome> {
+        let key = if lang.primary() == "nl" { "nl" } else { "en" };
+        self.chrome
+            .get(key)
+            .cloned()
+            .unwrap_or_else(|| Arc::new(i18n::Chrome::new(lang)))
+    }
+
+    async fn org_name(&self, org_id: i64) -> String {
+        if let Some(n) = self
+            .org_names
+            .read()
+            .ok()
+            .and_then(|m| m.get(&org_id).cloned())
+        {
+            return n;
+        }
+        let name = self
+            .store
+            .org_by_id(org_id)
+            .await
+            .map(|o| o.name)
+            .unwrap_or_default();
+        if let Ok(mut m) = self.org_names.write() {
+            m.insert(org_id, name.clone());
+        }
+        name
+    }
+
+    /// The public link of a survey.
+    pub fn survey_url(&self, public_id: &str) -> String {
+        format!(
+            "{}/s/{public_id}",
+            self.config.public_url.trim_end_matches('/')
+        )
+    }
+
+    pub fn invitation_url(&self, token: &str) -> String {
+        format!("{}/t/{token}", self.config.public_url.trim_end_matches('/'))
+    }
+}
+
+/// A new form submission id: 128 random bits, hex.
+pub(crate) fn new_sid() -> String {
+    tevreden_storage::random_token(16)
+}
+
+/// The whole application.
+pub fn app(state: AppState) -> Router {
+    Router::new()
+        .route("/", get(home))
+        .route("/healthz", get(healthz))
+        .route("/assets/{file}", get(assets::serve))
+        .route(
+            "/s/{public_id}",
+            get(respondent::public_get).post(respondent::public_post),
+        )
+        .route("/s/{public_id}/thanks", get(respondent::public_thanks))
+        .route(
+            "/t/{token}",
+            get(respondent::personal_get).post(respondent::personal_post),
+        )
+        .route("/t/{token}/thanks", get(respondent::personal_thanks))
+        .nest("/api/v1", api::router())
+        .fallback(not_found)
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .layer(middleware::from_fn(security_headers))
+        .with_state(state)
+}
+
+async fn home() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        "Tevreden is running. Respondents use survey links (/s/…, /t/…); integrators use /api/v1.\n",
+    )
+}
+
+async fn healthz(State(app): State<AppState>) -> Response {
+    match app.store.ping().await {
+        Ok(()) => Json(serde_json::json!({"status": "ok"})).into_response(),
+        Err(_) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(serde_json::json!({"status": "database unavailable"})),
+        )
+            .into_response(),
+    }
+}
+
+async fn not_found(State(app): State<AppState>, req: Request) -> Response {
+    if req.uri().path().starts_with("/api/") {
+        return ApiError::not_found(format!("route {}", req.uri().path())).into_response();
+    }
+    let lang = req
+        .headers()
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|a| Lang::negotiate(a, &i18n::ui_languages()).cloned())
+        .unwrap_or_else(Lang::nl);
+    respondent::notice(&app, &lang, StatusCode::NOT_FOUND, "notfound", "")
+}
+
+/// Security headers on every answer: a strict CSP without inline scripts or styles, no
+/// framing, no MIME sniffing, and no Referer (personal links carry tokens).
+async fn security_headers(req: Request, next: Next) -> Response {
+    let mut resp = next.run(req).await;
+    let h = resp.headers_mut();
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+        ),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    resp
+}
+
+/// Serves the app on `listener` until `shutdown` resolves, then lets the ingest writer finish.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let store = state.store.clone();
+    let router = app(state).into_make_service_with_connect_info::<SocketAddr>();
+    let result = axum::serve(listener, router)
+        .with_graceful_shutdown(shutdown)
+        .await;
+    store.close().await;
+    result
+}

@@ -419,7 +419,10 @@ fn parse_value(
                         if rank.is_null() || rank.as_str() == Some("") {
                             continue;
                         }
-                        match check_range(q, Some(opt), rank, 1, options.len() as i64) {
+                        let places = max_ranked
+                            .unwrap_or(options.len() as u32)
+                            .min(options.len() as u32);
+                        match check_range(q, Some(opt), rank, 1, i64::from(places)) {
                             Ok(r) => ranked.push((r, opt.clone())),
                             Err(e) => errs.push(e),
                         }
@@ -430,6 +433,20 @@ fn parse_value(
                     ranked.sort();
                     if ranked.windows(2).any(|w| w[0].0 == w[1].0) {
                         return Err(one(AnswerError::new(q, AnswerErrorKind::DuplicateRank)));
+                    }
+                    // Places must be 1, 2, 3, … without gaps.
+                    if ranked
+                        .iter()
+                        .enumerate()
+                        .any(|(i, (r, _))| *r != i as i64 + 1)
+                    {
+                        let expected = max_ranked
+                            .unwrap_or(options.len() as u32)
+                            .min(options.len() as u32);
+                        return Err(one(AnswerError::new(
+                            q,
+                            AnswerErrorKind::RankingIncomplete { expected },
+                        )));
                     }
                     ranked.into_iter().map(|(_, o)| o).collect::<Vec<_>>()
                 }
@@ -566,6 +583,20 @@ fn item_map<'a>(
     } else {
         Err(unknown)
     }
+}
+
+/// Rebuilds answers from storage (a draft, or a stored response) without judging completeness:
+/// every value that still fits its question is kept, anything else is dropped.
+pub fn stored_answers(def: &SurveyDefinition, raw: &Map<String, Value>) -> Answers {
+    let mut out = Answers::default();
+    for q in def.questions() {
+        if let Some(v) = raw.get(q.id.as_str()).filter(|v| !v.is_null())
+            && let Ok(Some(value)) = parse_value(q.id.as_str(), &q.kind, v)
+        {
+            out.insert(q.id.clone(), value);
+        }
+    }
+    out
 }
 
 /// Turns the fields of an HTML form into raw answers for [`validate_answers`], for the

@@ -11,7 +11,7 @@ mod model;
 
 pub use answers::{
     AnswerError, AnswerErrorKind, AnswerValue, Answers, HiddenAnswers, Scope,
-    raw_answers_from_form, validate_answers,
+    raw_answers_from_form, stored_answers, validate_answers,
 };
 pub use condition::{CompareOp, Condition, ConditionValue};
 pub use file::{FileError, FileFormat, Parsed, parse_survey_file, parse_survey_value};

@@ -294,7 +294,7 @@ fn question_value(q: &Question) -> Value {
     }
     match &q.kind {
         QuestionKind::Nps { scale } => {
-            if scale.min_label.is_some() || scale.max_label.is_some() {
+            if scale.min_label.is_some() || scale.max_label.is_some() || scale.labels.is_some() {
                 m.insert("scale".into(), scale_value(scale, false));
             }
         }

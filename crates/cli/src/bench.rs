@@ -1,0 +1,409 @@
+//! `tevreden bench ingest`: drives the real respondent path (GET the survey page, POST the form)
+//! against a server started as a child process on a random loopback port, with many concurrent
+//! keep-alive clients, then checks that every acknowledged response is stored.
+//!
+//! Only release builds give meaningful figures: `cargo run --release -- bench ingest`.
+
+use std::process::Stdio;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use bytes_compat::Bytes;
+use clap::Subcommand;
+use http_body_util::{BodyExt, Full};
+use hyper::Request;
+use hyper::header::{CONTENT_TYPE, HOST, LOCATION};
+use hyper_util::rt::TokioIo;
+use tevreden_domain::survey::{FileFormat, parse_survey_file};
+use tevreden_storage::{DatabaseUrl, Store, StoreOptions};
+use tokio::io::{AsyncBufReadExt, BufReader};
+
+mod bytes_compat {
+    pub use hyper::body::Bytes;
+}
+
+#[derive(Subcommand)]
+pub enum BenchCommand {
+    /// Durable responses per second through the respondent form, with latency and memory.
+    Ingest {
+        /// Concurrent clients (each one keep-alive connection).
+        #[arg(long, default_value_t = 64)]
+        clients: usize,
+        /// Seconds of GET+POST load.
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
+        /// Seconds of GET-only load afterwards (page rendering throughput).
+        #[arg(long, default_value_t = 5)]
+        get_seconds: u64,
+    },
+}
+
+const SURVEY: &str = r#"
+key: bench-after-call
+title: {nl: "Na uw gesprek", en: "After your call"}
+questions:
+  - id: nps
+    type: nps
+    text: {nl: "Hoe waarschijnlijk is het dat u ons aanbeveelt?", en: "How likely are you to recommend us?"}
+  - id: answered
+    type: yesno
+    text: {nl: "Is uw vraag beantwoord?", en: "Was your question answered?"}
+  - id: effort
+    type: rating
+    scale: {min: 1, max: 7, higher_is_better: true}
+    text: {nl: "Hoe makkelijk was het?", en: "How easy was it?"}
+  - id: why
+    type: text
+    required: false
+    show_if: {question: nps, lte: 6}
+    text: {nl: "Wat kan beter?", en: "What could we do better?"}
+"#;
+
+pub async fn run(cmd: BenchCommand, database_url: Option<String>) -> Result<(), String> {
+    match cmd {
+        BenchCommand::Ingest {
+            clients,
+            seconds,
+            get_seconds,
+        } => ingest(database_url, clients.max(1), seconds.max(1), get_seconds).await,
+    }
+}
+
+#[derive(Default)]
+struct ClientStats {
+    acked: u64,
+    failed: u64,
+    post_us: Vec<u32>,
+    get_us: Vec<u32>,
+}
+
+type Conn = hyper::client::conn::http1::SendRequest<Full<Bytes>>;
+
+async fn connect(addr: &str) -> Result<Conn, String> {
+    let stream = tokio::net::TcpStream::connect(addr)
+        .await
+        .map_err(|e| e.to_string())?;
+    stream.set_nodelay(true).ok();
+    let (sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+        .await
+        .map_err(|e| e.to_string())?;
+    tokio::spawn(async move {
+        let _ = conn.await;
+    });
+    Ok(sender)
+}
+
+async fn send(
+    conn: &mut Conn,
+    req: Request<Full<Bytes>>,
+) -> Result<(u16, Option<String>, Bytes), String> {
+    conn.ready().await.map_err(|e| e.to_string())?;
+    let resp = conn.send_request(req).await.map_err(|e| e.to_string())?;
+    let status = resp.status().as_u16();
+    let location = resp
+        .headers()
+        .get(LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let body = resp
+        .into_body()
+        .collect()
+        .await
+        .map_err(|e| e.to_string())?
+        .to_bytes();
+    Ok((status, location, body))
+}
+
+fn hidden(html: &str, name: &str) -> Option<String> {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html.find(&marker)? + marker.len();
+    let end = html[start..].find('"')? + start;
+    Some(html[start..end].to_string())
+}
+
+fn get_req(addr: &str, path: &str) -> Request<Full<Bytes>> {
+    Request::get(path)
+        .header(HOST, addr)
+        .body(Full::new(Bytes::new()))
+        .expect("request")
+}
+
+async fn client(
+    addr: String,
+    path: String,
+    stop: Arc<AtomicBool>,
+    post: bool,
+    n: u64,
+) -> ClientStats {
+    let mut stats = ClientStats::default();
+    let mut conn = match connect(&addr).await {
+        Ok(c) => c,
+        Err(_) => {
+            stats.failed += 1;
+            return stats;
+        }
+    };
+    let mut i = n;
+    while !stop.load(Ordering::Relaxed) {
+        i += 1;
+        let t0 = Instant::now();
+        let page = match send(&mut conn, get_req(&addr, &path)).await {
+            Ok((200, _, body)) => body,
+            _ => {
+                stats.failed += 1;
+                match connect(&addr).await {
+                    Ok(c) => conn = c,
+                    Err(_) => tokio::time::sleep(Duration::from_millis(10)).await,
+                }
+                continue;
+            }
+        };
+        stats.get_us.push(t0.elapsed().as_micros() as u32);
+        if !post {
+            continue;
+        }
+        let html = String::from_utf8_lossy(&page);
+        let (Some(sid), Some(v)) = (hidden(&html, "sid"), hidden(&html, "v")) else {
+            stats.failed += 1;
+            continue;
+        };
+        let nps = i % 11;
+        let why = if nps <= 6 {
+            "&q.why=De+wachttijd+was+te+lang"
+        } else {
+            ""
+        };
+        let body = format!(
+            "sid={sid}&v={v}&page=0&lang=nl&q.nps={nps}&q.answered={}&q.effort={}{why}",
+            if i % 4 == 0 { "no" } else { "yes" },
+            1 + i % 7
+        );
+        let req = Request::post(path.as_str())
+            .header(HOST, addr.as_str())
+            .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Full::new(Bytes::from(body)))
+            .expect("request");
+        let t1 = Instant::now();
+        match send(&mut conn, req).await {
+            Ok((303, Some(loc), _)) if loc.contains("/thanks") => {
+                stats.acked += 1;
+                stats.post_us.push(t1.elapsed().as_micros() as u32);
+            }
+            _ => stats.failed += 1,
+        }
+    }
+    stats
+}
+
+fn percentile(sorted: &[u32], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let idx = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[idx] as f64 / 1000.0
+}
+
+fn peak_rss_mb(pid: u32) -> Option<f64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
+}
+
+async fn load(
+    addr: &str,
+    path: &str,
+    clients: usize,
+    seconds: u64,
+    post: bool,
+    label: &str,
+) -> (ClientStats, Duration) {
+    let stop = Arc::new(AtomicBool::new(false));
+    let progress = Arc::new(AtomicU64::new(0));
+    let bar = indicatif::ProgressBar::new(seconds);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(&format!("  {label} {{bar:30}} {{pos}}/{{len}} s"))
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let started = Instant::now();
+    let handles: Vec<_> = (0..clients)
+        .map(|c| {
+            tokio::spawn(client(
+                addr.to_string(),
+                path.to_string(),
+                stop.clone(),
+                post,
+                (c as u64) * 1_000_000,
+            ))
+        })
+        .collect();
+    for _ in 0..seconds {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        bar.inc(1);
+        progress.fetch_add(1, Ordering::Relaxed);
+    }
+    stop.store(true, Ordering::Relaxed);
+    let elapsed = started.elapsed();
+    let mut total = ClientStats::default();
+    for h in handles {
+        if let Ok(s) = h.await {
+            total.acked += s.acked;
+            total.failed += s.failed;
+            total.post_us.extend(s.post_us);
+            total.get_us.extend(s.get_us);
+        }
+    }
+    bar.finish_and_clear();
+    total.post_us.sort_unstable();
+    total.get_us.sort_unstable();
+    (total, elapsed)
+}
+
+async fn ingest(
+    database_url: Option<String>,
+    clients: usize,
+    seconds: u64,
+    get_seconds: u64,
+) -> Result<(), String> {
+    if cfg!(debug_assertions) {
+        eprintln!(
+            "warning: this is a debug build; run `cargo run --release -- bench ingest` for real figures"
+        );
+    }
+    let tmp = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let url = match &database_url {
+        Some(u) => DatabaseUrl::parse(u)?,
+        None => DatabaseUrl::Sqlite(tmp.path().join("bench.db")),
+    };
+    let url_arg = match &url {
+        DatabaseUrl::Sqlite(p) => format!("sqlite://{}", p.display()),
+        DatabaseUrl::Postgres(u) => u.clone(),
+    };
+    // Set up an organisation and a published survey.
+    let store = Store::open(&url, StoreOptions::default())
+        .await
+        .map_err(|e| e.to_string())?;
+    let slug = format!("bench-{}", &tevreden_storage::random_token(4));
+    let org = store
+        .create_org(&slug, "Benchmark")
+        .await
+        .map_err(|e| e.to_string())?;
+    let def = parse_survey_file(SURVEY.as_bytes(), FileFormat::Yaml)
+        .map_err(|e| format!("{e:?}"))?
+        .definition;
+    store
+        .save_survey_draft(org.id, &def)
+        .await
+        .map_err(|e| e.to_string())?;
+    let (survey, _) = store
+        .publish_survey(org.id, def.key.as_str())
+        .await
+        .map_err(|e| e.to_string())?;
+    store.close().await;
+
+    // Start the server as its own process, so its memory is measured alone.
+    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    let mut child = tokio::process::Command::new(exe)
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--database-url",
+            &url_arg,
+        ])
+        .env("TEVREDEN_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .kill_on_drop(true)
+        .spawn()
+        .map_err(|e| format!("cannot start the server: {e}"))?;
+    let pid = child.id().ok_or("server exited at once")?;
+    let stdout = child.stdout.take().ok_or("no stdout")?;
+    let mut lines = BufReader::new(stdout).lines();
+    let addr = loop {
+        match lines.next_line().await.map_err(|e| e.to_string())? {
+            Some(l) => {
+                if let Some(a) = l
+                    .rsplit("http://")
+                    .next()
+                    .filter(|_| l.contains("listening"))
+                {
+                    break a.trim().to_string();
+                }
+            }
+            None => return Err("the server stopped before it was listening".into()),
+        }
+    };
+    let path = format!("/s/{}", survey.public_id);
+    println!(
+        "tevreden bench ingest: {clients} clients, {seconds} s GET+POST, then {get_seconds} s GET only, {}",
+        url.redacted()
+    );
+
+    let (ingest, ingest_time) = load(&addr, &path, clients, seconds, true, "GET+POST").await;
+    let (gets, get_time) = if get_seconds > 0 {
+        load(&addr, &path, clients, get_seconds, false, "GET only").await
+    } else {
+        Default::default()
+    };
+    let rss = peak_rss_mb(pid);
+
+    // Stop the server gracefully and count what is stored.
+    let _ = std::process::Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status();
+    let _ = tokio::time::timeout(Duration::from_secs(30), child.wait()).await;
+    let store = Store::open(&url, StoreOptions::default())
+        .await
+        .map_err(|e| e.to_string())?;
+    let stored = store
+        .count_responses(survey.id)
+        .await
+        .map_err(|e| e.to_string())?;
+    store.close().await;
+
+    let rate = ingest.acked as f64 / ingest_time.as_secs_f64();
+    let get_rate = gets.get_us.len() as f64 / get_time.as_secs_f64().max(1e-9);
+    println!();
+    println!("| measure                                   | value          |");
+    println!("|-------------------------------------------|----------------|");
+    println!("| acknowledged responses/s (GET+POST loop)  | {rate:>14.0} |");
+    println!(
+        "| POST latency p50 / p99 / max (ms)         | {:>4.2} / {:>4.2} / {:>5.1} |",
+        percentile(&ingest.post_us, 0.5),
+        percentile(&ingest.post_us, 0.99),
+        percentile(&ingest.post_us, 1.0)
+    );
+    println!(
+        "| GET latency in that loop p50 / p99 (ms)   | {:>5.2} / {:>5.2} |",
+        percentile(&ingest.get_us, 0.5),
+        percentile(&ingest.get_us, 0.99)
+    );
+    println!("| respondent page GET/s (GET only)          | {get_rate:>14.0} |");
+    println!(
+        "| GET-only latency p50 / p99 (ms)           | {:>5.2} / {:>5.2} |",
+        percentile(&gets.get_us, 0.5),
+        percentile(&gets.get_us, 0.99)
+    );
+    println!(
+        "| server peak RSS (MB)                      | {:>14.1} |",
+        rss.unwrap_or(f64::NAN)
+    );
+    println!(
+        "| failed requests                           | {:>14} |",
+        ingest.failed + gets.failed
+    );
+    println!(
+        "| acknowledged / stored                     | {:>6} / {:<6} |",
+        ingest.acked, stored
+    );
+    if stored as u64 != ingest.acked {
+        return Err(format!(
+            "stored count {stored} differs from acknowledged count {}",
+            ingest.acked
+        ));
+    }
+    println!("check: every acknowledged response is stored, none twice.");
+    Ok(())
+}

@@ -1,0 +1,236 @@
+//! The CLI as a user runs it: the real binary against a fresh database (SQLite, or PostgreSQL
+//! when TEVREDEN_TEST_DATABASE_URL is set).
+
+use std::path::PathBuf;
+use std::process::Output;
+
+use tevreden_storage::testing::TestDatabase;
+use tevreden_storage::{OrgTable, Store, StoreOptions};
+
+fn fixture(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
+
+fn run(db: &TestDatabase, args: &[&str]) -> Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_tevreden"))
+        .args(args)
+        .env("TEVREDEN_DATABASE_URL", db.url_string())
+        .env("TEVREDEN_LOG", "error")
+        .output()
+        .expect("run tevreden")
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).to_string()
+}
+
+async fn count(db: &TestDatabase, table: OrgTable) -> i64 {
+    let store = Store::open(&db.url, StoreOptions::default()).await.unwrap();
+    let org = store.org_by_slug("acme").await.unwrap();
+    let n = store.count_rows(org.id, table).await.unwrap();
+    store.close().await;
+    n
+}
+
+#[tokio::test]
+async fn import_reports_rejected_rows_and_changes_nothing_unless_asked() {
+    let db = TestDatabase::new().await;
+    let out = run(
+        &db,
+        &["org", "create", "--slug", "acme", "--name", "Acme Energie"],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+
+    let bad = fixture("units-bad.csv");
+    let out = run(
+        &db,
+        &["import", "units", bad.to_str().unwrap(), "--org", "acme"],
+    );
+    assert!(!out.status.success());
+    let err = text(&out.stderr);
+    assert!(err.contains("2 of 3 rows refused"), "{err}");
+    assert!(
+        err.contains("line 3, column parent: unit `NOPE` does not exist"),
+        "{err}"
+    );
+    assert!(err.contains("line 4, column name: is empty"), "{err}");
+    assert!(
+        err.contains("line 4, column office: `sideways` is not front or back"),
+        "{err}"
+    );
+    assert!(
+        err.contains("--skip-invalid"),
+        "says what to do next: {err}"
+    );
+    assert_eq!(
+        count(&db, OrgTable::Units).await,
+        0,
+        "a file with errors changes nothing"
+    );
+
+    let out = run(
+        &db,
+        &[
+            "import",
+            "units",
+            bad.to_str().unwrap(),
+            "--org",
+            "acme",
+            "--skip-invalid",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(count(&db, OrgTable::Units).await, 1);
+
+    let good = fixture("units.csv");
+    let out = run(
+        &db,
+        &["import", "units", good.to_str().unwrap(), "--org", "acme"],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout).trim(),
+        "imported units: 2 created, 1 updated"
+    );
+    let out = run(
+        &db,
+        &["import", "units", good.to_str().unwrap(), "--org", "acme"],
+    );
+    assert_eq!(
+        text(&out.stdout).trim(),
+        "imported units: 0 created, 3 updated",
+        "re-import updates, never duplicates"
+    );
+    assert_eq!(count(&db, OrgTable::Units).await, 3);
+
+    let xlsx = fixture("employees.xlsx");
+    let out = run(
+        &db,
+        &[
+            "import",
+            "employees",
+            xlsx.to_str().unwrap(),
+            "--org",
+            "acme",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout).trim(),
+        "imported employees: 3 created, 0 updated"
+    );
+
+    let contacts = fixture("contacts-semicolon.csv");
+    let out = run(
+        &db,
+        &[
+            "import",
+            "contacts",
+            contacts.to_str().unwrap(),
+            "--org",
+            "acme",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(count(&db, OrgTable::Contacts).await, 2);
+
+    let out = run(
+        &db,
+        &["import", "units", "/nonexistent.csv", "--org", "acme"],
+    );
+    assert!(text(&out.stderr).contains("cannot read /nonexistent.csv"));
+    let out = run(
+        &db,
+        &["import", "units", good.to_str().unwrap(), "--org", "nope"],
+    );
+    assert!(
+        text(&out.stderr).contains("tevreden org create"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[tokio::test]
+async fn token_create_prints_only_the_token_and_surveys_export() {
+    let db = TestDatabase::new().await;
+    assert!(
+        run(&db, &["org", "create", "--slug", "acme", "--name", "Acme"])
+            .status
+            .success()
+    );
+    let out = run(
+        &db,
+        &["token", "create", "--org", "acme", "--role", "admin"],
+    );
+    assert!(out.status.success());
+    let stdout = text(&out.stdout);
+    assert_eq!(stdout.lines().count(), 1);
+    assert!(
+        stdout.starts_with("tvd_") && stdout.trim().len() == 68,
+        "{stdout}"
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("s.yaml");
+    std::fs::write(&file, "key: s\ntitle: {nl: S, en: S}\nquestions:\n  - {id: nps, type: nps, text: {nl: A, en: A}}\n").unwrap();
+    let out = run(
+        &db,
+        &[
+            "survey",
+            "create",
+            "--org",
+            "acme",
+            file.to_str().unwrap(),
+            "--publish",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("published version 1"));
+    let csv = dir.path().join("out.csv");
+    let out = run(
+        &db,
+        &[
+            "export",
+            "responses",
+            "--org",
+            "acme",
+            "--survey",
+            "s",
+            "--output",
+            csv.to_str().unwrap(),
+            "--semicolon",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let written = std::fs::read_to_string(&csv).unwrap();
+    assert_eq!(
+        written,
+        "\u{feff}response_id;submitted_at;survey_version;lang;unit;touchpoint;channel;employee;contact;nps\n"
+    );
+
+    std::fs::write(&file, "key: s\ntitle: {nl: S}\nquestions:\n  - {id: nps, type: nps, text: {nl: A}, scale: {min: 1}}\n").unwrap();
+    let out = run(
+        &db,
+        &["survey", "create", "--org", "acme", file.to_str().unwrap()],
+    );
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("questions[0].scale.min: is always 0 for this question type"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[tokio::test]
+async fn migrate_is_idempotent() {
+    let db = TestDatabase::new().await;
+    let out = run(&db, &["migrate"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("1 migration(s) applied now"));
+    let out = run(&db, &["migrate"]);
+    assert!(text(&out.stdout).contains("0 migration(s) applied now"));
+    let out = run(&db, &["--database-url", "mysql://x", "migrate"]);
+    assert!(text(&out.stderr).contains("use sqlite://PATH or postgres://"));
+}

@@ -1,0 +1,829 @@
+//! The JSON API under `/api/v1` (Bearer token). Errors are `application/problem+json`.
+//!
+//! Contract kept from the foundation issue: `POST /surveys` (YAML or JSON by Content-Type),
+//! `POST /surveys/{key}/publish` → `{"version", "public_url"}`, `GET /surveys/{key}`,
+//! `POST /surveys/{key}/responses` → `201 {"id"}` or `422 {"errors": [{"path", "message"}]}`,
+//! `GET /surveys/{key}/responses?format=csv|json`.
+
+use axum::body::{Body, Bytes};
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+use tevreden_domain::Lang;
+use tevreden_domain::export::{answer_columns, csv_record, header as export_header};
+use tevreden_domain::survey::{
+    FileFormat, HiddenAnswers, Scope, SurveyDefinition, parse_survey_file, validate_answers,
+};
+use tevreden_storage::{
+    ApiToken, ContextKeys, IngestError, IngestOutcome, NewInvitation, NewResponse, Role, Survey,
+    SurveyStatus, now_ms, random_uuid,
+};
+
+use crate::AppState;
+use crate::error::{ApiError, FieldError};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/surveys", get(list_surveys).post(create_survey))
+        .route("/surveys/{key}", get(get_survey))
+        .route("/surveys/{key}/file", get(survey_file))
+        .route("/surveys/{key}/publish", post(publish))
+        .route("/surveys/{key}/close", post(close))
+        .route("/surveys/{key}/open", post(open))
+        .route(
+            "/surveys/{key}/responses",
+            get(export_responses).post(create_response),
+        )
+        .route("/surveys/{key}/invitations", post(create_invitation))
+        .route("/templates", get(list_templates))
+}
+
+/// The caller, authenticated by `Authorization: Bearer tvd_…`.
+pub struct ApiAuth(pub ApiToken);
+
+impl FromRequestParts<AppState> for ApiAuth {
+    type Rejection = ApiError;
+    async fn from_request_parts(
+        parts: &mut Parts,
+        app: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let header = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .ok_or_else(ApiError::unauthorized)?;
+        let secret = header
+            .strip_prefix("Bearer ")
+            .or_else(|| header.strip_prefix("bearer "))
+            .ok_or_else(ApiError::unauthorized)?;
+        match app.store.api_token_by_secret(secret.trim()).await {
+            Ok(t) => Ok(ApiAuth(t)),
+            Err(tevreden_storage::StoreError::NotFound(_)) => Err(ApiError::unauthorized()),
+            Err(e) => Err(e.into()),
+        }
+    }
+}
+
+impl ApiAuth {
+    fn require(&self, roles: &[Role], what: &str) -> Result<(), ApiError> {
+        if roles.contains(&self.0.role) {
+            Ok(())
+        } else {
+            Err(ApiError::forbidden(format!(
+                "{what} needs the role {}",
+                roles
+                    .iter()
+                    .map(|r| r.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" or ")
+            )))
+        }
+    }
+}
+
+fn iso(ms: i64) -> String {
+    jiff::Timestamp::from_millisecond(ms)
+        .map(|t| t.to_string())
+        .unwrap_or_default()
+}
+
+fn body_or_error(body: Result<Bytes, BytesRejection>) -> Result<Bytes, ApiError> {
+    body.map_err(|e| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too_large",
+                "The request body is too large",
+            )
+            .detail(format!("At most {} bytes are accepted.", crate::MAX_BODY))
+        } else {
+            ApiError::bad_request(e.body_text())
+        }
+    })
+}
+
+async fn survey_json(
+    app: &AppState,
+    survey: &Survey,
+    warnings: &[FieldError],
+) -> Result<Value, ApiError> {
+    let versions = app.store.survey_versions(survey.id).await?;
+    let responses = app.store.count_responses(survey.id).await?;
+    let latest = versions.iter().find(|v| v.version.is_some());
+    let draft = versions.iter().find(|v| v.version.is_none());
+    let shown = latest.or(draft);
+    Ok(json!({
+        "key": survey.key,
+        "status": survey.status,
+        "public_url": latest.map(|_| app.survey_url(&survey.public_id)),
+        "version": latest.and_then(|v| v.version),
+        "has_draft": draft.is_some(),
+        "versions": versions.iter().filter(|v| v.version.is_some()).map(|v| json!({"version": v.version, "published_at": v.published_at.map(iso)})).collect::<Vec<_>>(),
+        "responses": responses,
+        "closes_at": survey.closes_at.map(iso),
+        "created_at": iso(survey.created_at),
+        "updated_at": iso(survey.updated_at),
+        "warnings": warnings,
+        "definition": shown.map(|v| v.definition.to_value()),
+        "draft_definition": draft.map(|v| v.definition.to_value()),
+    }))
+}
+
+async fn list_surveys(State(app): State<AppState>, auth: ApiAuth) -> Result<Json<Value>, ApiError> {
+    let surveys = app.store.surveys(auth.0.org_id).await?;
+    let items: Vec<Value> = surveys
+        .iter()
+        .map(|s| json!({"key": s.key, "status": s.status, "public_url": (s.status != SurveyStatus::Draft).then(|| app.survey_url(&s.public_id)), "updated_at": iso(s.updated_at)}))
+        .collect();
+    Ok(Json(json!({"items": items})))
+}
+
+fn survey_format(headers: &HeaderMap, body: &[u8]) -> Result<FileFormat, ApiError> {
+    let ct = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let mime = ct.split(';').next().unwrap_or("").trim();
+    match mime {
+        "application/json" => Ok(FileFormat::Json),
+        "application/yaml" | "application/x-yaml" | "text/yaml" | "text/x-yaml" => {
+            Ok(FileFormat::Yaml)
+        }
+        "" | "text/plain" => Ok(
+            if body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{') {
+                FileFormat::Json
+            } else {
+                FileFormat::Yaml
+            },
+        ),
+        other => Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "Unsupported Content-Type",
+        )
+        .detail(format!(
+            "`{other}` is not supported; send application/yaml or application/json"
+        ))),
+    }
+}
+
+async fn create_survey(
+    State(app): State<AppState>,
+    auth: ApiAuth,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    auth.require(&[Role::Admin], "creating surveys")?;
+    let body = body_or_error(body)?;
+    let format = survey_format(&headers, &body)?;
+    let parsed = parse_survey_file(&body, format).map_err(|errs| {
+        ApiError::validation(
+            errs.into_iter()
+                .map(|e| FieldError {
+                    path: e.path,
+                    message: e.message,
+                })
+                .collect(),
+        )
+        .detail("The survey file is not valid; nothing was saved.")
+    })?;
+    let warnings: Vec<FieldError> = parsed
+        .warnings
+        .into_iter()
+        .map(|w| FieldError {
+            path: w.path,
+            message: w.message,
+        })
+        .collect();
+    let (survey, _, created) = app
+        .store
+        .save_survey_draft(auth.0.org_id, &parsed.definition)
+        .await?;
+    let body = survey_json(&app, &survey, &warnings).await?;
+    Ok((
+        if created {
+            StatusCode::CREATED
+        } else {
+            StatusCode::OK
+        },
+        Json(body),
+    )
+        .into_response())
+}
+
+async fn get_survey(
+    State(app): State<AppState>,
+    auth: ApiAuth,
+    Path(key): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let survey = app.store.survey(auth.0.org_id, &key).await?;
+    Ok(Json(survey_json(&app, &survey, &[]).await?))
+}
+
+#[derive(Deserialize)]
+struct FileQuery {
+    format: Option<String>,
+    version: Option<i64>,
+}
+
+/// The survey file (YAML by default) of the newest published version, a given version, or the
+/// draft (`version=0`).
+async fn survey_file(
+    State(app): State<AppState>,
+    auth: ApiAuth,
+    Path(key): Path<String>,
+    Query(q): Query<FileQuery>,
+) -> Result<Response, ApiError> {
+    let survey = app.store.survey(auth.0.org_id, &key).await?;
+    let versions = app.store.survey_versions(survey.id).await?;
+    let chosen = match q.version {
+        Some(0) => versions.iter().find(|v| v.version.is_none()),
+        Some(n) => versions.iter().find(|v| v.version == Some(n)),
+        None => versions
+            .iter()
+            .find(|v| v.version.is_some())
+            .or(versions.first()),
+    }
+    .ok_or_else(|| ApiError::not_found("that version"))?;
+    let (ct, text, ext) = match q.format.as_deref() {
+        Some("json") => (
+            "application/json",
+            chosen.definition.to_json_pretty(),
+            "json",
+        ),
+        None | Some("yaml") => (
+            "application/yaml; charset=utf-8",
+            chosen.definition.to_yaml(),
+            "yaml",
+        ),
+        Some(other) => {
+            return Err(ApiError::field(
+                "format",
+                format!("`{other}` is not yaml or json"),
+            ));
+        }
+    };
+    let disposition = format!("attachment; filename=\"{key}.{ext}\"");
+    Ok((
+        [
+            (header::CONTENT_TYPE, ct.to_string()),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        text,
+    )
+        .into_response())
+}
+
+async fn publish(
+    State(app): State<AppState>,
+    auth: ApiAuth,
+    Path(key): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    auth.require(&[Role::Admin], "publishing surveys")?;
+    let (survey, version) = app.store.publish_survey(auth.0.org_id, &key).await?;
+    app.surveys.invalidate(&survey.public_id, survey.id);
+    Ok(Json(json!({
+        "key": survey.key,
+        "version": version.version,
+        "status": survey.status,
+        "public_url": app.survey_url(&survey.public_id),
+        "published_at": version.published_at.map(iso),
+    })))
+}
+
+async fn set_status(
+    app: &AppState,
+    auth: &ApiAuth,
+    key: &str,
+    status: SurveyStatus,
+) -> Result<Json<Value>, ApiError> {
+    auth.require(&[Role::Admin], "opening or closing surveys")?;
+    let survey = app
+        .store
+        .set_survey_status(auth.0.org_id, key, status)
+        .await?;
+    app.surveys.invalidate(&survey.public_id, survey.id);
+    Ok(Json(json!({"key": survey.key, "status": survey.status})))
+}
+
+async fn close(
+    State(app): State<AppState>,
+    auth: ApiAuth,
+    Path(key): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    set_status(&app, &auth, &key, SurveyStatus::Closed).await
+}
+
+async fn open(
+    State(app): State<AppState>,
+    auth: ApiAuth,
+    Path(key): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    set_status(&app, &auth, &key, SurveyStatus::Open).await
+}
+
+async fn list_templates() -> Json<Value> {
+    let items: Vec<Value> = tevreden_domain::templates::TEMPLATES
+        .iter()
+        .filter_map(|(k, _)| {
+            tevreden_domain::templates::template(k)
+                .map(|d| json!({"key": k, "title": d.title, "questions": d.questions().count()}))
+        })
+        .collect();
+    Json(json!({"items": items}))
+}
+
+/// Reads a JSON object body; syntax errors are 400, a non-object 422.
+fn json_object(body: &[u8]) -> Result<Map<String, Value>, ApiError> {
+    if std::str::from_utf8(body).is_err() {
+        return Err(ApiError::bad_request("The body is not valid UTF-8."));
+    }
+    match serde_json::from_slice::<Value>(body) {
+        Ok(Value::Object(m)) => Ok(m),
+        Ok(_) => Err(ApiError::field("", "the body must be a JSON object")),
+        Err(e) => Err(ApiError::bad_request(format!(
+            "Invalid JSON at line {} column {}: {e}",
+            e.line(),
+            e.column()
+        ))),
+    }
+}
+
+fn context_keys(v: Option<&Value>, errors: &mut Vec<FieldError>) -> ContextKeys {
+    let mut ctx = ContextKeys::default();
+    let Some(v) = v.filter(|v| !v.is_null()) else {
+        return ctx;
+    };
+    let Value::Object(m) = v else {
+        errors.push(FieldError {
+            path: "context".into(),
+            message: "must be an object".into(),
+        });
+        return ctx;
+    };
+    for (k, val) in m {
+        let slot = match k.as_str() {
+            "unit" => &mut ctx.unit,
+            "touchpoint" => &mut ctx.touchpoint,
+            "channel" => &mut ctx.channel,
+            "employee" => &mut ctx.employee,
+            "contact" => &mut ctx.contact,
+            _ => {
+                errors.push(FieldError {
+                    path: format!("context.{k}"),
+                    message:
+                        "unknown field (expected unit, touchpoint, channel, employee, contact)"
+                            .into(),
+                });
+                continue;
+            }
+        };
+        match val {
+            Value::String(s) if !s.is_empty() && s.len() <= 100 => *slot = Some(s.clone()),
+            Value::Null => {}
+            _ => errors.push(FieldError {
+                path: format!("context.{k}"),
+                message: "must be a key (text, at most 100 characters)".into(),
+            }),
+        }
+    }
+    ctx
+}
+
+fn lang_field(v: Option<&Value>, def: &SurveyDefinition, errors: &mut Vec<FieldError>) -> Lang {
+    match v {
+        None | Some(Value::Null) => def.default_lang().clone(),
+        Some(Value::String(s)) => match Lang::parse(s) {
+            Ok(l) if def.languages.iter().any(|d| d.primary() == l.primary()) => {
+                def.pick_lang(Some(&l))
+            }
+            _ => {
+                let langs: Vec<String> = def.languages.iter().map(ToString::to_string).collect();
+                errors.push(FieldError {
+                    path: "lang".into(),
+                    message: format!(
+                        "must be one of the survey's languages: {}",
+                        langs.join(", ")
+                    ),
+                });
+                def.default_lang().clone()
+            }
+        },
+        Some(_) => {
+            errors.push(FieldError {
+                path: "lang".into(),
+                message: "must be a language code such as nl or en".into(),
+            });
+            def.default_lang().clone()
+        }
+    }
+}
+
+async fn create_response(
+    State(app): State<AppState>,
+    auth: ApiAuth,
+    Path(key): Path<String>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let body = body_or_error(body)?;
+    let idempotency = match headers.get("idempotency-key") {
+        None => None,
+        Some(v) => match v.to_str() {
+            Ok(s) if !s.is_empty() && s.len() <= 200 => Some(s.to_string()),
+            _ => {
+                return Err(ApiError::bad_request(
+                    "Idempotency-Key must be 1 to 200 visible ASCII characters.",
+                ));
+            }
+        },
+    };
+    let obj = json_object(&body)?;
+    let survey = app.store.survey(auth.0.org_id, &key).await?;
+    let published = match app.surveys.by_survey_id(&app.store, survey.id).await {
+        Ok(p) => p,
+        Err(tevreden_storage::StoreError::NotFound(_)) => {
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "not_published",
+                "The survey is not published",
+            )
+            .detail(format!(
+                "Publish it first: POST /api/v1/surveys/{key}/publish"
+            )));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    if !published.accepting(now_ms()) {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "survey_closed",
+            "The survey is closed",
+        )
+        .detail("Nothing was stored."));
+    }
+    let def = &published.version.definition;
+    let mut errors = Vec::new();
+    for k in obj.keys() {
+        if !["answers", "lang", "context", "submitted_at"].contains(&k.as_str()) {
+            errors.push(FieldError {
+                path: k.clone(),
+                message: "unknown field (expected answers, lang, context, submitted_at)".into(),
+            });
+        }
+    }
+    let lang = lang_field(obj.get("lang"), def, &mut errors);
+    let ctx_keys = context_keys(obj.get("context"), &mut errors);
+    let submitted_at = match obj.get("submitted_at") {
+        None | Some(Value::Null) => now_ms(),
+        Some(Value::String(s)) => match s.parse::<jiff::Timestamp>() {
+            Ok(t) if t.as_millisecond() > now_ms() + 5 * 60_000 => {
+                errors.push(FieldError {
+                    path: "submitted_at".into(),
+                    message: "lies in the future".into(),
+                });
+                now_ms()
+            }
+            Ok(t) if t.as_millisecond() < 946_684_800_000 => {
+                errors.push(FieldError {
+                    path: "submitted_at".into(),
+                    message: "lies before the year 2000".into(),
+                });
+                now_ms()
+            }
+            Ok(t) => t.as_millisecond(),
+            Err(_) => {
+                errors.push(FieldError {
+                    path: "submitted_at".into(),
+                    message: "must be an RFC 3339 time such as 2026-01-31T10:00:00Z".into(),
+                });
+                now_ms()
+            }
+        },
+        Some(_) => {
+            errors.push(FieldError {
+                path: "submitted_at".into(),
+                message: "must be an RFC 3339 time such as 2026-01-31T10:00:00Z".into(),
+            });
+            now_ms()
+        }
+    };
+    let answers = match obj.get("answers") {
+        Some(Value::Object(raw)) => match validate_answers(
+            def,
+            raw,
+            Scope::All,
+            &Default::default(),
+            HiddenAnswers::Refuse,
+        ) {
+            Ok(a) => Some(a),
+            Err(errs) => {
+                errors.extend(errs.iter().map(|e| FieldError {
+                    path: e.path(),
+                    message: e.kind.to_string(),
+                }));
+                None
+            }
+        },
+        Some(_) => {
+            errors.push(FieldError {
+                path: "answers".into(),
+                message: "must be an object of question id to answer".into(),
+            });
+            None
+        }
+        None => {
+            errors.push(FieldError {
+                path: "answers".into(),
+                message: "is required".into(),
+            });
+            None
+        }
+    };
+    let context = match app.store.resolve_context(auth.0.org_id, &ctx_keys).await? {
+        Ok(c) => c,
+        Err(errs) => {
+            errors.extend(
+                errs.into_iter()
+                    .map(|(path, message)| FieldError { path, message }),
+            );
+            Default::default()
+        }
+    };
+    let (Some(answers), true) = (answers, errors.is_empty()) else {
+        return Err(ApiError::validation(errors));
+    };
+    let response = NewResponse {
+        org_id: auth.0.org_id,
+        survey_id: survey.id,
+        version_id: published.version.id,
+        uid: random_uuid(),
+        submission_key: match idempotency {
+            Some(k) => format!("api:{k}"),
+            None => format!("api-auto:{}", random_uuid()),
+        },
+        invitation_id: None,
+        lang: lang.to_string(),
+        unit_id: context.unit_id,
+        touchpoint_id: context.touchpoint_id,
+        channel_id: context.channel_id,
+        employee_id: context.employee_id,
+        contact_id: context.contact_id,
+        answers: answers.to_json(),
+        submitted_at,
+    };
+    match app.store.submit(response).await {
+        Ok(IngestOutcome::Stored { uid }) => {
+            Ok((StatusCode::CREATED, Json(json!({"id": uid}))).into_response())
+        }
+        Ok(IngestOutcome::Duplicate { uid }) => {
+            Ok((StatusCode::OK, Json(json!({"id": uid, "duplicate": true}))).into_response())
+        }
+        Err(IngestError::Closed) => Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "survey_closed",
+            "The survey is closed",
+        )
+        .detail("Nothing was stored.")),
+        Err(IngestError::AlreadyAnswered) => Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "already_answered",
+            "Already answered",
+        )),
+        Err(IngestError::Overloaded) => Err(ApiError::overloaded()),
+        Err(IngestError::Storage(e)) => {
+            tracing::error!(error = %e, "storing response failed");
+            Err(ApiError::internal())
+        }
+    }
+}
+
+async fn create_invitation(
+    State(app): State<AppState>,
+    auth: ApiAuth,
+    Path(key): Path<String>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let body = body_or_error(body)?;
+    let obj = if body.iter().all(u8::is_ascii_whitespace) {
+        Map::new()
+    } else {
+        json_object(&body)?
+    };
+    let survey = app.store.survey(auth.0.org_id, &key).await?;
+    if survey.status == SurveyStatus::Draft {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "not_published",
+            "The survey is not published",
+        )
+        .detail(format!(
+            "Publish it first: POST /api/v1/surveys/{key}/publish"
+        )));
+    }
+    let published = app.surveys.by_survey_id(&app.store, survey.id).await?;
+    let def = &published.version.definition;
+    let mut errors = Vec::new();
+    for k in obj.keys() {
+        if !["lang", "context", "expires_at"].contains(&k.as_str()) {
+            errors.push(FieldError {
+                path: k.clone(),
+                message: "unknown field (expected lang, context, expires_at)".into(),
+            });
+        }
+    }
+    let lang = obj
+        .get("lang")
+        .filter(|v| !v.is_null())
+        .map(|v| lang_field(Some(v), def, &mut errors).to_string());
+    let ctx_keys = context_keys(obj.get("context"), &mut errors);
+    let expires_at = match obj.get("expires_at") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) => match s.parse::<jiff::Timestamp>() {
+            Ok(t) if t.as_millisecond() > now_ms() => Some(t.as_millisecond()),
+            Ok(_) => {
+                errors.push(FieldError {
+                    path: "expires_at".into(),
+                    message: "must lie in the future".into(),
+                });
+                None
+            }
+            Err(_) => {
+                errors.push(FieldError {
+                    path: "expires_at".into(),
+                    message: "must be an RFC 3339 time".into(),
+                });
+                None
+            }
+        },
+        Some(_) => {
+            errors.push(FieldError {
+                path: "expires_at".into(),
+                message: "must be an RFC 3339 time".into(),
+            });
+            None
+        }
+    };
+    let context = match app.store.resolve_context(auth.0.org_id, &ctx_keys).await? {
+        Ok(c) => c,
+        Err(errs) => {
+            errors.extend(
+                errs.into_iter()
+                    .map(|(path, message)| FieldError { path, message }),
+            );
+            Default::default()
+        }
+    };
+    if !errors.is_empty() {
+        return Err(ApiError::validation(errors));
+    }
+    let (token, inv) = app
+        .store
+        .create_invitation(
+            auth.0.org_id,
+            survey.id,
+            &NewInvitation {
+                lang,
+                context,
+                expires_at,
+            },
+        )
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({"id": inv.id, "url": app.invitation_url(&token), "token": token, "expires_at": inv.expires_at.map(iso)})),
+    )
+        .into_response())
+}
+
+#[derive(Deserialize)]
+struct ExportQuery {
+    format: Option<String>,
+    delimiter: Option<String>,
+}
+
+/// Streams every response of a survey: CSV (UTF-8 with BOM; `delimiter=semicolon` for Dutch
+/// Excel) or a JSON array, one page of rows at a time, in constant memory.
+async fn export_responses(
+    State(app): State<AppState>,
+    auth: ApiAuth,
+    Path(key): Path<String>,
+    Query(q): Query<ExportQuery>,
+) -> Result<Response, ApiError> {
+    auth.require(&[Role::Admin, Role::Manager], "exporting responses")?;
+    let survey = app.store.survey(auth.0.org_id, &key).await?;
+    let versions: Vec<SurveyDefinition> = app
+        .store
+        .survey_versions(survey.id)
+        .await?
+        .into_iter()
+        .filter(|v| v.version.is_some())
+        .map(|v| v.definition)
+        .collect();
+    let cols = answer_columns(versions.iter());
+    let csv = match q.format.as_deref() {
+        None | Some("json") => false,
+        Some("csv") => true,
+        Some(other) => {
+            return Err(ApiError::field(
+                "format",
+                format!("`{other}` is not csv or json"),
+            ));
+        }
+    };
+    let delimiter = match q.delimiter.as_deref() {
+        None | Some("comma") | Some(",") => b',',
+        Some("semicolon") | Some(";") => b';',
+        Some(other) => {
+            return Err(ApiError::field(
+                "delimiter",
+                format!("`{other}` is not comma or semicolon"),
+            ));
+        }
+    };
+    struct Cursor {
+        after: i64,
+        first: bool,
+        done: bool,
+    }
+    let store = app.store.clone();
+    let survey_id = survey.id;
+    let stream = futures_util::stream::unfold(
+        Cursor {
+            after: 0,
+            first: true,
+            done: false,
+        },
+        move |mut cur| {
+            let store = store.clone();
+            let cols = cols.clone();
+            async move {
+                if cur.done {
+                    return None;
+                }
+                let mut out: Vec<u8> = Vec::with_capacity(64 * 1024);
+                if cur.first {
+                    if csv {
+                        out.extend_from_slice(b"\xef\xbb\xbf");
+                        out.extend(csv_record(&export_header(&cols), delimiter));
+                    } else {
+                        out.push(b'[');
+                    }
+                }
+                let page = match store.responses_after(survey_id, cur.after, 1_000).await {
+                    Ok(p) => p,
+                    Err(e) => {
+                        tracing::error!(error = %e, "export failed mid-stream");
+                        return Some((
+                            Err(std::io::Error::other("export failed")),
+                            Cursor { done: true, ..cur },
+                        ));
+                    }
+                };
+                for (i, r) in page.iter().enumerate() {
+                    if csv {
+                        out.extend(csv_record(&r.export_cells(&cols), delimiter));
+                    } else {
+                        if !(cur.first && i == 0) {
+                            out.push(b',');
+                        }
+                        out.extend(serde_json::to_vec(&r.export_json()).unwrap_or_default());
+                    }
+                }
+                if page.len() < 1_000 {
+                    cur.done = true;
+                    if !csv {
+                        out.push(b']');
+                    }
+                }
+                if let Some(last) = page.last() {
+                    cur.after = last.id;
+                }
+                if !page.is_empty() {
+                    cur.first = false;
+                }
+                Some((Ok::<_, std::io::Error>(Bytes::from(out)), cur))
+            }
+        },
+    );
+    let (ct, ext) = if csv {
+        ("text/csv; charset=utf-8", "csv")
+    } else {
+        ("application/json", "json")
+    };
+    let mut resp = Response::new(Body::from_stream(stream));
+    let h = resp.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(ct));
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{key}-responses.{ext}\""))
+    {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    Ok(resp)
+}

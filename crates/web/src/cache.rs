@@ -1,0 +1,110 @@
+//! In-memory caches in front of storage for the respondent hot path.
+//!
+//! * Published survey versions are immutable, so they are cached without expiry.
+//! * "Which version does this public link serve, and is the survey open?" is cached for a few
+//!   seconds. Another node's publish or close is seen within that time; the ingest writer
+//!   re-checks the survey's status inside its transaction, so nothing is stored for a closed
+//!   survey whatever this cache says.
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+use tevreden_storage::{PublishedSurvey, Store, StoreError, SurveyVersion};
+
+const TTL: Duration = Duration::from_secs(2);
+const MAX_ENTRIES: usize = 10_000;
+
+#[derive(Default)]
+pub struct SurveyCache {
+    by_public_id: RwLock<HashMap<String, (Instant, Arc<PublishedSurvey>)>>,
+    by_survey_id: RwLock<HashMap<i64, (Instant, Arc<PublishedSurvey>)>>,
+    versions: RwLock<HashMap<i64, Arc<SurveyVersion>>>,
+}
+
+fn get<K: std::hash::Hash + Eq>(
+    map: &RwLock<HashMap<K, (Instant, Arc<PublishedSurvey>)>>,
+    k: &K,
+) -> Option<Arc<PublishedSurvey>> {
+    let m = map.read().ok()?;
+    let (at, v) = m.get(k)?;
+    (at.elapsed() < TTL).then(|| v.clone())
+}
+
+fn put<K: std::hash::Hash + Eq>(
+    map: &RwLock<HashMap<K, (Instant, Arc<PublishedSurvey>)>>,
+    k: K,
+    v: Arc<PublishedSurvey>,
+) {
+    if let Ok(mut m) = map.write() {
+        if m.len() >= MAX_ENTRIES {
+            m.retain(|_, (at, _)| at.elapsed() < TTL);
+        }
+        m.insert(k, (Instant::now(), v));
+    }
+}
+
+impl SurveyCache {
+    pub async fn by_public_id(
+        &self,
+        store: &Store,
+        public_id: &str,
+    ) -> Result<Arc<PublishedSurvey>, StoreError> {
+        if let Some(p) = get(&self.by_public_id, &public_id.to_string()) {
+            return Ok(p);
+        }
+        let p = Arc::new(store.published_by_public_id(public_id).await?);
+        put(&self.by_public_id, public_id.to_string(), p.clone());
+        Ok(p)
+    }
+
+    pub async fn by_survey_id(
+        &self,
+        store: &Store,
+        survey_id: i64,
+    ) -> Result<Arc<PublishedSurvey>, StoreError> {
+        if let Some(p) = get(&self.by_survey_id, &survey_id) {
+            return Ok(p);
+        }
+        let p = Arc::new(store.published_by_id(survey_id).await?);
+        put(&self.by_survey_id, survey_id, p.clone());
+        Ok(p)
+    }
+
+    /// A published version by id (immutable, cached for good).
+    pub async fn version(
+        &self,
+        store: &Store,
+        version_id: i64,
+    ) -> Result<Arc<SurveyVersion>, StoreError> {
+        if let Some(v) = self
+            .versions
+            .read()
+            .ok()
+            .and_then(|m| m.get(&version_id).cloned())
+        {
+            return Ok(v);
+        }
+        let v = store.survey_version(version_id).await?;
+        if v.version.is_none() {
+            return Err(StoreError::not_found("published version"));
+        }
+        let v = Arc::new(v);
+        if let Ok(mut m) = self.versions.write()
+            && m.len() < MAX_ENTRIES
+        {
+            m.insert(version_id, v.clone());
+        }
+        Ok(v)
+    }
+
+    /// Forgets what this node knows about a survey (after publish, close, open).
+    pub fn invalidate(&self, public_id: &str, survey_id: i64) {
+        if let Ok(mut m) = self.by_public_id.write() {
+            m.remove(public_id);
+        }
+        if let Ok(mut m) = self.by_survey_id.write() {
+            m.remove(&survey_id);
+        }
+    }
+}

@@ -1,0 +1,160 @@
+//! API errors as `application/problem+json` (RFC 9457), with a field list for validation
+//! errors: `{"type", "title", "status", "detail", "errors": [{"path", "message"}]}`.
+//! Internal errors are logged with detail and shown to callers without it.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use tevreden_storage::StoreError;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FieldError {
+    pub path: String,
+    pub message: String,
+}
+
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub title: String,
+    pub detail: Option<String>,
+    pub errors: Vec<FieldError>,
+    pub retry_after: Option<u32>,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &'static str, title: impl Into<String>) -> ApiError {
+        ApiError {
+            status,
+            code,
+            title: title.into(),
+            detail: None,
+            errors: Vec::new(),
+            retry_after: None,
+        }
+    }
+    pub fn detail(mut self, d: impl Into<String>) -> ApiError {
+        self.detail = Some(d.into());
+        self
+    }
+    pub fn validation(errors: Vec<FieldError>) -> ApiError {
+        let mut e = ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation",
+            "The request contains invalid values",
+        );
+        e.detail = Some(format!("{} problem(s); see `errors`", errors.len()));
+        e.errors = errors;
+        e
+    }
+    pub fn field(path: &str, message: impl Into<String>) -> ApiError {
+        ApiError::validation(vec![FieldError {
+            path: path.into(),
+            message: message.into(),
+        }])
+    }
+    pub fn bad_request(detail: impl Into<String>) -> ApiError {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            "The request could not be read",
+        )
+        .detail(detail)
+    }
+    pub fn unauthorized() -> ApiError {
+        ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "Missing or invalid API token",
+        )
+        .detail("Send `Authorization: Bearer tvd_…` with a token from `tevreden token create`.")
+    }
+    pub fn forbidden(detail: impl Into<String>) -> ApiError {
+        ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "Your token's role does not allow this",
+        )
+        .detail(detail)
+    }
+    pub fn not_found(what: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::NOT_FOUND, "not_found", "Not found")
+            .detail(format!("{} not found", what.into()))
+    }
+    pub fn internal() -> ApiError {
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "Internal error",
+        )
+        .detail("Something went wrong on our side; it has been logged. Nothing was changed.")
+    }
+    pub fn overloaded() -> ApiError {
+        let mut e = ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "overloaded",
+            "The server is busy",
+        )
+        .detail("Nothing was stored. Retry after a moment.");
+        e.retry_after = Some(1);
+        e
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> ApiError {
+        match e {
+            StoreError::NotFound(what) => ApiError::not_found(what),
+            StoreError::Conflict(msg) => {
+                ApiError::new(StatusCode::CONFLICT, "conflict", "Conflict").detail(msg)
+            }
+            StoreError::Invalid(msg) => {
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", "Invalid").detail(msg)
+            }
+            other => {
+                tracing::error!(error = %other, "storage error");
+                ApiError::internal()
+            }
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct Problem<'a> {
+    #[serde(rename = "type")]
+    kind: String,
+    title: &'a str,
+    status: u16,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    detail: Option<&'a str>,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    errors: &'a [FieldError],
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = Problem {
+            kind: format!("urn:tevreden:problem:{}", self.code),
+            title: &self.title,
+            status: self.status.as_u16(),
+            detail: self.detail.as_deref(),
+            errors: &self.errors,
+        };
+        let json = serde_json::to_vec(&body).unwrap_or_default();
+        let mut resp = (
+            self.status,
+            [(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/problem+json"),
+            )],
+            json,
+        )
+            .into_response();
+        if let Some(s) = self.retry_after {
+            resp.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(s));
+        }
+        resp
+    }
+}

@@ -1,0 +1,208 @@
+//! The UI's own texts in Dutch and English (Fluent files under `locales/`). Survey texts come
+//! from the survey definition; these are the buttons, hints, errors and notices around them.
+//! The language is a request value passed into every render, never a global.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+use fluent_templates::fluent_bundle::FluentValue;
+use fluent_templates::{LanguageIdentifier, Loader, langid, static_loader};
+use tevreden_domain::Lang;
+use tevreden_domain::survey::AnswerErrorKind;
+
+static_loader! {
+    static LOCALES = {
+        locales: "./locales",
+        fallback_language: "en",
+        customise: |bundle| bundle.set_use_isolating(false),
+    };
+}
+
+static NL: LanguageIdentifier = langid!("nl");
+static EN: LanguageIdentifier = langid!("en");
+
+/// Languages the UI itself is translated into.
+pub fn ui_languages() -> [Lang; 2] {
+    [Lang::nl(), Lang::en()]
+}
+
+fn id(lang: &Lang) -> &'static LanguageIdentifier {
+    if lang.primary() == "nl" { &NL } else { &EN }
+}
+
+/// The text for `key` in `lang` (English when the UI has no such language).
+pub fn t(lang: &Lang, key: &str) -> String {
+    LOCALES.lookup(id(lang), key)
+}
+
+pub fn t_args(lang: &Lang, key: &str, args: &[(&'static str, FluentValue<'static>)]) -> String {
+    let map: HashMap<Cow<'static, str>, FluentValue> = args
+        .iter()
+        .map(|(k, v)| (Cow::Borrowed(*k), v.clone()))
+        .collect();
+    LOCALES.lookup_with_args(id(lang), key, &map)
+}
+
+pub fn num(n: impl Into<f64>) -> FluentValue<'static> {
+    FluentValue::from(n.into())
+}
+
+/// A refused answer, in the respondent's language.
+pub fn answer_error(lang: &Lang, kind: &AnswerErrorKind) -> String {
+    let key = format!("answer-error-{}", kind.code());
+    match kind {
+        AnswerErrorKind::OutOfRange { min, max } => t_args(
+            lang,
+            &key,
+            &[("min", num(*min as f64)), ("max", num(*max as f64))],
+        ),
+        AnswerErrorKind::TooFewSelected { min } => t_args(lang, &key, &[("min", num(*min))]),
+        AnswerErrorKind::TooManySelected { max } | AnswerErrorKind::TooLong { max } => {
+            t_args(lang, &key, &[("max", num(*max))])
+        }
+        AnswerErrorKind::RankingIncomplete { expected } => {
+            t_args(lang, &key, &[("expected", num(*expected))])
+        }
+        AnswerErrorKind::AllocationTotal { total, given } => t_args(
+            lang,
+            &key,
+            &[("total", num(*total)), ("given", num(*given as f64))],
+        ),
+        _ => t(lang, &key),
+    }
+}
+
+/// The fixed texts of a respondent page, looked up once per language.
+#[derive(Clone, Debug)]
+pub struct Chrome {
+    pub skip: String,
+    pub language_switch: String,
+    pub required: String,
+    pub optional: String,
+    pub next: String,
+    pub back: String,
+    pub submit: String,
+    pub error_title: String,
+    pub error_intro: String,
+    pub conditional_hint: String,
+    pub yes: String,
+    pub no: String,
+    pub nps_min: String,
+    pub nps_max: String,
+    pub choose_one: String,
+    pub rank_label: String,
+    pub rank_none: String,
+    pub footer: String,
+}
+
+impl Chrome {
+    pub fn new(lang: &Lang) -> Chrome {
+        let t = |k: &str| t(lang, k);
+        Chrome {
+            skip: t("skip-to-content"),
+            language_switch: t("language-switch"),
+            required: t("required"),
+            optional: t("optional"),
+            next: t("button-next"),
+            back: t("button-back"),
+            submit: t("button-submit"),
+            error_title: t("error-summary-title"),
+            error_intro: t("error-summary-intro"),
+            conditional_hint: t("conditional-hint"),
+            yes: t("answer-yes"),
+            no: t("answer-no"),
+            nps_min: t("nps-min"),
+            nps_max: t("nps-max"),
+            choose_one: t("choose-one"),
+            rank_label: t("rank-label"),
+            rank_none: t("rank-none"),
+            footer: t("footer-privacy"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::*;
+
+    fn keys(src: &str) -> BTreeSet<String> {
+        src.lines()
+            .filter(|l| l.chars().next().is_some_and(|c| c.is_ascii_lowercase()))
+            .filter_map(|l| l.split_once(" =").map(|(k, _)| k.trim().to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn both_languages_have_the_same_keys() {
+        let en = keys(include_str!("../locales/en/main.ftl"));
+        let nl = keys(include_str!("../locales/nl/main.ftl"));
+        assert_eq!(en, nl, "keys differ between en and nl");
+        assert!(en.len() > 50);
+    }
+
+    #[test]
+    fn every_key_is_used_in_code_or_templates() {
+        let en = keys(include_str!("../locales/en/main.ftl"));
+        let sources = [include_str!("i18n.rs"), include_str!("respondent.rs")].concat();
+        for k in en {
+            // Notices are looked up as `<name>-title` / `<name>-body` from `"<name>"`.
+            let notice = k
+                .strip_suffix("-title")
+                .or_else(|| k.strip_suffix("-body"))
+                .is_some_and(|n| sources.contains(&format!("\"{n}\"")));
+            let used = sources.contains(&format!("\"{k}\""))
+                || notice
+                || k.starts_with("answer-error-")
+                || k.starts_with("likert-");
+            assert!(used, "locale key `{k}` is not used");
+        }
+    }
+
+    #[test]
+    fn every_answer_error_has_a_message_in_both_languages() {
+        let kinds = [
+            AnswerErrorKind::Required,
+            AnswerErrorKind::UnknownQuestion,
+            AnswerErrorKind::NotShown,
+            AnswerErrorKind::NotAWholeNumber,
+            AnswerErrorKind::OutOfRange { min: 0, max: 10 },
+            AnswerErrorKind::NotYesNo,
+            AnswerErrorKind::NotText,
+            AnswerErrorKind::UnknownOption { option: "x".into() },
+            AnswerErrorKind::NotAList,
+            AnswerErrorKind::DuplicateOption { option: "x".into() },
+            AnswerErrorKind::TooFewSelected { min: 1 },
+            AnswerErrorKind::TooManySelected { max: 2 },
+            AnswerErrorKind::TooLong { max: 3 },
+            AnswerErrorKind::InvalidCharacters,
+            AnswerErrorKind::NotAnObject,
+            AnswerErrorKind::UnknownItem { item: "x".into() },
+            AnswerErrorKind::MissingItem,
+            AnswerErrorKind::RankingIncomplete { expected: 3 },
+            AnswerErrorKind::DuplicateRank,
+            AnswerErrorKind::AllocationTotal {
+                total: 15,
+                given: 14,
+            },
+        ];
+        for lang in ui_languages() {
+            for k in &kinds {
+                let msg = answer_error(&lang, k);
+                assert!(
+                    !msg.is_empty() && !msg.contains("answer-error"),
+                    "{lang} {k:?}: {msg}"
+                );
+            }
+        }
+        assert_eq!(
+            answer_error(&Lang::nl(), &kinds[4]),
+            "Kies een getal van 0 tot en met 10."
+        );
+        assert_eq!(
+            answer_error(&Lang::en(), &kinds[19]),
+            "The points must add up to 15; now they add up to 14."
+        );
+    }
+}

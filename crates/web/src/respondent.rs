@@ -1,0 +1,1375 @@
+//! Respondent pages: the public link `/s/{public_id}` and personal links `/t/{token}`.
+//!
+//! Server-rendered HTML that works without JavaScript. Every page is a real
+//! `<form method="post">`; after a successful POST the browser is redirected (303) to the next
+//! page or the thank-you page. Answers of earlier pages live in a server-side draft keyed by the
+//! link. A response is acknowledged (the thank-you redirect) only after the group-commit writer
+//! has committed it.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use askama::Template;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use serde_json::{Map, Value};
+use tevreden_domain::Lang;
+use tevreden_domain::survey::{
+    AnswerError, Answers, HiddenAnswers, Question, QuestionKind, Scale, Scope, SurveyDefinition,
+    raw_answers_from_form, stored_answers, validate_answers,
+};
+use tevreden_storage::{
+    IngestError, IngestOutcome, Invitation, NewResponse, PublishedSurvey, StoreError,
+    SurveyVersion, now_ms, random_uuid,
+};
+
+use crate::AppState;
+use crate::assets::{self, AssetPaths};
+use crate::form::decode_form;
+use crate::i18n::{self, Chrome, num, t, t_args};
+
+pub const LANG_COOKIE: &str = "tevreden_lang";
+
+#[derive(Debug, Default, Deserialize)]
+pub struct PageQuery {
+    pub lang: Option<String>,
+    pub sid: Option<String>,
+    pub page: Option<usize>,
+}
+
+/// The link a respondent came through.
+enum Link {
+    Public {
+        public_id: String,
+    },
+    Personal {
+        token: String,
+        invitation: Invitation,
+    },
+}
+
+impl Link {
+    fn base(&self) -> String {
+        match self {
+            Link::Public { public_id } => format!("/s/{public_id}"),
+            Link::Personal { token, .. } => format!("/t/{token}"),
+        }
+    }
+    fn draft_key(&self, sid: &str) -> String {
+        match self {
+            Link::Public { .. } => format!("s:{sid}"),
+            Link::Personal { invitation, .. } => format!("t:{}", invitation.id),
+        }
+    }
+    fn submission_key(&self, sid: &str) -> String {
+        match self {
+            Link::Public { .. } => format!("form:{sid}"),
+            // One response per invitation: a retry of it is a duplicate, never a second answer.
+            Link::Personal { invitation, .. } => format!("invitation:{}", invitation.id),
+        }
+    }
+    fn invitation(&self) -> Option<&Invitation> {
+        match self {
+            Link::Personal { invitation, .. } => Some(invitation),
+            Link::Public { .. } => None,
+        }
+    }
+}
+
+fn valid_sid(s: &str) -> bool {
+    s.len() == 32 && s.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Views
+
+#[derive(Clone, Copy)]
+pub struct LangLink<'a> {
+    pub code: &'a str,
+    pub href: &'a str,
+    pub current: bool,
+}
+
+pub struct OwnedLangLink {
+    code: String,
+    href: String,
+    current: bool,
+}
+
+impl OwnedLangLink {
+    fn view(&self) -> LangLink<'_> {
+        LangLink {
+            code: &self.code,
+            href: &self.href,
+            current: self.current,
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "notice.html")]
+struct NoticePage<'a> {
+    lang: &'a str,
+    head_title: &'a str,
+    org_name: &'a str,
+    chrome: &'a Chrome,
+    assets: AssetPaths,
+    langs: Vec<LangLink<'a>>,
+    title: &'a str,
+    body: &'a str,
+    success: bool,
+}
+
+pub struct Point {
+    value: i64,
+    checked: bool,
+    aria: Option<String>,
+}
+
+pub struct Opt {
+    value: String,
+    text: String,
+    checked: bool,
+}
+
+pub struct Item {
+    id: String,
+    text: String,
+    points: Vec<Point>,
+    error: Option<String>,
+}
+
+pub struct Row {
+    id: String,
+    text: String,
+    value: String,
+}
+
+pub enum Body {
+    Grid {
+        points: Vec<Point>,
+        ends: Option<(String, String)>,
+    },
+    List {
+        name: String,
+        input: &'static str,
+        options: Vec<Opt>,
+    },
+    Select {
+        options: Vec<Opt>,
+    },
+    Text {
+        value: String,
+        multiline: bool,
+        max: u32,
+    },
+    Matrix {
+        items: Vec<Item>,
+        ends: Option<(String, String)>,
+    },
+    Ranks {
+        rows: Vec<Row>,
+        ranks: Vec<usize>,
+    },
+    Numbers {
+        rows: Vec<Row>,
+        max: u32,
+    },
+}
+
+pub struct QView {
+    id: String,
+    kind: &'static str,
+    text: String,
+    help: Option<String>,
+    hint: Option<String>,
+    required: bool,
+    error: Option<String>,
+    show_if: Option<String>,
+    nojs_hint: bool,
+    described_by: String,
+    body: Body,
+}
+
+pub struct ErrorLink {
+    anchor: String,
+    question: String,
+    message: String,
+}
+
+#[derive(Template)]
+#[template(path = "survey.html")]
+struct SurveyPage<'a> {
+    lang: &'a str,
+    head_title: &'a str,
+    org_name: &'a str,
+    chrome: &'a Chrome,
+    assets: AssetPaths,
+    langs: Vec<LangLink<'a>>,
+    title: &'a str,
+    intro: Option<String>,
+    progress: Option<String>,
+    page_title: Option<String>,
+    errors: Vec<ErrorLink>,
+    action: String,
+    earlier_json: String,
+    sid: &'a str,
+    version_id: i64,
+    page_index: usize,
+    questions: Vec<QView>,
+    back_href: Option<String>,
+    is_last: bool,
+}
+
+fn scale_points(scale: &Scale, name_value: Option<&Value>, lang: &Lang, fb: &Lang) -> Vec<Point> {
+    let chosen = name_value.and_then(Value::as_i64);
+    scale
+        .points()
+        .map(|v| Point {
+            value: v,
+            checked: chosen == Some(v),
+            aria: scale
+                .label_for(v)
+                .map(|l| format!("{v} – {}", l.get(lang, fb))),
+        })
+        .collect()
+}
+
+fn likert_label(
+    lang: &Lang,
+    points: u8,
+    v: i64,
+    custom: Option<&Vec<tevreden_domain::Text>>,
+    fb: &Lang,
+) -> String {
+    match custom.and_then(|c| c.get((v - 1) as usize)) {
+        Some(t) => t.get(lang, fb).to_string(),
+        None => t(lang, &format!("likert-{points}-{v}")),
+    }
+}
+
+fn ends(
+    scale: &Scale,
+    lang: &Lang,
+    fb: &Lang,
+    default: Option<(&str, &str)>,
+) -> Option<(String, String)> {
+    match (&scale.min_label, &scale.max_label) {
+        (Some(a), Some(b)) => Some((
+            format!("{} = {}", scale.min, a.get(lang, fb)),
+            format!("{} = {}", scale.max, b.get(lang, fb)),
+        )),
+        (Some(a), None) => Some((
+            format!("{} = {}", scale.min, a.get(lang, fb)),
+            String::new(),
+        )),
+        (None, Some(b)) => Some((
+            String::new(),
+            format!("{} = {}", scale.max, b.get(lang, fb)),
+        )),
+        (None, None) => default.map(|(a, b)| {
+            (
+                format!("{} = {a}", scale.min),
+                format!("{} = {b}", scale.max),
+            )
+        }),
+    }
+}
+
+fn str_of(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Number(n) => n.to_string(),
+        _ => String::new(),
+    }
+}
+
+fn question_view(
+    q: &Question,
+    value: Option<&Value>,
+    errors: &[&AnswerError],
+    lang: &Lang,
+    fb: &Lang,
+    chrome: &Chrome,
+) -> QView {
+    let id = q.id.to_string();
+    let name = format!("q.{id}");
+    let mut hint = None;
+    let question_error = errors
+        .iter()
+        .find(|e| e.item.is_none())
+        .map(|e| i18n::answer_error(lang, &e.kind));
+    let item_error = |item: &str| {
+        errors
+            .iter()
+            .find(|e| e.item.as_deref() == Some(item))
+            .map(|e| i18n::answer_error(lang, &e.kind))
+    };
+    let body = match &q.kind {
+        QuestionKind::Nps { scale } => Body::Grid {
+            points: scale_points(scale, value, lang, fb),
+            ends: ends(scale, lang, fb, Some((&chrome.nps_min, &chrome.nps_max))),
+        },
+        QuestionKind::Rating { scale } => {
+            let labelled = scale.labels.is_some();
+            if labelled || scale.max - scale.min > 10 {
+                let chosen = value.and_then(Value::as_i64);
+                let options: Vec<Opt> = scale
+                    .points()
+                    .map(|v| Opt {
+                        value: v.to_string(),
+                        text: match scale.label_for(v) {
+                            Some(l) => format!("{v} – {}", l.get(lang, fb)),
+                            None => v.to_string(),
+                        },
+                        checked: chosen == Some(v),
+                    })
+                    .collect();
+                if labelled {
+                    Body::List {
+                        name: name.clone(),
+                        input: "radio",
+                        options,
+                    }
+                } else {
+                    Body::Select { options }
+                }
+            } else {
+                Body::Grid {
+                    points: scale_points(scale, value, lang, fb),
+                    ends: ends(scale, lang, fb, None),
+                }
+            }
+        }
+        QuestionKind::Likert { points, labels } => {
+            let chosen = value.and_then(Value::as_i64);
+            let options = (1..=i64::from(*points))
+                .map(|v| Opt {
+                    value: v.to_string(),
+                    text: likert_label(lang, *points, v, labels.as_ref(), fb),
+                    checked: chosen == Some(v),
+                })
+                .collect();
+            Body::List {
+                name: name.clone(),
+                input: "radio",
+                options,
+            }
+        }
+        QuestionKind::YesNo => {
+            let chosen = value.and_then(Value::as_bool);
+            Body::List {
+                name: name.clone(),
+                input: "radio",
+                options: vec![
+                    Opt {
+                        value: "yes".into(),
+                        text: chrome.yes.clone(),
+                        checked: chosen == Some(true),
+                    },
+                    Opt {
+                        value: "no".into(),
+                        text: chrome.no.clone(),
+                        checked: chosen == Some(false),
+                    },
+                ],
+            }
+        }
+        QuestionKind::Choice { options } => {
+            let chosen = value.and_then(Value::as_str);
+            Body::List {
+                name: name.clone(),
+                input: "radio",
+                options: options
+                    .iter()
+                    .map(|o| Opt {
+                        value: o.id.to_string(),
+                        text: o.text.get(lang, fb).into(),
+                        checked: chosen == Some(o.id.as_str()),
+                    })
+                    .collect(),
+            }
+        }
+        QuestionKind::Multi {
+            options,
+            min_selected,
+            max_selected,
+        } => {
+            let chosen: Vec<&str> = value
+                .and_then(Value::as_array)
+                .map(|a| a.iter().filter_map(Value::as_str).collect())
+                .unwrap_or_default();
+            hint = match (min_selected, max_selected) {
+                (_, Some(max)) => Some(t_args(lang, "multi-hint-max", &[("max", num(*max))])),
+                (Some(min), None) if *min > 1 => {
+                    Some(t_args(lang, "multi-hint-min", &[("min", num(*min))]))
+                }
+                _ => None,
+            };
+            Body::List {
+                name: name.clone(),
+                input: "checkbox",
+                options: options
+                    .iter()
+                    .map(|o| Opt {
+                        value: o.id.to_string(),
+                        text: o.text.get(lang, fb).into(),
+                        checked: chosen.contains(&o.id.as_str()),
+                    })
+                    .collect(),
+            }
+        }
+        QuestionKind::Text {
+            multiline,
+            max_length,
+        } => {
+            hint = (*max_length < 2000)
+                .then(|| t_args(lang, "text-max", &[("max", num(*max_length))]));
+            Body::Text {
+                value: value.map(str_of).unwrap_or_default(),
+                multiline: *multiline,
+                max: *max_length,
+            }
+        }
+        QuestionKind::Matrix {
+            items,
+            scale,
+            likert,
+        } => {
+            let given = value.and_then(Value::as_object);
+            let ends = match likert {
+                Some(p) => Some((
+                    format!("1 = {}", likert_label(lang, *p, 1, None, fb)),
+                    format!("{p} = {}", likert_label(lang, *p, i64::from(*p), None, fb)),
+                )),
+                None => ends(scale, lang, fb, None),
+            };
+            Body::Matrix {
+                items: items
+                    .iter()
+                    .map(|it| {
+                        let chosen = given
+                            .and_then(|m| m.get(it.id.as_str()))
+                            .and_then(Value::as_i64);
+                        Item {
+                            id: it.id.to_string(),
+                            text: it.text.get(lang, fb).into(),
+                            points: scale
+                                .points()
+                                .map(|v| Point {
+                                    value: v,
+                                    checked: chosen == Some(v),
+                                    aria: match likert {
+                                        Some(p) => Some(format!(
+                                            "{v} – {}",
+                                            likert_label(lang, *p, v, None, fb)
+                                        )),
+                                        None => scale
+                                            .label_for(v)
+                                            .map(|l| format!("{v} – {}", l.get(lang, fb))),
+                                    },
+                                })
+                                .collect(),
+                            error: item_error(it.id.as_str()),
+                        }
+                    })
+                    .collect(),
+                ends,
+            }
+        }
+        QuestionKind::Ranking {
+            options,
+            max_ranked,
+        } => {
+            let rank_of = |opt: &str| -> String {
+                match value {
+                    Some(Value::Array(a)) => a
+                        .iter()
+                        .position(|x| x.as_str() == Some(opt))
+                        .map(|p| (p + 1).to_string())
+                        .unwrap_or_default(),
+                    Some(Value::Object(m)) => m.get(opt).map(str_of).unwrap_or_default(),
+                    _ => String::new(),
+                }
+            };
+            let n = max_ranked
+                .map(|m| m as usize)
+                .unwrap_or(options.len())
+                .min(options.len());
+            hint = Some(if n < options.len() {
+                t_args(lang, "ranking-top-hint", &[("n", num(n as f64))])
+            } else {
+                t(lang, "ranking-hint")
+            });
+            Body::Ranks {
+                rows: options
+                    .iter()
+                    .map(|o| Row {
+                        id: o.id.to_string(),
+                        text: o.text.get(lang, fb).into(),
+                        value: rank_of(o.id.as_str()),
+                    })
+                    .collect(),
+                ranks: (1..=n).collect(),
+            }
+        }
+        QuestionKind::Allocation { items, total } => {
+            let given = value.and_then(Value::as_object);
+            hint = Some(t_args(lang, "allocation-hint", &[("total", num(*total))]));
+            Body::Numbers {
+                rows: items
+                    .iter()
+                    .map(|it| Row {
+                        id: it.id.to_string(),
+                        text: it.text.get(lang, fb).into(),
+                        value: given
+                            .and_then(|m| m.get(it.id.as_str()))
+                            .map(str_of)
+                            .unwrap_or_default(),
+                    })
+                    .collect(),
+                max: *total,
+            }
+        }
+    };
+    QView {
+        id,
+        kind: q.kind.type_name(),
+        text: q.text.get(lang, fb).into(),
+        help: q.help.as_ref().map(|h| h.get(lang, fb).into()),
+        hint,
+        required: q.required,
+        error: question_error,
+        show_if: None,
+        nojs_hint: false,
+        described_by: String::new(),
+        body,
+    }
+}
+
+struct PageCtx<'a> {
+    app: &'a AppState,
+    link: &'a Link,
+    published: &'a PublishedSurvey,
+    version: &'a SurveyVersion,
+    lang: Lang,
+    org_name: String,
+}
+
+impl PageCtx<'_> {
+    fn def(&self) -> &SurveyDefinition {
+        &self.version.definition
+    }
+
+    fn lang_links(&self, extra: &str) -> Vec<OwnedLangLink> {
+        let base = self.link.base();
+        self.def()
+            .languages
+            .iter()
+            .map(|l| OwnedLangLink {
+                code: l.to_string(),
+                href: format!("{base}?lang={l}{extra}"),
+                current: *l == self.lang,
+            })
+            .collect()
+    }
+
+    fn render(
+        &self,
+        page: usize,
+        sid: &str,
+        values: &Map<String, Value>,
+        earlier: &Answers,
+        errors: &[AnswerError],
+    ) -> String {
+        let def = self.def();
+        let lang = &self.lang;
+        let fb = def.default_lang();
+        let chrome = self.app.chrome(lang);
+        let page_of: HashMap<&str, usize> = def
+            .pages
+            .iter()
+            .enumerate()
+            .flat_map(|(i, p)| p.questions.iter().map(move |q| (q.id.as_str(), i)))
+            .collect();
+        let mut questions = Vec::new();
+        for q in &def.pages[page].questions {
+            let mut show_if = None;
+            let mut nojs_hint = false;
+            if let Some(c) = &q.show_if {
+                let all_earlier = c
+                    .questions()
+                    .iter()
+                    .all(|id| page_of.get(id.as_str()).is_some_and(|p| *p < page));
+                if all_earlier {
+                    if !c.holds(earlier) {
+                        continue;
+                    }
+                } else {
+                    show_if = Some(c.to_value().to_string());
+                    nojs_hint = true;
+                }
+            }
+            let errs: Vec<&AnswerError> = errors
+                .iter()
+                .filter(|e| e.question == q.id.as_str())
+                .collect();
+            let mut v = question_view(q, values.get(q.id.as_str()), &errs, lang, fb, &chrome);
+            if v.error.is_none()
+                && let Some(e) = errs.first()
+            {
+                // only item-level errors: summarise on the question too
+                v.error = Some(i18n::answer_error(lang, &e.kind));
+            }
+            let mut described = Vec::new();
+            if nojs_hint {
+                described.push(format!("q-{}-cond", v.id));
+            }
+            if v.help.is_some() {
+                described.push(format!("q-{}-help", v.id));
+            }
+            if v.hint.is_some() {
+                described.push(format!("q-{}-hint", v.id));
+            }
+            if v.error.is_some() {
+                described.push(format!("q-{}-err", v.id));
+            }
+            v.described_by = described.join(" ");
+            v.show_if = show_if;
+            v.nojs_hint = nojs_hint;
+            questions.push(v);
+        }
+        let error_links: Vec<ErrorLink> = questions
+            .iter()
+            .filter_map(|q| {
+                q.error.as_ref().map(|e| ErrorLink {
+                    anchor: format!("q-{}", q.id),
+                    question: q.text.clone(),
+                    message: e.clone(),
+                })
+            })
+            .collect();
+        let pages = def.pages.len();
+        let title = def.title.get(lang, fb);
+        let extra = if pages > 1 {
+            format!("&sid={sid}&page={page}")
+        } else {
+            String::new()
+        };
+        let links = self.lang_links(&extra);
+        let head_title = if error_links.is_empty() {
+            title.to_string()
+        } else {
+            format!("{} – {title}", chrome.error_title)
+        };
+        let tpl = SurveyPage {
+            lang: lang.as_str(),
+            head_title: &head_title,
+            org_name: &self.org_name,
+            chrome: &chrome,
+            assets: assets::paths(),
+            langs: links.iter().map(OwnedLangLink::view).collect(),
+            title,
+            intro: if page == 0 {
+                def.intro.as_ref().map(|t| t.get(lang, fb).to_string())
+            } else {
+                None
+            },
+            progress: (pages > 1).then(|| {
+                t_args(
+                    lang,
+                    "page-progress",
+                    &[
+                        ("page", num((page + 1) as f64)),
+                        ("pages", num(pages as f64)),
+                    ],
+                )
+            }),
+            page_title: def.pages[page]
+                .title
+                .as_ref()
+                .map(|t| t.get(lang, fb).to_string()),
+            errors: error_links,
+            action: self.link.base(),
+            earlier_json: Value::Object(earlier.to_raw()).to_string(),
+            sid,
+            version_id: self.version.id,
+            page_index: page,
+            questions,
+            back_href: (page > 0).then(|| {
+                format!(
+                    "{}?sid={sid}&page={}&lang={lang}",
+                    self.link.base(),
+                    page - 1
+                )
+            }),
+            is_last: page + 1 == pages,
+        };
+        tpl.render().unwrap_or_else(|e| {
+            tracing::error!(error = %e, "template error");
+            String::new()
+        })
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Responses
+
+fn page_response(status: StatusCode, html: String, set_lang: Option<&Lang>) -> Response {
+    let mut resp = (status, Html(html)).into_response();
+    let h = resp.headers_mut();
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    if let Some(l) = set_lang
+        && let Ok(v) = HeaderValue::from_str(&format!(
+            "{LANG_COOKIE}={l}; Path=/; Max-Age=31536000; SameSite=Lax; HttpOnly"
+        ))
+    {
+        h.insert(header::SET_COOKIE, v);
+    }
+    resp
+}
+
+/// A full-page notice (closed, expired, thank you, …) in the respondent's language.
+pub fn notice(
+    app: &AppState,
+    lang: &Lang,
+    status: StatusCode,
+    key: &str,
+    org_name: &str,
+) -> Response {
+    notice_text(
+        app,
+        lang,
+        status,
+        &t(lang, &format!("{key}-title")),
+        &t(lang, &format!("{key}-body")),
+        org_name,
+        key == "thanks",
+        vec![],
+    )
+}
+
+#[allow(clippy::too_many_arguments)]
+fn notice_text(
+    app: &AppState,
+    lang: &Lang,
+    status: StatusCode,
+    title: &str,
+    body: &str,
+    org_name: &str,
+    success: bool,
+    langs: Vec<OwnedLangLink>,
+) -> Response {
+    let chrome = app.chrome(lang);
+    let page = NoticePage {
+        lang: lang.as_str(),
+        head_title: title,
+        org_name,
+        chrome: &chrome,
+        assets: assets::paths(),
+        langs: langs.iter().map(OwnedLangLink::view).collect(),
+        title,
+        body,
+        success,
+    };
+    let mut resp = page_response(status, page.render().unwrap_or_default(), None);
+    if status == StatusCode::SERVICE_UNAVAILABLE {
+        resp.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static("2"));
+    }
+    resp
+}
+
+fn cookie_lang(headers: &HeaderMap) -> Option<Lang> {
+    let cookies = headers.get(header::COOKIE)?.to_str().ok()?;
+    cookies.split(';').find_map(|c| {
+        c.trim()
+            .strip_prefix(&format!("{LANG_COOKIE}="))
+            .and_then(|v| Lang::parse(v).ok())
+    })
+}
+
+/// Language order: explicit switch → cookie → invitation → browser → survey default.
+fn choose_lang(
+    def: &SurveyDefinition,
+    explicit: Option<&str>,
+    headers: &HeaderMap,
+    invitation: Option<&Invitation>,
+) -> Lang {
+    if let Some(l) = explicit.and_then(|s| Lang::parse(s).ok()) {
+        return def.pick_lang(Some(&l));
+    }
+    if let Some(l) =
+        cookie_lang(headers).filter(|l| def.languages.iter().any(|d| d.primary() == l.primary()))
+    {
+        return def.pick_lang(Some(&l));
+    }
+    if let Some(l) = invitation
+        .and_then(|i| i.lang.as_deref())
+        .and_then(|s| Lang::parse(s).ok())
+    {
+        return def.pick_lang(Some(&l));
+    }
+    if let Some(accept) = headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        && let Some(l) = Lang::negotiate(accept, &def.languages)
+    {
+        return l.clone();
+    }
+    def.default_lang().clone()
+}
+
+/// Language for pages shown before a survey is known (not found): cookie, then browser.
+fn fallback_lang(headers: &HeaderMap, explicit: Option<&str>) -> Lang {
+    if let Some(l) = explicit.and_then(|s| Lang::parse(s).ok()) {
+        return l;
+    }
+    if let Some(l) = cookie_lang(headers) {
+        return l;
+    }
+    let ui = i18n::ui_languages();
+    headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|a| Lang::negotiate(a, &ui).cloned())
+        .unwrap_or_else(Lang::nl)
+}
+
+enum Resolved {
+    Ready(Link, Arc<PublishedSurvey>, String),
+    Stop(Response),
+}
+
+async fn resolve_public(
+    app: &AppState,
+    public_id: &str,
+    headers: &HeaderMap,
+    explicit: Option<&str>,
+) -> Resolved {
+    match app.surveys.by_public_id(&app.store, public_id).await {
+        Ok(p) => {
+            let org = app.org_name(p.survey.org_id).await;
+            if !p.accepting(now_ms()) {
+                let lang = choose_lang(&p.version.definition, explicit, headers, None);
+                return Resolved::Stop(notice(app, &lang, StatusCode::GONE, "closed", &org));
+            }
+            Resolved::Ready(
+                Link::Public {
+                    public_id: public_id.to_string(),
+                },
+                p,
+                org,
+            )
+        }
+        Err(StoreError::NotFound(_)) => Resolved::Stop(notice(
+            app,
+            &fallback_lang(headers, explicit),
+            StatusCode::NOT_FOUND,
+            "notfound",
+            "",
+        )),
+        Err(e) => {
+            tracing::error!(error = %e, "loading survey failed");
+            Resolved::Stop(notice(
+                app,
+                &fallback_lang(headers, explicit),
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "error",
+                "",
+            ))
+        }
+    }
+}
+
+async fn resolve_personal(
+    app: &AppState,
+    token: &str,
+    headers: &HeaderMap,
+    explicit: Option<&str>,
+    allow_answered: bool,
+) -> Resolved {
+    let invitation = match app.store.invitation_by_token(token).await {
+        Ok(i) => i,
+        Err(StoreError::NotFound(_)) => {
+            return Resolved::Stop(notice(
+                app,
+                &fallback_lang(headers, explicit),
+                StatusCode::NOT_FOUND,
+                "notfound",
+                "",
+            ));
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "loading invitation failed");
+            return Resolved::Stop(notice(
+                app,
+                &fallback_lang(headers, explicit),
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "error",
+                "",
+            ));
+        }
+    };
+    let p = match app
+        .surveys
+        .by_survey_id(&app.store, invitation.survey_id)
+        .await
+    {
+        Ok(p) => p,
+        Err(_) => {
+            return Resolved::Stop(notice(
+                app,
+                &fallback_lang(headers, explicit),
+                StatusCode::NOT_FOUND,
+                "notfound",
+                "",
+            ));
+        }
+    };
+    let org = app.org_name(p.survey.org_id).await;
+    let lang = choose_lang(&p.version.definition, explicit, headers, Some(&invitation));
+    if invitation.answered && !allow_answered {
+        return Resolved::Stop(notice(app, &lang, StatusCode::CONFLICT, "used", &org));
+    }
+    if invitation.expires_at.is_some_and(|e| e <= now_ms()) {
+        return Resolved::Stop(notice(app, &lang, StatusCode::GONE, "expired", &org));
+    }
+    if !p.accepting(now_ms()) {
+        return Resolved::Stop(notice(app, &lang, StatusCode::GONE, "closed", &org));
+    }
+    Resolved::Ready(
+        Link::Personal {
+            token: token.to_string(),
+            invitation,
+        },
+        p,
+        org,
+    )
+}
+
+// ---------------------------------------------------------------------------------------------
+// Handlers
+
+pub async fn public_get(
+    State(app): State<AppState>,
+    Path(public_id): Path<String>,
+    Query(q): Query<PageQuery>,
+    headers: HeaderMap,
+) -> Response {
+    match resolve_public(&app, &public_id, &headers, q.lang.as_deref()).await {
+        Resolved::Ready(link, p, org) => show(&app, link, &p, org, q, &headers).await,
+        Resolved::Stop(r) => r,
+    }
+}
+
+pub async fn personal_get(
+    State(app): State<AppState>,
+    Path(token): Path<String>,
+    Query(q): Query<PageQuery>,
+    headers: HeaderMap,
+) -> Response {
+    match resolve_personal(&app, &token, &headers, q.lang.as_deref(), false).await {
+        Resolved::Ready(link, p, org) => show(&app, link, &p, org, q, &headers).await,
+        Resolved::Stop(r) => r,
+    }
+}
+
+pub async fn public_post(
+    State(app): State<AppState>,
+    Path(public_id): Path<String>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    match resolve_public(&app, &public_id, &headers, None).await {
+        Resolved::Ready(link, p, org) => accept(&app, link, &p, org, &headers, body).await,
+        Resolved::Stop(r) => r,
+    }
+}
+
+pub async fn personal_post(
+    State(app): State<AppState>,
+    Path(token): Path<String>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    // An answered invitation still reaches `accept`, so that a retried submission is
+    // recognised as a duplicate and answered with the thank-you page.
+    match resolve_personal(&app, &token, &headers, None, true).await {
+        Resolved::Ready(link, p, org) => accept(&app, link, &p, org, &headers, body).await,
+        Resolved::Stop(r) => r,
+    }
+}
+
+pub async fn public_thanks(
+    State(app): State<AppState>,
+    Path(public_id): Path<String>,
+    Query(q): Query<PageQuery>,
+    headers: HeaderMap,
+) -> Response {
+    match app.surveys.by_public_id(&app.store, &public_id).await {
+        Ok(p) => thanks(&app, &p, q.lang.as_deref(), &headers, None).await,
+        Err(_) => notice(
+            &app,
+            &fallback_lang(&headers, q.lang.as_deref()),
+            StatusCode::NOT_FOUND,
+            "notfound",
+            "",
+        ),
+    }
+}
+
+pub async fn personal_thanks(
+    State(app): State<AppState>,
+    Path(token): Path<String>,
+    Query(q): Query<PageQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let Ok(inv) = app.store.invitation_by_token(&token).await else {
+        return notice(
+            &app,
+            &fallback_lang(&headers, q.lang.as_deref()),
+            StatusCode::NOT_FOUND,
+            "notfound",
+            "",
+        );
+    };
+    match app.surveys.by_survey_id(&app.store, inv.survey_id).await {
+        Ok(p) => thanks(&app, &p, q.lang.as_deref(), &headers, Some(&inv)).await,
+        Err(_) => notice(
+            &app,
+            &fallback_lang(&headers, q.lang.as_deref()),
+            StatusCode::NOT_FOUND,
+            "notfound",
+            "",
+        ),
+    }
+}
+
+async fn thanks(
+    app: &AppState,
+    p: &PublishedSurvey,
+    explicit: Option<&str>,
+    headers: &HeaderMap,
+    inv: Option<&Invitation>,
+) -> Response {
+    let def = &p.version.definition;
+    let lang = choose_lang(def, explicit, headers, inv);
+    let org = app.org_name(p.survey.org_id).await;
+    let body = match &def.thanks {
+        Some(text) => text.get(&lang, def.default_lang()).to_string(),
+        None => t(&lang, "thanks-body"),
+    };
+    notice_text(
+        app,
+        &lang,
+        StatusCode::OK,
+        &t(&lang, "thanks-title"),
+        &body,
+        &org,
+        true,
+        vec![],
+    )
+}
+
+async fn show(
+    app: &AppState,
+    link: Link,
+    p: &PublishedSurvey,
+    org_name: String,
+    q: PageQuery,
+    headers: &HeaderMap,
+) -> Response {
+    let def = &p.version.definition;
+    let lang = choose_lang(def, q.lang.as_deref(), headers, link.invitation());
+    let set_lang = q.lang.as_ref().map(|_| &lang);
+    let fresh_sid = || crate::new_sid();
+    let sid = q.sid.filter(|s| valid_sid(s)).unwrap_or_else(fresh_sid);
+    let mut page = 0;
+    let mut values = Map::new();
+    let mut earlier = Answers::default();
+    let mut version: &SurveyVersion = &p.version;
+    let cached_version;
+    if def.pages.len() > 1 || link.invitation().is_some() {
+        // Resume a draft: the furthest page reached, or an earlier one the respondent went back to.
+        if let Ok(Some((version_id, reached, raw))) = app
+            .store
+            .load_draft(&link.draft_key(&sid), p.survey.id)
+            .await
+        {
+            if version_id != p.version.id
+                && let Ok(v) = app.surveys.version(&app.store, version_id).await
+            {
+                cached_version = v;
+                version = &cached_version;
+            }
+            let d = &version.definition;
+            page = q
+                .page
+                .unwrap_or(reached)
+                .min(reached)
+                .min(d.pages.len() - 1);
+            let all = stored_answers(d, &raw);
+            earlier = answers_before(d, &all, page);
+            values = all.to_raw();
+        }
+    }
+    let ctx = PageCtx {
+        app,
+        link: &link,
+        published: p,
+        version,
+        lang: lang.clone(),
+        org_name,
+    };
+    let _ = ctx.published;
+    page_response(
+        StatusCode::OK,
+        ctx.render(page, &sid, &values, &earlier, &[]),
+        set_lang,
+    )
+}
+
+/// The answers that belong to pages before `page`.
+fn answers_before(def: &SurveyDefinition, all: &Answers, page: usize) -> Answers {
+    let mut out = Answers::default();
+    for p in def.pages.iter().take(page) {
+        for q in &p.questions {
+            if let Some(v) = all.get(&q.id) {
+                out.insert(q.id.clone(), v.clone());
+            }
+        }
+    }
+    out
+}
+
+fn field<'a>(fields: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    fields
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+}
+
+async fn accept(
+    app: &AppState,
+    link: Link,
+    p: &PublishedSurvey,
+    org_name: String,
+    headers: &HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let def_lang = choose_lang(&p.version.definition, None, headers, link.invitation());
+    let body = match body {
+        Ok(b) => b,
+        Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            return notice(
+                app,
+                &def_lang,
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "toolarge",
+                &org_name,
+            );
+        }
+        Err(_) => {
+            return notice(
+                app,
+                &def_lang,
+                StatusCode::BAD_REQUEST,
+                "badform",
+                &org_name,
+            );
+        }
+    };
+    let Ok(fields) = decode_form(&body) else {
+        return notice(
+            app,
+            &def_lang,
+            StatusCode::BAD_REQUEST,
+            "badform",
+            &org_name,
+        );
+    };
+    let sid = match field(&fields, "sid") {
+        Some(s) if valid_sid(s) => s.to_string(),
+        _ => {
+            return notice(
+                app,
+                &def_lang,
+                StatusCode::BAD_REQUEST,
+                "badform",
+                &org_name,
+            );
+        }
+    };
+    let page: usize = match field(&fields, "page").and_then(|s| s.parse().ok()) {
+        Some(p) => p,
+        None => {
+            return notice(
+                app,
+                &def_lang,
+                StatusCode::BAD_REQUEST,
+                "badform",
+                &org_name,
+            );
+        }
+    };
+    // Finish on the version the respondent started with, if it was published for this survey.
+    let version: Arc<SurveyVersion> = match field(&fields, "v").and_then(|s| s.parse::<i64>().ok())
+    {
+        Some(v) if v == p.version.id => Arc::new(p.version.clone()),
+        Some(v) => match app.surveys.version(&app.store, v).await {
+            Ok(ver) if ver.survey_id == p.survey.id => ver,
+            _ => {
+                return notice(
+                    app,
+                    &def_lang,
+                    StatusCode::BAD_REQUEST,
+                    "badform",
+                    &org_name,
+                );
+            }
+        },
+        None => {
+            return notice(
+                app,
+                &def_lang,
+                StatusCode::BAD_REQUEST,
+                "badform",
+                &org_name,
+            );
+        }
+    };
+    let def = &version.definition;
+    if page >= def.pages.len() {
+        return notice(
+            app,
+            &def_lang,
+            StatusCode::BAD_REQUEST,
+            "badform",
+            &org_name,
+        );
+    }
+    let lang = choose_lang(def, field(&fields, "lang"), headers, link.invitation());
+    let draft_key = link.draft_key(&sid);
+    let earlier = if page > 0 {
+        match app.store.load_draft(&draft_key, p.survey.id).await {
+            Ok(Some((vid, reached, raw))) if vid == version.id && reached >= page => {
+                answers_before(def, &stored_answers(def, &raw), page)
+            }
+            Ok(_) => {
+                // The draft is gone (expired, or another device finished it): start over.
+                return Redirect::to(&format!("{}?lang={lang}", link.base())).into_response();
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "loading draft failed");
+                return notice(
+                    app,
+                    &lang,
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "error",
+                    &org_name,
+                );
+            }
+        }
+    } else {
+        Answers::default()
+    };
+    let raw = raw_answers_from_form(def, Some(page), &fields);
+    let answers = match validate_answers(
+        def,
+        &raw,
+        Scope::Page(page),
+        &earlier,
+        HiddenAnswers::Ignore,
+    ) {
+        Ok(a) => a,
+        Err(errors) => {
+            let ctx = PageCtx {
+                app,
+                link: &link,
+                published: p,
+                version: &version,
+                lang,
+                org_name,
+            };
+            return page_response(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                ctx.render(page, &sid, &raw, &earlier, &errors),
+                None,
+            );
+        }
+    };
+    if page + 1 < def.pages.len() {
+        if let Err(e) = app
+            .store
+            .save_draft(&draft_key, p.survey.id, version.id, page + 1, &answers)
+            .await
+        {
+            tracing::error!(error = %e, "saving draft failed");
+            return notice(
+                app,
+                &lang,
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "error",
+                &org_name,
+            );
+        }
+        return Redirect::to(&format!(
+            "{}?sid={sid}&page={}&lang={lang}",
+            link.base(),
+            page + 1
+        ))
+        .into_response();
+    }
+    let inv = link.invitation();
+    let ctx = inv.map(|i| i.context.clone()).unwrap_or_default();
+    let response = NewResponse {
+        org_id: p.survey.org_id,
+        survey_id: p.survey.id,
+        version_id: version.id,
+        uid: random_uuid(),
+        submission_key: link.submission_key(&sid),
+        invitation_id: inv.map(|i| i.id),
+        lang: lang.to_string(),
+        unit_id: ctx.unit_id,
+        touchpoint_id: ctx.touchpoint_id,
+        channel_id: ctx.channel_id,
+        employee_id: ctx.employee_id,
+        contact_id: ctx.contact_id,
+        answers: answers.to_json(),
+        submitted_at: now_ms(),
+    };
+    match app.store.submit(response).await {
+        Ok(IngestOutcome::Stored { .. } | IngestOutcome::Duplicate { .. }) => {
+            if def.pages.len() > 1 {
+                let _ = app.store.delete_draft(&draft_key).await;
+            }
+            Redirect::to(&format!("{}/thanks?lang={lang}", link.base())).into_response()
+        }
+        Err(IngestError::Closed) => notice(app, &lang, StatusCode::GONE, "closed", &org_name),
+        Err(IngestError::AlreadyAnswered) => {
+            notice(app, &lang, StatusCode::CONFLICT, "used", &org_name)
+        }
+        Err(IngestError::Overloaded) => notice(
+            app,
+            &lang,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "busy",
+            &org_name,
+        ),
+        Err(IngestError::Storage(e)) => {
+            tracing::error!(error = %e, "storing response failed");
+            notice(
+                app,
+                &lang,
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "error",
+                &org_name,
+            )
+        }
+    }
+}

@@ -1,0 +1,152 @@
+//! Integration tests: the real router on 127.0.0.1:0 against a fresh database — SQLite by
+//! default, PostgreSQL when TEVREDEN_TEST_DATABASE_URL=postgres://… is set.
+
+mod api;
+mod respondent;
+
+use std::net::SocketAddr;
+
+use reqwest::redirect::Policy;
+use tevreden_storage::testing::TestDatabase;
+use tevreden_storage::{Role, Store, StoreOptions};
+use tevreden_web::{AppState, WebConfig, app};
+
+pub const MINIMAL: &str = r#"key: after-call
+title: {nl: "Na uw gesprek", en: "After your call"}
+questions:
+  - id: nps
+    type: nps
+    text: {nl: "Hoe waarschijnlijk is het dat u ons aanbeveelt?", en: "How likely are you to recommend us?"}
+  - id: answered
+    type: yesno
+    text: {nl: "Is uw vraag beantwoord?", en: "Was your question answered?"}
+  - id: effort
+    type: rating
+    scale: {min: 1, max: 7, higher_is_better: true}
+    text: {nl: "Hoe makkelijk was het?", en: "How easy was it?"}
+  - id: why
+    type: text
+    required: false
+    show_if: {question: nps, lte: 6}
+    text: {nl: "Wat kan beter?", en: "What could we do better?"}
+"#;
+
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub store: Store,
+    pub org_id: i64,
+    pub token: String,
+    /// A client that does not follow redirects, so tests see the 303s.
+    pub http: reqwest::Client,
+    _db: TestDatabase,
+}
+
+impl TestApp {
+    pub async fn spawn() -> TestApp {
+        let db = TestDatabase::new().await;
+        let store = Store::open(&db.url, StoreOptions::default())
+            .await
+            .expect("open store");
+        let org = store.create_org("acme", "Acme Energie").await.unwrap();
+        let (token, _) = store
+            .create_api_token(org.id, "test", Role::Admin, None)
+            .await
+            .unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let state = AppState::new(
+            store.clone(),
+            WebConfig {
+                public_url: format!("http://{addr}"),
+            },
+        );
+        tokio::spawn(async move {
+            axum::serve(listener, app(state)).await.unwrap();
+        });
+        let http = reqwest::Client::builder()
+            .redirect(Policy::none())
+            .build()
+            .unwrap();
+        TestApp {
+            addr,
+            store,
+            org_id: org.id,
+            token,
+            http,
+            _db: db,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    pub fn api(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        self.http
+            .request(method, self.url(&format!("/api/v1{path}")))
+            .bearer_auth(&self.token)
+    }
+
+    /// Uploads and publishes a survey file; returns the public link path (`/s/…`).
+    pub async fn publish(&self, yaml: &str) -> String {
+        let r = self
+            .api(reqwest::Method::POST, "/surveys")
+            .header("content-type", "application/yaml")
+            .body(yaml.to_string())
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            r.status().is_success(),
+            "upload failed: {}",
+            r.text().await.unwrap()
+        );
+        let key = yaml
+            .lines()
+            .find_map(|l| l.strip_prefix("key: "))
+            .unwrap()
+            .trim();
+        let r = self
+            .api(reqwest::Method::POST, &format!("/surveys/{key}/publish"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let v: serde_json::Value = r.json().await.unwrap();
+        let url = v["public_url"].as_str().unwrap();
+        url.split_once(&self.addr.to_string())
+            .unwrap()
+            .1
+            .to_string()
+    }
+
+    pub async fn count(&self, key: &str) -> i64 {
+        let s = self.store.survey(self.org_id, key).await.unwrap();
+        self.store.count_responses(s.id).await.unwrap()
+    }
+
+    pub async fn stored_answers(
+        &self,
+        key: &str,
+    ) -> Vec<serde_json::Map<String, serde_json::Value>> {
+        let s = self.store.survey(self.org_id, key).await.unwrap();
+        self.store
+            .responses_after(s.id, 0, 1000)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|r| r.answers)
+            .collect()
+    }
+}
+
+/// The value of a hidden form field in a page.
+pub fn hidden(html: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no hidden field {name}"))
+        + marker.len();
+    let end = html[start..].find('"').unwrap() + start;
+    html[start..end].to_string()
+}
