@@ -176,7 +176,7 @@ async fn client(
         };
         let body = format!(
             "sid={sid}&v={v}&page=0&lang=nl&q.nps={nps}&q.answered={}&q.effort={}{why}",
-            if i % 4 == 0 { "no" } else { "yes" },
+            if i.is_multiple_of(4) { "no" } else { "yes" },
             1 + i % 7
         );
         let req = Request::post(path.as_str())
