@@ -312,7 +312,10 @@ async fn ingest(
             "--database-url",
             &url_arg,
         ])
-        .env("TEVREDEN_LOG", "warn")
+        .env(
+            "TEVREDEN_LOG",
+            std::env::var("TEVREDEN_BENCH_SERVER_LOG").unwrap_or_else(|_| "warn".into()),
+        )
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .kill_on_drop(true)

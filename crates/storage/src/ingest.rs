@@ -12,10 +12,11 @@
 //! response on a personal invitation as [`IngestError::AlreadyAnswered`]. If a batch fails as a
 //! whole, its items are retried one per transaction so one bad row cannot sink the others.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::sync::Mutex;
 
-use sqlx::{AnyConnection, Connection, Row};
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Connection, Executor, Row};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::db::{Backend, Store, now_ms};
@@ -144,7 +145,14 @@ async fn writer_loop(
             }
         }
         let items: Vec<&NewResponse> = batch.iter().map(|(r, _)| r).collect();
-        let results = match write_batch(&mut conn, backend, &items).await {
+        let started = std::time::Instant::now();
+        let written = write_batch(&mut conn, backend, &items).await;
+        tracing::trace!(
+            size = items.len(),
+            micros = started.elapsed().as_micros() as u64,
+            "batch committed"
+        );
+        let results = match written {
             Ok(results) => results,
             Err(e) => {
                 tracing::warn!(error = %e, size = items.len(), "batch write failed; retrying one by one");
@@ -182,109 +190,126 @@ async fn write_batch(
     items: &[&NewResponse],
 ) -> Result<Vec<Result<IngestOutcome, IngestError>>, sqlx::Error> {
     let now = now_ms();
-    let mut tx = match backend {
-        Backend::Sqlite => conn.begin_with("BEGIN IMMEDIATE").await?,
-        Backend::Postgres => conn.begin().await?,
+    let inserted = match backend {
+        Backend::Sqlite => insert_sqlite(conn, items, now).await?,
+        Backend::Postgres => {
+            let mut tx = conn.begin().await?;
+            let (sql, n) = insert_sql(backend, items.len());
+            let inserted = bind_rows(sqlx::query(sqlx::AssertSqlSafe(sql)), items, now, n)
+                .fetch_all(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            inserted
+        }
     };
-
-    // 1. Which versions may still receive responses?
-    let versions: Vec<i64> = items
+    let inserted: HashSet<String> = inserted
         .iter()
-        .map(|r| r.version_id)
-        .collect::<HashSet<_>>()
-        .into_iter()
-        .collect();
-    let sql = format!(
-        "SELECT v.id FROM survey_versions v JOIN surveys s ON s.id = v.survey_id \
-         WHERE (s.closes_at IS NULL OR s.closes_at > {}) AND v.id IN ({}) AND v.published_at IS NOT NULL AND s.status = 'open'",
-        placeholders(backend, 1, 1),
-        placeholders(backend, 2, versions.len()),
-    );
-    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(now);
-    for v in &versions {
-        q = q.bind(*v);
-    }
-    let open: HashSet<i64> = q
-        .fetch_all(&mut *tx)
-        .await?
-        .iter()
-        .map(|r| r.try_get::<i64, _>(0))
+        .map(|r| r.try_get::<String, _>(0))
         .collect::<Result<_, _>>()?;
-
-    // 2. Insert the acceptable ones in one statement; conflicts insert nothing.
-    let writable: Vec<&NewResponse> = items
-        .iter()
-        .copied()
-        .filter(|r| open.contains(&r.version_id))
-        .collect();
-    let mut inserted: HashSet<String> = HashSet::new();
-    if !writable.is_empty() {
-        let rows: Vec<String> = (0..writable.len())
-            .map(|i| format!("({})", placeholders(backend, 1 + i * NCOLS, NCOLS)))
-            .collect();
-        let sql = format!(
-            "INSERT INTO responses ({COLUMNS}) VALUES {} ON CONFLICT DO NOTHING RETURNING uid",
-            rows.join(",")
-        );
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for r in &writable {
-            q = q
-                .bind(r.org_id)
-                .bind(r.survey_id)
-                .bind(r.version_id)
-                .bind(r.uid.as_str())
-                .bind(r.submission_key.as_str())
-                .bind(r.invitation_id)
-                .bind(r.lang.as_str())
-                .bind(r.unit_id)
-                .bind(r.touchpoint_id)
-                .bind(r.channel_id)
-                .bind(r.employee_id)
-                .bind(r.contact_id)
-                .bind(r.answers.as_str())
-                .bind(r.submitted_at)
-                .bind(now);
-        }
-        for row in q.fetch_all(&mut *tx).await? {
-            inserted.insert(row.try_get::<String, _>(0)?);
-        }
-    }
-
-    // 3. For conflicts: a known submission key is a duplicate (answer with the stored id);
-    //    otherwise the invitation was used by another submission.
-    let mut existing: HashMap<(i64, String), String> = HashMap::new();
-    for r in writable.iter().filter(|r| !inserted.contains(&r.uid)) {
-        let key = (r.org_id, r.submission_key.clone());
-        if existing.contains_key(&key) {
+    // Rows not inserted (rare): a known submission key is a duplicate, answered with the stored
+    // id; otherwise the survey was closed, or the invitation was used by another submission.
+    let mut results = Vec::with_capacity(items.len());
+    for r in items {
+        if inserted.contains(&r.uid) {
+            results.push(Ok(IngestOutcome::Stored { uid: r.uid.clone() }));
             continue;
         }
-        let found: Option<String> = sqlx::query_scalar(
+        let existing: Option<String> = sqlx::query_scalar(
             "SELECT uid FROM responses WHERE org_id = $1 AND submission_key = $2",
         )
         .bind(r.org_id)
         .bind(r.submission_key.as_str())
-        .fetch_optional(&mut *tx)
+        .fetch_optional(&mut *conn)
         .await?;
-        if let Some(uid) = found {
-            existing.insert(key, uid);
+        if let Some(uid) = existing {
+            results.push(Ok(IngestOutcome::Duplicate { uid }));
+            continue;
+        }
+        let open: Option<i64> = sqlx::query_scalar(OPEN_VERSION)
+            .bind(r.version_id)
+            .bind(now)
+            .fetch_optional(&mut *conn)
+            .await?;
+        results.push(Err(if open.is_some() {
+            IngestError::AlreadyAnswered
+        } else {
+            IngestError::Closed
+        }));
+    }
+    Ok(results)
+}
+
+/// The version may still receive responses: published, its survey open and not past closing.
+const OPEN_VERSION: &str = "SELECT v.id FROM survey_versions v JOIN surveys s ON s.id = v.survey_id \
+     WHERE v.id = $1 AND v.published_at IS NOT NULL AND s.status = 'open' AND (s.closes_at IS NULL OR s.closes_at > $2)";
+
+/// One statement that inserts every row whose survey version is open (checked inside the
+/// transaction, so a survey closed on another node is never written to) and skips conflicts
+/// (duplicate submission key, used invitation), returning the ids of the rows it inserted.
+/// Returns the SQL and the number of rows it expects bound.
+fn insert_sql(backend: Backend, rows: usize) -> (String, usize) {
+    let cols: Vec<String> = (1..=NCOLS).map(|i| format!("c{i}")).collect();
+    let values: Vec<String> = (0..rows)
+        .map(|i| format!("({})", placeholders(backend, 1 + i * NCOLS, NCOLS)))
+        .collect();
+    let sql = format!(
+        "WITH v({cols}) AS (VALUES {values}) INSERT INTO responses ({COLUMNS}) SELECT {cols} FROM v \
+         WHERE EXISTS (SELECT 1 FROM survey_versions sv JOIN surveys s ON s.id = sv.survey_id \
+           WHERE sv.id = v.c3 AND sv.published_at IS NOT NULL AND s.status = 'open' AND (s.closes_at IS NULL OR s.closes_at > {now_param})) \
+         ON CONFLICT DO NOTHING RETURNING uid",
+        cols = cols.join(", "),
+        values = values.join(","),
+        now_param = placeholders(backend, 1 + rows * NCOLS, 1),
+    );
+    (sql, rows)
+}
+
+fn bind_rows<'q>(
+    mut q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
+    items: &[&'q NewResponse],
+    now: i64,
+    expected: usize,
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
+    debug_assert_eq!(items.len(), expected);
+    for r in items {
+        q = q
+            .bind(r.org_id)
+            .bind(r.survey_id)
+            .bind(r.version_id)
+            .bind(r.uid.as_str())
+            .bind(r.submission_key.as_str())
+            .bind(r.invitation_id)
+            .bind(r.lang.as_str())
+            .bind(r.unit_id)
+            .bind(r.touchpoint_id)
+            .bind(r.channel_id)
+            .bind(r.employee_id)
+            .bind(r.contact_id)
+            .bind(r.answers.as_str())
+            .bind(r.submitted_at)
+            .bind(now);
+    }
+    q.bind(now)
+}
+
+/// SQLite: `BEGIN IMMEDIATE`, the insert and `COMMIT` go to the database as one request, so
+/// the writer makes one round trip to SQLite's worker thread per batch instead of three. When
+/// anything fails the transaction is rolled back explicitly.
+async fn insert_sqlite(
+    conn: &mut AnyConnection,
+    items: &[&NewResponse],
+    now: i64,
+) -> Result<Vec<AnyRow>, sqlx::Error> {
+    let (sql, binds) = insert_sql(Backend::Sqlite, items.len());
+    let sql = format!("BEGIN IMMEDIATE; {sql}; COMMIT;");
+    let q = bind_rows(sqlx::query(sqlx::AssertSqlSafe(sql)), items, now, binds);
+    match q.fetch_all(&mut *conn).await {
+        Ok(rows) => Ok(rows),
+        Err(e) => {
+            let _ = conn.execute("ROLLBACK").await;
+            Err(e)
         }
     }
-    tx.commit().await?;
-
-    Ok(items
-        .iter()
-        .map(|r| {
-            if !open.contains(&r.version_id) {
-                Err(IngestError::Closed)
-            } else if inserted.contains(&r.uid) {
-                Ok(IngestOutcome::Stored { uid: r.uid.clone() })
-            } else if let Some(uid) = existing.get(&(r.org_id, r.submission_key.clone())) {
-                Ok(IngestOutcome::Duplicate { uid: uid.clone() })
-            } else {
-                Err(IngestError::AlreadyAnswered)
-            }
-        })
-        .collect())
 }
 
 /// `n` placeholders numbered from `start`: `$1, $2, …` on PostgreSQL; on SQLite plain `?`,

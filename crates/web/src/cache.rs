@@ -108,3 +108,35 @@ impl SurveyCache {
         }
     }
 }
+
+/// Rendered first pages of public links, split where the submission id goes. Keyed by
+/// (version id, language, public id); versions are immutable, and entries expire after a
+/// minute so a renamed organisation shows up.
+#[derive(Default)]
+pub struct PageCache {
+    pages: RwLock<HashMap<(i64, String, String), (Instant, Arc<Vec<String>>)>>,
+}
+
+const PAGE_TTL: Duration = Duration::from_secs(60);
+
+impl PageCache {
+    pub fn get(&self, key: &(i64, String, String)) -> Option<Arc<Vec<String>>> {
+        let m = self.pages.read().ok()?;
+        let (at, v) = m.get(key)?;
+        (at.elapsed() < PAGE_TTL).then(|| v.clone())
+    }
+
+    pub fn put(&self, key: (i64, String, String), pieces: Vec<String>) -> Arc<Vec<String>> {
+        let v = Arc::new(pieces);
+        if let Ok(mut m) = self.pages.write() {
+            if m.len() >= 1_000 {
+                m.retain(|_, (at, _)| at.elapsed() < PAGE_TTL);
+                if m.len() >= 1_000 {
+                    m.clear();
+                }
+            }
+            m.insert(key, (Instant::now(), v.clone()));
+        }
+        v
+    }
+}

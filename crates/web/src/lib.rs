@@ -45,6 +45,7 @@ pub struct Inner {
     pub store: Store,
     pub config: WebConfig,
     surveys: cache::SurveyCache,
+    page_cache: cache::PageCache,
     chrome: HashMap<String, Arc<i18n::Chrome>>,
     org_names: RwLock<HashMap<i64, String>>,
 }
@@ -66,6 +67,7 @@ impl AppState {
             store,
             config,
             surveys: Default::default(),
+            page_cache: Default::default(),
             chrome,
             org_names: RwLock::new(HashMap::new()),
         }))
@@ -113,9 +115,9 @@ impl AppState {
     }
 }
 
-/// A new form submission id: 128 random bits, hex.
+/// A new form submission id: time-ordered, 80 random bits (see `time_ordered_token`).
 pub(crate) fn new_sid() -> String {
-    tevreden_storage::random_token(16)
+    tevreden_storage::time_ordered_token()
 }
 
 /// The whole application.

@@ -554,7 +554,6 @@ fn question_view(
 struct PageCtx<'a> {
     app: &'a AppState,
     link: &'a Link,
-    published: &'a PublishedSurvey,
     version: &'a SurveyVersion,
     lang: Lang,
     org_name: String,
@@ -1087,14 +1086,18 @@ async fn show(
     let def = &p.version.definition;
     let lang = choose_lang(def, q.lang.as_deref(), headers, link.invitation());
     let set_lang = q.lang.as_ref().map(|_| &lang);
-    let fresh_sid = || crate::new_sid();
-    let sid = q.sid.filter(|s| valid_sid(s)).unwrap_or_else(fresh_sid);
+    let sid = q
+        .sid
+        .clone()
+        .filter(|s| valid_sid(s))
+        .unwrap_or_else(crate::new_sid);
     let mut page = 0;
     let mut values = Map::new();
     let mut earlier = Answers::default();
     let mut version: &SurveyVersion = &p.version;
     let cached_version;
-    if def.pages.len() > 1 || link.invitation().is_some() {
+    let resumable = (q.sid.is_some() && def.pages.len() > 1) || link.invitation().is_some();
+    if resumable {
         // Resume a draft: the furthest page reached, or an earlier one the respondent went back to.
         if let Ok(Some((version_id, reached, raw))) = app
             .store
@@ -1121,18 +1124,32 @@ async fn show(
     let ctx = PageCtx {
         app,
         link: &link,
-        published: p,
         version,
         lang: lang.clone(),
         org_name,
     };
-    let _ = ctx.published;
-    page_response(
-        StatusCode::OK,
-        ctx.render(page, &sid, &values, &earlier, &[]),
-        set_lang,
-    )
+    let html = match &link {
+        // The first page of a public link is the same for everyone but the submission id:
+        // render it once per version and language, then only fill in the id.
+        Link::Public { public_id } if !resumable => {
+            let key = (version.id, lang.to_string(), public_id.clone());
+            let pieces = match app.page_cache.get(&key) {
+                Some(p) => p,
+                None => {
+                    let html = ctx.render(0, SID_MARKER, &values, &earlier, &[]);
+                    app.page_cache
+                        .put(key, html.split(SID_MARKER).map(str::to_string).collect())
+                }
+            };
+            pieces.join(sid.as_str())
+        }
+        _ => ctx.render(page, &sid, &values, &earlier, &[]),
+    };
+    page_response(StatusCode::OK, html, set_lang)
 }
+
+/// Stands in for the submission id in cached first pages.
+const SID_MARKER: &str = "\u{1}sid\u{1}";
 
 /// The answers that belong to pages before `page`.
 fn answers_before(def: &SurveyDefinition, all: &Answers, page: usize) -> Answers {
@@ -1220,7 +1237,6 @@ async fn accept(
     // Finish on the version the respondent started with, if it was published for this survey.
     let version: Arc<SurveyVersion> = match field(&fields, "v").and_then(|s| s.parse::<i64>().ok())
     {
-        Some(v) if v == p.version.id => Arc::new(p.version.clone()),
         Some(v) => match app.surveys.version(&app.store, v).await {
             Ok(ver) if ver.survey_id == p.survey.id => ver,
             _ => {
@@ -1291,7 +1307,6 @@ async fn accept(
             let ctx = PageCtx {
                 app,
                 link: &link,
-                published: p,
                 version: &version,
                 lang,
                 org_name,

@@ -601,3 +601,15 @@ async fn pages_are_small_safe_and_self_contained() {
         html.len()
     );
 }
+
+#[tokio::test]
+async fn every_visitor_gets_their_own_submission_id() {
+    let app = TestApp::spawn().await;
+    let path = app.publish(MINIMAL).await;
+    let (a, sid_a, _) = form_page(&app, &path).await;
+    let (b, sid_b, _) = form_page(&app, &path).await;
+    assert_ne!(sid_a, sid_b, "the cached first page still gets a fresh id");
+    assert_eq!(a.replace(&sid_a, ""), b.replace(&sid_b, ""));
+    let (en, _, _) = form_page(&app, &format!("{path}?lang=en")).await;
+    assert!(en.contains("How easy was it?"), "cached per language");
+}
