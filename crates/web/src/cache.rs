@@ -112,21 +112,24 @@ impl SurveyCache {
 /// Rendered first pages of public links, split where the submission id goes. Keyed by
 /// (version id, language, public id); versions are immutable, and entries expire after a
 /// minute so a renamed organisation shows up.
+/// (version id, language, public id) → when rendered, and the pieces around the id.
+type PageKey = (i64, String, String);
+
 #[derive(Default)]
 pub struct PageCache {
-    pages: RwLock<HashMap<(i64, String, String), (Instant, Arc<Vec<String>>)>>,
+    pages: RwLock<HashMap<PageKey, (Instant, Arc<Vec<String>>)>>,
 }
 
 const PAGE_TTL: Duration = Duration::from_secs(60);
 
 impl PageCache {
-    pub fn get(&self, key: &(i64, String, String)) -> Option<Arc<Vec<String>>> {
+    pub fn get(&self, key: &PageKey) -> Option<Arc<Vec<String>>> {
         let m = self.pages.read().ok()?;
         let (at, v) = m.get(key)?;
         (at.elapsed() < PAGE_TTL).then(|| v.clone())
     }
 
-    pub fn put(&self, key: (i64, String, String), pieces: Vec<String>) -> Arc<Vec<String>> {
+    pub fn put(&self, key: PageKey, pieces: Vec<String>) -> Arc<Vec<String>> {
         let v = Arc::new(pieces);
         if let Ok(mut m) = self.pages.write() {
             if m.len() >= 1_000 {
