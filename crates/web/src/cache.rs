@@ -114,10 +114,11 @@ impl SurveyCache {
 /// minute so a renamed organisation shows up.
 /// (version id, language, public id) → when rendered, and the pieces around the id.
 type PageKey = (i64, String, String);
+type PageEntry = (Instant, Arc<Vec<String>>);
 
 #[derive(Default)]
 pub struct PageCache {
-    pages: RwLock<HashMap<PageKey, (Instant, Arc<Vec<String>>)>>,
+    pages: RwLock<HashMap<PageKey, PageEntry>>,
 }
 
 const PAGE_TTL: Duration = Duration::from_secs(60);
