@@ -39,27 +39,6 @@ pub enum BenchCommand {
     },
 }
 
-const SURVEY: &str = r#"
-key: bench-after-call
-title: {nl: "Na uw gesprek", en: "After your call"}
-questions:
-  - id: nps
-    type: nps
-    text: {nl: "Hoe waarschijnlijk is het dat u ons aanbeveelt?", en: "How likely are you to recommend us?"}
-  - id: answered
-    type: yesno
-    text: {nl: "Is uw vraag beantwoord?", en: "Was your question answered?"}
-  - id: effort
-    type: rating
-    scale: {min: 1, max: 7, higher_is_better: true}
-    text: {nl: "Hoe makkelijk was het?", en: "How easy was it?"}
-  - id: why
-    type: text
-    required: false
-    show_if: {question: nps, lte: 6}
-    text: {nl: "Wat kan beter?", en: "What could we do better?"}
-"#;
-
 pub async fn run(cmd: BenchCommand, database_url: Option<String>) -> Result<(), String> {
     match cmd {
         BenchCommand::Ingest {
@@ -289,9 +268,12 @@ async fn ingest(
         .create_org(&slug, "Benchmark")
         .await
         .map_err(|e| e.to_string())?;
-    let def = parse_survey_file(SURVEY.as_bytes(), FileFormat::Yaml)
-        .map_err(|e| format!("{e:?}"))?
-        .definition;
+    let def = parse_survey_file(
+        tevreden_domain::templates::MINIMAL_EXAMPLE.as_bytes(),
+        FileFormat::Yaml,
+    )
+    .map_err(|e| format!("{e:?}"))?
+    .definition;
     store
         .save_survey_draft(org.id, &def)
         .await

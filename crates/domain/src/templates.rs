@@ -5,6 +5,11 @@
 
 use crate::survey::{FileFormat, SurveyDefinition, parse_survey_file};
 
+/// The minimal survey file that external tools rely on (`after-call`: nps, yes/no, a 1–7 effort
+/// rating, and an open question shown for detractors). Not a template; an example and a test
+/// fixture.
+pub const MINIMAL_EXAMPLE: &str = include_str!("../templates/example-after-call.yaml");
+
 /// `(key, YAML source)` of every shipped template.
 pub const TEMPLATES: &[(&str, &str)] = &[
     (

@@ -3,26 +3,7 @@ use serde_json::json;
 use super::*;
 use crate::{Lang, QuestionId};
 
-const MINIMAL: &str = r#"
-key: after-call
-title: {nl: "Na uw gesprek", en: "After your call"}
-questions:
-  - id: nps
-    type: nps
-    text: {nl: "Hoe waarschijnlijk is het dat u ons aanbeveelt?", en: "How likely are you to recommend us?"}
-  - id: answered
-    type: yesno
-    text: {nl: "Is uw vraag beantwoord?", en: "Was your question answered?"}
-  - id: effort
-    type: rating
-    scale: {min: 1, max: 7, higher_is_better: true}
-    text: {nl: "Hoe makkelijk was het?", en: "How easy was it?"}
-  - id: why
-    type: text
-    required: false
-    show_if: {question: nps, lte: 6}
-    text: {nl: "Wat kan beter?", en: "What could we do better?"}
-"#;
+const MINIMAL: &str = crate::templates::MINIMAL_EXAMPLE;
 
 fn minimal() -> SurveyDefinition {
     parse_survey_file(MINIMAL.as_bytes(), FileFormat::Yaml)
