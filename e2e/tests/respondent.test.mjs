@@ -194,7 +194,7 @@ test('a missing required answer: inline error, summary with links and focus, ans
   await page.waitForFunction(() => document.activeElement?.id === 'error-summary');
   const links = await summary.locator('a').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
   assert.deepEqual(links, ['#q-answered', '#q-effort'], 'the summary links to the unanswered questions, in order');
-  assert.match(await summary.locator('a').first().textContent(), /Is uw vraag beantwoord\?: Beantwoord deze vraag\./);
+  assert.match(await summary.locator('a').first().textContent(), /Is uw vraag beantwoord\? — Beantwoord deze vraag\./);
 
   for (const q of ['answered', 'effort']) {
     const fs = page.locator(`#q-${q}`);
