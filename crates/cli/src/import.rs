@@ -88,11 +88,29 @@ pub async fn run(
             return Err("nothing was imported; correct the rows above, or add --skip-invalid to import the valid rows only".into());
         }
     }
-    let bar = spinner("writing".into());
+    let total = match &records {
+        Records::Units(r) => r.len(),
+        Records::Employees(r) => r.len(),
+        Records::Contacts(r) => r.len(),
+    };
+    let bar = indicatif::ProgressBar::new(total as u64);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("  writing {bar:30} {pos}/{len} rows")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let progress = |done: usize| bar.set_position(done as u64);
     let result = match &records {
-        Records::Units(r) => store.import_units(org.id, r).await,
-        Records::Employees(r) => store.import_employees(org.id, r).await,
-        Records::Contacts(r) => store.import_contacts(org.id, r).await,
+        Records::Units(r) => store.import_units_with_progress(org.id, r, &progress).await,
+        Records::Employees(r) => {
+            store
+                .import_employees_with_progress(org.id, r, &progress)
+                .await
+        }
+        Records::Contacts(r) => {
+            store
+                .import_contacts_with_progress(org.id, r, &progress)
+                .await
+        }
     };
     bar.finish_and_clear();
     store.close().await;

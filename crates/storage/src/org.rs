@@ -171,6 +171,17 @@ impl Store {
     /// Creates or updates units by external id, in one transaction, parents first; then
     /// recomputes the organisation's unit paths.
     pub async fn import_units(&self, org_id: i64, records: &[UnitRecord]) -> Result<ImportSummary> {
+        self.import_units_with_progress(org_id, records, &|_| {})
+            .await
+    }
+
+    /// As [`Store::import_units`], calling `progress` with the number of rows written so far.
+    pub async fn import_units_with_progress(
+        &self,
+        org_id: i64,
+        records: &[UnitRecord],
+        progress: &(dyn Fn(usize) + Send + Sync),
+    ) -> Result<ImportSummary> {
         let mut tx = self.begin_write().await?;
         let now = now_ms();
         let mut ids: HashMap<String, i64> =
@@ -182,7 +193,10 @@ impl Store {
                 .map(|r| Ok((r.try_get::<String, _>(0)?, r.try_get::<i64, _>(1)?)))
                 .collect::<Result<_>>()?;
         let mut summary = ImportSummary::default();
-        for r in records {
+        for (done, r) in records.iter().enumerate() {
+            if done % 250 == 0 {
+                progress(done);
+            }
             let parent_id = match &r.parent {
                 Some(p) => Some(*ids.get(p.as_str()).ok_or_else(|| {
                     StoreError::Invalid(format!("parent unit `{p}` does not exist"))
@@ -266,6 +280,17 @@ impl Store {
         org_id: i64,
         records: &[EmployeeRecord],
     ) -> Result<ImportSummary> {
+        self.import_employees_with_progress(org_id, records, &|_| {})
+            .await
+    }
+
+    /// As [`Store::import_employees`], calling `progress` with the number of rows written so far.
+    pub async fn import_employees_with_progress(
+        &self,
+        org_id: i64,
+        records: &[EmployeeRecord],
+        progress: &(dyn Fn(usize) + Send + Sync),
+    ) -> Result<ImportSummary> {
         let mut tx = self.begin_write().await?;
         let now = now_ms();
         let units: HashMap<String, i64> =
@@ -284,7 +309,10 @@ impl Store {
                 .into_iter()
                 .collect();
         let mut summary = ImportSummary::default();
-        for r in records {
+        for (done, r) in records.iter().enumerate() {
+            if done % 250 == 0 {
+                progress(done);
+            }
             let unit_id = *units
                 .get(r.unit.as_str())
                 .ok_or_else(|| StoreError::Invalid(format!("unit `{}` does not exist", r.unit)))?;
@@ -319,6 +347,17 @@ impl Store {
         org_id: i64,
         records: &[ContactRecord],
     ) -> Result<ImportSummary> {
+        self.import_contacts_with_progress(org_id, records, &|_| {})
+            .await
+    }
+
+    /// As [`Store::import_contacts`], calling `progress` with the number of rows written so far.
+    pub async fn import_contacts_with_progress(
+        &self,
+        org_id: i64,
+        records: &[ContactRecord],
+        progress: &(dyn Fn(usize) + Send + Sync),
+    ) -> Result<ImportSummary> {
         let mut tx = self.begin_write().await?;
         let now = now_ms();
         let existing: HashSet<String> =
@@ -329,7 +368,10 @@ impl Store {
                 .into_iter()
                 .collect();
         let mut summary = ImportSummary::default();
-        for r in records {
+        for (done, r) in records.iter().enumerate() {
+            if done % 250 == 0 {
+                progress(done);
+            }
             sqlx::query(
                 "INSERT INTO contacts (org_id, external_id, email, name, lang, attributes, created_at, updated_at) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $7) \
