@@ -189,6 +189,9 @@ impl Parser {
                         Value::String(s) if s.chars().count() > MAX_TEXT => {
                             self.err(&p, format!("must be at most {MAX_TEXT} characters"))
                         }
+                        Value::String(_) if map.contains_key(&lang) => {
+                            self.err(&p, format!("the language {lang} is given twice"))
+                        }
                         Value::String(s) => {
                             map.insert(lang, s.trim().to_string());
                         }
@@ -949,6 +952,11 @@ impl Parser {
             return None;
         }
         let options = kind.options();
+        let scale_range = match &kind {
+            QuestionKind::Matrix { scale, .. } => Some((scale.min, scale.max)),
+            QuestionKind::Allocation { total, .. } => Some((0, i64::from(*total))),
+            k => k.numeric_scale().map(|s| (s.min, s.max)),
+        };
         let value = match (&kind, op) {
             (_, CompareOp::In) if numeric => match raw
                 .as_array()
@@ -975,6 +983,14 @@ impl Parser {
                     .map(ConditionValue::Option)?
             }
             (_, _) if numeric => match raw.as_i64() {
+                Some(i) if !scale_range.is_none_or(|(lo, hi)| lo <= i && i <= hi) => {
+                    let (lo, hi) = scale_range.unwrap_or_default();
+                    self.err(
+                        &vpath,
+                        format!("{i} lies outside the question's scale ({lo} to {hi})"),
+                    );
+                    return None;
+                }
                 Some(i) => ConditionValue::Int(i),
                 None => {
                     self.err(&vpath, "must be a whole number");

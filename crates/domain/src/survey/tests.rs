@@ -109,6 +109,28 @@ fn errors_have_paths_and_reasons() {
 }
 
 #[test]
+fn condition_values_outside_the_scale_and_twice_given_languages_are_refused() {
+    let src = MINIMAL.replace(
+        "show_if: {question: nps, lte: 6}",
+        "show_if: {question: nps, lte: 60}",
+    );
+    assert_eq!(
+        errors_of(&src),
+        ["questions[3].show_if.lte: 60 lies outside the question's scale (0 to 10)"]
+    );
+    let src = MINIMAL.replace(
+        r#"title: {nl: "Na uw gesprek", en: "After your call"}"#,
+        r#"title: {nl: "Na uw gesprek", NL: "Na"}"#,
+    );
+    let errs = errors_of(&src);
+    assert_eq!(errs.len(), 1);
+    assert!(
+        errs[0].ends_with(": the language nl is given twice"),
+        "{errs:?}"
+    );
+}
+
+#[test]
 fn malformed_json_is_reported_with_position() {
     let e = parse_survey_file(b"{\"key\": ", FileFormat::Json).unwrap_err();
     assert!(e[0].message.starts_with("invalid JSON at line 1"), "{e:?}");
