@@ -179,9 +179,9 @@ async fn writer_loop(
     }
 }
 
-const COLUMNS: &str = "org_id, survey_id, version_id, uid, submission_key, invitation_id, lang, unit_id, touchpoint_id, \
+pub(crate) const COLUMNS: &str = "org_id, survey_id, version_id, uid, submission_key, invitation_id, lang, unit_id, touchpoint_id, \
                        channel_id, employee_id, contact_id, answers, submitted_at, received_at";
-const NCOLS: usize = 15;
+pub(crate) const NCOLS: usize = 15;
 
 /// Writes one batch in one transaction; the results are in the order of `items`.
 async fn write_batch(
@@ -194,8 +194,8 @@ async fn write_batch(
         Backend::Sqlite => insert_sqlite(conn, items, now).await?,
         Backend::Postgres => {
             let mut tx = conn.begin().await?;
-            let (sql, n) = insert_sql(backend, items.len());
-            let inserted = bind_rows(sqlx::query(sqlx::AssertSqlSafe(sql)), items, now, n)
+            let sql = insert_sql(backend, items.len());
+            let inserted = bind_rows(sqlx::query(sqlx::AssertSqlSafe(sql)), items, now)
                 .fetch_all(&mut *tx)
                 .await?;
             tx.commit().await?;
@@ -246,8 +246,7 @@ const OPEN_VERSION: &str = "SELECT v.id FROM survey_versions v JOIN surveys s ON
 /// One statement that inserts every row whose survey version is open (checked inside the
 /// transaction, so a survey closed on another node is never written to) and skips conflicts
 /// (duplicate submission key, used invitation), returning the ids of the rows it inserted.
-/// Returns the SQL and the number of rows it expects bound.
-fn insert_sql(backend: Backend, rows: usize) -> (String, usize) {
+fn insert_sql(backend: Backend, rows: usize) -> String {
     let cols: Vec<String> = (1..=NCOLS).map(|i| format!("c{i}")).collect();
     let values: Vec<String> = (0..rows)
         .map(|i| format!("({})", placeholders(backend, 1 + i * NCOLS, NCOLS)))
@@ -261,35 +260,33 @@ fn insert_sql(backend: Backend, rows: usize) -> (String, usize) {
         values = values.join(","),
         now_param = placeholders(backend, 1 + rows * NCOLS, 1),
     );
-    (sql, rows)
+    sql
 }
 
-fn bind_rows<'q>(
-    mut q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
-    items: &[&'q NewResponse],
-    now: i64,
-    expected: usize,
-) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
-    debug_assert_eq!(items.len(), expected);
-    for r in items {
-        q = q
-            .bind(r.org_id)
-            .bind(r.survey_id)
-            .bind(r.version_id)
-            .bind(r.uid.as_str())
-            .bind(r.submission_key.as_str())
-            .bind(r.invitation_id)
-            .bind(r.lang.as_str())
-            .bind(r.unit_id)
-            .bind(r.touchpoint_id)
-            .bind(r.channel_id)
-            .bind(r.employee_id)
-            .bind(r.contact_id)
-            .bind(r.answers.as_str())
-            .bind(r.submitted_at)
-            .bind(now);
-    }
-    q.bind(now)
+type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>;
+
+/// Binds the insert's rows (in [`COLUMNS`] order) and then `now` for the open-survey check.
+fn bind_rows<'q>(q: AnyQuery<'q>, items: &[&'q NewResponse], now: i64) -> AnyQuery<'q> {
+    items.iter().fold(q, |q, r| bind_row(q, r, now)).bind(now)
+}
+
+/// Binds one response's [`COLUMNS`]; `now` is its `received_at`.
+pub(crate) fn bind_row<'q>(q: AnyQuery<'q>, r: &'q NewResponse, now: i64) -> AnyQuery<'q> {
+    q.bind(r.org_id)
+        .bind(r.survey_id)
+        .bind(r.version_id)
+        .bind(r.uid.as_str())
+        .bind(r.submission_key.as_str())
+        .bind(r.invitation_id)
+        .bind(r.lang.as_str())
+        .bind(r.unit_id)
+        .bind(r.touchpoint_id)
+        .bind(r.channel_id)
+        .bind(r.employee_id)
+        .bind(r.contact_id)
+        .bind(r.answers.as_str())
+        .bind(r.submitted_at)
+        .bind(now)
 }
 
 /// SQLite: `BEGIN IMMEDIATE`, the insert and `COMMIT` go to the database as one request, so
@@ -300,9 +297,9 @@ async fn insert_sqlite(
     items: &[&NewResponse],
     now: i64,
 ) -> Result<Vec<AnyRow>, sqlx::Error> {
-    let (sql, binds) = insert_sql(Backend::Sqlite, items.len());
+    let sql = insert_sql(Backend::Sqlite, items.len());
     let sql = format!("BEGIN IMMEDIATE; {sql}; COMMIT;");
-    let q = bind_rows(sqlx::query(sqlx::AssertSqlSafe(sql)), items, now, binds);
+    let q = bind_rows(sqlx::query(sqlx::AssertSqlSafe(sql)), items, now);
     match q.fetch_all(&mut *conn).await {
         Ok(rows) => Ok(rows),
         Err(e) => {

@@ -4,7 +4,7 @@ use tevreden_domain::export::{AnswerColumn, answer_cells};
 
 use crate::db::{Backend, Store, now_ms};
 use crate::error::Result;
-use crate::ingest::{NewResponse, placeholders};
+use crate::ingest::{COLUMNS, NCOLS, NewResponse, bind_row, placeholders};
 
 /// A stored response as exports show it: ids resolved to the organisation's own keys.
 #[derive(Clone, Debug, Serialize)]
@@ -146,7 +146,6 @@ impl Store {
     /// Writes many responses directly in large transactions (demo data, history imports). Not
     /// for live traffic: it bypasses the writer's open-survey check.
     pub async fn bulk_insert_responses(&self, rows: &[NewResponse]) -> Result<()> {
-        const COLS: usize = 15;
         let per_stmt = match self.backend {
             Backend::Sqlite => 2_000,
             Backend::Postgres => 4_000,
@@ -155,32 +154,17 @@ impl Store {
         let mut tx = self.begin_write().await?;
         for chunk in rows.chunks(per_stmt) {
             let values: Vec<String> = (0..chunk.len())
-                .map(|i| format!("({})", placeholders(self.backend, 1 + i * COLS, COLS)))
+                .map(|i| format!("({})", placeholders(self.backend, 1 + i * NCOLS, NCOLS)))
                 .collect();
             let sql = format!(
-                "INSERT INTO responses (org_id, survey_id, version_id, uid, submission_key, invitation_id, lang, unit_id, touchpoint_id, \
-                 channel_id, employee_id, contact_id, answers, submitted_at, received_at) VALUES {}",
+                "INSERT INTO responses ({COLUMNS}) VALUES {}",
                 values.join(",")
             );
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-            for r in chunk {
-                q = q
-                    .bind(r.org_id)
-                    .bind(r.survey_id)
-                    .bind(r.version_id)
-                    .bind(r.uid.as_str())
-                    .bind(r.submission_key.as_str())
-                    .bind(r.invitation_id)
-                    .bind(r.lang.as_str())
-                    .bind(r.unit_id)
-                    .bind(r.touchpoint_id)
-                    .bind(r.channel_id)
-                    .bind(r.employee_id)
-                    .bind(r.contact_id)
-                    .bind(r.answers.as_str())
-                    .bind(r.submitted_at)
-                    .bind(now);
-            }
+            let q = chunk
+                .iter()
+                .fold(sqlx::query(sqlx::AssertSqlSafe(sql)), |q, r| {
+                    bind_row(q, r, now)
+                });
             q.execute(&mut *tx).await?;
         }
         tx.commit().await?;
