@@ -650,6 +650,7 @@ async fn generate(store: &Store, seed: u64) -> Result<Generated, StoreError> {
                 version_id: version.id,
                 uid: random_uuid(),
                 submission_key: format!("demo:{}", rows.len()),
+                request_hash: String::new(),
                 invitation_id: None,
                 lang: lang.to_string(),
                 unit_id: ctx.0,

@@ -2,6 +2,8 @@
 //! allocation items get a column each), in the order of the newest version, followed by
 //! questions only older versions had.
 
+use std::borrow::Cow;
+
 use serde_json::Value;
 
 use crate::survey::{QuestionKind, SurveyDefinition};
@@ -101,13 +103,33 @@ pub fn answer_cells(
         .collect()
 }
 
-/// One CSV record (with line end) for the given cells, quoted where needed.
+/// One CSV record (with line end) for the given cells, quoted where needed, and with cells that
+/// a spreadsheet would run as a formula defused (see [`spreadsheet_safe`]).
 pub fn csv_record(cells: &[String], delimiter: u8) -> Vec<u8> {
     let mut w = csv::WriterBuilder::new()
         .delimiter(delimiter)
         .from_writer(Vec::with_capacity(256));
-    let _ = w.write_record(cells);
+    let _ = w.write_record(cells.iter().map(|c| match spreadsheet_safe(c) {
+        Cow::Borrowed(s) => Cow::Borrowed(s.as_bytes()),
+        Cow::Owned(s) => Cow::Owned(s.into_bytes()),
+    }));
     w.into_inner().unwrap_or_default()
+}
+
+/// Open answers are written by anyone with the survey link. A cell that starts with `=`, `+`,
+/// `-`, `@`, a tab or a carriage return is taken as a formula by Excel and LibreOffice (CSV
+/// injection), so such a cell gets a leading `'`, which spreadsheets show as text. Numbers such
+/// as `-3` stay as they are.
+pub fn spreadsheet_safe(cell: &str) -> Cow<'_, str> {
+    let risky = matches!(
+        cell.as_bytes().first(),
+        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r')
+    );
+    if risky && cell.parse::<f64>().is_err() {
+        Cow::Owned(format!("'{cell}"))
+    } else {
+        Cow::Borrowed(cell)
+    }
 }
 
 #[cfg(test)]
@@ -128,6 +150,29 @@ mod tests {
         assert_eq!(
             String::from_utf8(csv_record(&cells, b',')).unwrap(),
             "4,2,no,q|p,\"a \"\"quoted\"\", text\"\n"
+        );
+    }
+
+    #[test]
+    fn formulas_are_defused_and_numbers_kept() {
+        let cells: Vec<String> = [
+            "=HYPERLINK(\"http://x\")",
+            "+1+2",
+            "-2+3",
+            "@SUM(A1)",
+            "\tx",
+            "-3",
+            "-0.5",
+            "+7",
+            "fine",
+            "",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        assert_eq!(
+            String::from_utf8(csv_record(&cells, b';')).unwrap(),
+            "\"'=HYPERLINK(\"\"http://x\"\")\";'+1+2;'-2+3;'@SUM(A1);'\tx;-3;-0.5;+7;fine;\n"
         );
     }
 }

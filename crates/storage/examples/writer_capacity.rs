@@ -33,6 +33,7 @@ async fn main() {
                         version_id: version.id,
                         uid: random_uuid(),
                         submission_key: format!("form:{}", time_ordered_token()),
+                        request_hash: String::new(),
                         invitation_id: None,
                         lang: "nl".into(),
                         unit_id: None,

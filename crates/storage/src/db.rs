@@ -113,7 +113,7 @@ pub struct Store {
     url: Arc<DatabaseUrl>,
 }
 
-const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; \
+pub(crate) const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; \
      PRAGMA busy_timeout = 10000; PRAGMA cache_size = -32000; PRAGMA temp_store = MEMORY;";
 
 static MIGRATOR_SQLITE: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -152,12 +152,10 @@ impl Store {
             .connect_with(connect.clone())
             .await?;
         migrate_pool(&pool, backend).await?;
-        let mut writer_conn = AnyConnection::connect_with(&connect).await?;
-        if backend == Backend::Sqlite {
-            writer_conn.execute(SQLITE_PRAGMAS).await?;
-        }
+        let writer_conn = ingest::connect(&connect, backend).await?;
         let ingest = Arc::new(ingest::start(
             writer_conn,
+            connect,
             backend,
             opts.ingest_queue,
             opts.ingest_batch,

@@ -13,13 +13,15 @@
 //! whole, its items are retried one per transaction so one bad row cannot sink the others.
 
 use std::collections::HashSet;
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
-use sqlx::any::AnyRow;
+use sqlx::any::{AnyConnectOptions, AnyRow};
 use sqlx::{AnyConnection, Connection, Executor, Row};
 use tokio::sync::{mpsc, oneshot};
 
-use crate::db::{Backend, Store, now_ms};
+use crate::db::{Backend, SQLITE_PRAGMAS, Store, now_ms};
 
 /// A validated response on its way to disk.
 #[derive(Clone, Debug)]
@@ -31,6 +33,9 @@ pub struct NewResponse {
     pub uid: String,
     /// Idempotency key: the form's hidden submission id, or the API's `Idempotency-Key`.
     pub submission_key: String,
+    /// A hash of what was submitted (see [`request_hash`]): a retry under the same submission
+    /// key must carry the same hash, or it is a different submission reusing the key.
+    pub request_hash: String,
     pub invitation_id: Option<i64>,
     pub lang: String,
     pub unit_id: Option<i64>,
@@ -43,11 +48,22 @@ pub struct NewResponse {
     pub submitted_at: i64,
 }
 
+/// The hash stored with a response to recognise retries: SHA-256 of the given parts, hex.
+pub fn request_hash(parts: &[&[u8]]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    for p in parts {
+        h.update((p.len() as u64).to_le_bytes());
+        h.update(p);
+    }
+    hex::encode(h.finalize())
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum IngestOutcome {
     /// Newly and durably stored.
     Stored { uid: String },
-    /// This submission key was stored before; nothing new was written.
+    /// This submission key was stored before with the same content; nothing new was written.
     Duplicate { uid: String },
 }
 
@@ -65,17 +81,61 @@ pub enum IngestError {
     Closed,
     #[error("this invitation has been answered already")]
     AlreadyAnswered,
+    #[error("this submission key was used before for a different submission")]
+    KeyReused,
     #[error("the server is busy; try again shortly")]
     Overloaded,
+    #[error("the database is unavailable; try again shortly")]
+    Unavailable,
     #[error("the response could not be stored: {0}")]
     Storage(String),
 }
 
+/// How long a submitter waits for the writer before it is told to try again. Nothing is
+/// acknowledged after this; a late write of the same submission is recognised as a duplicate
+/// when the respondent retries.
+const SUBMIT_DEADLINE: Duration = Duration::from_secs(20);
+/// How often a batch is retried while SQLite reports the database locked by another process.
+const BUSY_RETRIES: u32 = 20;
+
 type Reply = oneshot::Sender<Result<IngestOutcome, IngestError>>;
+
+/// The writer's view of its database connection, for `/healthz`.
+#[derive(Debug, Default)]
+pub struct WriterHealth {
+    down: AtomicBool,
+    last_error: Mutex<Option<String>>,
+}
+
+impl WriterHealth {
+    /// `None` when the writer is connected; otherwise the last connection error.
+    pub fn problem(&self) -> Option<String> {
+        if !self.down.load(Ordering::Relaxed) {
+            return None;
+        }
+        Some(
+            self.last_error
+                .lock()
+                .ok()
+                .and_then(|e| e.clone())
+                .unwrap_or_else(|| "not connected".into()),
+        )
+    }
+    fn set_down(&self, error: String) {
+        if let Ok(mut e) = self.last_error.lock() {
+            *e = Some(error);
+        }
+        self.down.store(true, Ordering::Relaxed);
+    }
+    fn set_up(&self) {
+        self.down.store(false, Ordering::Relaxed);
+    }
+}
 
 pub(crate) struct IngestHandle {
     tx: Mutex<Option<mpsc::Sender<(NewResponse, Reply)>>>,
     done: Mutex<Option<oneshot::Receiver<()>>>,
+    pub(crate) health: Arc<WriterHealth>,
 }
 
 impl IngestHandle {
@@ -88,21 +148,88 @@ impl IngestHandle {
     }
 }
 
+/// The writer's own connection, which it re-opens when the database goes away.
+struct WriterConn {
+    options: AnyConnectOptions,
+    backend: Backend,
+    conn: Option<AnyConnection>,
+    health: Arc<WriterHealth>,
+    /// Back-off before the next reconnect attempt after a failed one.
+    backoff: Duration,
+    next_attempt: tokio::time::Instant,
+}
+
+impl WriterConn {
+    async fn get(&mut self) -> Result<&mut AnyConnection, IngestError> {
+        if self.conn.is_none() {
+            if tokio::time::Instant::now() < self.next_attempt {
+                return Err(IngestError::Unavailable);
+            }
+            match connect(&self.options, self.backend).await {
+                Ok(c) => {
+                    tracing::info!("ingest writer connected");
+                    self.conn = Some(c);
+                    self.backoff = Duration::from_millis(100);
+                    self.health.set_up();
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "ingest writer cannot connect to the database");
+                    self.health.set_down(e.to_string());
+                    self.next_attempt = tokio::time::Instant::now() + self.backoff;
+                    self.backoff = (self.backoff * 2).min(Duration::from_secs(5));
+                    return Err(IngestError::Unavailable);
+                }
+            }
+        }
+        Ok(self.conn.as_mut().expect("connected above"))
+    }
+
+    /// Forgets a connection that failed in a way that leaves its state unknown.
+    fn drop_conn(&mut self, error: &sqlx::Error) {
+        tracing::warn!(error = %error, "ingest writer lost its connection; reconnecting");
+        self.health.set_down(error.to_string());
+        self.conn = None;
+        self.next_attempt = tokio::time::Instant::now();
+    }
+}
+
+pub(crate) async fn connect(
+    options: &AnyConnectOptions,
+    backend: Backend,
+) -> Result<AnyConnection, sqlx::Error> {
+    let mut conn = AnyConnection::connect_with(options).await?;
+    if backend == Backend::Sqlite {
+        conn.execute(SQLITE_PRAGMAS).await?;
+    }
+    Ok(conn)
+}
+
 pub(crate) fn start(
     conn: AnyConnection,
+    options: AnyConnectOptions,
     backend: Backend,
     queue: usize,
     batch: usize,
 ) -> IngestHandle {
     let (tx, rx) = mpsc::channel(queue.max(1));
     let (done_tx, done_rx) = oneshot::channel();
+    let health = Arc::new(WriterHealth::default());
+    let writer = WriterConn {
+        options,
+        backend,
+        conn: Some(conn),
+        health: health.clone(),
+        backoff: Duration::from_millis(100),
+        next_attempt: tokio::time::Instant::now(),
+    };
     tokio::spawn(async move {
-        writer_loop(conn, backend, rx, batch.clamp(1, 2_000)).await;
+        writer_loop(writer, rx, batch.clamp(1, 2_000)).await;
         let _ = done_tx.send(());
     });
     IngestHandle {
         tx: Mutex::new(Some(tx)),
         done: Mutex::new(Some(done_rx)),
+        health,
     }
 }
 
@@ -120,15 +247,21 @@ impl Store {
         sender
             .try_send((response, reply_tx))
             .map_err(|_| IngestError::Overloaded)?;
-        reply_rx
-            .await
-            .unwrap_or_else(|_| Err(IngestError::Storage("the writer stopped".into())))
+        match tokio::time::timeout(SUBMIT_DEADLINE, reply_rx).await {
+            Ok(Ok(result)) => result,
+            Ok(Err(_)) => Err(IngestError::Storage("the writer stopped".into())),
+            Err(_) => Err(IngestError::Unavailable),
+        }
+    }
+
+    /// `None` while the ingest writer is connected; otherwise why it is not.
+    pub fn writer_problem(&self) -> Option<String> {
+        self.ingest.health.problem()
     }
 }
 
 async fn writer_loop(
-    mut conn: AnyConnection,
-    backend: Backend,
+    mut writer: WriterConn,
     mut rx: mpsc::Receiver<(NewResponse, Reply)>,
     cap: usize,
 ) {
@@ -144,99 +277,232 @@ async fn writer_loop(
                 Err(_) => break,
             }
         }
+        // A submitter that gave up (deadline) was told nothing was stored: keep it that way.
+        batch.retain(|(_, reply)| !reply.is_closed());
+        if batch.is_empty() {
+            continue;
+        }
         let items: Vec<&NewResponse> = batch.iter().map(|(r, _)| r).collect();
         let started = std::time::Instant::now();
-        let written = write_batch(&mut conn, backend, &items).await;
+        let results = write_with_retries(&mut writer, &items).await;
         tracing::trace!(
             size = items.len(),
             micros = started.elapsed().as_micros() as u64,
-            "batch committed"
+            "batch written"
         );
-        let results = match written {
-            Ok(results) => results,
-            Err(e) => {
-                tracing::warn!(error = %e, size = items.len(), "batch write failed; retrying one by one");
-                let mut results = Vec::with_capacity(items.len());
-                for item in &items {
-                    let r = match write_batch(&mut conn, backend, std::slice::from_ref(item)).await
-                    {
-                        Ok(mut r) => r
-                            .pop()
-                            .unwrap_or(Err(IngestError::Storage("no result".into()))),
-                        Err(e) => {
-                            tracing::error!(error = %e, "response could not be stored");
-                            Err(IngestError::Storage("a database error occurred".into()))
-                        }
-                    };
-                    results.push(r);
-                }
-                results
-            }
-        };
         for ((_, reply), result) in batch.drain(..).zip(results) {
             let _ = reply.send(result);
         }
     }
 }
 
-pub(crate) const COLUMNS: &str = "org_id, survey_id, version_id, uid, submission_key, invitation_id, lang, unit_id, touchpoint_id, \
-                       channel_id, employee_id, contact_id, answers, submitted_at, received_at";
-pub(crate) const NCOLS: usize = 15;
+/// Why a batch failed, as far as the writer can act on it.
+enum Failure {
+    /// SQLite's lock is held by another process: wait and retry the batch.
+    Busy,
+    /// The connection is gone or in an unknown state: reconnect and retry the batch.
+    Connection,
+    /// Something about the rows: retry them one per transaction.
+    Rows,
+}
 
-/// Writes one batch in one transaction; the results are in the order of `items`.
-async fn write_batch(
+fn classify(e: &sqlx::Error) -> Failure {
+    match e {
+        sqlx::Error::Database(d) => {
+            let code = d.code();
+            let code = code.as_deref().unwrap_or("");
+            // SQLite: 5 SQLITE_BUSY, 6 SQLITE_LOCKED (and their extended codes, low byte).
+            if let Ok(n) = code.parse::<i64>()
+                && matches!(n & 0xff, 5 | 6)
+            {
+                return Failure::Busy;
+            }
+            // PostgreSQL: class 08 connection exception, 57P01-03 admin shutdown / cannot connect.
+            if code.starts_with("08") || code.starts_with("57P") {
+                return Failure::Connection;
+            }
+            Failure::Rows
+        }
+        sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::Protocol(_)
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::WorkerCrashed => Failure::Connection,
+        _ => Failure::Rows,
+    }
+}
+
+/// Writes a batch: retries it while SQLite is locked by another process, reconnects once when
+/// the connection broke, and falls back to one row per transaction when the rows are at fault.
+async fn write_with_retries(
+    writer: &mut WriterConn,
+    items: &[&NewResponse],
+) -> Vec<Result<IngestOutcome, IngestError>> {
+    let backend = writer.backend;
+    let mut busy_retries = 0;
+    let mut reconnected = false;
+    loop {
+        let conn = match writer.get().await {
+            Ok(c) => c,
+            Err(e) => return vec![Err(e); items.len()],
+        };
+        let failure = match insert_batch(conn, backend, items).await {
+            Ok(inserted) => return classify_rows(conn, items, &inserted).await,
+            Err((e, rolled_back)) => {
+                let failure = classify(&e);
+                if !rolled_back || matches!(failure, Failure::Connection) {
+                    writer.drop_conn(&e);
+                }
+                match failure {
+                    Failure::Busy if busy_retries < BUSY_RETRIES => {
+                        busy_retries += 1;
+                        tracing::debug!(error = %e, "database locked; retrying the batch");
+                        tokio::time::sleep(Duration::from_millis(25 * busy_retries as u64)).await;
+                        continue;
+                    }
+                    Failure::Connection if !reconnected => {
+                        reconnected = true;
+                        continue;
+                    }
+                    Failure::Busy | Failure::Connection => {
+                        tracing::error!(error = %e, "batch could not be written");
+                        return vec![Err(IngestError::Unavailable); items.len()];
+                    }
+                    Failure::Rows => {
+                        tracing::warn!(error = %e, size = items.len(), "batch write failed; retrying one by one");
+                        Failure::Rows
+                    }
+                }
+            }
+        };
+        debug_assert!(matches!(failure, Failure::Rows));
+        let mut results = Vec::with_capacity(items.len());
+        for item in items {
+            let one = std::slice::from_ref(item);
+            let r = match writer.get().await {
+                Err(e) => Err(e),
+                Ok(conn) => match insert_batch(conn, backend, one).await {
+                    Ok(inserted) => classify_rows(conn, one, &inserted)
+                        .await
+                        .pop()
+                        .unwrap_or(Err(IngestError::Storage("no result".into()))),
+                    Err((e, rolled_back)) => {
+                        if !rolled_back || matches!(classify(&e), Failure::Connection) {
+                            writer.drop_conn(&e);
+                        }
+                        tracing::error!(error = %e, "response could not be stored");
+                        Err(IngestError::Storage("a database error occurred".into()))
+                    }
+                },
+            };
+            results.push(r);
+        }
+        return results;
+    }
+}
+
+pub(crate) const COLUMNS: &str = "org_id, survey_id, version_id, uid, submission_key, request_hash, invitation_id, lang, unit_id, touchpoint_id, \
+                       channel_id, employee_id, contact_id, answers, submitted_at, received_at";
+pub(crate) const NCOLS: usize = 16;
+
+/// Inserts one batch in one transaction and returns the uids of the rows inserted. On error
+/// the flag says whether the transaction was rolled back cleanly.
+async fn insert_batch(
     conn: &mut AnyConnection,
     backend: Backend,
     items: &[&NewResponse],
-) -> Result<Vec<Result<IngestOutcome, IngestError>>, sqlx::Error> {
+) -> Result<HashSet<String>, (sqlx::Error, bool)> {
     let now = now_ms();
-    let inserted = match backend {
+    let rows = match backend {
         Backend::Sqlite => insert_sqlite(conn, items, now).await?,
         Backend::Postgres => {
-            let mut tx = conn.begin().await?;
+            let mut tx = conn.begin().await.map_err(|e| (e, true))?;
             let sql = insert_sql(backend, items.len());
-            let inserted = bind_rows(sqlx::query(sqlx::AssertSqlSafe(sql)), items, now)
+            let rows = bind_rows(query(sql, items.len()), items, now)
                 .fetch_all(&mut *tx)
-                .await?;
-            tx.commit().await?;
-            inserted
+                .await;
+            let rows = match rows {
+                Ok(r) => r,
+                Err(e) => {
+                    let clean = tx.rollback().await.is_ok();
+                    return Err((e, clean));
+                }
+            };
+            // A failed COMMIT leaves the outcome unknown: the connection is dropped, the batch
+            // retried, and rows that did land are recognised by their submission key.
+            tx.commit().await.map_err(|e| (e, false))?;
+            rows
         }
     };
-    let inserted: HashSet<String> = inserted
-        .iter()
+    rows.iter()
         .map(|r| r.try_get::<String, _>(0))
-        .collect::<Result<_, _>>()?;
-    // Rows not inserted (rare): a known submission key is a duplicate, answered with the stored
-    // id; otherwise the survey was closed, or the invitation was used by another submission.
+        .collect::<Result<_, _>>()
+        .map_err(|e| (e, true))
+}
+
+/// Large batches are rare and each has its own statement text: only small ones are kept
+/// prepared, so the statement cache does not fill with one-off giants.
+fn query<'q>(sql: String, rows: usize) -> AnyQuery<'q> {
+    sqlx::query(sqlx::AssertSqlSafe(sql)).persistent(rows <= 64)
+}
+
+/// Tells every row of a committed batch what became of it. Rows not inserted (rare): a known
+/// submission key with the same content is a duplicate, answered with the stored id; with other
+/// content the key was reused; otherwise the survey was closed, or the invitation was used by
+/// another submission. A lookup that fails leaves that row's outcome unknown (a storage error),
+/// but never turns the committed rows into failures.
+async fn classify_rows(
+    conn: &mut AnyConnection,
+    items: &[&NewResponse],
+    inserted: &HashSet<String>,
+) -> Vec<Result<IngestOutcome, IngestError>> {
     let mut results = Vec::with_capacity(items.len());
     for r in items {
         if inserted.contains(&r.uid) {
             results.push(Ok(IngestOutcome::Stored { uid: r.uid.clone() }));
             continue;
         }
-        let existing: Option<String> = sqlx::query_scalar(
-            "SELECT uid FROM responses WHERE org_id = $1 AND submission_key = $2",
-        )
-        .bind(r.org_id)
-        .bind(r.submission_key.as_str())
+        results.push(
+            classify_skipped(conn, r)
+                .await
+                .unwrap_or_else(|e| Err(IngestError::Storage(e.to_string()))),
+        );
+    }
+    results
+}
+
+async fn classify_skipped(
+    conn: &mut AnyConnection,
+    r: &NewResponse,
+) -> Result<Result<IngestOutcome, IngestError>, sqlx::Error> {
+    let existing: Option<(String, String)> = sqlx::query_as(
+        "SELECT uid, request_hash FROM responses WHERE org_id = $1 AND submission_key = $2",
+    )
+    .bind(r.org_id)
+    .bind(r.submission_key.as_str())
+    .fetch_optional(&mut *conn)
+    .await?;
+    if let Some((uid, hash)) = existing {
+        return Ok(if uid == r.uid {
+            // Written by an earlier attempt of this very batch whose COMMIT reply was lost.
+            Ok(IngestOutcome::Stored { uid })
+        } else if hash == r.request_hash {
+            Ok(IngestOutcome::Duplicate { uid })
+        } else {
+            Err(IngestError::KeyReused)
+        });
+    }
+    let open: Option<i64> = sqlx::query_scalar(OPEN_VERSION)
+        .bind(r.version_id)
+        .bind(now_ms())
         .fetch_optional(&mut *conn)
         .await?;
-        if let Some(uid) = existing {
-            results.push(Ok(IngestOutcome::Duplicate { uid }));
-            continue;
-        }
-        let open: Option<i64> = sqlx::query_scalar(OPEN_VERSION)
-            .bind(r.version_id)
-            .bind(now)
-            .fetch_optional(&mut *conn)
-            .await?;
-        results.push(Err(if open.is_some() {
-            IngestError::AlreadyAnswered
-        } else {
-            IngestError::Closed
-        }));
-    }
-    Ok(results)
+    Ok(Err(if open.is_some() {
+        IngestError::AlreadyAnswered
+    } else {
+        IngestError::Closed
+    }))
 }
 
 /// The version may still receive responses: published, its survey open and not past closing.
@@ -254,11 +520,17 @@ fn insert_sql(backend: Backend, rows: usize) -> String {
     let sql = format!(
         "WITH v({cols}) AS (VALUES {values}) INSERT INTO responses ({COLUMNS}) SELECT {cols} FROM v \
          WHERE EXISTS (SELECT 1 FROM survey_versions sv JOIN surveys s ON s.id = sv.survey_id \
-           WHERE sv.id = v.c3 AND sv.published_at IS NOT NULL AND s.status = 'open' AND (s.closes_at IS NULL OR s.closes_at > {now_param})) \
+           WHERE sv.id = v.c3 AND sv.published_at IS NOT NULL AND s.status = 'open' AND (s.closes_at IS NULL OR s.closes_at > {now_param}){lock}) \
          ON CONFLICT DO NOTHING RETURNING uid",
         cols = cols.join(", "),
         values = values.join(","),
         now_param = placeholders(backend, 1 + rows * NCOLS, 1),
+        // PostgreSQL: a close committed meanwhile waits for, or is seen by, this insert.
+        lock = if backend == Backend::Postgres {
+            " FOR SHARE OF s"
+        } else {
+            ""
+        },
     );
     sql
 }
@@ -277,6 +549,7 @@ pub(crate) fn bind_row<'q>(q: AnyQuery<'q>, r: &'q NewResponse, now: i64) -> Any
         .bind(r.version_id)
         .bind(r.uid.as_str())
         .bind(r.submission_key.as_str())
+        .bind(r.request_hash.as_str())
         .bind(r.invitation_id)
         .bind(r.lang.as_str())
         .bind(r.unit_id)
@@ -291,20 +564,25 @@ pub(crate) fn bind_row<'q>(q: AnyQuery<'q>, r: &'q NewResponse, now: i64) -> Any
 
 /// SQLite: `BEGIN IMMEDIATE`, the insert and `COMMIT` go to the database as one request, so
 /// the writer makes one round trip to SQLite's worker thread per batch instead of three. When
-/// anything fails the transaction is rolled back explicitly.
+/// anything fails the transaction is rolled back explicitly; the flag in the error says whether
+/// that worked.
 async fn insert_sqlite(
     conn: &mut AnyConnection,
     items: &[&NewResponse],
     now: i64,
-) -> Result<Vec<AnyRow>, sqlx::Error> {
+) -> Result<Vec<AnyRow>, (sqlx::Error, bool)> {
     let sql = insert_sql(Backend::Sqlite, items.len());
     let sql = format!("BEGIN IMMEDIATE; {sql}; COMMIT;");
-    let q = bind_rows(sqlx::query(sqlx::AssertSqlSafe(sql)), items, now);
+    let q = bind_rows(query(sql, items.len()), items, now);
     match q.fetch_all(&mut *conn).await {
         Ok(rows) => Ok(rows),
         Err(e) => {
-            let _ = conn.execute("ROLLBACK").await;
-            Err(e)
+            // Nothing to roll back when BEGIN itself failed (busy); that is not an error.
+            let clean = match conn.execute("ROLLBACK").await {
+                Ok(_) => true,
+                Err(r) => r.to_string().contains("no transaction is active"),
+            };
+            Err((e, clean))
         }
     }
 }

@@ -20,7 +20,7 @@ mod tokens;
 
 pub use db::{Backend, DatabaseUrl, Store, StoreOptions, now_ms};
 pub use error::StoreError;
-pub use ingest::{IngestError, IngestOutcome, NewResponse};
+pub use ingest::{IngestError, IngestOutcome, NewResponse, request_hash};
 pub use org::{Channel, ContactRef, ContextKeys, ImportSummary, Org, OrgTable, Touchpoint, Unit};
 pub use responses::{ResponsePage, ResponseRecord};
 pub use surveys::{

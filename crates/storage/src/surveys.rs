@@ -3,7 +3,7 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 use tevreden_domain::survey::{Answers, SurveyDefinition, parse_survey_value};
 
-use crate::db::{Store, now_ms};
+use crate::db::{Backend, Store, now_ms};
 use crate::error::{Result, StoreError};
 use crate::org::ContactRef;
 use crate::{random_token, token_hash};
@@ -126,6 +126,26 @@ fn version_from_row(r: &AnyRow) -> Result<SurveyVersion> {
 }
 
 impl Store {
+    /// Reads a survey inside a write transaction, locking its row on PostgreSQL.
+    async fn lock_survey(
+        &self,
+        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        org_id: i64,
+        key: &str,
+    ) -> Result<Survey> {
+        let sql = match self.backend {
+            Backend::Postgres => "SELECT * FROM surveys WHERE org_id = $1 AND key = $2 FOR UPDATE",
+            Backend::Sqlite => "SELECT * FROM surveys WHERE org_id = $1 AND key = $2",
+        };
+        let row = sqlx::query(sql)
+            .bind(org_id)
+            .bind(key)
+            .fetch_optional(&mut **tx)
+            .await?
+            .ok_or_else(|| StoreError::not_found(format!("survey `{key}`")))?;
+        survey_from_row(&row)
+    }
+
     /// Stores `def` as the draft of survey `def.key`: creates the survey if new, replaces an
     /// existing draft, or starts a new draft after the published versions. Returns whether the
     /// survey was created.
@@ -137,27 +157,21 @@ impl Store {
         let mut tx = self.begin_write().await?;
         let now = now_ms();
         let json = def.to_value().to_string();
-        let existing = sqlx::query("SELECT * FROM surveys WHERE org_id = $1 AND key = $2")
-            .bind(org_id)
-            .bind(def.key.as_str())
-            .fetch_optional(&mut *tx)
-            .await?;
-        let (survey, created) = match existing {
-            Some(r) => (survey_from_row(&r)?, false),
-            None => {
-                let public_id = random_token(16);
-                let r = sqlx::query(
-                    "INSERT INTO surveys (org_id, key, public_id, status, created_at, updated_at) VALUES ($1, $2, $3, 'draft', $4, $4) RETURNING *",
-                )
-                .bind(org_id)
-                .bind(def.key.as_str())
-                .bind(public_id)
-                .bind(now)
-                .fetch_one(&mut *tx)
-                .await?;
-                (survey_from_row(&r)?, true)
-            }
-        };
+        // Create the survey unless it exists, then lock its row (PostgreSQL; SQLite's
+        // `BEGIN IMMEDIATE` already serialises writers) so that concurrent drafts and
+        // publications of one survey take turns.
+        let created = sqlx::query_scalar::<_, i64>(
+            "INSERT INTO surveys (org_id, key, public_id, status, created_at, updated_at) VALUES ($1, $2, $3, 'draft', $4, $4) \
+             ON CONFLICT (org_id, key) DO NOTHING RETURNING id",
+        )
+        .bind(org_id)
+        .bind(def.key.as_str())
+        .bind(random_token(16))
+        .bind(now)
+        .fetch_optional(&mut *tx)
+        .await?
+        .is_some();
+        let survey = self.lock_survey(&mut tx, org_id, def.key.as_str()).await?;
         let draft_id: Option<i64> = sqlx::query_scalar(
             "SELECT id FROM survey_versions WHERE survey_id = $1 AND version IS NULL",
         )
@@ -196,13 +210,7 @@ impl Store {
     pub async fn publish_survey(&self, org_id: i64, key: &str) -> Result<(Survey, SurveyVersion)> {
         let mut tx = self.begin_write().await?;
         let now = now_ms();
-        let survey = sqlx::query("SELECT * FROM surveys WHERE org_id = $1 AND key = $2")
-            .bind(org_id)
-            .bind(key)
-            .fetch_optional(&mut *tx)
-            .await?
-            .ok_or_else(|| StoreError::not_found(format!("survey `{key}`")))?;
-        let survey = survey_from_row(&survey)?;
+        let survey = self.lock_survey(&mut tx, org_id, key).await?;
         let draft: Option<i64> = sqlx::query_scalar(
             "SELECT id FROM survey_versions WHERE survey_id = $1 AND version IS NULL",
         )
@@ -439,7 +447,7 @@ impl Store {
     ) -> Result<()> {
         sqlx::query(
             "INSERT INTO drafts (key, survey_id, version_id, page, answers, updated_at) VALUES ($1, $2, $3, $4, $5, $6) \
-             ON CONFLICT (key) DO UPDATE SET version_id = excluded.version_id, page = excluded.page, answers = excluded.answers, updated_at = excluded.updated_at",
+             ON CONFLICT (key) DO UPDATE SET survey_id = excluded.survey_id, version_id = excluded.version_id, page = excluded.page, answers = excluded.answers, updated_at = excluded.updated_at",
         )
         .bind(key)
         .bind(survey_id)
@@ -472,6 +480,15 @@ impl Store {
             _ => serde_json::Map::new(),
         };
         Ok(Some((r.try_get(0)?, r.try_get::<i64, _>(1)? as usize, map)))
+    }
+
+    /// Deletes drafts untouched since `before` (ms since the epoch); returns how many.
+    pub async fn purge_drafts(&self, before: i64) -> Result<u64> {
+        let done = sqlx::query("DELETE FROM drafts WHERE updated_at < $1")
+            .bind(before)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected())
     }
 
     pub async fn delete_draft(&self, key: &str) -> Result<()> {

@@ -6,7 +6,20 @@
 
 use sqlx::{AnyConnection, Connection, Executor};
 
-use crate::db::DatabaseUrl;
+use crate::db::{Backend, DatabaseUrl, Store};
+
+/// Holds the database's write lock for `hold` through `store`'s own connection, as another
+/// process writing (a CLI import, say) would: SQLite's `BEGIN IMMEDIATE`, PostgreSQL's exclusive
+/// lock on the responses table.
+pub async fn hold_write_lock(store: &Store, hold: std::time::Duration) -> crate::error::Result<()> {
+    let mut tx = store.begin_write().await?;
+    if store.backend == Backend::Postgres {
+        tx.execute("LOCK TABLE responses IN EXCLUSIVE MODE").await?;
+    }
+    tokio::time::sleep(hold).await;
+    tx.commit().await?;
+    Ok(())
+}
 
 pub struct TestDatabase {
     pub url: DatabaseUrl,
@@ -55,6 +68,26 @@ impl TestDatabase {
             _dir: None,
             pg_admin: Some((base.to_string(), name)),
         }
+    }
+
+    /// PostgreSQL only: ends every session on the test database, as a server restart would.
+    /// Returns how many were ended (0 on SQLite, which has no server).
+    pub async fn disconnect_all(&self) -> usize {
+        let (Some((base, name)), DatabaseUrl::Postgres(_)) = (&self.pg_admin, &self.url) else {
+            return 0;
+        };
+        let mut conn = AnyConnection::connect(base)
+            .await
+            .expect("connect to the PostgreSQL test server");
+        let ended: Vec<bool> = sqlx::query_scalar(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1",
+        )
+        .bind(name.as_str())
+        .fetch_all(&mut conn)
+        .await
+        .expect("terminate sessions");
+        let _ = conn.close().await;
+        ended.into_iter().filter(|e| *e).count()
     }
 
     /// The URL as the CLI takes it.

@@ -2,9 +2,10 @@
 //! schema-drift test that needs both.
 
 use tevreden_domain::survey::{FileFormat, parse_survey_file};
-use tevreden_storage::testing::TestDatabase;
+use tevreden_storage::testing::{TestDatabase, hold_write_lock};
 use tevreden_storage::{
     IngestError, IngestOutcome, NewResponse, Store, StoreOptions, SurveyStatus, random_uuid,
+    request_hash,
 };
 
 const SURVEY: &str =
@@ -29,6 +30,7 @@ fn response(org: i64, survey: i64, version: i64, key: &str) -> NewResponse {
         version_id: version,
         uid: random_uuid(),
         submission_key: key.into(),
+        request_hash: String::new(),
         invitation_id: None,
         lang: "nl".into(),
         unit_id: None,
@@ -61,6 +63,67 @@ async fn group_commit_stores_each_once_and_reports_duplicates() {
     }
     assert_eq!((stored, dups), (250, 250));
     assert_eq!(store.count_responses(survey).await.unwrap(), 250);
+}
+
+#[tokio::test]
+async fn a_reused_key_with_other_content_is_refused_and_a_retry_is_a_duplicate() {
+    let (_db, store, org, survey, version) = setup().await;
+    let mut a = response(org, survey, version, "form:1");
+    a.request_hash = request_hash(&[b"nps=9"]);
+    let first = store.submit(a.clone()).await.unwrap();
+    assert!(matches!(first, IngestOutcome::Stored { .. }));
+    // the same content again under a new uid: a retry
+    a.uid = random_uuid();
+    assert_eq!(
+        store.submit(a.clone()).await,
+        Ok(IngestOutcome::Duplicate {
+            uid: first.uid().to_string()
+        })
+    );
+    // other content under the same key: refused, nothing stored
+    a.uid = random_uuid();
+    a.request_hash = request_hash(&[b"nps=3"]);
+    assert_eq!(store.submit(a).await, Err(IngestError::KeyReused));
+    assert_eq!(store.count_responses(survey).await.unwrap(), 1);
+}
+
+#[tokio::test]
+async fn the_writer_survives_losing_its_connection() {
+    let (db, store, org, survey, version) = setup().await;
+    let r = response(org, survey, version, "before");
+    assert!(matches!(
+        store.submit(r).await,
+        Ok(IngestOutcome::Stored { .. })
+    ));
+    // PostgreSQL: end every session, as a server restart does (SQLite: nothing to end).
+    let ended = db.disconnect_all().await;
+    if ended > 0 {
+        assert!(ended >= 2, "the pool and the writer had sessions");
+    }
+    let r = response(org, survey, version, "after");
+    assert!(matches!(
+        store.submit(r).await,
+        Ok(IngestOutcome::Stored { .. })
+    ));
+    assert_eq!(store.writer_problem(), None);
+    assert_eq!(store.count_responses(survey).await.unwrap(), 2);
+}
+
+#[tokio::test]
+async fn the_writer_waits_while_another_process_holds_the_lock() {
+    let (db, store, org, survey, version) = setup().await;
+    // A second store on the same database (another process, say a CLI import) holds a write
+    // transaction for a while; the submission is stored once it ends, not refused.
+    let other = Store::open(&db.url, StoreOptions::default()).await.unwrap();
+    let hold = hold_write_lock(&other, std::time::Duration::from_millis(400));
+    let submit = async {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        store.submit(response(org, survey, version, "k")).await
+    };
+    let (held, stored) = tokio::join!(hold, submit);
+    held.unwrap();
+    assert!(matches!(stored, Ok(IngestOutcome::Stored { .. })));
+    assert_eq!(store.count_responses(survey).await.unwrap(), 1);
 }
 
 #[tokio::test]

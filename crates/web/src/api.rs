@@ -22,7 +22,7 @@ use tevreden_domain::survey::{
 };
 use tevreden_storage::{
     ApiToken, ContextKeys, IngestError, IngestOutcome, NewInvitation, NewResponse, Role, Survey,
-    SurveyStatus, now_ms, random_uuid,
+    SurveyStatus, now_ms, random_uuid, request_hash,
 };
 
 use crate::AppState;
@@ -565,10 +565,14 @@ async fn create_response(
         survey_id: survey.id,
         version_id: published.version.id,
         uid: random_uuid(),
+        // An Idempotency-Key is the client's own: scoped to its token and this survey, so two
+        // integrations numbering their requests alike never collide.
         submission_key: match idempotency {
-            Some(k) => format!("api:{k}"),
+            Some(k) => format!("api:{}:{}:{k}", auth.0.id, survey.id),
             None => format!("api-auto:{}", random_uuid()),
         },
+        // The request as parsed (key order and spacing do not matter): a retry must repeat it.
+        request_hash: request_hash(&[Value::Object(obj.clone()).to_string().as_bytes()]),
         invitation_id: None,
         lang: lang.to_string(),
         unit_id: context.unit_id,
@@ -597,7 +601,17 @@ async fn create_response(
             "already_answered",
             "Already answered",
         )),
+        Err(IngestError::KeyReused) => Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "idempotency_key_reused",
+            "Idempotency-Key used for a different request",
+        )
+        .detail(
+            "A response with this Idempotency-Key was stored from a different request body. \
+             Nothing was stored; send a new key for a new response.",
+        )),
         Err(IngestError::Overloaded) => Err(ApiError::overloaded()),
+        Err(IngestError::Unavailable) => Err(ApiError::unavailable()),
         Err(IngestError::Storage(e)) => {
             tracing::error!(error = %e, "storing response failed");
             Err(ApiError::internal())

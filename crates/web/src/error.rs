@@ -100,6 +100,20 @@ impl ApiError {
         e.retry_after = Some(1);
         e
     }
+
+    pub fn unavailable() -> ApiError {
+        let mut e = ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "database_unavailable",
+            "The database is unavailable",
+        )
+        .detail(
+            "The response may not have been stored. Retry in a few seconds with the same \
+             Idempotency-Key: a retry never creates a duplicate.",
+        );
+        e.retry_after = Some(5);
+        e
+    }
 }
 
 impl From<StoreError> for ApiError {

@@ -150,12 +150,19 @@ async fn home() -> impl IntoResponse {
     )
 }
 
+/// Liveness and readiness: the read pool answers and the ingest writer is connected.
 async fn healthz(State(app): State<AppState>) -> Response {
-    match app.store.ping().await {
-        Ok(()) => Json(serde_json::json!({"status": "ok"})).into_response(),
-        Err(_) => (
+    let pool = app.store.ping().await;
+    let writer = app.store.writer_problem();
+    match (pool, writer) {
+        (Ok(()), None) => Json(serde_json::json!({"status": "ok"})).into_response(),
+        (pool, writer) => (
             StatusCode::SERVICE_UNAVAILABLE,
-            Json(serde_json::json!({"status": "database unavailable"})),
+            Json(serde_json::json!({
+                "status": "database unavailable",
+                "database": if pool.is_ok() { "ok" } else { "unavailable" },
+                "writer": if writer.is_none() { "ok" } else { "reconnecting" },
+            })),
         )
             .into_response(),
     }
@@ -204,10 +211,29 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let store = state.store.clone();
+    let purge = tokio::spawn(purge_drafts(store.clone()));
     let router = app(state).into_make_service_with_connect_info::<SocketAddr>();
     let result = axum::serve(listener, router)
         .with_graceful_shutdown(shutdown)
         .await;
+    purge.abort();
     store.close().await;
     result
+}
+
+/// How long an unfinished multi-page answer is kept for the respondent to come back to.
+pub const DRAFT_LIFETIME: std::time::Duration = std::time::Duration::from_secs(30 * 24 * 3600);
+
+/// Deletes abandoned drafts once an hour.
+async fn purge_drafts(store: Store) {
+    let mut every = tokio::time::interval(std::time::Duration::from_secs(3600));
+    loop {
+        every.tick().await;
+        let before = tevreden_storage::now_ms() - DRAFT_LIFETIME.as_millis() as i64;
+        match store.purge_drafts(before).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(deleted = n, "abandoned drafts purged"),
+            Err(e) => tracing::warn!(error = %e, "purging drafts failed"),
+        }
+    }
 }

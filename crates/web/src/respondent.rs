@@ -24,7 +24,7 @@ use tevreden_domain::survey::{
 };
 use tevreden_storage::{
     IngestError, IngestOutcome, Invitation, NewResponse, PublishedSurvey, StoreError,
-    SurveyVersion, now_ms, random_uuid,
+    SurveyVersion, now_ms, random_uuid, request_hash,
 };
 
 use crate::AppState;
@@ -33,11 +33,14 @@ use crate::form::decode_form;
 use crate::i18n::{self, Chrome, num, t, t_args};
 
 pub const LANG_COOKIE: &str = "tevreden_lang";
+/// The submission id of a public link's multi-page answer in progress. It lives in an HttpOnly
+/// cookie scoped to that link, never in a URL: a shared or bookmarked address must not carry
+/// someone's draft, nor make a new respondent's answer look like a retry of another's.
+pub const SID_COOKIE: &str = "tevreden_sid";
 
 #[derive(Debug, Default, Deserialize)]
 pub struct PageQuery {
     pub lang: Option<String>,
-    pub sid: Option<String>,
     pub page: Option<usize>,
 }
 
@@ -65,12 +68,11 @@ impl Link {
             Link::Personal { invitation, .. } => format!("t:{}", invitation.id),
         }
     }
+    /// The form's submission id is the idempotency key on both kinds of link. A personal link
+    /// takes one response: a second, different submission meets the unique invitation id and
+    /// is told the link was used; a retry of the first is recognised by its key.
     fn submission_key(&self, sid: &str) -> String {
-        match self {
-            Link::Public { .. } => format!("form:{sid}"),
-            // One response per invitation: a retry of it is a duplicate, never a second answer.
-            Link::Personal { invitation, .. } => format!("invitation:{}", invitation.id),
-        }
+        format!("form:{sid}")
     }
     fn invitation(&self) -> Option<&Invitation> {
         match self {
@@ -654,8 +656,8 @@ impl PageCtx<'_> {
             .collect();
         let pages = def.pages.len();
         let title = def.title.get(lang, fb);
-        let extra = if pages > 1 {
-            format!("&sid={sid}&page={page}")
+        let extra = if page > 0 {
+            format!("&page={page}")
         } else {
             String::new()
         };
@@ -699,13 +701,8 @@ impl PageCtx<'_> {
             version_id: self.version.id,
             page_index: page,
             questions,
-            back_href: (page > 0).then(|| {
-                format!(
-                    "{}?sid={sid}&page={}&lang={lang}",
-                    self.link.base(),
-                    page - 1
-                )
-            }),
+            back_href: (page > 0)
+                .then(|| format!("{}?page={}&lang={lang}", self.link.base(), page - 1)),
             is_last: page + 1 == pages,
         };
         tpl.render().unwrap_or_else(|e| {
@@ -783,16 +780,38 @@ fn notice_text(
     resp
 }
 
-fn cookie_lang(headers: &HeaderMap) -> Option<Lang> {
+fn cookie<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
     let cookies = headers.get(header::COOKIE)?.to_str().ok()?;
     cookies.split(';').find_map(|c| {
-        c.trim()
-            .strip_prefix(&format!("{LANG_COOKIE}="))
-            .and_then(|v| Lang::parse(v).ok())
+        let (k, v) = c.trim().split_once('=')?;
+        (k == name).then_some(v)
     })
 }
 
-/// Language order: explicit switch → cookie → invitation → browser → survey default.
+fn cookie_lang(headers: &HeaderMap) -> Option<Lang> {
+    cookie(headers, LANG_COOKIE).and_then(|v| Lang::parse(v).ok())
+}
+
+/// Sets (or with `None` clears) a public link's submission-id cookie.
+fn set_sid_cookie(resp: &mut Response, link: &Link, sid: Option<&str>) {
+    let Link::Public { public_id } = link else {
+        return;
+    };
+    let value = match sid {
+        Some(sid) => format!(
+            "{SID_COOKIE}={sid}; Path=/s/{public_id}; Max-Age={}; SameSite=Lax; HttpOnly",
+            crate::DRAFT_LIFETIME.as_secs()
+        ),
+        None => format!("{SID_COOKIE}=; Path=/s/{public_id}; Max-Age=0; SameSite=Lax; HttpOnly"),
+    };
+    if let Ok(v) = HeaderValue::from_str(&value) {
+        resp.headers_mut().append(header::SET_COOKIE, v);
+    }
+}
+
+/// Language order: explicit switch → invitation → cookie → browser → survey default. The
+/// invitation's language is the organisation's knowledge of this respondent and beats a
+/// cookie left by another survey; a switch on this survey travels in the URL.
 fn choose_lang(
     def: &SurveyDefinition,
     explicit: Option<&str>,
@@ -802,14 +821,14 @@ fn choose_lang(
     if let Some(l) = explicit.and_then(|s| Lang::parse(s).ok()) {
         return def.pick_lang(Some(&l));
     }
-    if let Some(l) =
-        cookie_lang(headers).filter(|l| def.languages.iter().any(|d| d.primary() == l.primary()))
-    {
-        return def.pick_lang(Some(&l));
-    }
     if let Some(l) = invitation
         .and_then(|i| i.lang.as_deref())
         .and_then(|s| Lang::parse(s).ok())
+    {
+        return def.pick_lang(Some(&l));
+    }
+    if let Some(l) =
+        cookie_lang(headers).filter(|l| def.languages.iter().any(|d| d.primary() == l.primary()))
     {
         return def.pick_lang(Some(&l));
     }
@@ -1086,23 +1105,24 @@ async fn show(
     let def = &p.version.definition;
     let lang = choose_lang(def, q.lang.as_deref(), headers, link.invitation());
     let set_lang = q.lang.as_ref().map(|_| &lang);
-    let sid = q
-        .sid
-        .clone()
-        .filter(|s| valid_sid(s))
-        .unwrap_or_else(crate::new_sid);
+    // A multi-page answer in progress: the public link's cookie, or the invitation itself.
+    let draft_key = match &link {
+        Link::Public { .. } if def.pages.len() > 1 => cookie(headers, SID_COOKIE)
+            .filter(|s| valid_sid(s))
+            .map(|sid| (link.draft_key(sid), Some(sid.to_string()))),
+        Link::Public { .. } => None,
+        Link::Personal { .. } => Some((link.draft_key(""), None)),
+    };
+    let mut sid = None;
+    let mut resumed = false;
     let mut page = 0;
     let mut values = Map::new();
     let mut earlier = Answers::default();
     let mut version: &SurveyVersion = &p.version;
     let cached_version;
-    let resumable = (q.sid.is_some() && def.pages.len() > 1) || link.invitation().is_some();
-    if resumable {
+    if let Some((key, draft_sid)) = draft_key {
         // Resume a draft: the furthest page reached, or an earlier one the respondent went back to.
-        if let Ok(Some((version_id, reached, raw))) = app
-            .store
-            .load_draft(&link.draft_key(&sid), p.survey.id)
-            .await
+        if let Ok(Some((version_id, reached, raw))) = app.store.load_draft(&key, p.survey.id).await
         {
             if version_id != p.version.id
                 && let Ok(v) = app.surveys.version(&app.store, version_id).await
@@ -1119,8 +1139,13 @@ async fn show(
             let all = stored_answers(d, &raw);
             earlier = answers_before(d, &all, page);
             values = all.to_raw();
+            sid = draft_sid;
+            resumed = true;
         }
     }
+    // Otherwise a new submission id: one that already answered (its draft is gone) is never
+    // reused, so a respondent who comes back starts a new response.
+    let sid = sid.unwrap_or_else(crate::new_sid);
     let ctx = PageCtx {
         app,
         link: &link,
@@ -1131,7 +1156,7 @@ async fn show(
     let html = match &link {
         // The first page of a public link is the same for everyone but the submission id:
         // render it once per version and language, then only fill in the id.
-        Link::Public { public_id } if !resumable => {
+        Link::Public { public_id } if !resumed => {
             let key = (version.id, lang.to_string(), public_id.clone());
             let pieces = match app.page_cache.get(&key) {
                 Some(p) => p,
@@ -1319,11 +1344,11 @@ async fn accept(
         }
     };
     if page + 1 < def.pages.len() {
-        if let Err(e) = app
+        let draft_saved = app
             .store
             .save_draft(&draft_key, p.survey.id, version.id, page + 1, &answers)
-            .await
-        {
+            .await;
+        if let Err(e) = draft_saved {
             tracing::error!(error = %e, "saving draft failed");
             return notice(
                 app,
@@ -1333,21 +1358,21 @@ async fn accept(
                 &org_name,
             );
         }
-        return Redirect::to(&format!(
-            "{}?sid={sid}&page={}&lang={lang}",
-            link.base(),
-            page + 1
-        ))
-        .into_response();
+        let mut resp =
+            Redirect::to(&format!("{}?page={}&lang={lang}", link.base(), page + 1)).into_response();
+        set_sid_cookie(&mut resp, &link, Some(&sid));
+        return resp;
     }
     let inv = link.invitation();
     let ctx = inv.map(|i| i.context.clone()).unwrap_or_default();
+    let answers_json = answers.to_json();
     let response = NewResponse {
         org_id: p.survey.org_id,
         survey_id: p.survey.id,
         version_id: version.id,
         uid: random_uuid(),
         submission_key: link.submission_key(&sid),
+        request_hash: request_hash(&[&version.id.to_le_bytes(), answers_json.as_bytes()]),
         invitation_id: inv.map(|i| i.id),
         lang: lang.to_string(),
         unit_id: ctx.unit_id,
@@ -1355,21 +1380,31 @@ async fn accept(
         channel_id: ctx.channel_id,
         employee_id: ctx.employee_id,
         contact_id: ctx.contact_id,
-        answers: answers.to_json(),
+        answers: answers_json,
         submitted_at: now_ms(),
     };
     match app.store.submit(response).await {
         Ok(IngestOutcome::Stored { .. } | IngestOutcome::Duplicate { .. }) => {
+            let mut resp =
+                Redirect::to(&format!("{}/thanks?lang={lang}", link.base())).into_response();
             if def.pages.len() > 1 {
-                let _ = app.store.delete_draft(&draft_key).await;
+                if let Err(e) = app.store.delete_draft(&draft_key).await {
+                    tracing::warn!(error = %e, "deleting a finished draft failed");
+                }
+                set_sid_cookie(&mut resp, &link, None);
             }
-            Redirect::to(&format!("{}/thanks?lang={lang}", link.base())).into_response()
+            resp
         }
         Err(IngestError::Closed) => notice(app, &lang, StatusCode::GONE, "closed", &org_name),
         Err(IngestError::AlreadyAnswered) => {
             notice(app, &lang, StatusCode::CONFLICT, "used", &org_name)
         }
-        Err(IngestError::Overloaded) => notice(
+        // This form was sent before with other answers (the browser's back button, say).
+        Err(IngestError::KeyReused) => match link {
+            Link::Public { .. } => notice(app, &lang, StatusCode::CONFLICT, "resent", &org_name),
+            Link::Personal { .. } => notice(app, &lang, StatusCode::CONFLICT, "used", &org_name),
+        },
+        Err(IngestError::Overloaded | IngestError::Unavailable) => notice(
             app,
             &lang,
             StatusCode::SERVICE_UNAVAILABLE,

@@ -322,10 +322,13 @@ fn clean_text(q: &str, s: &str, max: u32) -> Result<Option<String>, AnswerError>
     {
         return Err(AnswerError::new(q, AnswerErrorKind::InvalidCharacters));
     }
+    // Browsers send a textarea's line breaks as CR LF but count them as one character against
+    // `maxlength`: normalise first, then count, so what the browser allowed is accepted.
+    let t = t.replace("\r\n", "\n").replace('\r', "\n");
     if t.chars().count() > max as usize {
         return Err(AnswerError::new(q, AnswerErrorKind::TooLong { max }));
     }
-    Ok(Some(t.replace("\r\n", "\n")))
+    Ok(Some(t))
 }
 
 /// Parses one given (non-null) value; `Ok(None)` means "effectively empty" (blank text, empty

@@ -512,3 +512,29 @@ mod properties {
         }
     }
 }
+
+#[test]
+fn text_length_counts_line_breaks_once() {
+    let d = parse_survey_file(
+        b"key: s\ntitle: {en: S}\nquestions:\n  - {id: t, type: text, max_length: 5, text: {en: T}}\n",
+        FileFormat::Yaml,
+    )
+    .unwrap()
+    .definition;
+    let run = |s: &str| {
+        validate_answers(
+            &d,
+            &raw(json!({ "t": s })),
+            Scope::All,
+            &Answers::default(),
+            HiddenAnswers::Refuse,
+        )
+    };
+    // "ab\r\ncd" is 5 characters as the browser counts them (CR LF is one line break)
+    let ok = run("ab\r\ncd").unwrap();
+    assert_eq!(ok.to_raw()["t"], json!("ab\ncd"));
+    // a lone CR is a line break too
+    assert_eq!(run("a\rb").unwrap().to_raw()["t"], json!("a\nb"));
+    let err = run("ab\r\ncde").unwrap_err();
+    assert_eq!(err[0].kind.code(), "too_long");
+}

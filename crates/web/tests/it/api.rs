@@ -294,6 +294,48 @@ async fn idempotency_key_makes_retries_safe() {
     }
     assert!(ids.windows(2).all(|w| w[0] == w[1]));
     assert_eq!(app.count("after-call").await, 1);
+    // the same request with its fields in another order and spacing is still the same request
+    let r = app
+        .api(Method::POST, "/surveys/after-call/responses")
+        .header("idempotency-key", "ticket-4711")
+        .header("content-type", "application/json")
+        .body(r#"{ "answers": {"effort": 5, "answered": true, "nps": 7} }"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    // the key reused for another request: refused, nothing stored
+    let r = app
+        .api(Method::POST, "/surveys/after-call/responses")
+        .header("idempotency-key", "ticket-4711")
+        .json(&json!({"answers": {"nps": 2, "answered": false, "effort": 1}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let problem: Value = r.json().await.unwrap();
+    assert_eq!(
+        problem["type"], "urn:tevreden:problem:idempotency_key_reused",
+        "{problem}"
+    );
+    assert_eq!(app.count("after-call").await, 1);
+    // keys belong to the token that sent them: another integration may use the same key
+    let (other, _) = app
+        .store
+        .create_api_token(app.org_id, "other", tevreden_storage::Role::Admin, None)
+        .await
+        .unwrap();
+    let r = app
+        .http
+        .post(app.url("/api/v1/surveys/after-call/responses"))
+        .bearer_auth(&other)
+        .header("idempotency-key", "ticket-4711")
+        .json(&json!({"answers": {"nps": 2, "answered": false, "effort": 1}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    assert_eq!(app.count("after-call").await, 2);
 }
 
 #[tokio::test]

@@ -205,12 +205,25 @@ async fn multi_page_keeps_earlier_answers_and_conditions_across_pages() {
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let next = r.headers()["location"].to_str().unwrap().to_string();
     assert!(next.contains("page=1"), "{next}");
+    assert!(
+        !next.contains(&sid),
+        "the submission id never travels in a URL"
+    );
+    let set = r.headers()["set-cookie"].to_str().unwrap().to_string();
+    assert!(
+        set.starts_with(&format!("tevreden_sid={sid};"))
+            && set.contains(&format!("Path={path}"))
+            && set.contains("HttpOnly"),
+        "{set}"
+    );
+    let cookie = format!("tevreden_sid={sid}");
     assert_eq!(
         app.count("two-pages").await,
         0,
         "nothing is a response before the last page"
     );
-    let page2 = app
+    // The same address without the cookie (a shared or bookmarked link) starts afresh.
+    let stranger = app
         .http
         .get(app.url(&next))
         .send()
@@ -219,7 +232,21 @@ async fn multi_page_keeps_earlier_answers_and_conditions_across_pages() {
         .text()
         .await
         .unwrap();
+    assert!(stranger.contains("Pagina 1 van 2"));
+    assert_ne!(hidden(&stranger, "sid"), sid);
+    let page2 = app
+        .http
+        .get(app.url(&next))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(page2.contains("Pagina 2 van 2"));
+    assert_eq!(hidden(&page2, "sid"), sid);
+    assert!(!page2.contains(&format!("sid={sid}")), "no id in links");
     assert!(
         page2.contains("Waarom niet?"),
         "the condition on page 1's answer holds (4 ≤ 6)"
@@ -231,7 +258,8 @@ async fn multi_page_keeps_earlier_answers_and_conditions_across_pages() {
     // going back shows the stored answer
     let back = app
         .http
-        .get(app.url(&format!("{path}?sid={sid}&page=0")))
+        .get(app.url(&format!("{path}?page=0")))
+        .header("cookie", &cookie)
         .send()
         .await
         .unwrap()
@@ -253,26 +281,78 @@ async fn multi_page_keeps_earlier_answers_and_conditions_across_pages() {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let last = [
+        ("sid", sid.as_str()),
+        ("v", v.as_str()),
+        ("page", "1"),
+        ("q.reason", "Te duur"),
+        ("q.topics", "price"),
+        ("q.topics", "service"),
+    ];
     let r = app
         .http
         .post(app.url(&path))
-        .form(&[
-            ("sid", sid.as_str()),
-            ("v", v.as_str()),
-            ("page", "1"),
-            ("q.reason", "Te duur"),
-            ("q.topics", "price"),
-            ("q.topics", "service"),
-        ])
+        .form(&last)
         .send()
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let cleared = r.headers()["set-cookie"].to_str().unwrap().to_string();
+    assert!(
+        cleared.starts_with("tevreden_sid=;") && cleared.contains("Max-Age=0"),
+        "{cleared}"
+    );
     let stored = app.stored_answers("two-pages").await;
     assert_eq!(
         serde_json::Value::Object(stored[0].clone()),
         serde_json::json!({"score": 4, "reason": "Te duur", "topics": ["price", "service"]})
     );
+    // Coming back (even with a stale cookie) starts a new response with a new id.
+    let again = app
+        .http
+        .get(app.url(&path))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(again.contains("Pagina 1 van 2"));
+    assert_ne!(hidden(&again, "sid"), sid);
+}
+
+#[tokio::test]
+async fn a_resent_form_is_a_retry_and_a_changed_one_is_refused() {
+    let app = TestApp::spawn().await;
+    let path = app.publish(MINIMAL).await;
+    let (_, sid, v) = form_page(&app, &path).await;
+    let send = |nps: &'static str| {
+        let form = vec![
+            ("sid", sid.clone()),
+            ("v", v.clone()),
+            ("page", "0".to_string()),
+            ("q.nps", nps.to_string()),
+            ("q.answered", "yes".to_string()),
+            ("q.effort", "6".to_string()),
+        ];
+        app.http.post(app.url(&path)).form(&form).send()
+    };
+    assert_eq!(send("9").await.unwrap().status(), StatusCode::SEE_OTHER);
+    // the same form again (a double click, a retry after a lost answer): thank you, nothing new
+    assert_eq!(send("9").await.unwrap().status(), StatusCode::SEE_OTHER);
+    assert_eq!(app.count("after-call").await, 1);
+    // back button, other answers, same form: refused with an explanation, first answers kept
+    let r = send("3").await.unwrap();
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("Dit formulier is al verstuurd")
+    );
+    assert_eq!(app.count("after-call").await, 1);
+    assert_eq!(app.stored_answers("after-call").await[0]["nps"], 9);
 }
 
 #[tokio::test]
@@ -480,11 +560,22 @@ async fn personal_links_carry_context_and_allow_one_response() {
         .send()
         .await
         .unwrap();
-    assert_eq!(
-        r.status(),
-        StatusCode::SEE_OTHER,
-        "treated as a retry of the first: thank-you, nothing new"
+    assert_eq!(r.status(), StatusCode::CONFLICT, "one response per link");
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("You have already responded")
     );
+    // a retry of the first submission (same form, same answers) is thanked, not stored again
+    let r = app
+        .http
+        .post(app.url(&link))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert_eq!(app.count("after-call").await, 1);
     let export = app
         .api(
