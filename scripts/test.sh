@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it. Installs what it needs on a fresh Debian machine
-# (PostgreSQL if none answers on 127.0.0.1:5432, Chromium for the browser tests), then:
+# (PostgreSQL if none answers on 127.0.0.1:5432, aiosmtpd for the email tests, Chromium for the
+# browser tests), then:
 # format check, clippy, the suite on SQLite, the same suite on PostgreSQL, the kill test against
 # the release binary, and the browser tests.
 set -euo pipefail
@@ -32,6 +33,19 @@ ensure_postgres() {
   psql -h 127.0.0.1 -U postgres -tc "SELECT 1 FROM pg_database WHERE datname = 'test'" | grep -q 1 \
     || psql -h 127.0.0.1 -U postgres -c "CREATE DATABASE test" >/dev/null
 }
+
+# The email tests talk to a real SMTP server: aiosmtpd from PyPI, in a venv of our own.
+ensure_smtp_server() {
+  local venv="$PWD/target/py"
+  if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c 'import aiosmtpd' 2>/dev/null; then
+    step "installing aiosmtpd (test SMTP server) into target/py"
+    python3 -m venv "$venv" || { apt-get install -y -qq python3-venv >/dev/null && python3 -m venv "$venv"; }
+    "$venv/bin/pip" install --quiet --disable-pip-version-check 'aiosmtpd>=1.4,<2'
+  fi
+  export TEVREDEN_TEST_PYTHON="$venv/bin/python"
+}
+
+ensure_smtp_server
 
 step "cargo fmt --check"
 cargo fmt --all -- --check

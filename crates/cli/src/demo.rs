@@ -699,6 +699,32 @@ async fn contact_ids(store: &Store, org_id: i64) -> Result<Vec<i64>, StoreError>
     store.contact_ids(org_id).await
 }
 
+/// The demo's sign-ins: one of every role. The password is the same for all and printed.
+const DEMO_USERS: &[(&str, &str, Role, &[&str], &str)] = &[
+    (
+        "anouk@noordwind.example",
+        "Anouk de Vries",
+        Role::Admin,
+        &[],
+        "admin (CX lead):",
+    ),
+    (
+        "ruben@noordwind.example",
+        "Ruben Jansen",
+        Role::Manager,
+        &["KS"],
+        "manager (Klantenservice):",
+    ),
+    (
+        "fatima@noordwind.example",
+        "Fatima El Idrissi",
+        Role::Member,
+        &["KS-TEL"],
+        "member (Team Telefonie):",
+    ),
+];
+const DEMO_PASSWORD: &str = "noordwind-demo";
+
 pub async fn run(url: DatabaseUrl, args: ServeArgs, fresh: bool) -> Result<(), String> {
     if fresh && let DatabaseUrl::Sqlite(path) = &url {
         for suffix in ["", "-wal", "-shm"] {
@@ -780,18 +806,47 @@ pub async fn run(url: DatabaseUrl, args: ServeArgs, fresh: bool) -> Result<(), S
         .create_invitation(org.id, after.id, &invitation)
         .await
         .map_err(|e| e.to_string())?;
+    for (email, name, role, unit, _) in DEMO_USERS {
+        let units: Vec<String> = unit.iter().map(|u| u.to_string()).collect();
+        let pw = DEMO_PASSWORD.to_string();
+        match crate::users::create(
+            &store,
+            &org,
+            email,
+            *role,
+            Some(name.to_string()),
+            Some(pw),
+            &units,
+        )
+        .await
+        {
+            Ok(_) => {}
+            Err(e) if e.contains("exists already") => {}
+            Err(e) => return Err(format!("creating demo user {email} failed: {e}")),
+        }
+    }
     let db = url.redacted();
     crate::serve(store, args, move |addr| {
         let base = format!("http://{addr}");
         println!();
         println!("Tevreden demo — {ORG_NAME}");
-        println!("  Post-contact survey (public link):  {base}/s/{}", after.public_id);
-        println!("  Relationship NPS (public link):     {base}/s/{}", rel.public_id);
+        println!(
+            "  Post-contact survey (public link):  {base}/s/{}",
+            after.public_id
+        );
+        println!(
+            "  Relationship NPS (public link):     {base}/s/{}",
+            rel.public_id
+        );
         println!("  Personal invitation (one response): {base}/t/{invite_token}");
+        println!("  Admin app:                          {base}/app");
+        for (email, _, _, _, what) in DEMO_USERS {
+            println!("    {what:<31} {email}  /  {DEMO_PASSWORD}");
+        }
         println!("  API token (admin):                  {token}");
         println!("  Try: curl -H 'Authorization: Bearer {token}' {base}/api/v1/surveys/na-contact");
         println!("  Database: {db}");
-        println!("  The admin app and its logins arrive with accounts (see the README). Press Ctrl-C to stop.");
+        println!("  Press Ctrl-C to stop.");
     })
     .await
 }

@@ -9,6 +9,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 mod bench;
 mod demo;
 mod import;
+mod users;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -68,6 +69,11 @@ enum Command {
         #[command(subcommand)]
         command: ExportCommand,
     },
+    /// Manage user accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
     /// Manage API tokens.
     Token {
         #[command(subcommand)]
@@ -93,6 +99,17 @@ struct ServeArgs {
     /// The address people reach this server at, used in links (default: http://<listen>).
     #[arg(long, env = "TEVREDEN_PUBLIC_URL")]
     public_url: Option<String>,
+    /// SMTP server for invitations and password resets, e.g. smtp://mail.example.nl:25 or
+    /// smtps://user:password@mail.example.nl. Without it email waits in the outbox.
+    #[arg(long, env = "TEVREDEN_SMTP_URL")]
+    smtp_url: Option<String>,
+    /// Sender of that email.
+    #[arg(
+        long,
+        env = "TEVREDEN_MAIL_FROM",
+        default_value = "Tevreden <noreply@localhost>"
+    )]
+    mail_from: String,
 }
 
 #[derive(Subcommand)]
@@ -103,6 +120,28 @@ enum OrgCommand {
         slug: String,
         #[arg(long)]
         name: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create a user who signs in with email and password. Without --password a password is
+    /// generated and printed.
+    Create {
+        #[arg(long)]
+        org: String,
+        #[arg(long)]
+        email: String,
+        #[arg(long, value_enum)]
+        role: RoleArg,
+        /// The person's name (default: the part of the email before @).
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long, env = "TEVREDEN_USER_PASSWORD")]
+        password: Option<String>,
+        /// External ids of the units a manager or member is scoped to (repeat or comma-separate).
+        #[arg(long, value_delimiter = ',')]
+        unit: Vec<String>,
     },
 }
 
@@ -276,6 +315,32 @@ async fn run(cli: Cli) -> Result<(), String> {
             let url = database_url(&cli.database_url, "sqlite://tevreden.db")?;
             export_responses(&url, &org, &survey, format, semicolon, output).await
         }
+        Command::User {
+            command:
+                UserCommand::Create {
+                    org,
+                    email,
+                    role,
+                    name,
+                    password,
+                    unit,
+                },
+        } => {
+            let url = database_url(&cli.database_url, "sqlite://tevreden.db")?;
+            let store = open_store(&url).await?;
+            let org = store
+                .org_by_slug(&org)
+                .await
+                .map_err(|e| format!("{e}; create it with `tevreden org create`"))?;
+            let created =
+                users::create(&store, &org, &email, role.into(), name, password, &unit).await;
+            store.close().await;
+            let generated = created?;
+            if let Some(pw) = generated {
+                println!("{pw}");
+            }
+            Ok(())
+        }
         Command::Token {
             command: TokenCommand::Create { org, role, name },
         } => {
@@ -350,7 +415,18 @@ pub(crate) async fn serve(
         .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     let public_url = args.public_url.unwrap_or_else(|| format!("http://{addr}"));
-    let state = AppState::new(store, WebConfig { public_url });
+    let smtp = args.smtp_url.map(|url| tevreden_web::mailer::SmtpConfig {
+        url,
+        from: args.mail_from.clone(),
+    });
+    let state = AppState::new(
+        store,
+        WebConfig {
+            public_url,
+            smtp,
+            ..Default::default()
+        },
+    );
     announce(addr);
     tevreden_web::serve(listener, state, shutdown_signal())
         .await

@@ -9,6 +9,7 @@
 //!   transaction, one fsync; each submitter is answered only after COMMIT.
 //! * HTTP code sees this crate's methods and types, never SQL.
 
+pub mod accounts;
 mod db;
 mod error;
 pub mod ingest;
@@ -18,13 +19,16 @@ mod surveys;
 pub mod testing;
 mod tokens;
 
+pub use accounts::{
+    AuditEntry, Email, LinkPurpose, NewAudit, NewUser, OutboxMessage, Session, SessionPolicy, User,
+};
 pub use db::{Backend, DatabaseUrl, Store, StoreOptions, now_ms};
 pub use error::StoreError;
 pub use ingest::{IngestError, IngestOutcome, NewResponse, request_hash};
 pub use org::{Channel, ContactRef, ContextKeys, ImportSummary, Org, OrgTable, Touchpoint, Unit};
 pub use responses::{ResponsePage, ResponseRecord};
 pub use surveys::{
-    Invitation, NewInvitation, PublishedSurvey, Survey, SurveyStatus, SurveyVersion,
+    Invitation, NewInvitation, PublishedSurvey, Survey, SurveyOverview, SurveyStatus, SurveyVersion,
 };
 pub use tokens::{ApiToken, Role};
 

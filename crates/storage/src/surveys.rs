@@ -499,3 +499,68 @@ impl Store {
         Ok(())
     }
 }
+
+/// One line of the survey list in the admin app.
+#[derive(Clone, Debug)]
+pub struct SurveyOverview {
+    pub survey: Survey,
+    /// The title of the newest version (draft or published), per language code.
+    pub title: std::collections::BTreeMap<String, String>,
+    /// The newest published version number.
+    pub published_version: Option<i64>,
+    pub has_draft: bool,
+    pub responses: i64,
+    pub last_response_at: Option<i64>,
+}
+
+impl SurveyOverview {
+    /// The title in `lang`, else in any language, else the key.
+    pub fn title_in(&self, lang: &str) -> &str {
+        self.title
+            .get(lang)
+            .or_else(|| self.title.values().next())
+            .map(String::as_str)
+            .unwrap_or(self.survey.key.as_str())
+    }
+}
+
+impl Store {
+    /// Every survey of an organisation with its newest title, versions and response counts.
+    pub async fn survey_overview(&self, org_id: i64) -> Result<Vec<SurveyOverview>> {
+        let rows = sqlx::query(
+            "SELECT s.*, \
+               (SELECT MAX(version) FROM survey_versions v WHERE v.survey_id = s.id) AS published_version, \
+               (SELECT COUNT(*) FROM survey_versions v WHERE v.survey_id = s.id AND v.version IS NULL) AS drafts, \
+               (SELECT COUNT(*) FROM responses r WHERE r.survey_id = s.id) AS responses, \
+               (SELECT MAX(submitted_at) FROM responses r WHERE r.survey_id = s.id) AS last_response_at, \
+               (SELECT definition FROM survey_versions v WHERE v.survey_id = s.id ORDER BY COALESCE(v.version, 1000000000) DESC LIMIT 1) AS definition \
+             FROM surveys s WHERE s.org_id = $1 ORDER BY s.key",
+        )
+        .bind(org_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let def: Option<String> = r.try_get("definition")?;
+                let title = def
+                    .and_then(|d| serde_json::from_str::<serde_json::Value>(&d).ok())
+                    .and_then(|v| {
+                        v.get("title").and_then(|t| t.as_object()).map(|m| {
+                            m.iter()
+                                .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
+                                .collect()
+                        })
+                    })
+                    .unwrap_or_default();
+                Ok(SurveyOverview {
+                    survey: survey_from_row(r)?,
+                    title,
+                    published_version: r.try_get("published_version")?,
+                    has_draft: r.try_get::<i64, _>("drafts")? > 0,
+                    responses: r.try_get("responses")?,
+                    last_response_at: r.try_get("last_response_at")?,
+                })
+            })
+            .collect()
+    }
+}

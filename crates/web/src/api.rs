@@ -42,6 +42,7 @@ pub fn router() -> Router<AppState> {
         )
         .route("/surveys/{key}/invitations", post(create_invitation))
         .route("/templates", get(list_templates))
+        .route("/audit", get(audit_log))
 }
 
 /// The caller, authenticated by `Authorization: Bearer tvd_…`.
@@ -85,6 +86,66 @@ impl ApiAuth {
             )))
         }
     }
+}
+
+impl ApiAuth {
+    /// Records an admin action in the audit log. A failure to record is logged, not fatal.
+    async fn audit(
+        &self,
+        app: &AppState,
+        action: &str,
+        object_type: &str,
+        key: &str,
+        before: Option<Value>,
+        after: Option<Value>,
+    ) {
+        let actor = format!("token:{}", self.0.name);
+        let entry = tevreden_storage::NewAudit {
+            org_id: self.0.org_id,
+            actor: &actor,
+            action,
+            object_type,
+            object_key: key,
+            before,
+            after,
+        };
+        if let Err(e) = app.store.audit(&entry).await {
+            tracing::error!(error = %e, "writing the audit log failed");
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct AuditQuery {
+    before: Option<i64>,
+    limit: Option<i64>,
+}
+
+/// `GET /api/v1/audit?before=ID&limit=N`: the audit log, newest first (admins only). The
+/// answer's `next` is the `before` of the next page.
+async fn audit_log(
+    State(app): State<AppState>,
+    auth: ApiAuth,
+    Query(q): Query<AuditQuery>,
+) -> Result<Json<Value>, ApiError> {
+    auth.require(&[Role::Admin], "reading the audit log")?;
+    let limit = q.limit.unwrap_or(100).clamp(1, 1000);
+    let entries = app
+        .store
+        .audit_entries(auth.0.org_id, q.before, limit)
+        .await?;
+    let next = (entries.len() as i64 == limit)
+        .then(|| entries.last().map(|e| e.id))
+        .flatten();
+    let items: Vec<Value> = entries
+        .iter()
+        .map(|e| {
+            json!({"id": e.id, "at": iso(e.at), "actor": e.actor, "action": e.action,
+                   "object_type": e.object_type, "object_key": e.object_key,
+                   "before": e.before, "after": e.after})
+        })
+        .collect();
+    Ok(Json(json!({"items": items, "next": next})))
 }
 
 fn iso(ms: i64) -> String {
@@ -206,6 +267,13 @@ async fn create_survey(
         .store
         .save_survey_draft(auth.0.org_id, &parsed.definition)
         .await?;
+    let action = if created {
+        "survey.create"
+    } else {
+        "survey.draft"
+    };
+    auth.audit(&app, action, "survey", &survey.key, None, None)
+        .await;
     let body = survey_json(&app, &survey, &warnings).await?;
     Ok((
         if created {
@@ -289,6 +357,15 @@ async fn publish(
     auth.require(&[Role::Admin], "publishing surveys")?;
     let (survey, version) = app.store.publish_survey(auth.0.org_id, &key).await?;
     app.surveys.invalidate(&survey.public_id, survey.id);
+    auth.audit(
+        &app,
+        "survey.publish",
+        "survey",
+        &survey.key,
+        None,
+        Some(json!({"version": version.version})),
+    )
+    .await;
     Ok(Json(json!({
         "key": survey.key,
         "version": version.version,
@@ -310,6 +387,15 @@ async fn set_status(
         .set_survey_status(auth.0.org_id, key, status)
         .await?;
     app.surveys.invalidate(&survey.public_id, survey.id);
+    auth.audit(
+        app,
+        "survey.status",
+        "survey",
+        &survey.key,
+        None,
+        Some(json!({"status": survey.status})),
+    )
+    .await;
     Ok(Json(json!({"key": survey.key, "status": survey.status})))
 }
 

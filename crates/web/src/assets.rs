@@ -39,6 +39,23 @@ pub static FORM_JS: LazyLock<Asset> = LazyLock::new(|| {
     )
 });
 
+pub static ADMIN_CSS: LazyLock<Asset> = LazyLock::new(|| {
+    asset(
+        "admin",
+        "css",
+        include_str!("../assets/admin.css"),
+        "text/css; charset=utf-8",
+    )
+});
+pub static ADMIN_JS: LazyLock<Asset> = LazyLock::new(|| {
+    asset(
+        "admin",
+        "js",
+        include_str!("../assets/admin.js"),
+        "text/javascript; charset=utf-8",
+    )
+});
+
 /// The hashed paths templates link to.
 #[derive(Clone, Copy, Debug)]
 pub struct AssetPaths {
@@ -55,7 +72,7 @@ pub fn paths() -> AssetPaths {
 
 pub async fn serve(axum::extract::Path(file): axum::extract::Path<String>) -> Response {
     let wanted = format!("/assets/{file}");
-    for a in [&*CSS, &*FORM_JS] {
+    for a in [&*CSS, &*FORM_JS, &*ADMIN_CSS, &*ADMIN_JS] {
         if a.path == wanted {
             return (
                 [

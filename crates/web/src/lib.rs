@@ -4,12 +4,14 @@
 //! against a fresh database, the binary serves it with [`serve`]. This crate sees storage's
 //! methods and types, never SQL.
 
+pub mod admin;
 pub mod api;
 mod assets;
 mod cache;
 mod error;
 mod form;
 pub mod i18n;
+pub mod mailer;
 mod respondent;
 
 use std::collections::HashMap;
@@ -31,11 +33,15 @@ pub use error::{ApiError, FieldError};
 pub const MAX_BODY: usize = 64 * 1024;
 
 /// Settings of the web layer.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct WebConfig {
     /// The address respondents and integrators reach this server at, e.g.
-    /// `https://feedback.example.nl`; used to build links in API answers.
+    /// `https://feedback.example.nl`; used to build links in API answers and emails.
     pub public_url: String,
+    /// Where email goes; without it messages wait in the outbox.
+    pub smtp: Option<mailer::SmtpConfig>,
+    /// How long admin sessions live.
+    pub sessions: tevreden_storage::SessionPolicy,
 }
 
 #[derive(Clone)]
@@ -48,6 +54,7 @@ pub struct Inner {
     page_cache: cache::PageCache,
     chrome: HashMap<String, Arc<i18n::Chrome>>,
     org_names: RwLock<HashMap<i64, String>>,
+    mail_wakeup: Arc<tokio::sync::Notify>,
 }
 
 impl std::ops::Deref for AppState {
@@ -70,7 +77,37 @@ impl AppState {
             page_cache: Default::default(),
             chrome,
             org_names: RwLock::new(HashMap::new()),
+            mail_wakeup: Arc::new(tokio::sync::Notify::new()),
         }))
+    }
+
+    pub fn session_policy(&self) -> tevreden_storage::SessionPolicy {
+        self.config.sessions
+    }
+
+    /// Tells the mail worker that the outbox has something new.
+    pub fn mail_wakeup(&self) {
+        self.mail_wakeup.notify_one();
+    }
+
+    /// Starts the background work of a server: the mail worker (when SMTP is configured) and
+    /// the hourly clean-up of drafts and sessions. Returns the tasks, to abort on shutdown.
+    pub fn start_background(&self) -> Vec<tokio::task::JoinHandle<()>> {
+        let mut tasks = vec![tokio::spawn(housekeeping(
+            self.store.clone(),
+            self.session_policy(),
+        ))];
+        match &self.config.smtp {
+            Some(smtp) => tasks.push(tokio::spawn(mailer::run(
+                self.store.clone(),
+                smtp.clone(),
+                self.mail_wakeup.clone(),
+            ))),
+            None => tracing::warn!(
+                "no SMTP server configured (--smtp-url): invitations and password resets wait in the outbox"
+            ),
+        }
+        tasks
     }
 
     fn chrome(&self, lang: &Lang) -> Arc<i18n::Chrome> {
@@ -136,6 +173,7 @@ pub fn app(state: AppState) -> Router {
             get(respondent::personal_get).post(respondent::personal_post),
         )
         .route("/t/{token}/thanks", get(respondent::personal_thanks))
+        .merge(admin::router())
         .nest("/api/v1", api::router())
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY))
@@ -143,11 +181,9 @@ pub fn app(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// The root leads to the admin app (which asks to sign in when needed).
 async fn home() -> impl IntoResponse {
-    (
-        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-        "Tevreden is running. Respondents use survey links (/s/…, /t/…); integrators use /api/v1.\n",
-    )
+    axum::response::Redirect::to("/app")
 }
 
 /// Liveness and readiness: the read pool answers and the ingest writer is connected.
@@ -211,12 +247,14 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let store = state.store.clone();
-    let purge = tokio::spawn(purge_drafts(store.clone()));
+    let background = state.start_background();
     let router = app(state).into_make_service_with_connect_info::<SocketAddr>();
     let result = axum::serve(listener, router)
         .with_graceful_shutdown(shutdown)
         .await;
-    purge.abort();
+    for task in background {
+        task.abort();
+    }
     store.close().await;
     result
 }
@@ -224,8 +262,9 @@ pub async fn serve(
 /// How long an unfinished multi-page answer is kept for the respondent to come back to.
 pub const DRAFT_LIFETIME: std::time::Duration = std::time::Duration::from_secs(30 * 24 * 3600);
 
-/// Deletes abandoned drafts once an hour.
-async fn purge_drafts(store: Store) {
+/// Once an hour: deletes abandoned drafts, ended sessions and old sign-in failures. Every node
+/// may run it; the deletes are idempotent.
+async fn housekeeping(store: Store, sessions: tevreden_storage::SessionPolicy) {
     let mut every = tokio::time::interval(std::time::Duration::from_secs(3600));
     loop {
         every.tick().await;
@@ -234,6 +273,9 @@ async fn purge_drafts(store: Store) {
             Ok(0) => {}
             Ok(n) => tracing::info!(deleted = n, "abandoned drafts purged"),
             Err(e) => tracing::warn!(error = %e, "purging drafts failed"),
+        }
+        if let Err(e) = store.purge_sessions(sessions).await {
+            tracing::warn!(error = %e, "purging sessions failed");
         }
     }
 }

@@ -1,6 +1,7 @@
 //! Integration tests: the real router on 127.0.0.1:0 against a fresh database — SQLite by
 //! default, PostgreSQL when TEVREDEN_TEST_DATABASE_URL=postgres://… is set.
 
+mod admin;
 mod api;
 mod respondent;
 
@@ -25,6 +26,19 @@ pub struct TestApp {
 
 impl TestApp {
     pub async fn spawn() -> TestApp {
+        Self::spawn_config(None).await
+    }
+
+    /// With email going to the SMTP server at 127.0.0.1:`port`, and the mail worker running.
+    pub async fn spawn_with_smtp(port: u16) -> TestApp {
+        Self::spawn_config(Some(tevreden_web::mailer::SmtpConfig {
+            url: format!("smtp://127.0.0.1:{port}"),
+            from: "Tevreden <noreply@example.com>".into(),
+        }))
+        .await
+    }
+
+    async fn spawn_config(smtp: Option<tevreden_web::mailer::SmtpConfig>) -> TestApp {
         let db = TestDatabase::new().await;
         let store = Store::open(&db.url, StoreOptions::default())
             .await
@@ -40,10 +54,19 @@ impl TestApp {
             store.clone(),
             WebConfig {
                 public_url: format!("http://{addr}"),
+                smtp,
+                ..Default::default()
             },
         );
+        let background = state.start_background();
         tokio::spawn(async move {
-            axum::serve(listener, app(state)).await.unwrap();
+            axum::serve(
+                listener,
+                app(state).into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .await
+            .unwrap();
+            drop(background);
         });
         let http = reqwest::Client::builder()
             .redirect(Policy::none())

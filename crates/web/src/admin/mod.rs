@@ -1,0 +1,222 @@
+//! The admin web app: server-rendered pages in Dutch and English for CX and HR leads,
+//! managers and team members, behind a sign-in. Forms post back to the server (no front-end
+//! build step); a little plain JavaScript only enhances (copy buttons).
+
+pub mod auth;
+mod pages;
+
+pub use pages::looks_like_email;
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::Router;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use fluent_templates::fluent_bundle::FluentValue;
+use tevreden_domain::Lang;
+
+use crate::AppState;
+use crate::i18n;
+use auth::Signed;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/login", get(auth::login_page).post(auth::login_submit))
+        .route("/logout", post(auth::logout))
+        .route("/forgot", get(auth::forgot_page).post(auth::forgot_submit))
+        .route(
+            "/reset/{token}",
+            get(auth::reset_page).post(auth::reset_submit),
+        )
+        .route(
+            "/invite/{token}",
+            get(auth::invite_page).post(auth::invite_submit),
+        )
+        .route("/app", get(|| async { Redirect::to("/app/surveys") }))
+        .route("/app/surveys", get(pages::surveys))
+        .route("/app/results", get(pages::results))
+        .route("/app/organisation", get(pages::organisation))
+        .route("/app/people", get(pages::people).post(pages::invite_user))
+        .route("/app/settings", get(pages::settings))
+        .route("/app/settings/language", post(pages::set_language))
+        .route("/app/audit", get(pages::audit))
+        .layer(middleware::from_fn(auth::same_origin_only))
+}
+
+/// UI texts in one language, for templates: `{{ tr.t("nav-surveys") }}`.
+pub struct Tr {
+    lang: Lang,
+}
+
+impl Tr {
+    pub fn new(lang: &Lang) -> Tr {
+        Tr { lang: lang.clone() }
+    }
+    pub fn t(&self, key: &str) -> String {
+        i18n::t(&self.lang, key)
+    }
+    /// A text with a number `n` (plural forms).
+    pub fn t_n(&self, key: &str, n: impl std::borrow::Borrow<i64>) -> String {
+        i18n::t_args(&self.lang, key, &[("n", i18n::num(*n.borrow() as f64))])
+    }
+    /// A text with string arguments.
+    pub fn t_args(&self, key: &str, args: &[(&'static str, String)]) -> String {
+        let args: Vec<(&'static str, FluentValue<'static>)> = args
+            .iter()
+            .map(|(k, v)| (*k, FluentValue::from(v.clone())))
+            .collect();
+        i18n::t_args(&self.lang, key, &args)
+    }
+    pub fn lang(&self) -> &str {
+        self.lang.as_str()
+    }
+    /// A point in time as `YYYY-MM-DD HH:MM` (UTC).
+    pub fn when(&self, ms: &i64) -> String {
+        jiff::Timestamp::from_millisecond(*ms)
+            .map(|t| t.strftime("%Y-%m-%d %H:%M UTC").to_string())
+            .unwrap_or_default()
+    }
+    pub fn when_opt(&self, ms: &Option<i64>) -> String {
+        ms.map(|m| self.when(&m)).unwrap_or_else(|| "–".into())
+    }
+    pub fn role(&self, role: &tevreden_storage::Role) -> String {
+        self.t(&format!("role-{}", role.as_str()))
+    }
+}
+
+/// What every app page shows around its content.
+pub struct Layout<'a> {
+    pub tr: Tr,
+    pub head_title: String,
+    pub org_name: &'a str,
+    pub user_name: &'a str,
+    pub user_role: String,
+    pub is_admin: bool,
+    pub section: &'static str,
+    pub csrf: &'a str,
+    pub css: &'static str,
+    pub js: &'static str,
+}
+
+impl<'a> Layout<'a> {
+    pub fn new(signed: &'a Signed, section: &'static str, title_key: &str) -> Layout<'a> {
+        let tr = signed.tr();
+        let title = tr.t(title_key);
+        Layout {
+            head_title: format!("{title} – {}", signed.org.name),
+            user_role: tr.role(&signed.user.role),
+            tr,
+            org_name: &signed.org.name,
+            user_name: &signed.user.name,
+            is_admin: signed.user.role == tevreden_storage::Role::Admin,
+            section,
+            csrf: &signed.session.csrf_token,
+            css: crate::assets::ADMIN_CSS.path.as_str(),
+            js: crate::assets::ADMIN_JS.path.as_str(),
+        }
+    }
+    pub fn nav(&self) -> Vec<NavItem> {
+        let mut items = vec![
+            ("surveys", "/app/surveys"),
+            ("results", "/app/results"),
+            ("organisation", "/app/organisation"),
+        ];
+        if self.is_admin {
+            items.push(("people", "/app/people"));
+        }
+        items.push(("settings", "/app/settings"));
+        items
+            .into_iter()
+            .map(|(k, href)| NavItem {
+                href,
+                label: self.tr.t(&format!("nav-{k}")),
+                current: k == self.section,
+            })
+            .collect()
+    }
+    pub fn lang(&self) -> &str {
+        self.tr.lang()
+    }
+    pub fn css_admin(&self) -> &'static str {
+        self.css
+    }
+}
+
+pub struct NavItem {
+    pub href: &'static str,
+    pub label: String,
+    pub current: bool,
+}
+
+/// A rendered page with the headers every app page gets (never cached: it is personal).
+pub fn html_page(status: StatusCode, rendered: askama::Result<String>) -> Response {
+    match rendered {
+        Ok(html) => {
+            let mut resp = (status, Html(html)).into_response();
+            resp.headers_mut()
+                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            resp
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "template error");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "admin/message.html")]
+struct MessagePage<'a> {
+    layout: Layout<'a>,
+    title: String,
+    body: String,
+}
+
+/// A full page with a title and a sentence, inside the app's frame.
+pub fn message(signed: &Signed, status: StatusCode, key: &str) -> Response {
+    let layout = Layout::new(signed, "", &format!("{key}-title"));
+    let title = layout.tr.t(&format!("{key}-title"));
+    let body = layout.tr.t(&format!("{key}-body"));
+    html_page(
+        status,
+        MessagePage {
+            layout,
+            title,
+            body,
+        }
+        .render(),
+    )
+}
+
+/// The answer to a form whose CSRF token is missing or stale.
+pub fn csrf_refused(signed: &Signed) -> Response {
+    message(signed, StatusCode::FORBIDDEN, "csrf")
+}
+
+/// The answer when a role may not see a page.
+pub fn forbidden(signed: &Signed) -> Response {
+    message(signed, StatusCode::FORBIDDEN, "forbidden")
+}
+
+/// Values of a form field that may repeat (`<select multiple>`).
+pub fn all_values<'a>(fields: &'a [(String, String)], name: &str) -> Vec<&'a str> {
+    fields
+        .iter()
+        .filter(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+        .collect()
+}
+
+pub fn first<'a>(fields: &'a [(String, String)], name: &str) -> &'a str {
+    fields
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+        .unwrap_or("")
+}
+
+/// Field errors of a form, by field name, as already translated messages.
+pub type FormErrors = HashMap<&'static str, String>;

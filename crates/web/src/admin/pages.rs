@@ -1,0 +1,534 @@
+//! The app's pages: surveys, results, organisation, people, settings, audit log.
+
+use askama::Template;
+use axum::body::Bytes;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use tevreden_domain::import::Office;
+use tevreden_storage::{AuditEntry, Email, NewUser, Role, SurveyStatus, Unit, User};
+
+use super::auth::{INVITE_LINK_MS, Signed};
+use super::{FormErrors, Layout, all_values, csrf_refused, first, forbidden, html_page};
+use crate::AppState;
+use crate::form::decode_form;
+
+fn server_error(e: impl std::fmt::Display) -> Response {
+    tracing::error!(error = %e, "admin page failed");
+    StatusCode::INTERNAL_SERVER_ERROR.into_response()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Surveys
+
+pub struct SurveyRow {
+    pub key: String,
+    pub title: String,
+    pub status: &'static str,
+    pub status_label: String,
+    pub version: String,
+    pub draft: bool,
+    pub responses: i64,
+    pub last_response: String,
+    pub public_url: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "admin/surveys.html")]
+struct SurveysPage<'a> {
+    layout: Layout<'a>,
+    rows: Vec<SurveyRow>,
+}
+
+async fn survey_rows(app: &AppState, signed: &Signed) -> Result<Vec<SurveyRow>, Response> {
+    let tr = signed.tr();
+    let list = app
+        .store
+        .survey_overview(signed.org.id)
+        .await
+        .map_err(server_error)?;
+    Ok(list
+        .iter()
+        .map(|o| SurveyRow {
+            key: o.survey.key.clone(),
+            title: o.title_in(signed.lang.primary()).to_string(),
+            status: o.survey.status.as_str(),
+            status_label: tr.t(&format!("status-{}", o.survey.status.as_str())),
+            version: o
+                .published_version
+                .map(|v| v.to_string())
+                .unwrap_or_else(|| "–".into()),
+            draft: o.has_draft,
+            responses: o.responses,
+            last_response: tr.when_opt(&o.last_response_at),
+            public_url: (o.survey.status != SurveyStatus::Draft)
+                .then(|| app.survey_url(&o.survey.public_id)),
+        })
+        .collect())
+}
+
+pub async fn surveys(State(app): State<AppState>, signed: Signed) -> Response {
+    let rows = match survey_rows(&app, &signed).await {
+        Ok(r) => r,
+        Err(r) => return r,
+    };
+    html_page(
+        StatusCode::OK,
+        SurveysPage {
+            layout: Layout::new(&signed, "surveys", "nav-surveys"),
+            rows,
+        }
+        .render(),
+    )
+}
+
+#[derive(Template)]
+#[template(path = "admin/results.html")]
+struct ResultsPage<'a> {
+    layout: Layout<'a>,
+    rows: Vec<SurveyRow>,
+    total: i64,
+}
+
+/// Response counts per survey; the analyses themselves come with the analytics module.
+pub async fn results(State(app): State<AppState>, signed: Signed) -> Response {
+    let rows = match survey_rows(&app, &signed).await {
+        Ok(r) => r,
+        Err(r) => return r,
+    };
+    let total = rows.iter().map(|r| r.responses).sum();
+    html_page(
+        StatusCode::OK,
+        ResultsPage {
+            layout: Layout::new(&signed, "results", "nav-results"),
+            rows,
+            total,
+        }
+        .render(),
+    )
+}
+
+// ---------------------------------------------------------------------------------------------
+// Organisation
+
+pub struct UnitRow {
+    pub name: String,
+    pub external_id: String,
+    pub depth: usize,
+    pub front: bool,
+}
+
+#[derive(Template)]
+#[template(path = "admin/organisation.html")]
+struct OrganisationPage<'a> {
+    layout: Layout<'a>,
+    units: Vec<UnitRow>,
+    scoped: bool,
+}
+
+/// The units a user may see: all for admins, the subtrees of their units for managers, their
+/// own units for members.
+pub fn visible_units(user: &User, units: Vec<Unit>) -> Vec<Unit> {
+    if user.role == Role::Admin {
+        return units;
+    }
+    let mine: Vec<&Unit> = units
+        .iter()
+        .filter(|u| user.unit_ids.contains(&u.id))
+        .collect();
+    let prefixes: Vec<String> = mine.iter().map(|u| u.path.clone()).collect();
+    let ids: Vec<i64> = mine.iter().map(|u| u.id).collect();
+    units
+        .into_iter()
+        .filter(|u| match user.role {
+            Role::Manager => prefixes.iter().any(|p| u.path.starts_with(p.as_str())),
+            _ => ids.contains(&u.id),
+        })
+        .collect()
+}
+
+pub async fn organisation(State(app): State<AppState>, signed: Signed) -> Response {
+    let units = match app.store.units(signed.org.id).await {
+        Ok(u) => visible_units(&signed.user, u),
+        Err(e) => return server_error(e),
+    };
+    let top = units
+        .iter()
+        .map(|u| u.path.matches('/').count())
+        .min()
+        .unwrap_or(0);
+    let rows = units
+        .iter()
+        .map(|u| UnitRow {
+            name: u.name.clone(),
+            external_id: u.external_id.clone(),
+            depth: u.path.matches('/').count().saturating_sub(top),
+            front: u.office == Office::Front,
+        })
+        .collect();
+    html_page(
+        StatusCode::OK,
+        OrganisationPage {
+            layout: Layout::new(&signed, "organisation", "nav-organisation"),
+            units: rows,
+            scoped: signed.user.role != Role::Admin,
+        }
+        .render(),
+    )
+}
+
+// ---------------------------------------------------------------------------------------------
+// People
+
+pub struct UserRow {
+    pub name: String,
+    pub email: String,
+    pub role: String,
+    pub units: String,
+    pub status: String,
+    pub last_login: String,
+}
+
+pub struct UnitOption {
+    pub id: i64,
+    pub name: String,
+    pub selected: bool,
+}
+
+#[derive(Template)]
+#[template(path = "admin/people.html")]
+struct PeoplePage<'a> {
+    layout: Layout<'a>,
+    users: Vec<UserRow>,
+    units: Vec<UnitOption>,
+    form_email: String,
+    form_name: String,
+    form_role: String,
+    errors: FormErrors,
+    invited: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct PeopleQuery {
+    pub invited: Option<String>,
+}
+
+async fn people_page(
+    app: &AppState,
+    signed: &Signed,
+    status: StatusCode,
+    form: (&str, &str, &str, &[i64]),
+    errors: FormErrors,
+    invited: Option<String>,
+) -> Response {
+    let tr = signed.tr();
+    let (users, units) = match tokio::try_join!(
+        app.store.users(signed.org.id),
+        app.store.units(signed.org.id)
+    ) {
+        Ok(x) => x,
+        Err(e) => return server_error(e),
+    };
+    let unit_name = |id: &i64| {
+        units
+            .iter()
+            .find(|u| u.id == *id)
+            .map(|u| u.name.clone())
+            .unwrap_or_default()
+    };
+    let now = tevreden_storage::now_ms();
+    let rows = users
+        .iter()
+        .map(|u| UserRow {
+            name: u.name.clone(),
+            email: u.email.clone(),
+            role: tr.role(&u.role),
+            units: u
+                .unit_ids
+                .iter()
+                .map(unit_name)
+                .collect::<Vec<_>>()
+                .join(", "),
+            status: if u.disabled_at.is_some() {
+                tr.t("user-disabled")
+            } else if u.locked_until.is_some_and(|t| t > now) {
+                tr.t("user-locked")
+            } else if !u.has_password {
+                tr.t("user-invited")
+            } else {
+                tr.t("user-active")
+            },
+            last_login: tr.when_opt(&u.last_login_at),
+        })
+        .collect();
+    let options = units
+        .iter()
+        .map(|u| UnitOption {
+            id: u.id,
+            name: format!(
+                "{}{}",
+                "· ".repeat(u.path.matches('/').count().saturating_sub(2)),
+                u.name
+            ),
+            selected: form.3.contains(&u.id),
+        })
+        .collect();
+    html_page(
+        status,
+        PeoplePage {
+            layout: Layout::new(signed, "people", "nav-people"),
+            users: rows,
+            units: options,
+            form_email: form.0.to_string(),
+            form_name: form.1.to_string(),
+            form_role: form.2.to_string(),
+            errors,
+            invited,
+        }
+        .render(),
+    )
+}
+
+pub async fn people(
+    State(app): State<AppState>,
+    signed: Signed,
+    Query(q): Query<PeopleQuery>,
+) -> Response {
+    if signed.user.role != Role::Admin {
+        return forbidden(&signed);
+    }
+    people_page(
+        &app,
+        &signed,
+        StatusCode::OK,
+        ("", "", "member", &[]),
+        FormErrors::new(),
+        q.invited,
+    )
+    .await
+}
+
+/// `POST /app/people`: invites a user by email (admins only).
+pub async fn invite_user(State(app): State<AppState>, signed: Signed, body: Bytes) -> Response {
+    if signed.user.role != Role::Admin {
+        return forbidden(&signed);
+    }
+    let fields = decode_form(&body).unwrap_or_default();
+    if !signed.csrf_ok(&fields) {
+        return csrf_refused(&signed);
+    }
+    let tr = signed.tr();
+    let email = first(&fields, "email").trim().to_string();
+    let name = first(&fields, "name").trim().to_string();
+    let role_s = first(&fields, "role").to_string();
+    let unit_ids: Vec<i64> = all_values(&fields, "units")
+        .iter()
+        .filter_map(|v| v.parse().ok())
+        .collect();
+    let mut errors = FormErrors::new();
+    if !looks_like_email(&email) {
+        errors.insert("email", tr.t("people-error-email"));
+    }
+    if name.is_empty() {
+        errors.insert("name", tr.t("people-error-name"));
+    }
+    let role = Role::parse(&role_s);
+    match role {
+        None => {
+            errors.insert("role", tr.t("people-error-role"));
+        }
+        Some(Role::Manager | Role::Member) if unit_ids.is_empty() => {
+            errors.insert("units", tr.t("people-error-units"));
+        }
+        _ => {}
+    }
+    let form = (
+        email.as_str(),
+        name.as_str(),
+        role_s.as_str(),
+        &unit_ids[..],
+    );
+    let Some(role) = role.filter(|_| errors.is_empty()) else {
+        return people_page(
+            &app,
+            &signed,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            form,
+            errors,
+            None,
+        )
+        .await;
+    };
+    let base = app.config.public_url.trim_end_matches('/').to_string();
+    let inviter = signed.user.name.clone();
+    let org_name = signed.org.name.clone();
+    let mail_tr = signed.tr();
+    let make = |token: &str| Email {
+        to: email.to_lowercase(),
+        subject: mail_tr.t_args("mail-invite-subject", &[("org", org_name.clone())]),
+        body: mail_tr.t_args(
+            "mail-invite-body",
+            &[
+                ("name", name.clone()),
+                ("inviter", inviter.clone()),
+                ("org", org_name.clone()),
+                ("link", format!("{base}/invite/{token}")),
+                ("days", (INVITE_LINK_MS / 86_400_000).to_string()),
+            ],
+        ),
+    };
+    let new = NewUser {
+        org_id: signed.org.id,
+        email: email.clone(),
+        name: name.clone(),
+        role,
+        lang: None,
+        unit_ids: if role == Role::Admin {
+            Vec::new()
+        } else {
+            unit_ids.clone()
+        },
+        password_hash: None,
+    };
+    match app
+        .store
+        .create_user(&new, &signed.actor(), Some((INVITE_LINK_MS, &make)))
+        .await
+    {
+        Ok(u) => {
+            app.mail_wakeup();
+            Redirect::to(&format!(
+                "/app/people?invited={}",
+                super::auth::urlencode(&u.email)
+            ))
+            .into_response()
+        }
+        Err(tevreden_storage::StoreError::Conflict(_)) => {
+            errors.insert("email", tr.t("people-error-exists"));
+            people_page(
+                &app,
+                &signed,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                form,
+                errors,
+                None,
+            )
+            .await
+        }
+        Err(tevreden_storage::StoreError::NotFound(_)) => {
+            errors.insert("units", tr.t("people-error-units"));
+            people_page(
+                &app,
+                &signed,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                form,
+                errors,
+                None,
+            )
+            .await
+        }
+        Err(e) => server_error(e),
+    }
+}
+
+pub fn looks_like_email(s: &str) -> bool {
+    let Some((local, domain)) = s.split_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !s.chars().any(|c| c.is_whitespace() || c.is_control())
+        && s.len() <= 254
+}
+
+// ---------------------------------------------------------------------------------------------
+// Settings
+
+#[derive(Template)]
+#[template(path = "admin/settings.html")]
+struct SettingsPage<'a> {
+    layout: Layout<'a>,
+    email: &'a str,
+    choice: &'a str,
+}
+
+pub async fn settings(signed: Signed) -> Response {
+    let choice = signed.user.lang.clone().unwrap_or_default();
+    html_page(
+        StatusCode::OK,
+        SettingsPage {
+            layout: Layout::new(&signed, "settings", "nav-settings"),
+            email: &signed.user.email,
+            choice: &choice,
+        }
+        .render(),
+    )
+}
+
+/// `POST /app/settings/language`: `nl`, `en`, or empty to follow the browser.
+pub async fn set_language(State(app): State<AppState>, signed: Signed, body: Bytes) -> Response {
+    let fields = decode_form(&body).unwrap_or_default();
+    if !signed.csrf_ok(&fields) {
+        return csrf_refused(&signed);
+    }
+    let lang = match first(&fields, "lang") {
+        "nl" => Some("nl"),
+        "en" => Some("en"),
+        _ => None,
+    };
+    if let Err(e) = app.store.set_user_lang(signed.user.id, lang).await {
+        return server_error(e);
+    }
+    Redirect::to("/app/settings").into_response()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Audit log
+
+#[derive(Template)]
+#[template(path = "admin/audit.html")]
+struct AuditPage<'a> {
+    layout: Layout<'a>,
+    entries: Vec<AuditEntry>,
+    older: Option<i64>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct AuditQuery {
+    pub before: Option<i64>,
+}
+
+const AUDIT_PAGE: i64 = 100;
+
+pub async fn audit(
+    State(app): State<AppState>,
+    signed: Signed,
+    Query(q): Query<AuditQuery>,
+) -> Response {
+    if signed.user.role != Role::Admin {
+        return forbidden(&signed);
+    }
+    let entries = match app
+        .store
+        .audit_entries(signed.org.id, q.before, AUDIT_PAGE)
+        .await
+    {
+        Ok(e) => e,
+        Err(e) => return server_error(e),
+    };
+    let older = (entries.len() as i64 == AUDIT_PAGE)
+        .then(|| entries.last().map(|e| e.id))
+        .flatten();
+    html_page(
+        StatusCode::OK,
+        AuditPage {
+            layout: Layout::new(&signed, "people", "audit-title"),
+            entries,
+            older,
+        }
+        .render(),
+    )
+}

@@ -1,0 +1,510 @@
+//! The admin app: sign-in, sessions, CSRF, lock-out, roles and scopes, invitations by email
+//! through a real SMTP server.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+
+use reqwest::StatusCode;
+use tevreden_storage::{NewUser, Role};
+use tevreden_web::admin::auth::hash_password;
+
+use crate::{MINIMAL, TestApp, hidden};
+
+const PASSWORD: &str = "correct horse battery";
+
+async fn add_user(app: &TestApp, org_id: i64, email: &str, role: Role, units: Vec<i64>) {
+    app.store
+        .create_user(
+            &NewUser {
+                org_id,
+                email: email.into(),
+                name: email.split('@').next().unwrap().into(),
+                role,
+                lang: Some("en".into()),
+                unit_ids: units,
+                password_hash: Some(hash_password(PASSWORD)),
+            },
+            "test",
+            None,
+        )
+        .await
+        .unwrap();
+}
+
+/// The `name=value` of a Set-Cookie header for `name`.
+fn set_cookie(r: &reqwest::Response, name: &str) -> Option<String> {
+    r.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with(&format!("{name}=")))
+        .map(|v| v.to_string())
+}
+
+fn pair(set_cookie: &str) -> String {
+    set_cookie.split(';').next().unwrap().to_string()
+}
+
+/// Signs in; returns the response to the POST and the form's cookie pair.
+async fn try_login(app: &TestApp, email: &str, password: &str) -> reqwest::Response {
+    let r = app
+        .http
+        .get(app.url("/login"))
+        .header("accept-language", "en")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let form_cookie = pair(&set_cookie(&r, "tevreden_login").expect("login form cookie"));
+    let html = r.text().await.unwrap();
+    let csrf = hidden(&html, "_csrf");
+    app.http
+        .post(app.url("/login"))
+        .header("accept-language", "en")
+        .header("cookie", form_cookie)
+        .form(&[
+            ("_csrf", csrf.as_str()),
+            ("next", "/app/surveys"),
+            ("email", email),
+            ("password", password),
+        ])
+        .send()
+        .await
+        .unwrap()
+}
+
+/// Signs in and returns the session cookie pair.
+pub async fn login(app: &TestApp, email: &str) -> String {
+    let r = try_login(app, email, PASSWORD).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "sign-in of {email}");
+    assert_eq!(r.headers()["location"], "/app/surveys");
+    let c = set_cookie(&r, "tevreden_session").expect("session cookie");
+    assert!(c.contains("HttpOnly") && c.contains("SameSite=Lax"), "{c}");
+    pair(&c)
+}
+
+async fn page(app: &TestApp, cookie: &str, path: &str) -> (StatusCode, String) {
+    let r = app
+        .http
+        .get(app.url(path))
+        .header("cookie", cookie)
+        .send()
+        .await
+        .unwrap();
+    (r.status(), r.text().await.unwrap())
+}
+
+#[tokio::test]
+async fn sign_in_see_surveys_and_sign_out() {
+    let app = TestApp::spawn().await;
+    app.publish(MINIMAL).await;
+    add_user(&app, app.org_id, "Lead@Example.com", Role::Admin, vec![]).await;
+    // without a session the app asks to sign in, keeping where you were going
+    let r = app.http.get(app.url("/app/surveys")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(r.headers()["location"], "/login?next=%2Fapp%2Fsurveys");
+    // a wrong password is refused with a clear message and no session
+    let r = try_login(&app, "lead@example.com", "wrong password").await;
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    assert!(set_cookie(&r, "tevreden_session").is_none());
+    assert!(r.text().await.unwrap().contains("is not right"));
+    // email addresses match whatever their case
+    let cookie = login(&app, "LEAD@example.com").await;
+    let (status, html) = page(&app, &cookie, "/app/surveys").await;
+    assert_eq!(status, 200);
+    assert!(
+        html.contains("After your call"),
+        "the survey's title in the user's language"
+    );
+    assert!(html.contains("after-call") && html.contains("/s/"));
+    assert!(html.contains("<html lang=\"en\">"));
+    // sign out: the session ends on the server too
+    let csrf = hidden(&html, "_csrf");
+    let r = app
+        .http
+        .post(app.url("/logout"))
+        .header("cookie", &cookie)
+        .form(&[("_csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert!(
+        set_cookie(&r, "tevreden_session")
+            .unwrap()
+            .contains("Max-Age=0")
+    );
+    let (status, _) = page(&app, &cookie, "/app/surveys").await;
+    assert_eq!(
+        status,
+        StatusCode::SEE_OTHER,
+        "the old cookie no longer works"
+    );
+}
+
+#[tokio::test]
+async fn state_changes_need_the_csrf_token_and_our_origin() {
+    let app = TestApp::spawn().await;
+    add_user(&app, app.org_id, "a@example.com", Role::Admin, vec![]).await;
+    let cookie = login(&app, "a@example.com").await;
+    let (_, html) = page(&app, &cookie, "/app/settings").await;
+    let csrf = hidden(&html, "_csrf");
+    let post = |form: Vec<(&'static str, String)>, origin: Option<&'static str>| {
+        let mut rb = app
+            .http
+            .post(app.url("/app/settings/language"))
+            .header("cookie", &cookie)
+            .form(&form);
+        if let Some(o) = origin {
+            rb = rb.header("origin", o);
+        }
+        rb.send()
+    };
+    let r = post(vec![("lang", "nl".into())], None).await.unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN, "no token");
+    let r = post(vec![("lang", "nl".into()), ("_csrf", "0".repeat(32))], None)
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN, "wrong token");
+    let r = post(
+        vec![("lang", "nl".into()), ("_csrf", csrf.clone())],
+        Some("https://evil.example"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN, "another site");
+    let (_, html) = page(&app, &cookie, "/app/settings").await;
+    assert!(html.contains("<html lang=\"en\">"), "nothing changed");
+    let own = format!("http://{}", app.addr);
+    let r = app
+        .http
+        .post(app.url("/app/settings/language"))
+        .header("cookie", &cookie)
+        .header("origin", own)
+        .form(&[("lang", "nl"), ("_csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, html) = page(&app, &cookie, "/app/settings").await;
+    assert!(html.contains("<html lang=\"nl\">") && html.contains("Instellingen"));
+    // the sign-in form itself is protected by its double-submit cookie
+    let r = app
+        .http
+        .post(app.url("/login"))
+        .form(&[("email", "a@example.com"), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn repeated_failures_lock_the_account_and_say_until_when() {
+    let app = TestApp::spawn().await;
+    add_user(&app, app.org_id, "a@example.com", Role::Admin, vec![]).await;
+    for _ in 0..4 {
+        let r = try_login(&app, "a@example.com", "nope nope nope").await;
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    }
+    let r = try_login(&app, "a@example.com", "nope nope nope").await;
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    let text = r.text().await.unwrap();
+    assert!(
+        text.contains("locked") && text.contains("15 minutes"),
+        "{text}"
+    );
+    // even the right password waits until the lock ends
+    let r = try_login(&app, "a@example.com", PASSWORD).await;
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(set_cookie(&r, "tevreden_session").is_none());
+}
+
+#[tokio::test]
+async fn roles_and_unit_scopes_decide_what_is_shown() {
+    let app = TestApp::spawn().await;
+    let table = tevreden_domain::import::read_table(
+        b"external_id,name,parent,office\nHQ,Hoofdkantoor,,back\nKS,Klantenservice,HQ,front\nKS-TEL,Telefonie,KS,front\nFIN,Financien,HQ,back\n",
+    )
+    .unwrap();
+    let units: Vec<_> = tevreden_domain::import::check_units(&table, &Default::default())
+        .records
+        .into_iter()
+        .map(|(_, r)| r)
+        .collect();
+    app.store.import_units(app.org_id, &units).await.unwrap();
+    let all = app.store.units(app.org_id).await.unwrap();
+    let id = |k: &str| all.iter().find(|u| u.external_id == k).unwrap().id;
+    add_user(&app, app.org_id, "admin@example.com", Role::Admin, vec![]).await;
+    add_user(
+        &app,
+        app.org_id,
+        "mgr@example.com",
+        Role::Manager,
+        vec![id("KS")],
+    )
+    .await;
+    add_user(
+        &app,
+        app.org_id,
+        "tel@example.com",
+        Role::Member,
+        vec![id("KS-TEL")],
+    )
+    .await;
+
+    let admin = login(&app, "admin@example.com").await;
+    let (_, html) = page(&app, &admin, "/app/organisation").await;
+    for name in ["Hoofdkantoor", "Klantenservice", "Telefonie", "Financien"] {
+        assert!(html.contains(name), "admin sees {name}");
+    }
+    assert_eq!(page(&app, &admin, "/app/people").await.0, 200);
+
+    let mgr = login(&app, "mgr@example.com").await;
+    let (_, html) = page(&app, &mgr, "/app/organisation").await;
+    assert!(html.contains("Klantenservice") && html.contains("Telefonie"));
+    assert!(!html.contains("Financien") && !html.contains("Hoofdkantoor"));
+    let (status, html) = page(&app, &mgr, "/app/people").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(!html.contains("admin@example.com"), "no user list leaks");
+
+    let tel = login(&app, "tel@example.com").await;
+    let (_, html) = page(&app, &tel, "/app/organisation").await;
+    assert!(html.contains("Telefonie") && !html.contains("Klantenservice"));
+    assert_eq!(
+        page(&app, &tel, "/app/audit").await.0,
+        StatusCode::FORBIDDEN
+    );
+}
+
+#[tokio::test]
+async fn organisations_do_not_see_each_other() {
+    let app = TestApp::spawn().await;
+    app.publish(MINIMAL).await;
+    let other = app.store.create_org("other", "Other BV").await.unwrap();
+    add_user(&app, other.id, "b@other.example", Role::Admin, vec![]).await;
+    let cookie = login(&app, "b@other.example").await;
+    let (_, html) = page(&app, &cookie, "/app/surveys").await;
+    assert!(html.contains("Other BV"));
+    assert!(!html.contains("after-call") && !html.contains("Acme"));
+    let (_, html) = page(&app, &cookie, "/app/people").await;
+    assert!(!html.contains("@example.com"));
+}
+
+/// aiosmtpd (PyPI) on a free port; its output lines are the messages it received.
+struct SmtpSink {
+    child: Child,
+    lines: std::sync::mpsc::Receiver<String>,
+    port: u16,
+}
+
+impl SmtpSink {
+    fn start() -> SmtpSink {
+        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/support/smtp_sink.py");
+        // scripts/test.sh installs aiosmtpd into a venv and names its python here.
+        let python = std::env::var("TEVREDEN_TEST_PYTHON").unwrap_or_else(|_| "python3".into());
+        let mut child = Command::new(python)
+            .arg(script)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("python3 with aiosmtpd (pip install aiosmtpd) runs the test SMTP server");
+        let out = BufReader::new(child.stdout.take().unwrap());
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in out.lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let first = rx
+            .recv_timeout(std::time::Duration::from_secs(20))
+            .expect("the SMTP server starts (is aiosmtpd installed?)");
+        let port = first
+            .strip_prefix("LISTENING ")
+            .and_then(|p| p.parse().ok())
+            .unwrap_or_else(|| panic!("unexpected first line {first}"));
+        SmtpSink {
+            child,
+            lines: rx,
+            port,
+        }
+    }
+
+    fn next_message(&self) -> serde_json::Value {
+        let line = self
+            .lines
+            .recv_timeout(std::time::Duration::from_secs(20))
+            .expect("an email arrives");
+        serde_json::from_str(&line).unwrap()
+    }
+}
+
+impl Drop for SmtpSink {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn link_in(body: &str, path: &str) -> String {
+    let start = body.find(path).expect("a link in the email");
+    body[start..].split_whitespace().next().unwrap().to_string()
+}
+
+// Multi-threaded: the test thread blocks while it waits for mail; the server runs on another.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn invitation_and_password_reset_travel_by_real_smtp() {
+    let smtp = SmtpSink::start();
+    let app = TestApp::spawn_with_smtp(smtp.port).await;
+    add_user(&app, app.org_id, "lead@example.com", Role::Admin, vec![]).await;
+    let cookie = login(&app, "lead@example.com").await;
+    let (_, html) = page(&app, &cookie, "/app/people").await;
+    let csrf = hidden(&html, "_csrf");
+    // a refused invitation changes nothing and says what to fix
+    let r = app
+        .http
+        .post(app.url("/app/people"))
+        .header("cookie", &cookie)
+        .form(&[
+            ("_csrf", csrf.as_str()),
+            ("email", "not an address"),
+            ("name", "Sam"),
+            ("role", "member"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("name@example.com") && html.contains("at least one unit"));
+    assert_eq!(app.store.users(app.org_id).await.unwrap().len(), 1);
+    // a good one sends an email with a link to choose a password
+    let r = app
+        .http
+        .post(app.url("/app/people"))
+        .header("cookie", &cookie)
+        .form(&[
+            ("_csrf", csrf.as_str()),
+            ("email", "sam@example.com"),
+            ("name", "Sam de Boer"),
+            ("role", "admin"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let mail = smtp.next_message();
+    assert_eq!(mail["to"][0], "sam@example.com");
+    assert!(mail["subject"].as_str().unwrap().contains("Acme Energie"));
+    let body = mail["body"].as_str().unwrap();
+    assert!(body.contains("Sam de Boer"), "{body}");
+    let link = link_in(body, &format!("http://{}/invite/", app.addr));
+    let path = link
+        .split_once(&app.addr.to_string())
+        .unwrap()
+        .1
+        .to_string();
+    let r = app.http.get(app.url(&path)).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    // too short, then mismatched, then right
+    for (pw, repeat, status) in [
+        ("short", "short", StatusCode::UNPROCESSABLE_ENTITY),
+        (
+            "long enough one",
+            "long enough two",
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            "a brand new secret",
+            "a brand new secret",
+            StatusCode::SEE_OTHER,
+        ),
+    ] {
+        let r = app
+            .http
+            .post(app.url(&path))
+            .form(&[("password", pw), ("repeat", repeat)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), status);
+    }
+    let r = try_login(&app, "sam@example.com", "a brand new secret").await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    // the link works once
+    let r = app.http.get(app.url(&path)).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::GONE);
+
+    // password reset: the same answer for known and unknown addresses; mail only for known
+    for email in ["nobody@example.com", "sam@example.com"] {
+        let r = app
+            .http
+            .post(app.url("/forgot"))
+            .header("accept-language", "en")
+            .form(&[("email", email)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        assert!(r.text().await.unwrap().contains("If an account exists"));
+    }
+    let mail = smtp.next_message();
+    assert_eq!(
+        mail["to"][0], "sam@example.com",
+        "only the known address gets mail"
+    );
+    let link = link_in(
+        mail["body"].as_str().unwrap(),
+        &format!("http://{}/reset/", app.addr),
+    );
+    let path = link
+        .split_once(&app.addr.to_string())
+        .unwrap()
+        .1
+        .to_string();
+    let sam_session = pair(&set_cookie(&r_login_ok(&app).await, "tevreden_session").unwrap());
+    let r = app
+        .http
+        .post(app.url(&path))
+        .form(&[
+            ("password", "another new secret"),
+            ("repeat", "another new secret"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        page(&app, &sam_session, "/app/surveys").await.0,
+        StatusCode::SEE_OTHER,
+        "a reset signs out everywhere"
+    );
+    assert_eq!(
+        try_login(&app, "sam@example.com", "a brand new secret")
+            .await
+            .status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        try_login(&app, "sam@example.com", "another new secret")
+            .await
+            .status(),
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(app.store.outbox_pending().await.unwrap(), 0);
+    // the audit log has the invitation
+    let entries = app.store.audit_entries(app.org_id, None, 10).await.unwrap();
+    assert!(
+        entries
+            .iter()
+            .any(|e| e.action == "user.create" && e.object_key == "sam@example.com")
+    );
+}
+
+async fn r_login_ok(app: &TestApp) -> reqwest::Response {
+    let r = try_login(app, "sam@example.com", "a brand new secret").await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    r
+}
