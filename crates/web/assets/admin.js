@@ -14,4 +14,15 @@
       });
     });
   }
+  // Upload in the builder: read the chosen file into the text area (nothing is sent yet).
+  document.querySelectorAll("input[type=file][data-fill]").forEach(function (input) {
+    input.addEventListener("change", function () {
+      var target = document.getElementById(input.getAttribute("data-fill"));
+      var file = input.files && input.files[0];
+      if (!target || !file || !window.FileReader) { return; }
+      var reader = new FileReader();
+      reader.onload = function () { target.value = String(reader.result); target.focus(); };
+      reader.readAsText(file);
+    });
+  });
 })();

@@ -161,6 +161,37 @@ mod tests {
     }
 
     #[test]
+    fn admin_texts_exist_in_both_languages_and_are_used() {
+        let en = keys(include_str!("../locales/en/admin.ftl"));
+        let nl = keys(include_str!("../locales/nl/admin.ftl"));
+        assert_eq!(en, nl, "keys differ between en/admin.ftl and nl/admin.ftl");
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/templates/admin");
+        let mut sources: String = [
+            include_str!("admin/mod.rs"),
+            include_str!("admin/auth.rs"),
+            include_str!("admin/pages.rs"),
+            include_str!("admin/builder.rs"),
+        ]
+        .concat();
+        for entry in std::fs::read_dir(dir).unwrap() {
+            sources.push_str(&std::fs::read_to_string(entry.unwrap().path()).unwrap());
+        }
+        // Keys built from a name at run time: nav-<section>, role-<role>, status-<status>,
+        // qtype-<type>, op-<operator>, password-<mode>-title, <message>-title/-body.
+        let dynamic = ["nav-", "role-", "status-", "qtype-", "op-", "password-"];
+        for k in en {
+            let message = k
+                .strip_suffix("-title")
+                .or_else(|| k.strip_suffix("-body"))
+                .is_some_and(|n| sources.contains(&format!("\"{n}\"")));
+            let used = sources.contains(&format!("\"{k}\""))
+                || message
+                || dynamic.iter().any(|p| k.starts_with(p));
+            assert!(used, "admin locale key `{k}` is not used");
+        }
+    }
+
+    #[test]
     fn every_answer_error_has_a_message_in_both_languages() {
         let kinds = [
             AnswerErrorKind::Required,

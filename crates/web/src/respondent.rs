@@ -53,6 +53,10 @@ enum Link {
         token: String,
         invitation: Invitation,
     },
+    /// The builder's preview of a survey's draft: rendered like the real thing, never stored.
+    Preview {
+        key: String,
+    },
 }
 
 impl Link {
@@ -60,12 +64,14 @@ impl Link {
         match self {
             Link::Public { public_id } => format!("/s/{public_id}"),
             Link::Personal { token, .. } => format!("/t/{token}"),
+            Link::Preview { key } => format!("/app/surveys/{key}/preview"),
         }
     }
     fn draft_key(&self, sid: &str) -> String {
         match self {
             Link::Public { .. } => format!("s:{sid}"),
             Link::Personal { invitation, .. } => format!("t:{}", invitation.id),
+            Link::Preview { key } => format!("preview:{key}:{sid}"),
         }
     }
     /// The form's submission id is the idempotency key on both kinds of link. A personal link
@@ -77,7 +83,7 @@ impl Link {
     fn invitation(&self) -> Option<&Invitation> {
         match self {
             Link::Personal { invitation, .. } => Some(invitation),
-            Link::Public { .. } => None,
+            Link::Public { .. } | Link::Preview { .. } => None,
         }
     }
 }
@@ -1110,7 +1116,7 @@ async fn show(
         Link::Public { .. } if def.pages.len() > 1 => cookie(headers, SID_COOKIE)
             .filter(|s| valid_sid(s))
             .map(|sid| (link.draft_key(sid), Some(sid.to_string()))),
-        Link::Public { .. } => None,
+        Link::Public { .. } | Link::Preview { .. } => None,
         Link::Personal { .. } => Some((link.draft_key(""), None)),
     };
     let mut sid = None;
@@ -1401,7 +1407,9 @@ async fn accept(
         }
         // This form was sent before with other answers (the browser's back button, say).
         Err(IngestError::KeyReused) => match link {
-            Link::Public { .. } => notice(app, &lang, StatusCode::CONFLICT, "resent", &org_name),
+            Link::Public { .. } | Link::Preview { .. } => {
+                notice(app, &lang, StatusCode::CONFLICT, "resent", &org_name)
+            }
             Link::Personal { .. } => notice(app, &lang, StatusCode::CONFLICT, "used", &org_name),
         },
         Err(IngestError::Overloaded | IngestError::Unavailable) => notice(
@@ -1421,5 +1429,59 @@ async fn accept(
                 &org_name,
             )
         }
+    }
+}
+
+/// The builder's preview: page `page` of `version` as a respondent sees it, in `lang`. With
+/// `submitted` form fields the page is validated (errors shown inline) but nothing is stored.
+pub(crate) fn preview_page(
+    app: &AppState,
+    key: &str,
+    version: &SurveyVersion,
+    org_name: &str,
+    lang: &Lang,
+    page: usize,
+    submitted: Option<&[(String, String)]>,
+) -> (StatusCode, String) {
+    let def = &version.definition;
+    let page = page.min(def.pages.len().saturating_sub(1));
+    let lang = def.pick_lang(Some(lang));
+    let link = Link::Preview {
+        key: key.to_string(),
+    };
+    let ctx = PageCtx {
+        app,
+        link: &link,
+        version,
+        lang,
+        org_name: org_name.to_string(),
+    };
+    let sid = crate::new_sid();
+    let Some(fields) = submitted else {
+        return (
+            StatusCode::OK,
+            ctx.render(page, &sid, &Map::new(), &Answers::default(), &[]),
+        );
+    };
+    let raw = raw_answers_from_form(def, Some(page), fields);
+    match validate_answers(
+        def,
+        &raw,
+        Scope::Page(page),
+        &Answers::default(),
+        HiddenAnswers::Ignore,
+    ) {
+        Ok(_) if page + 1 < def.pages.len() => (
+            StatusCode::OK,
+            ctx.render(page + 1, &sid, &Map::new(), &Answers::default(), &[]),
+        ),
+        Ok(_) => (
+            StatusCode::OK,
+            ctx.render(page, &sid, &raw, &Answers::default(), &[]),
+        ),
+        Err(errors) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            ctx.render(page, &sid, &raw, &Answers::default(), &errors),
+        ),
     }
 }

@@ -6,6 +6,7 @@
 
 mod answers;
 mod condition;
+pub mod edit;
 mod file;
 mod model;
 

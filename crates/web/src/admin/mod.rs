@@ -3,6 +3,7 @@
 //! build step); a little plain JavaScript only enhances (copy buttons).
 
 pub mod auth;
+mod builder;
 mod pages;
 
 pub use pages::looks_like_email;
@@ -37,6 +38,23 @@ pub fn router() -> Router<AppState> {
         )
         .route("/app", get(|| async { Redirect::to("/app/surveys") }))
         .route("/app/surveys", get(pages::surveys))
+        .route(
+            "/app/surveys/new",
+            get(builder::new_survey).post(builder::create_survey),
+        )
+        .route(
+            "/app/surveys/{key}/edit",
+            get(builder::edit_page).post(builder::edit_submit),
+        )
+        .route(
+            "/app/surveys/{key}/preview",
+            get(builder::preview).post(builder::preview_submit),
+        )
+        .route("/app/surveys/{key}/file", get(builder::download))
+        .route(
+            "/app/surveys/{key}/publish",
+            get(builder::publish_page).post(builder::publish_submit),
+        )
         .route("/app/results", get(pages::results))
         .route("/app/organisation", get(pages::organisation))
         .route("/app/people", get(pages::people).post(pages::invite_user))

@@ -508,3 +508,210 @@ async fn r_login_ok(app: &TestApp) -> reqwest::Response {
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     r
 }
+
+/// Posts a builder form with the page's CSRF token.
+async fn edit(app: &TestApp, cookie: &str, key: &str, form: &[(&str, &str)]) -> reqwest::Response {
+    let (_, html) = page(app, cookie, &format!("/app/surveys/{key}/edit")).await;
+    let csrf = hidden(&html, "_csrf");
+    let mut all = vec![("_csrf", csrf.as_str())];
+    all.extend_from_slice(form);
+    app.http
+        .post(app.url(&format!("/app/surveys/{key}/edit")))
+        .header("cookie", cookie)
+        .form(&all)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn build_publish_and_answer_a_survey_in_the_app() {
+    let app = TestApp::spawn().await;
+    add_user(&app, app.org_id, "lead@example.com", Role::Admin, vec![]).await;
+    let cookie = login(&app, "lead@example.com").await;
+    let (_, html) = page(&app, &cookie, "/app/surveys/new").await;
+    let csrf = hidden(&html, "_csrf");
+    // a bad key is refused with a reason; nothing is created
+    let r = app
+        .http
+        .post(app.url("/app/surveys/new"))
+        .header("cookie", &cookie)
+        .form(&[
+            ("_csrf", csrf.as_str()),
+            ("key", "Bad Key"),
+            ("title_en", "X"),
+            ("template", ""),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains("lower-case letters"));
+    assert!(app.store.surveys(app.org_id).await.unwrap().is_empty());
+    let r = app
+        .http
+        .post(app.url("/app/surveys/new"))
+        .header("cookie", &cookie)
+        .form(&[
+            ("_csrf", csrf.as_str()),
+            ("key", "na-gesprek"),
+            ("title_nl", "Na uw gesprek"),
+            ("title_en", "After your call"),
+            ("template", ""),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(r.headers()["location"], "/app/surveys/na-gesprek/edit");
+    // add a yes/no question, then an open question shown only to detractors
+    let r = edit(
+        &app,
+        &cookie,
+        "na-gesprek",
+        &[
+            ("action", "add"),
+            ("type", "yesno"),
+            ("new_id", "answered"),
+            ("page", "0"),
+            ("text.nl", "Is uw vraag beantwoord?"),
+            ("text.en", "Was your question answered?"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let r = edit(
+        &app,
+        &cookie,
+        "na-gesprek",
+        &[
+            ("action", "add"),
+            ("type", "text"),
+            ("new_id", "why"),
+            ("page", "0"),
+            ("text.nl", "Wat kan beter?"),
+            ("text.en", ""),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, html) = page(&app, &cookie, "/app/surveys/na-gesprek/edit").await;
+    assert!(
+        html.contains("no en translation"),
+        "a missing translation is flagged"
+    );
+    let r = edit(
+        &app,
+        &cookie,
+        "na-gesprek",
+        &[
+            ("action", "update"),
+            ("id", "why"),
+            ("text.nl", "Wat kan beter?"),
+            ("text.en", "What could we do better?"),
+            ("cond_question", "q1"),
+            ("cond_op", "lte"),
+            ("cond_value", "6"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    // a duplicate id is refused with the parser's reason and nothing changes
+    let r = edit(
+        &app,
+        &cookie,
+        "na-gesprek",
+        &[
+            ("action", "add"),
+            ("type", "nps"),
+            ("new_id", "why"),
+            ("page", "0"),
+            ("text.nl", "x"),
+            ("text.en", "x"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains("already"));
+    // the preview renders the draft as respondents see it
+    let (status, html) = page(&app, &cookie, "/app/surveys/na-gesprek/preview?lang=en").await;
+    assert_eq!(status, 200);
+    assert!(
+        html.contains("Was your question answered?") && html.contains("What could we do better?")
+    );
+    // publishing: the first version
+    let (_, html) = page(&app, &cookie, "/app/surveys/na-gesprek/publish").await;
+    assert!(html.contains("first version"));
+    let csrf = hidden(&html, "_csrf");
+    let r = app
+        .http
+        .post(app.url("/app/surveys/na-gesprek/publish"))
+        .header("cookie", &cookie)
+        .form(&[("_csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let published = app.store.survey(app.org_id, "na-gesprek").await.unwrap();
+    assert_eq!(published.status.as_str(), "open");
+    // answer it on the public link
+    let path = format!("/s/{}", published.public_id);
+    let r = app.http.get(app.url(&path)).send().await.unwrap();
+    let form = r.text().await.unwrap();
+    let (sid, v) = (hidden(&form, "sid"), hidden(&form, "v"));
+    let r = app
+        .http
+        .post(app.url(&path))
+        .form(&[
+            ("sid", sid.as_str()),
+            ("v", v.as_str()),
+            ("page", "0"),
+            ("lang", "nl"),
+            ("q.q1", "4"),
+            ("q.answered", "no"),
+            ("q.why", "Sneller antwoorden"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(app.count("na-gesprek").await, 1);
+    // a second version: the publish page lists what changed
+    let r = edit(
+        &app,
+        &cookie,
+        "na-gesprek",
+        &[("action", "up"), ("id", "why")],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, html) = page(&app, &cookie, "/app/surveys/na-gesprek/publish").await;
+    assert!(html.contains("Question why moved"), "{html}");
+    let (_, html) = page(&app, &cookie, "/app/surveys").await;
+    assert!(html.contains("Na uw gesprek") || html.contains("After your call"));
+    assert!(html.contains("new draft"));
+    // the file view round-trips
+    let r = app
+        .http
+        .get(app.url("/app/surveys/na-gesprek/file?format=yaml"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    let yaml = r.text().await.unwrap();
+    assert!(yaml.contains("key: na-gesprek") && yaml.contains("lte: 6"));
+    // team members may not build
+    add_user(&app, app.org_id, "m@example.com", Role::Member, vec![]).await;
+    let member = login(&app, "m@example.com").await;
+    for path in [
+        "/app/surveys/new",
+        "/app/surveys/na-gesprek/edit",
+        "/app/surveys/na-gesprek/publish",
+    ] {
+        assert_eq!(
+            page(&app, &member, path).await.0,
+            StatusCode::FORBIDDEN,
+            "{path}"
+        );
+    }
+}

@@ -1,0 +1,866 @@
+//! The survey builder: create a survey from a template or empty, edit its questions, texts,
+//! conditions and pages, preview it as respondents see it, publish a new version after reading
+//! what changed, and download or upload the survey file.
+//!
+//! Every change is a form POST that applies one [`Edit`] to the current draft (or starts a draft
+//! from the published version), parses the result with the survey-file parser, and saves it as
+//! the draft. Errors come back with the path and reason of the parser; nothing is saved then.
+
+use std::collections::BTreeMap;
+
+use askama::Template;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use tevreden_domain::survey::edit::{Change, Edit, QUESTION_TYPES, apply, diff};
+use tevreden_domain::survey::{
+    FileError, FileFormat, Parsed, SurveyDefinition, parse_survey_file, parse_survey_value,
+};
+use tevreden_domain::{SurveyKey, templates};
+use tevreden_storage::{NewAudit, Role, StoreError, Survey, SurveyVersion};
+
+use super::auth::Signed;
+use super::{Layout, Tr, csrf_refused, first, forbidden, html_page};
+use crate::AppState;
+use crate::form::decode_form;
+
+fn server_error(e: impl std::fmt::Display) -> Response {
+    tracing::error!(error = %e, "builder failed");
+    StatusCode::INTERNAL_SERVER_ERROR.into_response()
+}
+
+// ---------------------------------------------------------------------------------------------
+// New survey
+
+pub struct TemplateOption {
+    pub key: &'static str,
+    pub title: String,
+    pub selected: bool,
+}
+
+#[derive(Template)]
+#[template(path = "admin/survey_new.html")]
+struct NewSurveyPage<'a> {
+    layout: Layout<'a>,
+    templates: Vec<TemplateOption>,
+    none_selected: bool,
+    key: String,
+    title_nl: String,
+    title_en: String,
+    errors: Vec<String>,
+}
+
+fn new_page(
+    signed: &Signed,
+    status: StatusCode,
+    form: &[(String, String)],
+    errors: Vec<String>,
+) -> Response {
+    let chosen = first(form, "template");
+    let templates: Vec<TemplateOption> = templates::list()
+        .map(|(key, def)| TemplateOption {
+            key,
+            title: def.title.get(&signed.lang, def.default_lang()).to_string(),
+            selected: key == chosen,
+        })
+        .collect();
+    let none_selected = !templates.iter().any(|t| t.selected);
+    html_page(
+        status,
+        NewSurveyPage {
+            layout: Layout::new(signed, "surveys", "builder-new-title"),
+            templates,
+            none_selected,
+            key: first(form, "key").to_string(),
+            title_nl: first(form, "title_nl").to_string(),
+            title_en: first(form, "title_en").to_string(),
+            errors,
+        }
+        .render(),
+    )
+}
+
+pub async fn new_survey(signed: Signed) -> Response {
+    if signed.user.role != Role::Admin {
+        return forbidden(&signed);
+    }
+    new_page(&signed, StatusCode::OK, &[], Vec::new())
+}
+
+pub async fn create_survey(State(app): State<AppState>, signed: Signed, body: Bytes) -> Response {
+    if signed.user.role != Role::Admin {
+        return forbidden(&signed);
+    }
+    let fields = decode_form(&body).unwrap_or_default();
+    if !signed.csrf_ok(&fields) {
+        return csrf_refused(&signed);
+    }
+    let tr = signed.tr();
+    let key = first(&fields, "key").trim().to_string();
+    let mut errors = Vec::new();
+    if SurveyKey::parse(&key).is_err() {
+        errors.push(tr.t("builder-error-key"));
+    } else if app.store.survey(signed.org.id, &key).await.is_ok() {
+        errors.push(tr.t("builder-error-key-taken"));
+    }
+    let title: BTreeMap<String, String> = [("nl", "title_nl"), ("en", "title_en")]
+        .iter()
+        .filter(|(_, f)| !first(&fields, f).trim().is_empty())
+        .map(|(l, f)| (l.to_string(), first(&fields, f).trim().to_string()))
+        .collect();
+    if title.is_empty() {
+        errors.push(tr.t("builder-error-title"));
+    }
+    if !errors.is_empty() {
+        return new_page(&signed, StatusCode::UNPROCESSABLE_ENTITY, &fields, errors);
+    }
+    // Start from the template's file (or an empty survey), with the chosen key and title.
+    let mut value = match templates::template(first(&fields, "template")) {
+        Some(def) => def.to_value(),
+        None => json!({"questions": [{"id": "q1", "type": "nps", "text": {
+            "nl": "Hoe waarschijnlijk is het dat u ons aanbeveelt aan vrienden of collega's?",
+            "en": "How likely are you to recommend us to a friend or colleague?"}}]}),
+    };
+    value["key"] = json!(key);
+    value["title"] = json!(title);
+    value["languages"] = json!(["nl", "en"]);
+    let parsed = match parse_survey_value(&value) {
+        Ok(p) => p,
+        Err(errs) => {
+            let errors = errs.iter().map(ToString::to_string).collect();
+            return new_page(&signed, StatusCode::UNPROCESSABLE_ENTITY, &fields, errors);
+        }
+    };
+    match app
+        .store
+        .save_survey_draft(signed.org.id, &parsed.definition)
+        .await
+    {
+        Ok((survey, _, _)) => {
+            audit(&app, &signed, "survey.create", &survey.key).await;
+            Redirect::to(&format!("/app/surveys/{}/edit", survey.key)).into_response()
+        }
+        Err(e) => server_error(e),
+    }
+}
+
+async fn audit(app: &AppState, signed: &Signed, action: &str, key: &str) {
+    let actor = signed.actor();
+    let entry = NewAudit {
+        org_id: signed.org.id,
+        actor: &actor,
+        action,
+        object_type: "survey",
+        object_key: key,
+        before: None,
+        after: None,
+    };
+    if let Err(e) = app.store.audit(&entry).await {
+        tracing::error!(error = %e, "writing the audit log failed");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Editing
+
+/// The survey and the version the builder works on: the draft if there is one, else the newest
+/// published version (the first edit then starts a draft from it).
+async fn working(
+    app: &AppState,
+    signed: &Signed,
+    key: &str,
+) -> Result<(Survey, Vec<SurveyVersion>), Response> {
+    let survey = match app.store.survey(signed.org.id, key).await {
+        Ok(s) => s,
+        Err(StoreError::NotFound(_)) => {
+            return Err(super::message(signed, StatusCode::NOT_FOUND, "notfound"));
+        }
+        Err(e) => return Err(server_error(e)),
+    };
+    let versions = app
+        .store
+        .survey_versions(survey.id)
+        .await
+        .map_err(server_error)?;
+    if versions.is_empty() {
+        return Err(server_error("a survey without versions"));
+    }
+    Ok((survey, versions))
+}
+
+pub struct LangText {
+    pub lang: String,
+    pub text: String,
+}
+
+pub struct QuestionView {
+    pub id: String,
+    pub kind_label: String,
+    pub texts: Vec<LangText>,
+    pub required: bool,
+    pub cond_question: String,
+    pub cond_op: String,
+    pub cond_value: String,
+    /// A condition the simple fields cannot show (all/any/not, items): kept unless replaced.
+    pub cond_complex: Option<String>,
+    pub earlier: Vec<String>,
+    pub warnings: Vec<String>,
+    pub first: bool,
+    pub last: bool,
+    pub can_break: bool,
+}
+
+pub struct PageView {
+    pub index: usize,
+    pub number: i64,
+    pub questions: Vec<QuestionView>,
+}
+
+#[derive(Template)]
+#[template(path = "admin/builder.html")]
+struct BuilderPage<'a> {
+    layout: Layout<'a>,
+    key: String,
+    title: String,
+    status_label: String,
+    version_note: String,
+    is_draft: bool,
+    langs: Vec<String>,
+    title_texts: Vec<LangText>,
+    intro_texts: Vec<LangText>,
+    pages: Vec<PageView>,
+    types: Vec<(&'static str, String)>,
+    ops: Vec<(&'static str, String)>,
+    errors: Vec<String>,
+    survey_warnings: Vec<String>,
+    file_text: String,
+    saved: bool,
+}
+
+const OPS: [&str; 10] = [
+    "eq",
+    "ne",
+    "lt",
+    "lte",
+    "gt",
+    "gte",
+    "in",
+    "includes",
+    "answered",
+    "unanswered",
+];
+
+/// Splits a condition into the builder's simple fields when it has that shape.
+fn simple_condition(c: &Value) -> Option<(String, String, String)> {
+    let m = c.as_object()?;
+    let q = m.get("question")?.as_str()?.to_string();
+    if m.contains_key("item") || m.len() != 2 {
+        return None;
+    }
+    let (op, v) = m.iter().find(|(k, _)| k.as_str() != "question")?;
+    let text = |v: &Value| match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    Some(match (op.as_str(), v) {
+        ("answered", Value::Bool(true)) => (q, "answered".into(), String::new()),
+        ("answered", Value::Bool(false)) => (q, "unanswered".into(), String::new()),
+        ("in", Value::Array(a)) => (
+            q,
+            "in".into(),
+            a.iter().map(text).collect::<Vec<_>>().join(", "),
+        ),
+        (op, v) if OPS.contains(&op) => (q, op.to_string(), text(v)),
+        _ => return None,
+    })
+}
+
+/// A condition value typed in the builder: a whole number, yes/no, or text.
+fn typed(s: &str) -> Value {
+    let s = s.trim();
+    if let Ok(n) = s.parse::<i64>() {
+        return json!(n);
+    }
+    match s.to_lowercase().as_str() {
+        "true" | "yes" | "ja" => json!(true),
+        "false" | "no" | "nee" => json!(false),
+        _ => json!(s),
+    }
+}
+
+fn condition_from_form(fields: &[(String, String)]) -> Result<Option<Value>, String> {
+    let q = first(fields, "cond_question").trim();
+    if q.is_empty() {
+        return Ok(None);
+    }
+    let value = first(fields, "cond_value");
+    Ok(Some(match first(fields, "cond_op") {
+        "answered" => json!({"question": q, "answered": true}),
+        "unanswered" => json!({"question": q, "answered": false}),
+        "in" => json!({"question": q, "in": value.split(',').map(typed).collect::<Vec<_>>()}),
+        "includes" => json!({"question": q, "includes": value.trim()}),
+        op if OPS.contains(&op) => {
+            if value.trim().is_empty() {
+                return Err("value".into());
+            }
+            json!({"question": q, op: typed(value)})
+        }
+        _ => return Err("op".into()),
+    }))
+}
+
+/// Warnings (missing translations) by question position `pages[p].questions[i]`.
+fn warnings_at(warnings: &[FileError], p: usize, i: usize) -> Vec<String> {
+    let prefix = format!("pages[{p}].questions[{i}]");
+    let alt = format!("questions[{i}]");
+    warnings
+        .iter()
+        .filter(|w| w.path.starts_with(&prefix) || (p == 0 && w.path.starts_with(&alt)))
+        .map(|w| w.to_string())
+        .collect()
+}
+
+fn texts_for(langs: &[String], t: Option<&Value>) -> Vec<LangText> {
+    langs
+        .iter()
+        .map(|l| LangText {
+            lang: l.clone(),
+            text: t
+                .and_then(|t| t.get(l))
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string(),
+        })
+        .collect()
+}
+
+#[allow(clippy::too_many_arguments)]
+fn builder_page(
+    signed: &Signed,
+    survey: &Survey,
+    versions: &[SurveyVersion],
+    shown: &SurveyDefinition,
+    warnings: &[FileError],
+    errors: Vec<String>,
+    file_text: Option<String>,
+    saved: bool,
+    status: StatusCode,
+) -> Response {
+    let tr = signed.tr();
+    let langs: Vec<String> = shown.languages.iter().map(|l| l.to_string()).collect();
+    let value = shown.to_value();
+    let mut ids_so_far: Vec<String> = Vec::new();
+    let mut pages = Vec::new();
+    let total = shown.questions().count();
+    let mut n = 0;
+    for (p, page) in shown.pages.iter().enumerate() {
+        let mut qs = Vec::new();
+        for (i, q) in page.questions.iter().enumerate() {
+            let cond = q.show_if.as_ref().map(|c| c.to_value());
+            let simple = cond.as_ref().and_then(simple_condition);
+            let (cq, cop, cval) = simple.clone().unwrap_or_default();
+            let text_value = serde_json::to_value(&q.text).ok();
+            qs.push(QuestionView {
+                id: q.id.to_string(),
+                kind_label: tr.t(&format!("qtype-{}", q.kind.type_name())),
+                texts: texts_for(&langs, text_value.as_ref()),
+                required: q.required,
+                cond_question: cq,
+                cond_op: cop,
+                cond_value: cval,
+                cond_complex: match (&cond, &simple) {
+                    (Some(c), None) => Some(c.to_string()),
+                    _ => None,
+                },
+                earlier: ids_so_far.clone(),
+                warnings: warnings_at(warnings, p, i),
+                first: n == 0,
+                last: n + 1 == total,
+                can_break: i > 0,
+            });
+            ids_so_far.push(q.id.to_string());
+            n += 1;
+        }
+        pages.push(PageView {
+            index: p,
+            number: p as i64 + 1,
+            questions: qs,
+        });
+    }
+    let is_draft = versions[0].version.is_none();
+    let published = versions.iter().find_map(|v| v.version);
+    let version_note = match (is_draft, published) {
+        (true, Some(v)) => tr.t_n("builder-draft-after", v),
+        (true, None) => tr.t("builder-draft-new"),
+        (false, Some(v)) => tr.t_n("builder-editing-published", v),
+        (false, None) => String::new(),
+    };
+    let survey_warnings = warnings
+        .iter()
+        .filter(|w| !w.path.contains("questions["))
+        .map(ToString::to_string)
+        .collect();
+    html_page(
+        status,
+        BuilderPage {
+            layout: Layout::new(signed, "surveys", "builder-title"),
+            key: survey.key.clone(),
+            title: shown
+                .title
+                .get(&signed.lang, shown.default_lang())
+                .to_string(),
+            status_label: tr.t(&format!("status-{}", survey.status.as_str())),
+            version_note,
+            is_draft,
+            title_texts: texts_for(&langs, value.get("title")),
+            intro_texts: texts_for(&langs, value.get("intro")),
+            langs,
+            pages,
+            types: QUESTION_TYPES
+                .iter()
+                .map(|t| (*t, tr.t(&format!("qtype-{t}"))))
+                .collect(),
+            ops: OPS.iter().map(|o| (*o, tr.t(&format!("op-{o}")))).collect(),
+            errors,
+            survey_warnings,
+            file_text: file_text.unwrap_or_else(|| shown.to_yaml()),
+            saved,
+        }
+        .render(),
+    )
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct EditQuery {
+    pub saved: Option<String>,
+}
+
+pub async fn edit_page(
+    State(app): State<AppState>,
+    signed: Signed,
+    Path(key): Path<String>,
+    Query(q): Query<EditQuery>,
+) -> Response {
+    if signed.user.role != Role::Admin {
+        return forbidden(&signed);
+    }
+    let (survey, versions) = match working(&app, &signed, &key).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let def = &versions[0].definition;
+    let warnings = parse_survey_value(&paged_value(def))
+        .map(|p| p.warnings)
+        .unwrap_or_default();
+    builder_page(
+        &signed,
+        &survey,
+        &versions,
+        def,
+        &warnings,
+        Vec::new(),
+        None,
+        q.saved.is_some(),
+        StatusCode::OK,
+    )
+}
+
+/// The file form with explicit pages, so warning paths are `pages[p].questions[i]`.
+fn paged_value(def: &SurveyDefinition) -> Value {
+    let mut v = def.to_value();
+    if let Some(qs) = v.as_object_mut().and_then(|m| m.remove("questions")) {
+        v["pages"] = json!([{ "questions": qs }]);
+    }
+    v
+}
+
+fn texts_from(
+    fields: &[(String, String)],
+    prefix: &str,
+    langs: &[String],
+) -> BTreeMap<String, String> {
+    langs
+        .iter()
+        .map(|l| {
+            (
+                l.clone(),
+                first(fields, &format!("{prefix}.{l}")).to_string(),
+            )
+        })
+        .collect()
+}
+
+/// `POST /app/surveys/{key}/edit`: one change, named by the `action` field.
+pub async fn edit_submit(
+    State(app): State<AppState>,
+    signed: Signed,
+    Path(key): Path<String>,
+    body: Bytes,
+) -> Response {
+    if signed.user.role != Role::Admin {
+        return forbidden(&signed);
+    }
+    let fields = decode_form(&body).unwrap_or_default();
+    if !signed.csrf_ok(&fields) {
+        return csrf_refused(&signed);
+    }
+    let (survey, versions) = match working(&app, &signed, &key).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let tr = signed.tr();
+    let current = &versions[0].definition;
+    let langs: Vec<String> = current.languages.iter().map(|l| l.to_string()).collect();
+    let id = first(&fields, "id").to_string();
+    let action = first(&fields, "action");
+    let mut file_text = None;
+    let result: Result<Parsed, Vec<FileError>> = match action {
+        "texts" => apply(
+            current,
+            &Edit::SetTexts {
+                title: texts_from(&fields, "title", &langs),
+                intro: texts_from(&fields, "intro", &langs),
+            },
+        ),
+        "add" => apply(
+            current,
+            &Edit::AddQuestion {
+                page: first(&fields, "page").parse().unwrap_or(usize::MAX),
+                id: first(&fields, "new_id").trim().to_string(),
+                kind: first(&fields, "type").to_string(),
+                text: texts_from(&fields, "text", &langs),
+            },
+        ),
+        "update" => match condition_from_form(&fields) {
+            Ok(cond) => {
+                let keep = first(&fields, "cond_keep");
+                let show_if = if cond.is_none() && !keep.is_empty() {
+                    serde_json::from_str(keep).ok()
+                } else {
+                    cond
+                };
+                apply(
+                    current,
+                    &Edit::UpdateQuestion {
+                        id: id.clone(),
+                        text: texts_from(&fields, "text", &langs),
+                        required: first(&fields, "required") == "1",
+                        show_if,
+                    },
+                )
+            }
+            Err(_) => Err(vec![FileError {
+                path: format!("{id}.show_if"),
+                message: tr.t("builder-error-condition"),
+            }]),
+        },
+        "up" | "down" => apply(
+            current,
+            &Edit::MoveQuestion {
+                id: id.clone(),
+                up: action == "up",
+            },
+        ),
+        "delete" => apply(current, &Edit::DeleteQuestion { id: id.clone() }),
+        "break" => apply(current, &Edit::PageBreakBefore { id: id.clone() }),
+        "join" => apply(
+            current,
+            &Edit::JoinPage {
+                page: first(&fields, "page").parse().unwrap_or(0),
+            },
+        ),
+        "file" => {
+            let text = first(&fields, "file").to_string();
+            let parsed = parse_survey_file(text.as_bytes(), FileFormat::Yaml).and_then(|p| {
+                if p.definition.key.as_str() == survey.key {
+                    Ok(p)
+                } else {
+                    Err(vec![FileError {
+                        path: "key".into(),
+                        message: tr
+                            .t_args("builder-error-file-key", &[("key", survey.key.clone())]),
+                    }])
+                }
+            });
+            file_text = Some(text);
+            parsed
+        }
+        _ => return StatusCode::BAD_REQUEST.into_response(),
+    };
+    match result {
+        Ok(parsed) => match app
+            .store
+            .save_survey_draft(signed.org.id, &parsed.definition)
+            .await
+        {
+            Ok(_) => {
+                audit(&app, &signed, &format!("survey.edit.{action}"), &survey.key).await;
+                let anchor = if id.is_empty() {
+                    String::new()
+                } else {
+                    format!("#q-{id}")
+                };
+                Redirect::to(&format!("/app/surveys/{}/edit?saved=1{anchor}", survey.key))
+                    .into_response()
+            }
+            Err(e) => server_error(e),
+        },
+        Err(errs) => {
+            let errors: Vec<String> = errs.iter().map(ToString::to_string).collect();
+            let warnings = parse_survey_value(&paged_value(current))
+                .map(|p| p.warnings)
+                .unwrap_or_default();
+            builder_page(
+                &signed,
+                &survey,
+                &versions,
+                current,
+                &warnings,
+                errors,
+                file_text,
+                false,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Preview, file, publish
+
+#[derive(Debug, Default, Deserialize)]
+pub struct PreviewQuery {
+    pub lang: Option<String>,
+    pub page: Option<usize>,
+}
+
+pub async fn preview(
+    State(app): State<AppState>,
+    signed: Signed,
+    Path(key): Path<String>,
+    Query(q): Query<PreviewQuery>,
+) -> Response {
+    preview_any(app, signed, key, q, None).await
+}
+
+pub async fn preview_submit(
+    State(app): State<AppState>,
+    signed: Signed,
+    Path(key): Path<String>,
+    Query(q): Query<PreviewQuery>,
+    body: Bytes,
+) -> Response {
+    let fields = decode_form(&body).unwrap_or_default();
+    preview_any(app, signed, key, q, Some(fields)).await
+}
+
+async fn preview_any(
+    app: AppState,
+    signed: Signed,
+    key: String,
+    q: PreviewQuery,
+    fields: Option<Vec<(String, String)>>,
+) -> Response {
+    let (_, versions) = match working(&app, &signed, &key).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let lang = q
+        .lang
+        .as_deref()
+        .or_else(|| fields.as_deref().map(|f| first(f, "lang")))
+        .and_then(|l| tevreden_domain::Lang::parse(l).ok())
+        .unwrap_or_else(|| signed.lang.clone());
+    let page = q
+        .page
+        .or_else(|| {
+            fields
+                .as_deref()
+                .and_then(|f| first(f, "page").parse().ok())
+        })
+        .unwrap_or(0);
+    let (status, html) = crate::respondent::preview_page(
+        &app,
+        &key,
+        &versions[0],
+        &signed.org.name,
+        &lang,
+        page,
+        fields.as_deref(),
+    );
+    let mut resp = html_page(status, Ok(html));
+    resp.headers_mut()
+        .insert("x-robots-tag", HeaderValue::from_static("noindex"));
+    resp
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct FileQuery {
+    pub format: Option<String>,
+}
+
+/// Downloads the version the builder shows, as YAML (default) or JSON.
+pub async fn download(
+    State(app): State<AppState>,
+    signed: Signed,
+    Path(key): Path<String>,
+    Query(q): Query<FileQuery>,
+) -> Response {
+    let (_, versions) = match working(&app, &signed, &key).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let def = &versions[0].definition;
+    let (ct, text, ext) = if q.format.as_deref() == Some("json") {
+        ("application/json", def.to_json_pretty(), "json")
+    } else {
+        ("application/yaml; charset=utf-8", def.to_yaml(), "yaml")
+    };
+    (
+        [
+            (header::CONTENT_TYPE, ct.to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{key}.{ext}\""),
+            ),
+        ],
+        text,
+    )
+        .into_response()
+}
+
+#[derive(Template)]
+#[template(path = "admin/publish.html")]
+struct PublishPage<'a> {
+    layout: Layout<'a>,
+    key: String,
+    changes: Vec<String>,
+    first_version: bool,
+    has_draft: bool,
+}
+
+/// A change in words.
+fn describe(tr: &Tr, c: &Change) -> String {
+    let a = |pairs: &[(&'static str, String)]| pairs.to_vec();
+    match c {
+        Change::TitleChanged => tr.t("change-title"),
+        Change::IntroChanged => tr.t("change-intro"),
+        Change::LanguagesChanged { before, after } => tr.t_args(
+            "change-languages",
+            &a(&[("before", before.join(", ")), ("after", after.join(", "))]),
+        ),
+        Change::PagesChanged { before, after } => tr.t_args(
+            "change-pages",
+            &a(&[("before", before.to_string()), ("after", after.to_string())]),
+        ),
+        Change::Added { id } => tr.t_args("change-added", &a(&[("id", id.clone())])),
+        Change::Removed { id } => tr.t_args("change-removed", &a(&[("id", id.clone())])),
+        Change::Moved { id } => tr.t_args("change-moved", &a(&[("id", id.clone())])),
+        Change::TypeChanged { id, before, after } => tr.t_args(
+            "change-type",
+            &a(&[
+                ("id", id.clone()),
+                ("before", before.clone()),
+                ("after", after.clone()),
+            ]),
+        ),
+        Change::TextChanged {
+            id,
+            lang,
+            before,
+            after,
+        } => tr.t_args(
+            "change-text",
+            &a(&[
+                ("id", id.clone()),
+                ("lang", lang.clone()),
+                ("before", before.clone()),
+                ("after", after.clone()),
+            ]),
+        ),
+        Change::RequiredChanged { id, required } => tr.t_args(
+            if *required {
+                "change-required"
+            } else {
+                "change-optional"
+            },
+            &a(&[("id", id.clone())]),
+        ),
+        Change::ConditionChanged { id, after, .. } => tr.t_args(
+            "change-condition",
+            &a(&[
+                ("id", id.clone()),
+                ("after", after.clone().unwrap_or_else(|| "–".into())),
+            ]),
+        ),
+        Change::SettingsChanged { id, fields } => tr.t_args(
+            "change-settings",
+            &a(&[("id", id.clone()), ("fields", fields.join(", "))]),
+        ),
+    }
+}
+
+pub async fn publish_page(
+    State(app): State<AppState>,
+    signed: Signed,
+    Path(key): Path<String>,
+) -> Response {
+    if signed.user.role != Role::Admin {
+        return forbidden(&signed);
+    }
+    let (survey, versions) = match working(&app, &signed, &key).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let tr = signed.tr();
+    let has_draft = versions[0].version.is_none();
+    let published = versions.iter().find(|v| v.version.is_some());
+    let changes = match (has_draft, published) {
+        (true, Some(p)) => diff(&p.definition, &versions[0].definition)
+            .iter()
+            .map(|c| describe(&tr, c))
+            .collect(),
+        _ => Vec::new(),
+    };
+    html_page(
+        StatusCode::OK,
+        PublishPage {
+            layout: Layout::new(&signed, "surveys", "publish-title"),
+            key: survey.key,
+            changes,
+            first_version: published.is_none(),
+            has_draft,
+        }
+        .render(),
+    )
+}
+
+pub async fn publish_submit(
+    State(app): State<AppState>,
+    signed: Signed,
+    Path(key): Path<String>,
+    body: Bytes,
+) -> Response {
+    if signed.user.role != Role::Admin {
+        return forbidden(&signed);
+    }
+    let fields = decode_form(&body).unwrap_or_default();
+    if !signed.csrf_ok(&fields) {
+        return csrf_refused(&signed);
+    }
+    match app.store.publish_survey(signed.org.id, &key).await {
+        Ok((survey, _)) => {
+            app.surveys.invalidate(&survey.public_id, survey.id);
+            audit(&app, &signed, "survey.publish", &survey.key).await;
+            Redirect::to("/app/surveys?published=1").into_response()
+        }
+        Err(StoreError::NotFound(_)) => super::message(&signed, StatusCode::NOT_FOUND, "notfound"),
+        Err(StoreError::Conflict(_)) => {
+            Redirect::to(&format!("/app/surveys/{key}/edit")).into_response()
+        }
+        Err(e) => server_error(e),
+    }
+}
