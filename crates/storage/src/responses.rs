@@ -72,43 +72,106 @@ impl Store {
         after: i64,
         limit: i64,
     ) -> Result<ResponsePage> {
-        let rows = sqlx::query(
-            "SELECT r.id, r.uid, v.version, r.lang, u.external_id AS unit, t.key AS touchpoint, c.key AS channel, \
-                    e.external_id AS employee, ct.external_id AS contact, r.answers, r.submitted_at \
-             FROM responses r JOIN survey_versions v ON v.id = r.version_id \
-             LEFT JOIN units u ON u.id = r.unit_id LEFT JOIN touchpoints t ON t.id = r.touchpoint_id \
-             LEFT JOIN channels c ON c.id = r.channel_id LEFT JOIN employees e ON e.id = r.employee_id \
-             LEFT JOIN contacts ct ON ct.id = r.contact_id \
-             WHERE r.survey_id = $1 AND r.id > $2 ORDER BY r.id LIMIT $3",
-        )
+        self.responses_after_in(survey_id, after, limit, None).await
+    }
+
+    /// [`Store::responses_after`], optionally only the responses of the given units.
+    pub async fn responses_after_in(
+        &self,
+        survey_id: i64,
+        after: i64,
+        limit: i64,
+        units: Option<&[i64]>,
+    ) -> Result<ResponsePage> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "{RECORD_SELECT} WHERE r.survey_id = $1 AND r.id > $2{} ORDER BY r.id LIMIT $3",
+            unit_filter(units)
+        )))
         .bind(survey_id)
         .bind(after)
         .bind(limit)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|r| {
-                let answers: String = r.try_get("answers")?;
-                Ok(ResponseRecord {
-                    id: r.try_get("id")?,
-                    uid: r.try_get("uid")?,
-                    version: r.try_get("version")?,
-                    lang: r.try_get("lang")?,
-                    unit: r.try_get("unit")?,
-                    touchpoint: r.try_get("touchpoint")?,
-                    channel: r.try_get("channel")?,
-                    employee: r.try_get("employee")?,
-                    contact: r.try_get("contact")?,
-                    answers: match serde_json::from_str(&answers) {
-                        Ok(serde_json::Value::Object(m)) => m,
-                        _ => serde_json::Map::new(),
-                    },
-                    submitted_at: r.try_get("submitted_at")?,
-                })
-            })
-            .collect()
+        rows.iter().map(record_from_row).collect()
     }
 
+    /// The newest responses of a survey, before internal id `before` (keyset pages, newest
+    /// first), optionally only those of the given units.
+    pub async fn latest_responses(
+        &self,
+        survey_id: i64,
+        before: Option<i64>,
+        limit: i64,
+        units: Option<&[i64]>,
+    ) -> Result<ResponsePage> {
+        let unit_filter = match units {
+            None => String::new(),
+            Some([]) => " AND 1 = 0".to_string(),
+            Some(ids) => format!(
+                " AND r.unit_id IN ({})",
+                ids.iter()
+                    .map(|i| i.to_string())
+                    .collect::<Vec<_>>()
+                    .join(",")
+            ),
+        };
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "{RECORD_SELECT} WHERE r.survey_id = $1 AND r.id < $2{unit_filter} ORDER BY r.id DESC LIMIT $3"
+        )))
+        .bind(survey_id)
+        .bind(before.unwrap_or(i64::MAX))
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(record_from_row).collect()
+    }
+}
+
+/// `AND r.unit_id IN (…)` for a unit scope (ids are integers from our own tables, never user
+/// text); nothing for no scope; a scope without units matches nothing.
+fn unit_filter(units: Option<&[i64]>) -> String {
+    match units {
+        None => String::new(),
+        Some([]) => " AND 1 = 0".to_string(),
+        Some(ids) => format!(
+            " AND r.unit_id IN ({})",
+            ids.iter()
+                .map(|i| i.to_string())
+                .collect::<Vec<_>>()
+                .join(",")
+        ),
+    }
+}
+
+/// The columns of a [`ResponseRecord`], ids resolved to the organisation's keys.
+const RECORD_SELECT: &str = "SELECT r.id, r.uid, v.version, r.lang, u.external_id AS unit, t.key AS touchpoint, c.key AS channel, \
+        e.external_id AS employee, ct.external_id AS contact, r.answers, r.submitted_at \
+     FROM responses r JOIN survey_versions v ON v.id = r.version_id \
+     LEFT JOIN units u ON u.id = r.unit_id LEFT JOIN touchpoints t ON t.id = r.touchpoint_id \
+     LEFT JOIN channels c ON c.id = r.channel_id LEFT JOIN employees e ON e.id = r.employee_id \
+     LEFT JOIN contacts ct ON ct.id = r.contact_id";
+
+fn record_from_row(r: &sqlx::any::AnyRow) -> Result<ResponseRecord> {
+    let answers: String = r.try_get("answers")?;
+    Ok(ResponseRecord {
+        id: r.try_get("id")?,
+        uid: r.try_get("uid")?,
+        version: r.try_get("version")?,
+        lang: r.try_get("lang")?,
+        unit: r.try_get("unit")?,
+        touchpoint: r.try_get("touchpoint")?,
+        channel: r.try_get("channel")?,
+        employee: r.try_get("employee")?,
+        contact: r.try_get("contact")?,
+        answers: match serde_json::from_str(&answers) {
+            Ok(serde_json::Value::Object(m)) => m,
+            _ => serde_json::Map::new(),
+        },
+        submitted_at: r.try_get("submitted_at")?,
+    })
+}
+
+impl Store {
     /// Every submission key of a survey's responses (tests and integrity checks).
     pub async fn submission_keys(
         &self,

@@ -819,15 +819,6 @@ async fn export_responses(
 ) -> Result<Response, ApiError> {
     auth.require(&[Role::Admin, Role::Manager], "exporting responses")?;
     let survey = app.store.survey(auth.0.org_id, &key).await?;
-    let versions: Vec<SurveyDefinition> = app
-        .store
-        .survey_versions(survey.id)
-        .await?
-        .into_iter()
-        .filter(|v| v.version.is_some())
-        .map(|v| v.definition)
-        .collect();
-    let cols = answer_columns(versions.iter());
     let csv = match q.format.as_deref() {
         None | Some("json") => false,
         Some("csv") => true,
@@ -848,6 +839,27 @@ async fn export_responses(
             ));
         }
     };
+    Ok(export_stream(&app, &survey, csv, delimiter, None).await?)
+}
+
+/// Streams every published-version response of `survey` (of `units` only, when given) as CSV
+/// (UTF-8 with BOM) or a JSON array, in pages of 1,000: constant memory for any size.
+pub(crate) async fn export_stream(
+    app: &AppState,
+    survey: &Survey,
+    csv: bool,
+    delimiter: u8,
+    units: Option<Vec<i64>>,
+) -> Result<Response, tevreden_storage::StoreError> {
+    let versions: Vec<SurveyDefinition> = app
+        .store
+        .survey_versions(survey.id)
+        .await?
+        .into_iter()
+        .filter(|v| v.version.is_some())
+        .map(|v| v.definition)
+        .collect();
+    let cols = answer_columns(versions.iter());
     struct Cursor {
         after: i64,
         first: bool,
@@ -864,6 +876,7 @@ async fn export_responses(
         move |mut cur| {
             let store = store.clone();
             let cols = cols.clone();
+            let units = units.clone();
             async move {
                 if cur.done {
                     return None;
@@ -877,7 +890,10 @@ async fn export_responses(
                         out.push(b'[');
                     }
                 }
-                let page = match store.responses_after(survey_id, cur.after, 1_000).await {
+                let page = match store
+                    .responses_after_in(survey_id, cur.after, 1_000, units.as_deref())
+                    .await
+                {
                     Ok(p) => p,
                     Err(e) => {
                         tracing::error!(error = %e, "export failed mid-stream");
@@ -921,8 +937,10 @@ async fn export_responses(
     let mut resp = Response::new(Body::from_stream(stream));
     let h = resp.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static(ct));
-    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{key}-responses.{ext}\""))
-    {
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "attachment; filename=\"{}-responses.{ext}\"",
+        survey.key
+    )) {
         h.insert(header::CONTENT_DISPOSITION, v);
     }
     Ok(resp)

@@ -223,3 +223,11 @@ change-required = Question { $id } is now required.
 change-optional = Question { $id } is now optional.
 change-condition = Question { $id } has a new condition: { $after }.
 change-settings = Question { $id }: settings changed ({ $fields }).
+
+responses-title = Responses
+responses-export = Download as CSV
+responses-scoped = You see the responses of your units.
+responses-empty = No responses yet. Share the survey link to collect them.
+col-lang = Language
+col-unit = Unit
+col-touchpoint = Touchpoint

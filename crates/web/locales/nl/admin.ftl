@@ -223,3 +223,11 @@ change-required = Vraag { $id } is nu verplicht.
 change-optional = Vraag { $id } is nu niet verplicht.
 change-condition = Vraag { $id } heeft een nieuwe voorwaarde: { $after }.
 change-settings = Vraag { $id }: instellingen gewijzigd ({ $fields }).
+
+responses-title = Reacties
+responses-export = Downloaden als CSV
+responses-scoped = U ziet de reacties van uw eenheden.
+responses-empty = Nog geen reacties. Deel de link naar de vragenlijst om ze te verzamelen.
+col-lang = Taal
+col-unit = Eenheid
+col-touchpoint = Contactmoment

@@ -51,6 +51,8 @@ pub fn router() -> Router<AppState> {
             get(builder::preview).post(builder::preview_submit),
         )
         .route("/app/surveys/{key}/file", get(builder::download))
+        .route("/app/surveys/{key}/responses", get(pages::responses))
+        .route("/app/surveys/{key}/export.csv", get(pages::export_csv))
         .route(
             "/app/surveys/{key}/publish",
             get(builder::publish_page).post(builder::publish_submit),

@@ -532,3 +532,165 @@ pub async fn audit(
         .render(),
     )
 }
+
+// ---------------------------------------------------------------------------------------------
+// Responses of one survey
+
+#[derive(Template)]
+#[template(path = "admin/responses.html")]
+struct ResponsesPage<'a> {
+    layout: Layout<'a>,
+    key: String,
+    title: String,
+    headers: Vec<String>,
+    rows: Vec<Vec<String>>,
+    older: Option<i64>,
+    scoped: bool,
+    can_export: bool,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ResponsesQuery {
+    pub before: Option<i64>,
+}
+
+const RESPONSES_PAGE: i64 = 50;
+
+/// The newest responses of a survey, one row each; managers and members see those of their
+/// units only.
+pub async fn responses(
+    State(app): State<AppState>,
+    signed: Signed,
+    axum::extract::Path(key): axum::extract::Path<String>,
+    Query(q): Query<ResponsesQuery>,
+) -> Response {
+    let survey = match app.store.survey(signed.org.id, &key).await {
+        Ok(s) => s,
+        Err(tevreden_storage::StoreError::NotFound(_)) => {
+            return super::message(&signed, StatusCode::NOT_FOUND, "notfound");
+        }
+        Err(e) => return server_error(e),
+    };
+    let versions = match app.store.survey_versions(survey.id).await {
+        Ok(v) => v,
+        Err(e) => return server_error(e),
+    };
+    let scope: Option<Vec<i64>> = if signed.user.role == Role::Admin {
+        None
+    } else {
+        match app.store.units(signed.org.id).await {
+            Ok(u) => Some(
+                visible_units(&signed.user, u)
+                    .iter()
+                    .map(|u| u.id)
+                    .collect(),
+            ),
+            Err(e) => return server_error(e),
+        }
+    };
+    let page = match app
+        .store
+        .latest_responses(survey.id, q.before, RESPONSES_PAGE, scope.as_deref())
+        .await
+    {
+        Ok(p) => p,
+        Err(e) => return server_error(e),
+    };
+    let cols = tevreden_domain::export::answer_columns(versions.iter().map(|v| &v.definition));
+    let tr = signed.tr();
+    let mut headers = vec![
+        tr.t("col-when"),
+        tr.t("col-version"),
+        tr.t("col-lang"),
+        tr.t("col-unit"),
+        tr.t("col-touchpoint"),
+    ];
+    headers.extend(cols.iter().map(|c| c.header()));
+    let rows = page
+        .iter()
+        .map(|r| {
+            let mut row = vec![
+                tr.when(&r.submitted_at),
+                r.version.to_string(),
+                r.lang.clone(),
+                r.unit.clone().unwrap_or_default(),
+                r.touchpoint.clone().unwrap_or_default(),
+            ];
+            row.extend(tevreden_domain::export::answer_cells(&cols, &r.answers));
+            row
+        })
+        .collect();
+    let older = (page.len() as i64 == RESPONSES_PAGE)
+        .then(|| page.last().map(|r| r.id))
+        .flatten();
+    let title = versions
+        .first()
+        .map(|v| {
+            v.definition
+                .title
+                .get(&signed.lang, v.definition.default_lang())
+                .to_string()
+        })
+        .unwrap_or_default();
+    html_page(
+        StatusCode::OK,
+        ResponsesPage {
+            layout: Layout::new(&signed, "results", "responses-title"),
+            key: survey.key,
+            title,
+            headers,
+            rows,
+            older,
+            scoped: scope.is_some(),
+            can_export: signed.user.role != Role::Member,
+        }
+        .render(),
+    )
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ExportQuery {
+    /// `semicolon` for Excel with Dutch settings.
+    pub delimiter: Option<String>,
+}
+
+/// `GET /app/surveys/{key}/export.csv`: every response as CSV (admins: all; managers: those of
+/// their units).
+pub async fn export_csv(
+    State(app): State<AppState>,
+    signed: Signed,
+    axum::extract::Path(key): axum::extract::Path<String>,
+    Query(q): Query<ExportQuery>,
+) -> Response {
+    if signed.user.role == Role::Member {
+        return forbidden(&signed);
+    }
+    let survey = match app.store.survey(signed.org.id, &key).await {
+        Ok(s) => s,
+        Err(tevreden_storage::StoreError::NotFound(_)) => {
+            return super::message(&signed, StatusCode::NOT_FOUND, "notfound");
+        }
+        Err(e) => return server_error(e),
+    };
+    let scope = if signed.user.role == Role::Admin {
+        None
+    } else {
+        match app.store.units(signed.org.id).await {
+            Ok(u) => Some(
+                visible_units(&signed.user, u)
+                    .iter()
+                    .map(|u| u.id)
+                    .collect(),
+            ),
+            Err(e) => return server_error(e),
+        }
+    };
+    let delimiter = if q.delimiter.as_deref() == Some("semicolon") {
+        b';'
+    } else {
+        b','
+    };
+    crate::api::export_stream(&app, &survey, true, delimiter, scope)
+        .await
+        .unwrap_or_else(server_error)
+}

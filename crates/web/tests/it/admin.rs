@@ -275,6 +275,42 @@ async fn roles_and_unit_scopes_decide_what_is_shown() {
         page(&app, &tel, "/app/audit").await.0,
         StatusCode::FORBIDDEN
     );
+
+    // responses are scoped the same way, on the page and in the export
+    app.publish(MINIMAL).await;
+    for (unit, why) in [
+        ("KS-TEL", "wachttijd telefonie"),
+        ("FIN", "factuur klopte niet"),
+    ] {
+        let r = app
+            .api(reqwest::Method::POST, "/surveys/after-call/responses")
+            .json(&serde_json::json!({"answers": {"nps": 3, "answered": false, "effort": 2, "why": why},
+                                      "context": {"unit": unit}}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201);
+    }
+    let (_, html) = page(&app, &admin, "/app/surveys/after-call/responses").await;
+    assert!(html.contains("wachttijd telefonie") && html.contains("factuur klopte niet"));
+    for who in [&mgr, &tel] {
+        let (_, html) = page(&app, who, "/app/surveys/after-call/responses").await;
+        assert!(html.contains("wachttijd telefonie"));
+        assert!(
+            !html.contains("factuur klopte niet"),
+            "another unit's response leaked"
+        );
+    }
+    let (_, csv) = page(&app, &mgr, "/app/surveys/after-call/export.csv").await;
+    assert!(csv.contains("wachttijd telefonie") && !csv.contains("factuur"));
+    assert_eq!(csv.lines().count(), 2, "header and one row");
+    assert_eq!(
+        page(&app, &tel, "/app/surveys/after-call/export.csv")
+            .await
+            .0,
+        StatusCode::FORBIDDEN,
+        "members do not export"
+    );
 }
 
 #[tokio::test]
@@ -676,6 +712,21 @@ async fn build_publish_and_answer_a_survey_in_the_app() {
         .unwrap();
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert_eq!(app.count("na-gesprek").await, 1);
+    // the response shows in the app, and downloads as CSV
+    let (status, html) = page(&app, &cookie, "/app/surveys/na-gesprek/responses").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("Sneller antwoorden") && html.contains("<th scope=\"col\">why</th>"));
+    let (status, csv) = page(
+        &app,
+        &cookie,
+        "/app/surveys/na-gesprek/export.csv?delimiter=semicolon",
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(
+        csv.starts_with('\u{feff}') && csv.contains(";Sneller antwoorden"),
+        "{csv}"
+    );
     // a second version: the publish page lists what changed
     let r = edit(
         &app,
