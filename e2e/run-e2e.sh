@@ -48,6 +48,8 @@ if [ ! -x "$bin" ]; then
 fi
 echo "run-e2e: testing $bin with $(/usr/bin/chromium --version 2>/dev/null || echo chromium)"
 
+# Screenshots of this run only.
+rm -rf "$root/target/e2e" && mkdir -p "$root/target/e2e"
 cd "$here"
 # Playwright must never download a browser of its own here.
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1

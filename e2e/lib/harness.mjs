@@ -195,10 +195,11 @@ export async function cssOverride(context) {
 }
 
 let shotCount = 0;
+/** A full-page screenshot; `name` should start with the test file's topic (files run apart). */
 export async function shot(page, name) {
   mkdirSync(SHOT_DIR, { recursive: true });
   shotCount += 1;
-  const file = join(SHOT_DIR, `${String(shotCount).padStart(2, '0')}-${name}.png`);
+  const file = join(SHOT_DIR, `${name}-${String(shotCount).padStart(2, '0')}.png`);
   await page.screenshot({ path: file, fullPage: true, animations: 'disabled' });
   return file;
 }

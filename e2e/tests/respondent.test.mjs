@@ -3,7 +3,7 @@
 // context (cookies, viewport, JavaScript on or off). Screenshots go to target/e2e/.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CSP_LISTENER, Server, clearShots, cssOverride, launchBrowser, shot, watch } from '../lib/harness.mjs';
+import { CSP_LISTENER, Server, cssOverride, launchBrowser, shot, watch } from '../lib/harness.mjs';
 
 const MOBILE = { width: 375, height: 740 };
 let server;
@@ -12,7 +12,6 @@ let browser;
 const expected = { 'after-call': [], 'two-step': [] };
 
 before(async () => {
-  clearShots();
   server = await new Server().start();
   browser = await launchBrowser();
 });

@@ -604,6 +604,90 @@ impl Store {
         }))
     }
 
+    /// Changes a user's role, units and whether the account is disabled (which ends every
+    /// session), with the change in the audit log — one transaction.
+    pub async fn update_user(
+        &self,
+        org_id: i64,
+        user_id: i64,
+        role: Role,
+        unit_ids: &[i64],
+        disabled: bool,
+        actor: &str,
+    ) -> Result<User> {
+        let before = self.user(org_id, user_id).await?;
+        let mut tx = self.begin_write().await?;
+        for unit in unit_ids {
+            let ok: Option<i64> =
+                sqlx::query_scalar("SELECT id FROM units WHERE id = $1 AND org_id = $2")
+                    .bind(*unit)
+                    .bind(org_id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            if ok.is_none() {
+                return Err(StoreError::not_found(format!("unit {unit}")));
+            }
+        }
+        let now = now_ms();
+        let disabled_at = match (disabled, before.disabled_at) {
+            (true, Some(t)) => Some(t),
+            (true, None) => Some(now),
+            (false, _) => None,
+        };
+        sqlx::query("UPDATE users SET role = $1, disabled_at = $2, updated_at = $3 WHERE id = $4 AND org_id = $5")
+            .bind(role.as_str())
+            .bind(disabled_at)
+            .bind(now)
+            .bind(user_id)
+            .bind(org_id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM user_units WHERE user_id = $1")
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        let units: Vec<i64> = if role == Role::Admin {
+            Vec::new()
+        } else {
+            unit_ids.to_vec()
+        };
+        for unit in &units {
+            sqlx::query(
+                "INSERT INTO user_units (user_id, unit_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+            )
+            .bind(user_id)
+            .bind(*unit)
+            .execute(&mut *tx)
+            .await?;
+        }
+        if disabled {
+            sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+                .bind(user_id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        let snapshot = |role: Role, units: &[i64], disabled: bool| serde_json::json!({"role": role, "unit_ids": units, "disabled": disabled});
+        insert_audit(
+            &mut tx,
+            &NewAudit {
+                org_id,
+                actor,
+                action: "user.update",
+                object_type: "user",
+                object_key: &before.email,
+                before: Some(snapshot(
+                    before.role,
+                    &before.unit_ids,
+                    before.disabled_at.is_some(),
+                )),
+                after: Some(snapshot(role, &units, disabled)),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        self.user(org_id, user_id).await
+    }
+
     /// Sets the UI language of a user (`None`: follow the browser).
     pub async fn set_user_lang(&self, user_id: i64, lang: Option<&str>) -> Result<()> {
         sqlx::query("UPDATE users SET lang = $1, updated_at = $2 WHERE id = $3")

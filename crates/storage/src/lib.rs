@@ -30,7 +30,7 @@ pub use responses::{ResponsePage, ResponseRecord};
 pub use surveys::{
     Invitation, NewInvitation, PublishedSurvey, Survey, SurveyOverview, SurveyStatus, SurveyVersion,
 };
-pub use tokens::{ApiToken, Role};
+pub use tokens::{ApiToken, Role, TokenInfo};
 
 /// Hex-encoded SHA-256, used to store tokens: only the hash of a bearer or invitation token is
 /// ever written to disk.

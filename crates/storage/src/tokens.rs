@@ -132,3 +132,39 @@ impl Store {
         Ok(())
     }
 }
+
+/// A token as the token list shows it (never the secret).
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct TokenInfo {
+    pub id: i64,
+    pub name: String,
+    pub role: Role,
+    pub unit_id: Option<i64>,
+    pub created_at: i64,
+    pub last_used_at: Option<i64>,
+    pub revoked_at: Option<i64>,
+}
+
+impl Store {
+    /// Every API token of an organisation, newest first, revoked ones included.
+    pub async fn api_tokens(&self, org_id: i64) -> Result<Vec<TokenInfo>> {
+        let rows = sqlx::query("SELECT * FROM api_tokens WHERE org_id = $1 ORDER BY id DESC")
+            .bind(org_id)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                let t = token_from_row(r)?;
+                Ok(TokenInfo {
+                    id: t.id,
+                    name: t.name,
+                    role: t.role,
+                    unit_id: t.unit_id,
+                    created_at: t.created_at,
+                    last_used_at: t.last_used_at,
+                    revoked_at: r.try_get("revoked_at")?,
+                })
+            })
+            .collect()
+    }
+}

@@ -60,6 +60,12 @@ pub fn router() -> Router<AppState> {
         .route("/app/results", get(pages::results))
         .route("/app/organisation", get(pages::organisation))
         .route("/app/people", get(pages::people).post(pages::invite_user))
+        .route(
+            "/app/people/{id}",
+            get(pages::user_edit).post(pages::user_save),
+        )
+        .route("/app/tokens", get(pages::tokens).post(pages::create_token))
+        .route("/app/tokens/{id}/revoke", post(pages::revoke_token))
         .route("/app/settings", get(pages::settings))
         .route("/app/settings/language", post(pages::set_language))
         .route("/app/audit", get(pages::audit))

@@ -32,6 +32,25 @@ pub struct SurveyRow {
     pub responses: i64,
     pub last_response: String,
     pub public_url: Option<String>,
+    /// The public link as a QR code (inline SVG), for posters and receipts.
+    pub qr_svg: Option<String>,
+}
+
+/// A QR code of `url` as an SVG element sized by CSS (dark modules on white, quiet zone kept).
+pub fn qr_svg(url: &str) -> Option<String> {
+    let code = qrcode::QrCode::new(url.as_bytes()).ok()?;
+    let svg = code
+        .render::<qrcode::render::svg::Color<'_>>()
+        .min_dimensions(160, 160)
+        .dark_color(qrcode::render::svg::Color("#000000"))
+        .light_color(qrcode::render::svg::Color("#ffffff"))
+        .build();
+    // Drop the XML declaration; the element goes inline into HTML.
+    Some(
+        svg.split_once("?>")
+            .map(|(_, s)| s.trim().to_string())
+            .unwrap_or(svg),
+    )
 }
 
 #[derive(Template)]
@@ -64,6 +83,9 @@ async fn survey_rows(app: &AppState, signed: &Signed) -> Result<Vec<SurveyRow>, 
             last_response: tr.when_opt(&o.last_response_at),
             public_url: (o.survey.status != SurveyStatus::Draft)
                 .then(|| app.survey_url(&o.survey.public_id)),
+            qr_svg: (o.survey.status != SurveyStatus::Draft)
+                .then(|| qr_svg(&app.survey_url(&o.survey.public_id)))
+                .flatten(),
         })
         .collect())
 }
@@ -182,6 +204,7 @@ pub async fn organisation(State(app): State<AppState>, signed: Signed) -> Respon
 // People
 
 pub struct UserRow {
+    pub id: i64,
     pub name: String,
     pub email: String,
     pub role: String,
@@ -241,6 +264,7 @@ async fn people_page(
     let rows = users
         .iter()
         .map(|u| UserRow {
+            id: u.id,
             name: u.name.clone(),
             email: u.email.clone(),
             role: tr.role(&u.role),
@@ -693,4 +717,310 @@ pub async fn export_csv(
     crate::api::export_stream(&app, &survey, true, delimiter, scope)
         .await
         .unwrap_or_else(server_error)
+}
+
+// ---------------------------------------------------------------------------------------------
+// One user: role, units, disabled
+
+#[derive(Template)]
+#[template(path = "admin/user_edit.html")]
+struct UserEditPage<'a> {
+    layout: Layout<'a>,
+    id: i64,
+    name: String,
+    email: String,
+    role: String,
+    disabled: bool,
+    units: Vec<UnitOption>,
+    error: Option<String>,
+}
+
+async fn user_edit_page(
+    app: &AppState,
+    signed: &Signed,
+    user: &User,
+    status: StatusCode,
+    error: Option<String>,
+) -> Response {
+    let units = match app.store.units(signed.org.id).await {
+        Ok(u) => u,
+        Err(e) => return server_error(e),
+    };
+    html_page(
+        status,
+        UserEditPage {
+            layout: Layout::new(signed, "people", "user-edit-title"),
+            id: user.id,
+            name: user.name.clone(),
+            email: user.email.clone(),
+            role: user.role.as_str().to_string(),
+            disabled: user.disabled_at.is_some(),
+            units: units
+                .iter()
+                .map(|u| UnitOption {
+                    id: u.id,
+                    name: u.name.clone(),
+                    selected: user.unit_ids.contains(&u.id),
+                })
+                .collect(),
+            error,
+        }
+        .render(),
+    )
+}
+
+pub async fn user_edit(
+    State(app): State<AppState>,
+    signed: Signed,
+    axum::extract::Path(id): axum::extract::Path<i64>,
+) -> Response {
+    if signed.user.role != Role::Admin {
+        return forbidden(&signed);
+    }
+    match app.store.user(signed.org.id, id).await {
+        Ok(u) => user_edit_page(&app, &signed, &u, StatusCode::OK, None).await,
+        Err(tevreden_storage::StoreError::NotFound(_)) => {
+            super::message(&signed, StatusCode::NOT_FOUND, "notfound")
+        }
+        Err(e) => server_error(e),
+    }
+}
+
+pub async fn user_save(
+    State(app): State<AppState>,
+    signed: Signed,
+    axum::extract::Path(id): axum::extract::Path<i64>,
+    body: Bytes,
+) -> Response {
+    if signed.user.role != Role::Admin {
+        return forbidden(&signed);
+    }
+    let fields = decode_form(&body).unwrap_or_default();
+    if !signed.csrf_ok(&fields) {
+        return csrf_refused(&signed);
+    }
+    let user = match app.store.user(signed.org.id, id).await {
+        Ok(u) => u,
+        Err(tevreden_storage::StoreError::NotFound(_)) => {
+            return super::message(&signed, StatusCode::NOT_FOUND, "notfound");
+        }
+        Err(e) => return server_error(e),
+    };
+    let tr = signed.tr();
+    let role = Role::parse(first(&fields, "role"));
+    let disabled = first(&fields, "disabled") == "1";
+    let units: Vec<i64> = all_values(&fields, "units")
+        .iter()
+        .filter_map(|v| v.parse().ok())
+        .collect();
+    let error = match role {
+        None => Some(tr.t("people-error-role")),
+        Some(_) if id == signed.user.id && (disabled || role != Some(Role::Admin)) => {
+            Some(tr.t("user-error-self"))
+        }
+        Some(Role::Manager | Role::Member) if units.is_empty() => Some(tr.t("people-error-units")),
+        _ => None,
+    };
+    let Some(role) = role.filter(|_| error.is_none()) else {
+        return user_edit_page(
+            &app,
+            &signed,
+            &user,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            error,
+        )
+        .await;
+    };
+    match app
+        .store
+        .update_user(signed.org.id, id, role, &units, disabled, &signed.actor())
+        .await
+    {
+        Ok(_) => Redirect::to("/app/people").into_response(),
+        Err(tevreden_storage::StoreError::NotFound(_)) => {
+            user_edit_page(
+                &app,
+                &signed,
+                &user,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some(tr.t("people-error-units")),
+            )
+            .await
+        }
+        Err(e) => server_error(e),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// API tokens
+
+pub struct TokenRow {
+    pub id: i64,
+    pub name: String,
+    pub role: String,
+    pub unit: String,
+    pub created: String,
+    pub last_used: String,
+    pub revoked: bool,
+}
+
+#[derive(Template)]
+#[template(path = "admin/tokens.html")]
+struct TokensPage<'a> {
+    layout: Layout<'a>,
+    tokens: Vec<TokenRow>,
+    units: Vec<UnitOption>,
+    created: Option<String>,
+    error: Option<String>,
+}
+
+async fn tokens_page(
+    app: &AppState,
+    signed: &Signed,
+    status: StatusCode,
+    created: Option<String>,
+    error: Option<String>,
+) -> Response {
+    let tr = signed.tr();
+    let (tokens, units) = match tokio::try_join!(
+        app.store.api_tokens(signed.org.id),
+        app.store.units(signed.org.id)
+    ) {
+        Ok(x) => x,
+        Err(e) => return server_error(e),
+    };
+    let unit_name = |id: Option<i64>| {
+        id.and_then(|id| units.iter().find(|u| u.id == id))
+            .map(|u| u.name.clone())
+            .unwrap_or_else(|| tr.t("tokens-whole-org"))
+    };
+    let rows = tokens
+        .iter()
+        .map(|t| TokenRow {
+            id: t.id,
+            name: t.name.clone(),
+            role: tr.role(&t.role),
+            unit: unit_name(t.unit_id),
+            created: tr.when(&t.created_at),
+            last_used: tr.when_opt(&t.last_used_at),
+            revoked: t.revoked_at.is_some(),
+        })
+        .collect();
+    html_page(
+        status,
+        TokensPage {
+            layout: Layout::new(signed, "people", "tokens-title"),
+            tokens: rows,
+            units: units
+                .iter()
+                .map(|u| UnitOption {
+                    id: u.id,
+                    name: u.name.clone(),
+                    selected: false,
+                })
+                .collect(),
+            created,
+            error,
+        }
+        .render(),
+    )
+}
+
+pub async fn tokens(State(app): State<AppState>, signed: Signed) -> Response {
+    if signed.user.role != Role::Admin {
+        return forbidden(&signed);
+    }
+    tokens_page(&app, &signed, StatusCode::OK, None, None).await
+}
+
+/// `POST /app/tokens`: a new token, shown once on the answer page.
+pub async fn create_token(State(app): State<AppState>, signed: Signed, body: Bytes) -> Response {
+    if signed.user.role != Role::Admin {
+        return forbidden(&signed);
+    }
+    let fields = decode_form(&body).unwrap_or_default();
+    if !signed.csrf_ok(&fields) {
+        return csrf_refused(&signed);
+    }
+    let tr = signed.tr();
+    let name = first(&fields, "name").trim().to_string();
+    let role = Role::parse(first(&fields, "role"));
+    let unit: Option<i64> = first(&fields, "unit").parse().ok();
+    let (Some(role), false) = (role, name.is_empty()) else {
+        return tokens_page(
+            &app,
+            &signed,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            None,
+            Some(tr.t("tokens-error")),
+        )
+        .await;
+    };
+    if let Some(u) = unit {
+        match app.store.units(signed.org.id).await {
+            Ok(units) if units.iter().any(|x| x.id == u) => {}
+            Ok(_) => return StatusCode::BAD_REQUEST.into_response(),
+            Err(e) => return server_error(e),
+        }
+    }
+    match app
+        .store
+        .create_api_token(signed.org.id, &name, role, unit)
+        .await
+    {
+        Ok((secret, t)) => {
+            let actor = signed.actor();
+            let _ = app
+                .store
+                .audit(&tevreden_storage::NewAudit {
+                    org_id: signed.org.id,
+                    actor: &actor,
+                    action: "token.create",
+                    object_type: "token",
+                    object_key: &t.name,
+                    before: None,
+                    after: Some(serde_json::json!({"role": t.role, "unit_id": t.unit_id})),
+                })
+                .await;
+            tokens_page(&app, &signed, StatusCode::CREATED, Some(secret), None).await
+        }
+        Err(e) => server_error(e),
+    }
+}
+
+pub async fn revoke_token(
+    State(app): State<AppState>,
+    signed: Signed,
+    axum::extract::Path(id): axum::extract::Path<i64>,
+    body: Bytes,
+) -> Response {
+    if signed.user.role != Role::Admin {
+        return forbidden(&signed);
+    }
+    let fields = decode_form(&body).unwrap_or_default();
+    if !signed.csrf_ok(&fields) {
+        return csrf_refused(&signed);
+    }
+    match app.store.revoke_api_token(signed.org.id, id).await {
+        Ok(()) => {
+            let actor = signed.actor();
+            let _ = app
+                .store
+                .audit(&tevreden_storage::NewAudit {
+                    org_id: signed.org.id,
+                    actor: &actor,
+                    action: "token.revoke",
+                    object_type: "token",
+                    object_key: &id.to_string(),
+                    before: None,
+                    after: None,
+                })
+                .await;
+            Redirect::to("/app/tokens").into_response()
+        }
+        Err(tevreden_storage::StoreError::NotFound(_)) => {
+            super::message(&signed, StatusCode::NOT_FOUND, "notfound")
+        }
+        Err(e) => server_error(e),
+    }
 }

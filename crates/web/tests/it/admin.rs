@@ -766,3 +766,106 @@ async fn build_publish_and_answer_a_survey_in_the_app() {
         );
     }
 }
+
+#[tokio::test]
+async fn admins_change_roles_disable_accounts_and_manage_tokens() {
+    let app = TestApp::spawn().await;
+    add_user(&app, app.org_id, "lead@example.com", Role::Admin, vec![]).await;
+    add_user(&app, app.org_id, "sam@example.com", Role::Admin, vec![]).await;
+    let lead = login(&app, "lead@example.com").await;
+    let sam_session = login(&app, "sam@example.com").await;
+    let users = app.store.users(app.org_id).await.unwrap();
+    let sam = users
+        .iter()
+        .find(|u| u.email == "sam@example.com")
+        .unwrap()
+        .id;
+    let me = users
+        .iter()
+        .find(|u| u.email == "lead@example.com")
+        .unwrap()
+        .id;
+    let (_, html) = page(&app, &lead, &format!("/app/people/{sam}")).await;
+    let csrf = hidden(&html, "_csrf");
+    let save = |id: i64, form: Vec<(&'static str, String)>| {
+        let mut form = form;
+        form.push(("_csrf", csrf.clone()));
+        app.http
+            .post(app.url(&format!("/app/people/{id}")))
+            .header("cookie", &lead)
+            .form(&form)
+            .send()
+    };
+    // a manager needs units
+    let r = save(sam, vec![("role", "manager".into())]).await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    // no one demotes or disables themselves
+    let r = save(me, vec![("role", "member".into())]).await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    // disabling signs the person out everywhere and keeps them out
+    let r = save(
+        sam,
+        vec![("role", "admin".into()), ("disabled", "1".into())],
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        page(&app, &sam_session, "/app/surveys").await.0,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        try_login(&app, "sam@example.com", PASSWORD).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let audit = app.store.audit_entries(app.org_id, None, 5).await.unwrap();
+    let change = audit.iter().find(|e| e.action == "user.update").unwrap();
+    assert_eq!(change.before.as_ref().unwrap()["disabled"], false);
+    assert_eq!(change.after.as_ref().unwrap()["disabled"], true);
+
+    // tokens: created once-visible, usable, revocable, with last use recorded
+    let (_, html) = page(&app, &lead, "/app/tokens").await;
+    let csrf = hidden(&html, "_csrf");
+    let r = app
+        .http
+        .post(app.url("/app/tokens"))
+        .header("cookie", &lead)
+        .form(&[
+            ("_csrf", csrf.as_str()),
+            ("name", "crm"),
+            ("role", "admin"),
+            ("unit", ""),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let html = r.text().await.unwrap();
+    let start = html.find("tvd_").expect("the new token is shown");
+    let secret: String = html[start..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .collect();
+    let call = |s: String| {
+        app.http
+            .get(app.url("/api/v1/surveys"))
+            .bearer_auth(s)
+            .send()
+    };
+    assert_eq!(call(secret.clone()).await.unwrap().status(), 200);
+    let (_, html) = page(&app, &lead, "/app/tokens").await;
+    assert!(!html.contains(&secret), "the secret is shown only once");
+    let tokens = app.store.api_tokens(app.org_id).await.unwrap();
+    let crm = tokens.iter().find(|t| t.name == "crm").unwrap();
+    assert!(crm.last_used_at.is_some());
+    let r = app
+        .http
+        .post(app.url(&format!("/app/tokens/{}/revoke", crm.id)))
+        .header("cookie", &lead)
+        .form(&[("_csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(call(secret).await.unwrap().status(), 401);
+}

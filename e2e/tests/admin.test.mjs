@@ -1,0 +1,136 @@
+// Browser test of the admin app: sign in, build a survey with three questions in Dutch and
+// English with a condition, publish it, answer it as a respondent, see the response in the app,
+// and switch the app's language. Screenshots go to target/e2e/ (admin-*.png).
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { CSP_LISTENER, Server, cssOverride, launchBrowser, shot, watch } from '../lib/harness.mjs';
+
+const EMAIL = 'lead@e2e.example';
+const PASSWORD = 'e2e-lead-password';
+let server;
+let browser;
+
+before(async () => {
+  server = await new Server().start();
+  await server.cli('user', 'create', '--org', 'e2e', '--email', EMAIL, '--role', 'admin', '--name', 'Lotte Lead', '--password', PASSWORD);
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+async function open(t, { viewport = { width: 1280, height: 900 }, mobile = false, locale = 'nl-NL' } = {}) {
+  const context = await browser.newContext({ viewport, isMobile: mobile, hasTouch: mobile, locale });
+  context.setDefaultTimeout(10_000);
+  context.setDefaultNavigationTimeout(15_000);
+  await context.addInitScript(CSP_LISTENER);
+  await cssOverride(context);
+  const page = await context.newPage();
+  const watcher = watch(page);
+  t.after(() => context.close());
+  return { context, page, watcher };
+}
+
+/** Clicks a submit button and waits for the page the POST (or its redirect) ends on. */
+async function submitWith(page, button) {
+  const loaded = page.waitForEvent('load');
+  await button.click();
+  await loaded;
+}
+
+async function noHorizontalScroll(page, width) {
+  const sw = await page.evaluate(() => Math.max(document.documentElement.scrollWidth, document.body.scrollWidth));
+  assert.ok(sw <= width, `page is ${sw}px wide at a ${width}px viewport (${page.url()})`);
+}
+
+test('sign in, build, publish, answer, see the response, switch language', { timeout: 120_000 }, async (t) => {
+  const { page, watcher } = await open(t);
+
+  // Sign in (the app follows the browser's language: Dutch).
+  await page.goto(`${server.base}/app`);
+  assert.match(page.url(), /\/login\?next=%2Fapp$/);
+  assert.equal((await page.locator('h1').textContent()).trim(), 'Aanmelden');
+  await shot(page, 'admin-login');
+  await page.fill('#email', EMAIL);
+  await page.fill('#password', PASSWORD);
+  await submitWith(page, page.locator('button.primary'));
+  assert.match(page.url(), /\/app\/surveys$/);
+  await shot(page, 'admin-surveys-empty');
+
+  // A new, empty survey.
+  await page.click('a[href="/app/surveys/new"]');
+  await page.fill('#key', 'klantvraag');
+  await page.fill('#title_nl', 'Uw vraag aan ons');
+  await page.fill('#title_en', 'Your question to us');
+  await page.check('input[name=template][value=""]');
+  await submitWith(page, page.locator('button.primary'));
+  assert.match(page.url(), /\/app\/surveys\/klantvraag\/edit$/);
+
+  // Two more questions, in both languages.
+  const add = page.locator('section[aria-labelledby=add-h]');
+  for (const [type, id, nl, en] of [
+    ['yesno', 'opgelost', 'Is uw vraag opgelost?', 'Was your question resolved?'],
+    ['text', 'toelichting', 'Wat had beter gekund?', 'What could have been better?'],
+  ]) {
+    await add.locator('#new-type').selectOption(type);
+    await add.locator('#new-id').fill(id);
+    await add.locator('#new-text-nl').fill(nl);
+    await add.locator('#new-text-en').fill(en);
+    await submitWith(page, add.locator('button.primary'));
+    assert.ok(await page.locator(`#q-${id}`).isVisible(), `question ${id} was added`);
+  }
+  // The open question only for detractors (q1 ≤ 6).
+  const why = page.locator('#q-toelichting');
+  await why.locator('select[name=cond_question]').selectOption('q1');
+  await why.locator('select[name=cond_op]').selectOption('lte');
+  await why.locator('input[name=cond_value]').fill('6');
+  await submitWith(page, why.locator('form:has(input[name=action][value=update]) button[type=submit]'));
+  assert.equal(await page.locator('#q-toelichting select[name=cond_op]').inputValue(), 'lte');
+  assert.ok(await page.locator('p.ok[role=status]').isVisible(), 'saved');
+  await shot(page, 'admin-builder');
+
+  // Publish: the first version.
+  await page.click('a[href="/app/surveys/klantvraag/publish"]');
+  await shot(page, 'admin-publish');
+  await submitWith(page, page.locator('form[action$="/publish"] button.primary'));
+  assert.match(page.url(), /\/app\/surveys/);
+  const link = (await page.locator('tr:has-text("klantvraag") a.url').textContent()).trim();
+  assert.match(link, /\/s\/[A-Za-z0-9_-]+$/);
+  await shot(page, 'admin-surveys-published');
+
+  // A respondent answers on a phone.
+  const resp = await open(t, { viewport: { width: 375, height: 740 }, mobile: true });
+  await resp.page.goto(link);
+  assert.equal((await resp.page.locator('h1').textContent()).trim(), 'Uw vraag aan ons');
+  await resp.page.locator('#q-q1 label:has(> input[value="3"])').tap();
+  await resp.page.locator('#q-opgelost label:has(> input[value="no"])').tap();
+  await resp.page.locator('#q-toelichting').waitFor({ state: 'visible' });
+  await resp.page.locator('textarea[name="q.toelichting"]').fill('Ik moest drie keer bellen.');
+  await noHorizontalScroll(resp.page, 375);
+  await submitWith(resp.page, resp.page.locator('button.primary'));
+  assert.match(resp.page.url(), /\/thanks\?lang=nl$/);
+  assert.deepEqual(resp.watcher.problems, []);
+
+  // The response shows in the app.
+  await page.click('nav.main-nav a[href="/app/results"]');
+  await page.click('a[href="/app/surveys/klantvraag/responses"]');
+  assert.ok(await page.locator('td:has-text("Ik moest drie keer bellen.")').isVisible());
+  await shot(page, 'admin-responses');
+
+  // Switch the app to English.
+  await page.click('nav.main-nav a[href="/app/settings"]');
+  await page.check('input[name=lang][value=en]');
+  await submitWith(page, page.locator('form[action="/app/settings/language"] button.primary'));
+  assert.equal(await page.locator('html').getAttribute('lang'), 'en');
+  assert.equal((await page.locator('h1').textContent()).trim(), 'Settings');
+  await shot(page, 'admin-settings-en');
+
+  // The app on a phone: no sideways scrolling.
+  await page.setViewportSize({ width: 375, height: 740 });
+  await page.goto(`${server.base}/app/surveys/klantvraag/edit`);
+  await noHorizontalScroll(page, 375);
+  await shot(page, 'admin-builder-phone');
+  assert.deepEqual(watcher.problems, [], 'console errors, CSP violations or failed requests');
+});
