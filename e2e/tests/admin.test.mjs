@@ -50,7 +50,7 @@ test('sign in, build, publish, answer, see the response, switch language', { tim
 
   // Sign in (the app follows the browser's language: Dutch).
   await page.goto(`${server.base}/app`);
-  assert.match(page.url(), /\/login\?next=%2Fapp$/);
+  assert.match(page.url(), /\/login\?next=%2Fapp%2Fsurveys$/);
   assert.equal((await page.locator('h1').textContent()).trim(), 'Aanmelden');
   await shot(page, 'admin-login');
   await page.fill('#email', EMAIL);

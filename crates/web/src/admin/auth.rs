@@ -227,19 +227,24 @@ pub async fn same_origin_only(req: Request, next: Next) -> Response {
         return next.run(req).await;
     }
     let h = req.headers();
-    let site_ok = match h.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
-        Some(s) => s == "same-origin" || s == "none",
-        None => true,
-    };
-    let origin_ok = match h.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
-        Some(o) => {
-            let host = h
-                .get(header::HOST)
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or("");
-            o.split_once("://").map(|(_, rest)| rest) == Some(host)
+    // Browsers that send Sec-Fetch-Site say exactly where a request comes from. Others are
+    // judged by Origin; `Origin: null` (what Chromium sends under `Referrer-Policy:
+    // no-referrer`) says nothing, and the CSRF token decides.
+    let (site_ok, origin_ok) = match h.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
+        Some(s) => (s == "same-origin" || s == "none", true),
+        None => {
+            let origin_ok = match h.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
+                Some("null") | None => true,
+                Some(o) => {
+                    let host = h
+                        .get(header::HOST)
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or("");
+                    o.split_once("://").map(|(_, rest)| rest) == Some(host)
+                }
+            };
+            (true, origin_ok)
         }
-        None => true,
     };
     if site_ok && origin_ok {
         next.run(req).await

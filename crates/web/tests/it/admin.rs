@@ -173,6 +173,21 @@ async fn state_changes_need_the_csrf_token_and_our_origin() {
     .await
     .unwrap();
     assert_eq!(r.status(), StatusCode::FORBIDDEN, "another site");
+    let r = app
+        .http
+        .post(app.url("/app/settings/language"))
+        .header("cookie", &cookie)
+        .header("sec-fetch-site", "cross-site")
+        .header("origin", "null")
+        .form(&[("lang", "nl"), ("_csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        StatusCode::FORBIDDEN,
+        "a browser says: another site"
+    );
     let (_, html) = page(&app, &cookie, "/app/settings").await;
     assert!(html.contains("<html lang=\"en\">"), "nothing changed");
     let own = format!("http://{}", app.addr);
