@@ -1,15 +1,11 @@
 //! `tevreden import units|employees|contacts FILE --org SLUG [--skip-invalid]`.
 
-use std::collections::BTreeSet;
 use std::path::Path;
 use std::time::Duration;
 
 use clap::ValueEnum;
-use tevreden_domain::import::{
-    ContactRecord, EmployeeRecord, RowError, UnitRecord, check_contacts, check_employees,
-    check_units, read_table,
-};
-use tevreden_storage::DatabaseUrl;
+use tevreden_domain::import::read_table;
+use tevreden_storage::{DatabaseUrl, ImportFileKind};
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
 pub enum ImportKind {
@@ -18,10 +14,14 @@ pub enum ImportKind {
     Contacts,
 }
 
-enum Records {
-    Units(Vec<UnitRecord>),
-    Employees(Vec<EmployeeRecord>),
-    Contacts(Vec<ContactRecord>),
+impl From<ImportKind> for ImportFileKind {
+    fn from(k: ImportKind) -> ImportFileKind {
+        match k {
+            ImportKind::Units => ImportFileKind::Units,
+            ImportKind::Employees => ImportFileKind::Employees,
+            ImportKind::Contacts => ImportFileKind::Contacts,
+        }
+    }
 }
 
 fn spinner(msg: String) -> indicatif::ProgressBar {
@@ -47,40 +47,18 @@ pub async fn run(
         .await
         .map_err(|e| format!("{e}; create it with `tevreden org create`"))?;
     bar.set_message(format!("checking {} rows", table.rows.len()));
-    fn strip<T>(records: Vec<(usize, T)>) -> Vec<T> {
-        records.into_iter().map(|(_, r)| r).collect()
-    }
-    let (errors, rows_read, records): (Vec<RowError>, usize, Records) = match kind {
-        ImportKind::Units => {
-            let c = check_units(
-                &table,
-                &store
-                    .unit_parents(org.id)
-                    .await
-                    .map_err(|e| e.to_string())?,
-            );
-            (c.errors, c.rows_read, Records::Units(strip(c.records)))
-        }
-        ImportKind::Employees => {
-            let c = check_employees(
-                &table,
-                &store
-                    .unit_external_ids(org.id)
-                    .await
-                    .map_err(|e| e.to_string())?,
-            );
-            (c.errors, c.rows_read, Records::Employees(strip(c.records)))
-        }
-        ImportKind::Contacts => {
-            let c = check_contacts(&table);
-            (c.errors, c.rows_read, Records::Contacts(strip(c.records)))
-        }
-    };
+    let checked = store
+        .check_import(org.id, kind.into(), &table)
+        .await
+        .map_err(|e| e.to_string())?;
     bar.finish_and_clear();
-    if !errors.is_empty() {
-        let refused: BTreeSet<usize> = errors.iter().map(|e| e.line).collect();
-        eprintln!("{} of {rows_read} rows refused:", refused.len());
-        for e in &errors {
+    if !checked.errors.is_empty() {
+        eprintln!(
+            "{} of {} rows refused:",
+            checked.refused_rows(),
+            checked.rows_read
+        );
+        for e in &checked.errors {
             eprintln!("  {e}");
         }
         if !skip_invalid {
@@ -88,34 +66,19 @@ pub async fn run(
             return Err("nothing was imported; correct the rows above, or add --skip-invalid to import the valid rows only".into());
         }
     }
-    let total = match &records {
-        Records::Units(r) => r.len(),
-        Records::Employees(r) => r.len(),
-        Records::Contacts(r) => r.len(),
-    };
-    let bar = indicatif::ProgressBar::new(total as u64);
+    let bar = indicatif::ProgressBar::new(checked.records.len() as u64);
     bar.set_style(
         indicatif::ProgressStyle::with_template("  writing {bar:30} {pos}/{len} rows")
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
     let progress = |done: usize| bar.set_position(done as u64);
-    let result = match &records {
-        Records::Units(r) => store.import_units_with_progress(org.id, r, &progress).await,
-        Records::Employees(r) => {
-            store
-                .import_employees_with_progress(org.id, r, &progress)
-                .await
-        }
-        Records::Contacts(r) => {
-            store
-                .import_contacts_with_progress(org.id, r, &progress)
-                .await
-        }
-    };
+    let result = store
+        .apply_import(org.id, &checked.records, &progress)
+        .await;
     bar.finish_and_clear();
     store.close().await;
     let summary = result.map_err(|e| format!("import failed, nothing was changed: {e}"))?;
-    let skipped = if errors.is_empty() {
+    let skipped = if checked.errors.is_empty() {
         String::new()
     } else {
         ", refused rows skipped".to_string()

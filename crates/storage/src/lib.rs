@@ -25,7 +25,10 @@ pub use accounts::{
 pub use db::{Backend, DatabaseUrl, Store, StoreOptions, now_ms};
 pub use error::StoreError;
 pub use ingest::{IngestError, IngestOutcome, NewResponse, request_hash};
-pub use org::{Channel, ContactRef, ContextKeys, ImportSummary, Org, OrgTable, Touchpoint, Unit};
+pub use org::{
+    Channel, CheckedImport, ContactRef, ContextKeys, ImportKind as ImportFileKind, ImportRecords,
+    ImportSummary, Org, OrgTable, Touchpoint, Unit,
+};
 pub use responses::{ResponsePage, ResponseRecord};
 pub use surveys::{
     Invitation, NewInvitation, PublishedSurvey, Survey, SurveyOverview, SurveyStatus, SurveyVersion,

@@ -627,3 +627,132 @@ pub struct ContextKeys {
     pub employee: Option<String>,
     pub contact: Option<String>,
 }
+
+/// What an import file holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ImportKind {
+    Units,
+    Employees,
+    Contacts,
+}
+
+impl ImportKind {
+    pub fn parse(s: &str) -> Option<ImportKind> {
+        match s {
+            "units" => Some(ImportKind::Units),
+            "employees" => Some(ImportKind::Employees),
+            "contacts" => Some(ImportKind::Contacts),
+            _ => None,
+        }
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ImportKind::Units => "units",
+            ImportKind::Employees => "employees",
+            ImportKind::Contacts => "contacts",
+        }
+    }
+}
+
+/// The valid records of an import file.
+#[derive(Clone, Debug)]
+pub enum ImportRecords {
+    Units(Vec<UnitRecord>),
+    Employees(Vec<EmployeeRecord>),
+    Contacts(Vec<ContactRecord>),
+}
+
+impl ImportRecords {
+    pub fn len(&self) -> usize {
+        match self {
+            ImportRecords::Units(r) => r.len(),
+            ImportRecords::Employees(r) => r.len(),
+            ImportRecords::Contacts(r) => r.len(),
+        }
+    }
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// An import file checked against the organisation: refused rows with line, column and
+/// reason, and the valid records. The CLI and the admin app share it.
+#[derive(Clone, Debug)]
+pub struct CheckedImport {
+    pub errors: Vec<tevreden_domain::import::RowError>,
+    pub rows_read: usize,
+    pub records: ImportRecords,
+}
+
+impl CheckedImport {
+    /// How many rows had at least one problem.
+    pub fn refused_rows(&self) -> usize {
+        self.errors
+            .iter()
+            .map(|e| e.line)
+            .collect::<HashSet<_>>()
+            .len()
+    }
+}
+
+impl Store {
+    /// Checks a table for `kind` (units against the organisation's existing tree, employees
+    /// against its units). Writes nothing.
+    pub async fn check_import(
+        &self,
+        org_id: i64,
+        kind: ImportKind,
+        table: &tevreden_domain::import::Table,
+    ) -> Result<CheckedImport> {
+        use tevreden_domain::import::{check_contacts, check_employees, check_units};
+        fn strip<T>(records: Vec<(usize, T)>) -> Vec<T> {
+            records.into_iter().map(|(_, r)| r).collect()
+        }
+        Ok(match kind {
+            ImportKind::Units => {
+                let c = check_units(table, &self.unit_parents(org_id).await?);
+                CheckedImport {
+                    errors: c.errors,
+                    rows_read: c.rows_read,
+                    records: ImportRecords::Units(strip(c.records)),
+                }
+            }
+            ImportKind::Employees => {
+                let c = check_employees(table, &self.unit_external_ids(org_id).await?);
+                CheckedImport {
+                    errors: c.errors,
+                    rows_read: c.rows_read,
+                    records: ImportRecords::Employees(strip(c.records)),
+                }
+            }
+            ImportKind::Contacts => {
+                let c = check_contacts(table);
+                CheckedImport {
+                    errors: c.errors,
+                    rows_read: c.rows_read,
+                    records: ImportRecords::Contacts(strip(c.records)),
+                }
+            }
+        })
+    }
+
+    /// Writes checked records in one transaction; `progress` hears how many rows are done.
+    pub async fn apply_import(
+        &self,
+        org_id: i64,
+        records: &ImportRecords,
+        progress: &(dyn Fn(usize) + Send + Sync),
+    ) -> Result<ImportSummary> {
+        match records {
+            ImportRecords::Units(r) => self.import_units_with_progress(org_id, r, progress).await,
+            ImportRecords::Employees(r) => {
+                self.import_employees_with_progress(org_id, r, progress)
+                    .await
+            }
+            ImportRecords::Contacts(r) => {
+                self.import_contacts_with_progress(org_id, r, progress)
+                    .await
+            }
+        }
+    }
+}

@@ -59,6 +59,12 @@ pub fn router() -> Router<AppState> {
         )
         .route("/app/results", get(pages::results))
         .route("/app/organisation", get(pages::organisation))
+        .route(
+            "/app/organisation/import",
+            get(pages::import_page).post(pages::import_submit).layer(
+                axum::extract::DefaultBodyLimit::max(pages::IMPORT_MAX_BYTES),
+            ),
+        )
         .route("/app/people", get(pages::people).post(pages::invite_user))
         .route(
             "/app/people/{id}",

@@ -1024,3 +1024,182 @@ pub async fn revoke_token(
         Err(e) => server_error(e),
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Import in the browser
+
+/// Import files up to this size are accepted in the browser (the CLI takes any size).
+pub const IMPORT_MAX_BYTES: usize = 20 * 1024 * 1024;
+
+pub struct ImportResult {
+    pub kind: String,
+    pub rows_read: usize,
+    pub refused: usize,
+    pub created: Option<usize>,
+    pub updated: Option<usize>,
+    pub errors: Vec<tevreden_domain::import::RowError>,
+    pub more_errors: usize,
+    pub imported: bool,
+}
+
+#[derive(Template)]
+#[template(path = "admin/import.html")]
+struct ImportPage<'a> {
+    layout: Layout<'a>,
+    result: Option<ImportResult>,
+    error: Option<String>,
+}
+
+pub async fn import_page(signed: Signed) -> Response {
+    if signed.user.role != Role::Admin {
+        return forbidden(&signed);
+    }
+    html_page(
+        StatusCode::OK,
+        ImportPage {
+            layout: Layout::new(&signed, "organisation", "import-title"),
+            result: None,
+            error: None,
+        }
+        .render(),
+    )
+}
+
+/// `POST /app/organisation/import` (multipart): checks the file, reports every refused row,
+/// and writes nothing unless every row is valid or "import the valid rows" was ticked.
+pub async fn import_submit(
+    State(app): State<AppState>,
+    signed: Signed,
+    mut form: axum::extract::Multipart,
+) -> Response {
+    if signed.user.role != Role::Admin {
+        return forbidden(&signed);
+    }
+    let tr = signed.tr();
+    let mut csrf = String::new();
+    let mut kind = String::new();
+    let mut skip_invalid = false;
+    let mut file: Option<Vec<u8>> = None;
+    loop {
+        match form.next_field().await {
+            Ok(Some(field)) => {
+                let name = field.name().unwrap_or("").to_string();
+                let Ok(bytes) = field.bytes().await else {
+                    return import_error(
+                        &signed,
+                        StatusCode::PAYLOAD_TOO_LARGE,
+                        tr.t("import-too-large"),
+                    );
+                };
+                match name.as_str() {
+                    "_csrf" => csrf = String::from_utf8_lossy(&bytes).into_owned(),
+                    "kind" => kind = String::from_utf8_lossy(&bytes).into_owned(),
+                    "skip_invalid" => skip_invalid = &bytes[..] == b"1",
+                    "file" => file = Some(bytes.to_vec()),
+                    _ => {}
+                }
+            }
+            Ok(None) => break,
+            Err(_) => {
+                return import_error(&signed, StatusCode::BAD_REQUEST, tr.t("import-too-large"));
+            }
+        }
+    }
+    if !signed.csrf_ok(&[("_csrf".to_string(), csrf)]) {
+        return csrf_refused(&signed);
+    }
+    let Some(kind) = tevreden_storage::ImportFileKind::parse(&kind) else {
+        return import_error(
+            &signed,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            tr.t("import-choose-kind"),
+        );
+    };
+    let Some(bytes) = file.filter(|b| !b.is_empty()) else {
+        return import_error(
+            &signed,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            tr.t("import-choose-file"),
+        );
+    };
+    let table = match tevreden_domain::import::read_table(&bytes) {
+        Ok(t) => t,
+        Err(e) => {
+            return import_error(
+                &signed,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                tr.t_args("import-unreadable", &[("reason", e)]),
+            );
+        }
+    };
+    let checked = match app.store.check_import(signed.org.id, kind, &table).await {
+        Ok(c) => c,
+        Err(e) => return server_error(e),
+    };
+    let refused = checked.refused_rows();
+    let write = checked.errors.is_empty() || skip_invalid;
+    let summary = if write {
+        match app
+            .store
+            .apply_import(signed.org.id, &checked.records, &|_| {})
+            .await
+        {
+            Ok(s) => Some(s),
+            Err(e) => return server_error(e),
+        }
+    } else {
+        None
+    };
+    if let Some(s) = &summary {
+        let actor = signed.actor();
+        let _ = app
+            .store
+            .audit(&tevreden_storage::NewAudit {
+                org_id: signed.org.id,
+                actor: &actor,
+                action: "import",
+                object_type: kind.as_str(),
+                object_key: "",
+                before: None,
+                after: Some(serde_json::json!({"created": s.created, "updated": s.updated, "refused_rows": refused})),
+            })
+            .await;
+    }
+    const SHOWN: usize = 500;
+    let more_errors = checked.errors.len().saturating_sub(SHOWN);
+    let status = if write {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    html_page(
+        status,
+        ImportPage {
+            layout: Layout::new(&signed, "organisation", "import-title"),
+            result: Some(ImportResult {
+                kind: tr.t(&format!("import-kind-{}", kind.as_str())),
+                rows_read: checked.rows_read,
+                refused,
+                created: summary.as_ref().map(|s| s.created),
+                updated: summary.as_ref().map(|s| s.updated),
+                errors: checked.errors.into_iter().take(SHOWN).collect(),
+                more_errors,
+                imported: write,
+            }),
+            error: None,
+        }
+        .render(),
+    )
+}
+
+fn import_error(signed: &Signed, status: StatusCode, message: String) -> Response {
+    html_page(
+        status,
+        ImportPage {
+            layout: Layout::new(signed, "organisation", "import-title"),
+            result: None,
+            error: Some(message),
+        }
+        .render(),
+    )
+}

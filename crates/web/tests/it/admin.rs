@@ -884,3 +884,50 @@ async fn admins_change_roles_disable_accounts_and_manage_tokens() {
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert_eq!(call(secret).await.unwrap().status(), 401);
 }
+
+#[tokio::test]
+async fn import_in_the_browser_reports_refused_rows_and_changes_nothing_unless_asked() {
+    let app = TestApp::spawn().await;
+    add_user(&app, app.org_id, "lead@example.com", Role::Admin, vec![]).await;
+    let cookie = login(&app, "lead@example.com").await;
+    let (_, html) = page(&app, &cookie, "/app/organisation/import").await;
+    let csrf = hidden(&html, "_csrf");
+    // semicolons and a BOM, as Dutch Excel writes them; line 4 has an unknown office
+    let csv = "\u{feff}external_id;name;parent;office\nHQ;Hoofdkantoor;;back\nKS;Klantenservice;HQ;front\nXX;Kapot;HQ;zijkant\n";
+    let send = |skip: bool| {
+        let mut form = reqwest::multipart::Form::new()
+            .text("_csrf", csrf.clone())
+            .text("kind", "units")
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(csv.as_bytes().to_vec()).file_name("units.csv"),
+            );
+        if skip {
+            form = form.text("skip_invalid", "1");
+        }
+        app.http
+            .post(app.url("/app/organisation/import"))
+            .header("cookie", &cookie)
+            .multipart(form)
+            .send()
+    };
+    let r = send(false).await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("<td class=\"num\">4</td>") && html.contains("zijkant"),
+        "{html}"
+    );
+    assert!(
+        app.store.units(app.org_id).await.unwrap().is_empty(),
+        "nothing imported"
+    );
+    let r = send(true).await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.text().await.unwrap().contains("2 created"));
+    assert_eq!(app.store.units(app.org_id).await.unwrap().len(), 2);
+    // importing again updates, never duplicates
+    let r = send(true).await.unwrap();
+    assert!(r.text().await.unwrap().contains("0 created, 2 updated"));
+    assert_eq!(app.store.units(app.org_id).await.unwrap().len(), 2);
+}
