@@ -72,8 +72,19 @@ pub async fn run(
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
     let progress = |done: usize| bar.set_position(done as u64);
+    let audit = tevreden_storage::NewAudit {
+        org_id: org.id,
+        actor: "cli",
+        action: "import",
+        object_type: tevreden_storage::ImportFileKind::from(kind).as_str(),
+        object_key: "",
+        before: None,
+        after: Some(
+            serde_json::json!({"rows": checked.records.len(), "refused_rows": checked.refused_rows()}),
+        ),
+    };
     let result = store
-        .apply_import(org.id, &checked.records, &progress)
+        .apply_import(org.id, &checked.records, &progress, Some(&audit))
         .await;
     bar.finish_and_clear();
     store.close().await;

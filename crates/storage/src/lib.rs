@@ -11,6 +11,7 @@
 
 pub mod accounts;
 mod db;
+mod directory;
 mod error;
 pub mod ingest;
 mod org;
@@ -23,6 +24,7 @@ pub use accounts::{
     AuditEntry, Email, LinkPurpose, NewAudit, NewUser, OutboxMessage, Session, SessionPolicy, User,
 };
 pub use db::{Backend, DatabaseUrl, Store, StoreOptions, now_ms};
+pub use directory::{Contact, Employee, EmployeeFilter};
 pub use error::StoreError;
 pub use ingest::{IngestError, IngestOutcome, NewResponse, request_hash};
 pub use org::{

@@ -4,6 +4,7 @@ use serde::Serialize;
 use sqlx::Row;
 use tevreden_domain::import::{ContactRecord, EmployeeRecord, Office, UnitRecord};
 
+use crate::accounts::{NewAudit, insert_audit};
 use crate::db::{Store, now_ms};
 use crate::error::{Result, StoreError};
 
@@ -171,18 +172,23 @@ impl Store {
     /// Creates or updates units by external id, in one transaction, parents first; then
     /// recomputes the organisation's unit paths.
     pub async fn import_units(&self, org_id: i64, records: &[UnitRecord]) -> Result<ImportSummary> {
-        self.import_units_with_progress(org_id, records, &|_| {})
+        self.import_units_with_progress(org_id, records, &|_| {}, None)
             .await
     }
 
-    /// As [`Store::import_units`], calling `progress` with the number of rows written so far.
+    /// As [`Store::import_units`], calling `progress` with the number of rows written so far and
+    /// writing `audit` in the same transaction.
     pub async fn import_units_with_progress(
         &self,
         org_id: i64,
         records: &[UnitRecord],
         progress: &(dyn Fn(usize) + Send + Sync),
+        audit: Option<&NewAudit<'_>>,
     ) -> Result<ImportSummary> {
         let mut tx = self.begin_write().await?;
+        if let Some(entry) = audit {
+            insert_audit(&mut tx, entry).await?;
+        }
         let now = now_ms();
         let mut ids: HashMap<String, i64> =
             sqlx::query("SELECT external_id, id FROM units WHERE org_id = $1")
@@ -280,7 +286,7 @@ impl Store {
         org_id: i64,
         records: &[EmployeeRecord],
     ) -> Result<ImportSummary> {
-        self.import_employees_with_progress(org_id, records, &|_| {})
+        self.import_employees_with_progress(org_id, records, &|_| {}, None)
             .await
     }
 
@@ -290,8 +296,12 @@ impl Store {
         org_id: i64,
         records: &[EmployeeRecord],
         progress: &(dyn Fn(usize) + Send + Sync),
+        audit: Option<&NewAudit<'_>>,
     ) -> Result<ImportSummary> {
         let mut tx = self.begin_write().await?;
+        if let Some(entry) = audit {
+            insert_audit(&mut tx, entry).await?;
+        }
         let now = now_ms();
         let units: HashMap<String, i64> =
             sqlx::query("SELECT external_id, id FROM units WHERE org_id = $1")
@@ -347,7 +357,7 @@ impl Store {
         org_id: i64,
         records: &[ContactRecord],
     ) -> Result<ImportSummary> {
-        self.import_contacts_with_progress(org_id, records, &|_| {})
+        self.import_contacts_with_progress(org_id, records, &|_| {}, None)
             .await
     }
 
@@ -357,8 +367,12 @@ impl Store {
         org_id: i64,
         records: &[ContactRecord],
         progress: &(dyn Fn(usize) + Send + Sync),
+        audit: Option<&NewAudit<'_>>,
     ) -> Result<ImportSummary> {
         let mut tx = self.begin_write().await?;
+        if let Some(entry) = audit {
+            insert_audit(&mut tx, entry).await?;
+        }
         let now = now_ms();
         let existing: HashSet<String> =
             sqlx::query_scalar("SELECT external_id FROM contacts WHERE org_id = $1")
@@ -736,21 +750,26 @@ impl Store {
         })
     }
 
-    /// Writes checked records in one transaction; `progress` hears how many rows are done.
+    /// Writes checked records in one transaction, with `audit` (when given) in the same one;
+    /// `progress` hears how many rows are done.
     pub async fn apply_import(
         &self,
         org_id: i64,
         records: &ImportRecords,
         progress: &(dyn Fn(usize) + Send + Sync),
+        audit: Option<&NewAudit<'_>>,
     ) -> Result<ImportSummary> {
         match records {
-            ImportRecords::Units(r) => self.import_units_with_progress(org_id, r, progress).await,
+            ImportRecords::Units(r) => {
+                self.import_units_with_progress(org_id, r, progress, audit)
+                    .await
+            }
             ImportRecords::Employees(r) => {
-                self.import_employees_with_progress(org_id, r, progress)
+                self.import_employees_with_progress(org_id, r, progress, audit)
                     .await
             }
             ImportRecords::Contacts(r) => {
-                self.import_contacts_with_progress(org_id, r, progress)
+                self.import_contacts_with_progress(org_id, r, progress, audit)
                     .await
             }
         }

@@ -26,10 +26,15 @@ impl SurveyStatus {
         }
     }
     fn parse(s: &str) -> SurveyStatus {
+        SurveyStatus::from_name(s).unwrap_or(SurveyStatus::Draft)
+    }
+    /// `draft`, `open` or `closed`.
+    pub fn from_name(s: &str) -> Option<SurveyStatus> {
         match s {
-            "open" => SurveyStatus::Open,
-            "closed" => SurveyStatus::Closed,
-            _ => SurveyStatus::Draft,
+            "draft" => Some(SurveyStatus::Draft),
+            "open" => Some(SurveyStatus::Open),
+            "closed" => Some(SurveyStatus::Closed),
+            _ => None,
         }
     }
 }

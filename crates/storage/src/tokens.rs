@@ -1,6 +1,7 @@
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
+use crate::accounts::{NewAudit, insert_audit};
 use crate::db::{Store, now_ms};
 use crate::error::{Result, StoreError};
 use crate::{random_token, token_hash};
@@ -69,8 +70,33 @@ impl Store {
         role: Role,
         unit_id: Option<i64>,
     ) -> Result<(String, ApiToken)> {
+        self.create_api_token_by(org_id, name, role, unit_id, None)
+            .await
+    }
+
+    /// [`Store::create_api_token`], with an audit entry by `actor` in the same transaction.
+    pub async fn create_api_token_by(
+        &self,
+        org_id: i64,
+        name: &str,
+        role: Role,
+        unit_id: Option<i64>,
+        actor: Option<&str>,
+    ) -> Result<(String, ApiToken)> {
         let secret = format!("{TOKEN_PREFIX}{}", random_token(32));
         let now = now_ms();
+        let mut tx = self.begin_write().await?;
+        if let Some(unit) = unit_id {
+            let ok: Option<i64> =
+                sqlx::query_scalar("SELECT id FROM units WHERE id = $1 AND org_id = $2")
+                    .bind(unit)
+                    .bind(org_id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            if ok.is_none() {
+                return Err(StoreError::Invalid("the unit does not exist".into()));
+            }
+        }
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO api_tokens (org_id, name, role, unit_id, token_hash, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
         )
@@ -80,8 +106,24 @@ impl Store {
         .bind(unit_id)
         .bind(token_hash(&secret))
         .bind(now)
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *tx)
         .await?;
+        if let Some(actor) = actor {
+            insert_audit(
+                &mut tx,
+                &NewAudit {
+                    org_id,
+                    actor,
+                    action: "token.create",
+                    object_type: "token",
+                    object_key: &id.to_string(),
+                    before: None,
+                    after: Some(serde_json::json!({"name": name, "role": role.as_str(), "unit_id": unit_id})),
+                },
+            )
+            .await?;
+        }
+        tx.commit().await?;
         Ok((
             secret,
             ApiToken {
@@ -120,15 +162,42 @@ impl Store {
     }
 
     pub async fn revoke_api_token(&self, org_id: i64, id: i64) -> Result<()> {
+        self.revoke_api_token_by(org_id, id, None).await
+    }
+
+    /// Revokes a live token, with an audit entry by `actor` in the same transaction.
+    pub async fn revoke_api_token_by(
+        &self,
+        org_id: i64,
+        id: i64,
+        actor: Option<&str>,
+    ) -> Result<()> {
+        let mut tx = self.begin_write().await?;
         let done = sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND org_id = $3 AND revoked_at IS NULL")
             .bind(now_ms())
             .bind(id)
             .bind(org_id)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::not_found("token"));
         }
+        if let Some(actor) = actor {
+            insert_audit(
+                &mut tx,
+                &NewAudit {
+                    org_id,
+                    actor,
+                    action: "token.revoke",
+                    object_type: "token",
+                    object_key: &id.to_string(),
+                    before: None,
+                    after: None,
+                },
+            )
+            .await?;
+        }
+        tx.commit().await?;
         Ok(())
     }
 }

@@ -7,11 +7,10 @@
 
 use axum::body::{Body, Bytes};
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::extract::{FromRequestParts, Path, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
@@ -24,25 +23,44 @@ use tevreden_storage::{
     ApiToken, ContextKeys, IngestError, IngestOutcome, NewInvitation, NewResponse, Role, Survey,
     SurveyStatus, now_ms, random_uuid, request_hash,
 };
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::error::{ApiError, FieldError};
+use common::ApiQuery;
+
+mod common;
+mod directory;
+pub mod docs;
+mod people;
+
+pub use common::{decode_cursor, encode_cursor};
+
+/// The API's routes and its OpenAPI document, built from the same handler list: a handler
+/// without its `#[utoipa::path]` description cannot be routed.
+pub fn open_router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(docs::base_document())
+        .routes(routes!(list_surveys, create_survey))
+        .routes(routes!(get_survey))
+        .routes(routes!(survey_file))
+        .routes(routes!(list_versions))
+        .routes(routes!(get_version))
+        .routes(routes!(publish))
+        .routes(routes!(close))
+        .routes(routes!(open))
+        .routes(routes!(export_responses, create_response))
+        .routes(routes!(list_responses))
+        .routes(routes!(create_invitation))
+        .routes(routes!(list_templates))
+        .merge(directory::router())
+        .merge(people::router())
+}
 
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/surveys", get(list_surveys).post(create_survey))
-        .route("/surveys/{key}", get(get_survey))
-        .route("/surveys/{key}/file", get(survey_file))
-        .route("/surveys/{key}/publish", post(publish))
-        .route("/surveys/{key}/close", post(close))
-        .route("/surveys/{key}/open", post(open))
-        .route(
-            "/surveys/{key}/responses",
-            get(export_responses).post(create_response),
-        )
-        .route("/surveys/{key}/invitations", post(create_invitation))
-        .route("/templates", get(list_templates))
-        .route("/audit", get(audit_log))
+    let (router, _) = open_router().split_for_parts();
+    router
 }
 
 /// The caller, authenticated by `Authorization: Bearer tvd_…`.
@@ -115,40 +133,7 @@ impl ApiAuth {
     }
 }
 
-#[derive(Debug, Default, Deserialize)]
-struct AuditQuery {
-    before: Option<i64>,
-    limit: Option<i64>,
-}
-
-/// `GET /api/v1/audit?before=ID&limit=N`: the audit log, newest first (admins only). The
-/// answer's `next` is the `before` of the next page.
-async fn audit_log(
-    State(app): State<AppState>,
-    auth: ApiAuth,
-    Query(q): Query<AuditQuery>,
-) -> Result<Json<Value>, ApiError> {
-    auth.require(&[Role::Admin], "reading the audit log")?;
-    let limit = q.limit.unwrap_or(100).clamp(1, 1000);
-    let entries = app
-        .store
-        .audit_entries(auth.0.org_id, q.before, limit)
-        .await?;
-    let next = (entries.len() as i64 == limit)
-        .then(|| entries.last().map(|e| e.id))
-        .flatten();
-    let items: Vec<Value> = entries
-        .iter()
-        .map(|e| {
-            json!({"id": e.id, "at": iso(e.at), "actor": e.actor, "action": e.action,
-                   "object_type": e.object_type, "object_key": e.object_key,
-                   "before": e.before, "after": e.after})
-        })
-        .collect();
-    Ok(Json(json!({"items": items, "next": next})))
-}
-
-fn iso(ms: i64) -> String {
+pub(crate) fn iso(ms: i64) -> String {
     jiff::Timestamp::from_millisecond(ms)
         .map(|t| t.to_string())
         .unwrap_or_default()
@@ -196,13 +181,44 @@ async fn survey_json(
     }))
 }
 
-async fn list_surveys(State(app): State<AppState>, auth: ApiAuth) -> Result<Json<Value>, ApiError> {
-    let surveys = app.store.surveys(auth.0.org_id).await?;
-    let items: Vec<Value> = surveys
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+struct SurveyListQuery {
+    /// Only surveys with this status: `draft`, `open` or `closed`.
+    status: Option<String>,
+    cursor: Option<String>,
+    limit: Option<i64>,
+}
+
+/// List surveys
+#[utoipa::path(get, path = "/surveys", tag = "surveys", params(SurveyListQuery),
+    responses((status = 200, description = "A page of surveys", body = SurveyListDoc)))]
+async fn list_surveys(
+    State(app): State<AppState>,
+    auth: ApiAuth,
+    ApiQuery(q): ApiQuery<SurveyListQuery>,
+) -> Result<Json<Value>, ApiError> {
+    let ask = common::PageAsk::parse(q.cursor.as_deref(), q.limit)?;
+    let status = match q.status.as_deref().filter(|s| !s.is_empty()) {
+        None => None,
+        Some(s) => Some(
+            SurveyStatus::from_name(s)
+                .ok_or_else(|| ApiError::field("status", "must be draft, open or closed"))?,
+        ),
+    };
+    let surveys: Vec<Survey> = app
+        .store
+        .surveys(auth.0.org_id)
+        .await?
+        .into_iter()
+        .filter(|s| status.is_none_or(|st| s.status == st))
+        .collect();
+    let (page, next_cursor) = ask.cut(surveys, |s| s.id);
+    let items: Vec<Value> = page
         .iter()
         .map(|s| json!({"key": s.key, "status": s.status, "public_url": (s.status != SurveyStatus::Draft).then(|| app.survey_url(&s.public_id)), "updated_at": iso(s.updated_at)}))
         .collect();
-    Ok(Json(json!({"items": items})))
+    Ok(Json(json!({"items": items, "next_cursor": next_cursor})))
 }
 
 fn survey_format(headers: &HeaderMap, body: &[u8]) -> Result<FileFormat, ApiError> {
@@ -235,6 +251,17 @@ fn survey_format(headers: &HeaderMap, body: &[u8]) -> Result<FileFormat, ApiErro
     }
 }
 
+/// Create a survey or save its draft
+///
+/// The body is a survey file in YAML or JSON (by `Content-Type`). A new key creates the survey
+/// (`201`); a known key replaces its draft (`200`). Publish to make the draft live.
+#[utoipa::path(post, path = "/surveys", tag = "surveys",
+    request_body(content(
+        (SurveyFileDoc = "application/json"),
+        (String = "application/yaml"),
+    ), description = "A survey file (see docs/survey-file.md)"),
+    responses((status = 200, description = "Draft replaced", body = SurveyDoc),
+              (status = 201, description = "Survey created", body = SurveyDoc)))]
 async fn create_survey(
     State(app): State<AppState>,
     auth: ApiAuth,
@@ -286,6 +313,10 @@ async fn create_survey(
         .into_response())
 }
 
+/// Get a survey
+#[utoipa::path(get, path = "/surveys/{key}", tag = "surveys",
+    params(("key" = String, Path, description = "The survey's key")),
+    responses((status = 200, description = "The survey with its newest definition", body = SurveyDoc)))]
 async fn get_survey(
     State(app): State<AppState>,
     auth: ApiAuth,
@@ -295,19 +326,26 @@ async fn get_survey(
     Ok(Json(survey_json(&app, &survey, &[]).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct FileQuery {
+    /// `yaml` (default) or `json`.
     format: Option<String>,
+    /// A published version; `0` for the draft; default the newest published one.
     version: Option<i64>,
 }
 
+#[utoipa::path(get, path = "/surveys/{key}/file", tag = "surveys",
+    params(("key" = String, Path, description = "The survey's key"), FileQuery),
+    responses((status = 200, description = "The survey file", content(
+        (String = "application/yaml"), (SurveyFileDoc = "application/json")))))]
 /// The survey file (YAML by default) of the newest published version, a given version, or the
 /// draft (`version=0`).
 async fn survey_file(
     State(app): State<AppState>,
     auth: ApiAuth,
     Path(key): Path<String>,
-    Query(q): Query<FileQuery>,
+    ApiQuery(q): ApiQuery<FileQuery>,
 ) -> Result<Response, ApiError> {
     let survey = app.store.survey(auth.0.org_id, &key).await?;
     let versions = app.store.survey_versions(survey.id).await?;
@@ -349,6 +387,10 @@ async fn survey_file(
         .into_response())
 }
 
+/// Publish the draft as a new version
+#[utoipa::path(post, path = "/surveys/{key}/publish", tag = "surveys",
+    params(("key" = String, Path, description = "The survey's key")),
+    responses((status = 200, description = "Published", body = PublishedDoc)))]
 async fn publish(
     State(app): State<AppState>,
     auth: ApiAuth,
@@ -399,6 +441,10 @@ async fn set_status(
     Ok(Json(json!({"key": survey.key, "status": survey.status})))
 }
 
+/// Close a survey (no more responses)
+#[utoipa::path(post, path = "/surveys/{key}/close", tag = "surveys",
+    params(("key" = String, Path, description = "The survey's key")),
+    responses((status = 200, description = "Closed", body = StatusDoc)))]
 async fn close(
     State(app): State<AppState>,
     auth: ApiAuth,
@@ -407,6 +453,10 @@ async fn close(
     set_status(&app, &auth, &key, SurveyStatus::Closed).await
 }
 
+/// Open a closed survey again
+#[utoipa::path(post, path = "/surveys/{key}/open", tag = "surveys",
+    params(("key" = String, Path, description = "The survey's key")),
+    responses((status = 200, description = "Open", body = StatusDoc)))]
 async fn open(
     State(app): State<AppState>,
     auth: ApiAuth,
@@ -415,7 +465,10 @@ async fn open(
     set_status(&app, &auth, &key, SurveyStatus::Open).await
 }
 
-async fn list_templates() -> Json<Value> {
+/// List survey templates
+#[utoipa::path(get, path = "/templates", tag = "surveys",
+    responses((status = 200, description = "The built-in templates", body = TemplateListDoc)))]
+async fn list_templates(_auth: ApiAuth) -> Json<Value> {
     let items: Vec<Value> = tevreden_domain::templates::TEMPLATES
         .iter()
         .filter_map(|(k, _)| {
@@ -512,6 +565,16 @@ fn lang_field(v: Option<&Value>, def: &SurveyDefinition, errors: &mut Vec<FieldE
     }
 }
 
+/// Submit a response
+///
+/// Acknowledged (`201`) only after the response is durably stored. With an `Idempotency-Key`
+/// a retry of the same request returns the stored id (`200`, `duplicate: true`).
+#[utoipa::path(post, path = "/surveys/{key}/responses", tag = "responses",
+    params(("key" = String, Path, description = "The survey's key"),
+           ("Idempotency-Key" = Option<String>, Header, description = "1–200 characters; a retry with the same key and body never stores twice")),
+    request_body = ResponseInDoc,
+    responses((status = 201, description = "Stored", body = ResponseIdDoc),
+              (status = 200, description = "A retry of a stored response", body = ResponseIdDoc)))]
 async fn create_response(
     State(app): State<AppState>,
     auth: ApiAuth,
@@ -705,6 +768,11 @@ async fn create_response(
     }
 }
 
+/// Create a personal invitation link
+#[utoipa::path(post, path = "/surveys/{key}/invitations", tag = "responses",
+    params(("key" = String, Path, description = "The survey's key")),
+    request_body(content = InvitationInDoc, description = "All fields optional; an empty body is allowed"),
+    responses((status = 201, description = "Created", body = InvitationDoc)))]
 async fn create_invitation(
     State(app): State<AppState>,
     auth: ApiAuth,
@@ -803,19 +871,26 @@ async fn create_invitation(
         .into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct ExportQuery {
+    /// `json` (default) or `csv`.
     format: Option<String>,
+    /// For CSV: `comma` (default) or `semicolon` (Dutch Excel).
     delimiter: Option<String>,
 }
 
+#[utoipa::path(get, path = "/surveys/{key}/responses", tag = "responses",
+    params(("key" = String, Path, description = "The survey's key"), ExportQuery),
+    responses((status = 200, description = "Every response (of the token's units)", content(
+        (Vec<ResponseDoc> = "application/json"), (String = "text/csv")))))]
 /// Streams every response of a survey: CSV (UTF-8 with BOM; `delimiter=semicolon` for Dutch
 /// Excel) or a JSON array, one page of rows at a time, in constant memory.
 async fn export_responses(
     State(app): State<AppState>,
     auth: ApiAuth,
     Path(key): Path<String>,
-    Query(q): Query<ExportQuery>,
+    ApiQuery(q): ApiQuery<ExportQuery>,
 ) -> Result<Response, ApiError> {
     auth.require(&[Role::Admin, Role::Manager], "exporting responses")?;
     let survey = app.store.survey(auth.0.org_id, &key).await?;
@@ -839,7 +914,8 @@ async fn export_responses(
             ));
         }
     };
-    Ok(export_stream(&app, &survey, csv, delimiter, None).await?)
+    let units = auth.unit_scope_ids(&app).await?;
+    Ok(export_stream(&app, &survey, csv, delimiter, units).await?)
 }
 
 /// Streams every published-version response of `survey` (of `units` only, when given) as CSV
@@ -944,4 +1020,307 @@ pub(crate) async fn export_stream(
         h.insert(header::CONTENT_DISPOSITION, v);
     }
     Ok(resp)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Versions and pages of responses
+
+/// A published version of a survey.
+#[derive(Debug, serde::Serialize, ToSchema)]
+struct VersionDoc {
+    version: i64,
+    published_at: Option<String>,
+    /// Responses given to this version.
+    #[schema(value_type = Option<Object>)]
+    definition: Option<Value>,
+}
+
+#[derive(Debug, serde::Serialize, ToSchema)]
+struct VersionPageDoc {
+    items: Vec<VersionDoc>,
+    next_cursor: Option<String>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+struct VersionQuery {
+    /// Include each version's full definition (default false).
+    definitions: Option<bool>,
+    cursor: Option<String>,
+    limit: Option<i64>,
+}
+
+/// List the published versions of a survey
+#[utoipa::path(get, path = "/surveys/{key}/versions", tag = "surveys",
+    params(("key" = String, Path, description = "The survey's key"), VersionQuery),
+    responses((status = 200, description = "Versions, oldest first", body = VersionPageDoc)))]
+async fn list_versions(
+    State(app): State<AppState>,
+    auth: ApiAuth,
+    Path(key): Path<String>,
+    ApiQuery(q): ApiQuery<VersionQuery>,
+) -> Result<Json<VersionPageDoc>, ApiError> {
+    let ask = common::PageAsk::parse(q.cursor.as_deref(), q.limit)?;
+    let survey = app.store.survey(auth.0.org_id, &key).await?;
+    let published: Vec<tevreden_storage::SurveyVersion> = app
+        .store
+        .survey_versions(survey.id)
+        .await?
+        .into_iter()
+        .filter(|v| v.version.is_some())
+        .collect();
+    let (page, next_cursor) = ask.cut(published, |v| v.version.unwrap_or(0));
+    let with_definitions = q.definitions.unwrap_or(false);
+    Ok(Json(VersionPageDoc {
+        items: page
+            .into_iter()
+            .map(|v| VersionDoc {
+                version: v.version.unwrap_or(0),
+                published_at: v.published_at.map(iso),
+                definition: with_definitions.then(|| v.definition.to_value()),
+            })
+            .collect(),
+        next_cursor,
+    }))
+}
+
+/// Get one published version of a survey, with its definition
+#[utoipa::path(get, path = "/surveys/{key}/versions/{version}", tag = "surveys",
+    params(("key" = String, Path, description = "The survey's key"),
+           ("version" = i64, Path, description = "The version number (1, 2, …)")),
+    responses((status = 200, description = "The version", body = VersionDoc)))]
+async fn get_version(
+    State(app): State<AppState>,
+    auth: ApiAuth,
+    Path((key, version)): Path<(String, i64)>,
+) -> Result<Json<VersionDoc>, ApiError> {
+    let survey = app.store.survey(auth.0.org_id, &key).await?;
+    let v = app
+        .store
+        .survey_versions(survey.id)
+        .await?
+        .into_iter()
+        .find(|v| v.version == Some(version))
+        .ok_or_else(|| ApiError::not_found(format!("version {version} of `{key}`")))?;
+    Ok(Json(VersionDoc {
+        version,
+        published_at: v.published_at.map(iso),
+        definition: Some(v.definition.to_value()),
+    }))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+struct ResponsePageQuery {
+    /// Only responses about this unit or a unit under it.
+    unit: Option<String>,
+    cursor: Option<String>,
+    /// 1–500 (default 100).
+    limit: Option<i64>,
+}
+
+#[derive(serde::Serialize, ToSchema)]
+struct ResponsePageDoc {
+    items: Vec<ResponseDoc>,
+    next_cursor: Option<String>,
+}
+
+/// Read responses page by page
+///
+/// Oldest first, with a cursor; admins and managers (a scoped token reads its units' responses).
+#[utoipa::path(get, path = "/surveys/{key}/responses/pages", tag = "responses",
+    params(("key" = String, Path, description = "The survey's key"), ResponsePageQuery),
+    responses((status = 200, description = "A page of responses", body = ResponsePageDoc)))]
+async fn list_responses(
+    State(app): State<AppState>,
+    auth: ApiAuth,
+    Path(key): Path<String>,
+    ApiQuery(q): ApiQuery<ResponsePageQuery>,
+) -> Result<Json<Value>, ApiError> {
+    auth.require(&[Role::Admin, Role::Manager], "reading responses")?;
+    let ask = common::PageAsk::parse(q.cursor.as_deref(), q.limit)?;
+    let survey = app.store.survey(auth.0.org_id, &key).await?;
+    let scope = auth.unit_scope(&app).await?;
+    let units: Option<Vec<i64>> = match q.unit.as_deref().filter(|u| !u.is_empty()) {
+        Some(ext) => {
+            let all = match scope {
+                Some(s) => s,
+                None => app.store.units(auth.0.org_id).await?,
+            };
+            let root = all
+                .iter()
+                .find(|u| u.external_id == ext)
+                .ok_or_else(|| ApiError::not_found(format!("unit `{ext}`")))?;
+            Some(
+                all.iter()
+                    .filter(|u| u.path.starts_with(root.path.as_str()))
+                    .map(|u| u.id)
+                    .collect(),
+            )
+        }
+        None => scope.map(|s| s.iter().map(|u| u.id).collect()),
+    };
+    let page = app
+        .store
+        .responses_after_in(survey.id, ask.after, ask.limit, units.as_deref())
+        .await?;
+    let next_cursor = ask.next_after(&page, |r| r.id);
+    Ok(Json(json!({
+        "items": page.iter().map(|r| r.export_json()).collect::<Vec<_>>(),
+        "next_cursor": next_cursor,
+    })))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Documented shapes of the answers built with `json!` above (the OpenAPI document's schemas;
+// schemathesis checks in CI that the answers match them).
+
+#[allow(dead_code)] // a documented shape: the answers carry `SurveyStatus`
+#[derive(serde::Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+enum SurveyStatusDoc {
+    Draft,
+    Open,
+    Closed,
+}
+
+#[derive(serde::Serialize, ToSchema)]
+struct SurveySummaryDoc {
+    key: String,
+    status: SurveyStatusDoc,
+    /// The public link; `null` while the survey is a draft.
+    public_url: Option<String>,
+    updated_at: String,
+}
+
+#[derive(serde::Serialize, ToSchema)]
+struct SurveyListDoc {
+    items: Vec<SurveySummaryDoc>,
+    next_cursor: Option<String>,
+}
+
+/// A survey file (see docs/survey-file.md): `key`, `title`, `languages`, `questions`, …
+#[derive(serde::Serialize, ToSchema)]
+#[schema(as = SurveyFile)]
+struct SurveyFileDoc {
+    key: String,
+    #[schema(value_type = Object)]
+    title: Value,
+    languages: Vec<String>,
+    #[schema(value_type = Vec<Object>)]
+    questions: Vec<Value>,
+}
+
+#[derive(serde::Serialize, ToSchema)]
+struct PublishedVersionDoc {
+    version: Option<i64>,
+    published_at: Option<String>,
+}
+
+#[derive(serde::Serialize, ToSchema)]
+struct SurveyDoc {
+    key: String,
+    status: SurveyStatusDoc,
+    public_url: Option<String>,
+    /// The newest published version; `null` before the first publication.
+    version: Option<i64>,
+    has_draft: bool,
+    versions: Vec<PublishedVersionDoc>,
+    /// Number of stored responses.
+    responses: i64,
+    closes_at: Option<String>,
+    created_at: String,
+    updated_at: String,
+    warnings: Vec<crate::error::FieldError>,
+    /// The newest published definition, or the draft before the first publication.
+    #[schema(value_type = Option<Object>)]
+    definition: Option<Value>,
+    #[schema(value_type = Option<Object>)]
+    draft_definition: Option<Value>,
+}
+
+#[derive(serde::Serialize, ToSchema)]
+struct PublishedDoc {
+    key: String,
+    version: Option<i64>,
+    status: SurveyStatusDoc,
+    public_url: String,
+    published_at: Option<String>,
+}
+
+#[derive(serde::Serialize, ToSchema)]
+struct StatusDoc {
+    key: String,
+    status: SurveyStatusDoc,
+}
+
+#[derive(serde::Serialize, ToSchema)]
+struct TemplateDoc {
+    key: String,
+    /// The title per language.
+    #[schema(value_type = Object)]
+    title: Value,
+    questions: i64,
+}
+
+#[derive(serde::Serialize, ToSchema)]
+struct TemplateListDoc {
+    items: Vec<TemplateDoc>,
+}
+
+/// Keys of the organisation's records a response or invitation is about.
+#[derive(serde::Serialize, ToSchema)]
+struct ContextDoc {
+    unit: Option<String>,
+    touchpoint: Option<String>,
+    channel: Option<String>,
+    employee: Option<String>,
+    contact: Option<String>,
+}
+
+#[derive(serde::Serialize, ToSchema)]
+struct ResponseInDoc {
+    /// Question id → answer (a number, text, option key or list of option keys).
+    #[schema(value_type = Object)]
+    answers: Value,
+    /// One of the survey's languages; default its first.
+    lang: Option<String>,
+    context: Option<ContextDoc>,
+    /// RFC 3339; default now.
+    submitted_at: Option<String>,
+}
+
+#[derive(serde::Serialize, ToSchema)]
+struct ResponseIdDoc {
+    id: String,
+    /// Present (true) when this was a retry of a stored response.
+    duplicate: Option<bool>,
+}
+
+#[derive(serde::Serialize, ToSchema)]
+struct ResponseDoc {
+    id: String,
+    submitted_at: String,
+    version: i64,
+    lang: String,
+    context: ContextDoc,
+    #[schema(value_type = Object)]
+    answers: Value,
+}
+
+#[derive(serde::Serialize, ToSchema)]
+struct InvitationInDoc {
+    lang: Option<String>,
+    context: Option<ContextDoc>,
+    /// RFC 3339, in the future.
+    expires_at: Option<String>,
+}
+
+#[derive(serde::Serialize, ToSchema)]
+struct InvitationDoc {
+    id: i64,
+    /// The personal link to send to the respondent.
+    url: String,
+    token: String,
+    expires_at: Option<String>,
 }

@@ -7,10 +7,27 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use tevreden_storage::StoreError;
 
-#[derive(Debug, Clone, Serialize)]
+/// One invalid field: where (`answers.nps`, `units.0`, …) and what is wrong with it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct FieldError {
     pub path: String,
     pub message: String,
+}
+
+/// A problem (RFC 9457), as every error of the API is answered. The documented twin of the
+/// private `Problem` below.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = ProblemDoc)]
+pub struct ProblemDoc {
+    /// `urn:tevreden:problem:<code>`, e.g. `urn:tevreden:problem:validation`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: String,
+    pub status: u16,
+    /// What happened and what to do next.
+    pub detail: Option<String>,
+    /// For validation problems: each invalid field.
+    pub errors: Option<Vec<FieldError>>,
 }
 
 #[derive(Debug)]

@@ -174,6 +174,8 @@ pub fn app(state: AppState) -> Router {
         )
         .route("/t/{token}/thanks", get(respondent::personal_thanks))
         .merge(admin::router())
+        .route("/api/v1/openapi.json", get(api::docs::openapi_json))
+        .route("/api/docs", get(api::docs::page))
         .nest("/api/v1", api::router())
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY))

@@ -963,25 +963,13 @@ pub async fn create_token(State(app): State<AppState>, signed: Signed, body: Byt
             Err(e) => return server_error(e),
         }
     }
+    let actor = signed.actor();
     match app
         .store
-        .create_api_token(signed.org.id, &name, role, unit)
+        .create_api_token_by(signed.org.id, &name, role, unit, Some(&actor))
         .await
     {
-        Ok((secret, t)) => {
-            let actor = signed.actor();
-            let _ = app
-                .store
-                .audit(&tevreden_storage::NewAudit {
-                    org_id: signed.org.id,
-                    actor: &actor,
-                    action: "token.create",
-                    object_type: "token",
-                    object_key: &t.name,
-                    before: None,
-                    after: Some(serde_json::json!({"role": t.role, "unit_id": t.unit_id})),
-                })
-                .await;
+        Ok((secret, _)) => {
             tokens_page(&app, &signed, StatusCode::CREATED, Some(secret), None).await
         }
         Err(e) => server_error(e),
@@ -1001,23 +989,13 @@ pub async fn revoke_token(
     if !signed.csrf_ok(&fields) {
         return csrf_refused(&signed);
     }
-    match app.store.revoke_api_token(signed.org.id, id).await {
-        Ok(()) => {
-            let actor = signed.actor();
-            let _ = app
-                .store
-                .audit(&tevreden_storage::NewAudit {
-                    org_id: signed.org.id,
-                    actor: &actor,
-                    action: "token.revoke",
-                    object_type: "token",
-                    object_key: &id.to_string(),
-                    before: None,
-                    after: None,
-                })
-                .await;
-            Redirect::to("/app/tokens").into_response()
-        }
+    let actor = signed.actor();
+    match app
+        .store
+        .revoke_api_token_by(signed.org.id, id, Some(&actor))
+        .await
+    {
+        Ok(()) => Redirect::to("/app/tokens").into_response(),
         Err(tevreden_storage::StoreError::NotFound(_)) => {
             super::message(&signed, StatusCode::NOT_FOUND, "notfound")
         }
@@ -1139,9 +1117,21 @@ pub async fn import_submit(
     let refused = checked.refused_rows();
     let write = checked.errors.is_empty() || skip_invalid;
     let summary = if write {
+        let actor = signed.actor();
+        let audit = tevreden_storage::NewAudit {
+            org_id: signed.org.id,
+            actor: &actor,
+            action: "import",
+            object_type: kind.as_str(),
+            object_key: "",
+            before: None,
+            after: Some(
+                serde_json::json!({"rows": checked.records.len(), "refused_rows": refused}),
+            ),
+        };
         match app
             .store
-            .apply_import(signed.org.id, &checked.records, &|_| {})
+            .apply_import(signed.org.id, &checked.records, &|_| {}, Some(&audit))
             .await
         {
             Ok(s) => Some(s),
@@ -1150,21 +1140,6 @@ pub async fn import_submit(
     } else {
         None
     };
-    if let Some(s) = &summary {
-        let actor = signed.actor();
-        let _ = app
-            .store
-            .audit(&tevreden_storage::NewAudit {
-                org_id: signed.org.id,
-                actor: &actor,
-                action: "import",
-                object_type: kind.as_str(),
-                object_key: "",
-                before: None,
-                after: Some(serde_json::json!({"created": s.created, "updated": s.updated, "refused_rows": refused})),
-            })
-            .await;
-    }
     const SHOWN: usize = 500;
     let more_errors = checked.errors.len().saturating_sub(SHOWN);
     let status = if write {

@@ -3,6 +3,7 @@
 
 mod admin;
 mod api;
+mod resources;
 mod respondent;
 
 use std::net::SocketAddr;

@@ -1,0 +1,214 @@
+//! What every API resource shares: extractors that answer malformed input with
+//! `application/problem+json`, cursor pagination, the caller's unit scope.
+
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{FromRequest, FromRequestParts, Query, Request};
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use serde::de::DeserializeOwned;
+use tevreden_storage::{Role, Unit};
+
+use super::ApiAuth;
+use crate::AppState;
+use crate::error::{ApiError, FieldError};
+
+/// Query parameters; a parameter of the wrong type is a `400` problem naming it.
+pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        Query::<T>::try_from_uri(&parts.uri)
+            .map(|Query(q)| ApiQuery(q))
+            .map_err(|e| {
+                let mut err = ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "bad_query",
+                    "A query parameter is not valid",
+                )
+                .detail(e.body_text());
+                err.errors = vec![FieldError {
+                    path: "query".into(),
+                    message: e.body_text(),
+                }];
+                err
+            })
+    }
+}
+
+/// A JSON body; syntax errors are `400`, a wrong shape `422`, another media type `415`.
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        match axum::Json::<T>::from_request(req, state).await {
+            Ok(axum::Json(v)) => Ok(ApiJson(v)),
+            Err(JsonRejection::JsonDataError(e)) => {
+                let text = e.body_text();
+                let message = text
+                    .split_once(": ")
+                    .map(|(_, rest)| rest.to_string())
+                    .unwrap_or(text);
+                Err(ApiError::field("", message))
+            }
+            Err(JsonRejection::MissingJsonContentType(_)) => Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "Unsupported Content-Type",
+            )
+            .detail("Send the body as application/json.")),
+            Err(JsonRejection::BytesRejection(e))
+                if e.status() == StatusCode::PAYLOAD_TOO_LARGE =>
+            {
+                Err(ApiError::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "too_large",
+                    "The request body is too large",
+                ))
+            }
+            Err(e) => Err(ApiError::bad_request(e.body_text())),
+        }
+    }
+}
+
+/// The page asked for: after which id, and how many (1–500, default 100).
+#[derive(Clone, Copy, Debug)]
+pub struct PageAsk {
+    pub after: i64,
+    pub limit: i64,
+}
+
+impl PageAsk {
+    pub fn parse(cursor: Option<&str>, limit: Option<i64>) -> Result<PageAsk, ApiError> {
+        let after = match cursor.filter(|c| !c.is_empty()) {
+            None => 0,
+            Some(c) => decode_cursor(c).ok_or_else(|| {
+                ApiError::field(
+                    "cursor",
+                    "is not a cursor this API gave out; use `next_cursor` of the previous page",
+                )
+            })?,
+        };
+        let limit = match limit {
+            None => 100,
+            Some(n) if (1..=500).contains(&n) => n,
+            Some(_) => return Err(ApiError::field("limit", "must be between 1 and 500")),
+        };
+        Ok(PageAsk { after, limit })
+    }
+
+    /// Cuts an id-ordered list to this page; returns the page and the next cursor.
+    pub fn cut<T>(&self, items: Vec<T>, id: impl Fn(&T) -> i64) -> (Vec<T>, Option<String>) {
+        let mut page: Vec<T> = items.into_iter().filter(|t| id(t) > self.after).collect();
+        page.sort_by_key(|t| id(t));
+        let next = if page.len() as i64 > self.limit {
+            page.truncate(self.limit as usize);
+            page.last().map(|t| encode_cursor(id(t)))
+        } else {
+            None
+        };
+        (page, next)
+    }
+
+    /// The next cursor for a page read from the database with `limit` rows.
+    pub fn next_after<T>(&self, page: &[T], id: impl Fn(&T) -> i64) -> Option<String> {
+        (page.len() as i64 == self.limit)
+            .then(|| page.last().map(|t| encode_cursor(id(t))))
+            .flatten()
+    }
+}
+
+/// Cursors are opaque to callers: `c` and the last id in base 36.
+pub fn encode_cursor(id: i64) -> String {
+    let mut n = id.max(0) as u64;
+    let mut digits = Vec::new();
+    loop {
+        let d = (n % 36) as u8;
+        digits.push(if d < 10 { b'0' + d } else { b'a' + d - 10 });
+        n /= 36;
+        if n == 0 {
+            break;
+        }
+    }
+    digits.reverse();
+    format!("c{}", String::from_utf8(digits).unwrap_or_default())
+}
+
+pub fn decode_cursor(c: &str) -> Option<i64> {
+    let digits = c.strip_prefix('c')?;
+    if digits.is_empty() || digits.len() > 12 {
+        return None;
+    }
+    i64::from_str_radix(digits, 36).ok().filter(|n| *n >= 0)
+}
+
+impl ApiAuth {
+    /// The units this token may see: `None` for an unscoped admin token; for a token bound to
+    /// a unit, that unit's subtree (admins, managers) or the unit alone (members); for an
+    /// unbound manager or member token, nothing.
+    pub async fn unit_scope(&self, app: &AppState) -> Result<Option<Vec<Unit>>, ApiError> {
+        let token = &self.0;
+        if token.role == Role::Admin && token.unit_id.is_none() {
+            return Ok(None);
+        }
+        let units = app.store.units(token.org_id).await?;
+        let Some(root) = token
+            .unit_id
+            .and_then(|id| units.iter().find(|u| u.id == id))
+            .cloned()
+        else {
+            return Ok(Some(Vec::new()));
+        };
+        Ok(Some(
+            units
+                .into_iter()
+                .filter(|u| match token.role {
+                    Role::Member => u.id == root.id,
+                    _ => u.path.starts_with(root.path.as_str()),
+                })
+                .collect(),
+        ))
+    }
+
+    /// Ids of [`ApiAuth::unit_scope`].
+    pub async fn unit_scope_ids(&self, app: &AppState) -> Result<Option<Vec<i64>>, ApiError> {
+        Ok(self
+            .unit_scope(app)
+            .await?
+            .map(|units| units.iter().map(|u| u.id).collect()))
+    }
+
+    /// The actor name written to the audit log.
+    pub fn actor(&self) -> String {
+        format!("token:{}", self.0.name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_round_trip_and_reject_foreign_text() {
+        for id in [0, 1, 35, 36, 1_000_000, i64::MAX / 2] {
+            assert_eq!(decode_cursor(&encode_cursor(id)), Some(id));
+        }
+        assert_eq!(encode_cursor(36), "c10");
+        for bad in ["", "c", "10", "c-1", "c!!", "czzzzzzzzzzzzzz"] {
+            assert_eq!(decode_cursor(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn pages_cut_in_id_order_with_a_cursor_only_when_more_follow() {
+        let ask = PageAsk::parse(None, Some(2)).unwrap();
+        let (page, next) = ask.cut(vec![5, 1, 3], |n| *n);
+        assert_eq!(page, vec![1, 3]);
+        let ask = PageAsk::parse(next.as_deref(), Some(2)).unwrap();
+        let (page, next) = ask.cut(vec![5, 1, 3], |n| *n);
+        assert_eq!((page, next), (vec![5], None));
+        assert!(PageAsk::parse(None, Some(0)).is_err());
+        assert!(PageAsk::parse(Some("nope"), None).is_err());
+    }
+}
