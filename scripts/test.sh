@@ -3,7 +3,7 @@
 # (PostgreSQL if none answers on 127.0.0.1:5432, aiosmtpd for the email tests, Chromium for the
 # browser tests), then:
 # format check, clippy, the suite on SQLite, the same suite on PostgreSQL, the kill test against
-# the release binary, and the browser tests.
+# the release binary, the browser tests, and schemathesis against the API.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TERM_COLOR=never
@@ -40,7 +40,7 @@ ensure_smtp_server() {
   if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c 'import aiosmtpd' 2>/dev/null; then
     step "installing aiosmtpd (test SMTP server) into target/py"
     python3 -m venv "$venv" || { apt-get install -y -qq python3-venv >/dev/null && python3 -m venv "$venv"; }
-    "$venv/bin/pip" install --quiet --disable-pip-version-check 'aiosmtpd>=1.4,<2'
+    "$venv/bin/pip" install --quiet --disable-pip-version-check 'aiosmtpd>=1.4,<2' 'schemathesis>=4,<5'
   fi
   export TEVREDEN_TEST_PYTHON="$venv/bin/python"
 }
@@ -66,5 +66,8 @@ TEVREDEN_TEST_DATABASE_URL="$PG_URL" cargo test --workspace --quiet
 
 step "browser tests (headless Chromium)"
 bash e2e/run-e2e.sh
+
+step "schemathesis against the OpenAPI document (no 5xx, answers as documented)"
+bash scripts/schemathesis.sh
 
 step "all tests passed in ${SECONDS}s"

@@ -7,7 +7,7 @@
 
 use axum::body::{Body, Bytes};
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{FromRequestParts, Path, State};
+use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -29,7 +29,7 @@ use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::error::{ApiError, FieldError};
-use common::ApiQuery;
+use common::{ApiPath, ApiQuery};
 
 mod common;
 mod directory;
@@ -320,7 +320,7 @@ async fn create_survey(
 async fn get_survey(
     State(app): State<AppState>,
     auth: ApiAuth,
-    Path(key): Path<String>,
+    ApiPath(key): ApiPath<String>,
 ) -> Result<Json<Value>, ApiError> {
     let survey = app.store.survey(auth.0.org_id, &key).await?;
     Ok(Json(survey_json(&app, &survey, &[]).await?))
@@ -344,7 +344,7 @@ struct FileQuery {
 async fn survey_file(
     State(app): State<AppState>,
     auth: ApiAuth,
-    Path(key): Path<String>,
+    ApiPath(key): ApiPath<String>,
     ApiQuery(q): ApiQuery<FileQuery>,
 ) -> Result<Response, ApiError> {
     let survey = app.store.survey(auth.0.org_id, &key).await?;
@@ -394,7 +394,7 @@ async fn survey_file(
 async fn publish(
     State(app): State<AppState>,
     auth: ApiAuth,
-    Path(key): Path<String>,
+    ApiPath(key): ApiPath<String>,
 ) -> Result<Json<Value>, ApiError> {
     auth.require(&[Role::Admin], "publishing surveys")?;
     let (survey, version) = app.store.publish_survey(auth.0.org_id, &key).await?;
@@ -448,7 +448,7 @@ async fn set_status(
 async fn close(
     State(app): State<AppState>,
     auth: ApiAuth,
-    Path(key): Path<String>,
+    ApiPath(key): ApiPath<String>,
 ) -> Result<Json<Value>, ApiError> {
     set_status(&app, &auth, &key, SurveyStatus::Closed).await
 }
@@ -460,7 +460,7 @@ async fn close(
 async fn open(
     State(app): State<AppState>,
     auth: ApiAuth,
-    Path(key): Path<String>,
+    ApiPath(key): ApiPath<String>,
 ) -> Result<Json<Value>, ApiError> {
     set_status(&app, &auth, &key, SurveyStatus::Open).await
 }
@@ -578,7 +578,7 @@ fn lang_field(v: Option<&Value>, def: &SurveyDefinition, errors: &mut Vec<FieldE
 async fn create_response(
     State(app): State<AppState>,
     auth: ApiAuth,
-    Path(key): Path<String>,
+    ApiPath(key): ApiPath<String>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
@@ -776,7 +776,7 @@ async fn create_response(
 async fn create_invitation(
     State(app): State<AppState>,
     auth: ApiAuth,
-    Path(key): Path<String>,
+    ApiPath(key): ApiPath<String>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let body = body_or_error(body)?;
@@ -889,7 +889,7 @@ struct ExportQuery {
 async fn export_responses(
     State(app): State<AppState>,
     auth: ApiAuth,
-    Path(key): Path<String>,
+    ApiPath(key): ApiPath<String>,
     ApiQuery(q): ApiQuery<ExportQuery>,
 ) -> Result<Response, ApiError> {
     auth.require(&[Role::Admin, Role::Manager], "exporting responses")?;
@@ -1057,7 +1057,7 @@ struct VersionQuery {
 async fn list_versions(
     State(app): State<AppState>,
     auth: ApiAuth,
-    Path(key): Path<String>,
+    ApiPath(key): ApiPath<String>,
     ApiQuery(q): ApiQuery<VersionQuery>,
 ) -> Result<Json<VersionPageDoc>, ApiError> {
     let ask = common::PageAsk::parse(q.cursor.as_deref(), q.limit)?;
@@ -1092,7 +1092,7 @@ async fn list_versions(
 async fn get_version(
     State(app): State<AppState>,
     auth: ApiAuth,
-    Path((key, version)): Path<(String, i64)>,
+    ApiPath((key, version)): ApiPath<(String, i64)>,
 ) -> Result<Json<VersionDoc>, ApiError> {
     let survey = app.store.survey(auth.0.org_id, &key).await?;
     let v = app
@@ -1134,7 +1134,7 @@ struct ResponsePageDoc {
 async fn list_responses(
     State(app): State<AppState>,
     auth: ApiAuth,
-    Path(key): Path<String>,
+    ApiPath(key): ApiPath<String>,
     ApiQuery(q): ApiQuery<ResponsePageQuery>,
 ) -> Result<Json<Value>, ApiError> {
     auth.require(&[Role::Admin, Role::Manager], "reading responses")?;

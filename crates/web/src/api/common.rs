@@ -36,6 +36,20 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
     }
 }
 
+/// Path parameters; one of the wrong type (an id that is not a number) is a `404` problem:
+/// no such resource.
+pub struct ApiPath<T>(pub T);
+
+impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiPath<T> {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(v)) => Ok(ApiPath(v)),
+            Err(e) => Err(ApiError::not_found("resource").detail(e.body_text())),
+        }
+    }
+}
+
 /// A JSON body; syntax errors are `400`, a wrong shape `422`, another media type `415`.
 pub struct ApiJson<T>(pub T);
 

@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
@@ -21,7 +21,7 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::common::{ApiJson, ApiQuery, PageAsk};
+use super::common::{ApiJson, ApiPath, ApiQuery, PageAsk};
 use super::{ApiAuth, iso};
 use crate::AppState;
 use crate::error::{ApiError, FieldError};
@@ -224,7 +224,7 @@ async fn visible_unit(app: &AppState, auth: &ApiAuth, external_id: &str) -> Resu
 async fn get_unit(
     State(app): State<AppState>,
     auth: ApiAuth,
-    Path(external_id): Path<String>,
+    ApiPath(external_id): ApiPath<String>,
 ) -> Result<Json<UnitOut>, ApiError> {
     let unit = visible_unit(&app, &auth, &external_id).await?;
     let all = app.store.units(auth.0.org_id).await?;
@@ -243,7 +243,7 @@ async fn get_unit(
 async fn put_unit(
     State(app): State<AppState>,
     auth: ApiAuth,
-    Path(external_id): Path<String>,
+    ApiPath(external_id): ApiPath<String>,
     ApiJson(body): ApiJson<UnitIn>,
 ) -> Result<Response, ApiError> {
     auth.require_org_admin("changing units")?;
@@ -303,7 +303,7 @@ async fn put_unit(
 async fn delete_unit(
     State(app): State<AppState>,
     auth: ApiAuth,
-    Path(external_id): Path<String>,
+    ApiPath(external_id): ApiPath<String>,
 ) -> Result<StatusCode, ApiError> {
     auth.require_org_admin("deleting units")?;
     app.store
@@ -439,7 +439,7 @@ async fn visible_employee(
 async fn get_employee(
     State(app): State<AppState>,
     auth: ApiAuth,
-    Path(external_id): Path<String>,
+    ApiPath(external_id): ApiPath<String>,
 ) -> Result<Json<EmployeeOut>, ApiError> {
     Ok(Json(employee_out(
         visible_employee(&app, &auth, &external_id).await?,
@@ -455,7 +455,7 @@ async fn get_employee(
 async fn put_employee(
     State(app): State<AppState>,
     auth: ApiAuth,
-    Path(external_id): Path<String>,
+    ApiPath(external_id): ApiPath<String>,
     ApiJson(body): ApiJson<EmployeeIn>,
 ) -> Result<Response, ApiError> {
     auth.require_org_admin("changing employees")?;
@@ -518,7 +518,7 @@ async fn put_employee(
 async fn delete_employee(
     State(app): State<AppState>,
     auth: ApiAuth,
-    Path(external_id): Path<String>,
+    ApiPath(external_id): ApiPath<String>,
 ) -> Result<StatusCode, ApiError> {
     auth.require_org_admin("deleting employees")?;
     app.store
@@ -634,7 +634,7 @@ async fn list_contacts(
 async fn get_contact(
     State(app): State<AppState>,
     auth: ApiAuth,
-    Path(external_id): Path<String>,
+    ApiPath(external_id): ApiPath<String>,
 ) -> Result<Json<ContactOut>, ApiError> {
     auth.require(&[Role::Admin, Role::Manager], "reading contacts")?;
     Ok(Json(contact_out(
@@ -651,7 +651,7 @@ async fn get_contact(
 async fn put_contact(
     State(app): State<AppState>,
     auth: ApiAuth,
-    Path(external_id): Path<String>,
+    ApiPath(external_id): ApiPath<String>,
     ApiJson(body): ApiJson<ContactIn>,
 ) -> Result<Response, ApiError> {
     auth.require_org_admin("changing contacts")?;
@@ -743,7 +743,7 @@ async fn put_contact(
 async fn delete_contact(
     State(app): State<AppState>,
     auth: ApiAuth,
-    Path(external_id): Path<String>,
+    ApiPath(external_id): ApiPath<String>,
 ) -> Result<StatusCode, ApiError> {
     auth.require_org_admin("erasing contacts")?;
     app.store
@@ -815,7 +815,7 @@ async fn list_channels(
 async fn get_channel(
     State(app): State<AppState>,
     auth: ApiAuth,
-    Path(key): Path<String>,
+    ApiPath(key): ApiPath<String>,
 ) -> Result<Json<ChannelOut>, ApiError> {
     Ok(Json(channel_out(
         app.store.channel(auth.0.org_id, &key).await?,
@@ -852,7 +852,7 @@ fn check_name(path: &str, name: &str, errors: &mut Vec<FieldError>) {
 async fn put_channel(
     State(app): State<AppState>,
     auth: ApiAuth,
-    Path(key): Path<String>,
+    ApiPath(key): ApiPath<String>,
     ApiJson(body): ApiJson<ChannelIn>,
 ) -> Result<Response, ApiError> {
     auth.require_org_admin("changing channels")?;
@@ -1004,7 +1004,7 @@ async fn list_touchpoints(
 async fn get_touchpoint(
     State(app): State<AppState>,
     auth: ApiAuth,
-    Path(key): Path<String>,
+    ApiPath(key): ApiPath<String>,
 ) -> Result<Json<TouchpointOut>, ApiError> {
     let t = app.store.touchpoint(auth.0.org_id, &key).await?;
     if let Some(scope) = auth.unit_scope_ids(&app).await?
@@ -1024,7 +1024,7 @@ async fn get_touchpoint(
 async fn put_touchpoint(
     State(app): State<AppState>,
     auth: ApiAuth,
-    Path(key): Path<String>,
+    ApiPath(key): ApiPath<String>,
     ApiJson(body): ApiJson<TouchpointIn>,
 ) -> Result<Response, ApiError> {
     auth.require_org_admin("changing touchpoints")?;

@@ -1,7 +1,7 @@
 //! Users, API tokens and the audit log under `/api/v1` (admin tokens only).
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
@@ -11,7 +11,7 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::common::{ApiJson, ApiQuery, PageAsk, decode_cursor, encode_cursor};
+use super::common::{ApiJson, ApiPath, ApiQuery, PageAsk, decode_cursor, encode_cursor};
 use super::{ApiAuth, iso};
 use crate::AppState;
 use crate::admin::Tr;
@@ -280,7 +280,7 @@ async fn invite_user(
 async fn get_user(
     State(app): State<AppState>,
     auth: ApiAuth,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<UserOut>, ApiError> {
     require_admin(&auth, "reading users")?;
     let user = app.store.user(auth.0.org_id, id).await?;
@@ -306,7 +306,7 @@ pub struct UserPatch {
 async fn update_user(
     State(app): State<AppState>,
     auth: ApiAuth,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(patch): ApiJson<UserPatch>,
 ) -> Result<Json<UserOut>, ApiError> {
     require_admin(&auth, "changing users")?;
@@ -493,9 +493,17 @@ async fn create_token(
 async fn revoke_token(
     State(app): State<AppState>,
     auth: ApiAuth,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<StatusCode, ApiError> {
     require_admin(&auth, "revoking API tokens")?;
+    if id == auth.0.id {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "own_token",
+            "A token cannot revoke itself",
+        )
+        .detail("Revoke it with another admin token or on the API tokens page of the admin app."));
+    }
     app.store
         .revoke_api_token_by(auth.0.org_id, id, Some(&auth.actor()))
         .await?;
