@@ -171,14 +171,25 @@ mod tests {
             include_str!("admin/auth.rs"),
             include_str!("admin/pages.rs"),
             include_str!("admin/builder.rs"),
+            include_str!("admin/org_pages.rs"),
         ]
         .concat();
         for entry in std::fs::read_dir(dir).unwrap() {
             sources.push_str(&std::fs::read_to_string(entry.unwrap().path()).unwrap());
         }
         // Keys built from a name at run time: nav-<section>, role-<role>, status-<status>,
-        // qtype-<type>, op-<operator>, password-<mode>-title, <message>-title/-body.
-        let dynamic = ["nav-", "role-", "status-", "qtype-", "op-", "password-"];
+        // qtype-<type>, op-<operator>, password-<mode>-title, org-tab-<tab>, office-<office>,
+        // <message>-title/-body.
+        let dynamic = [
+            "nav-",
+            "role-",
+            "status-",
+            "qtype-",
+            "op-",
+            "password-",
+            "org-tab-",
+            "office-",
+        ];
         for k in en {
             let message = k
                 .strip_suffix("-title")

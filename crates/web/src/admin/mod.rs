@@ -4,6 +4,7 @@
 
 pub mod auth;
 mod builder;
+mod org_pages;
 mod pages;
 
 pub use pages::looks_like_email;
@@ -58,7 +59,45 @@ pub fn router() -> Router<AppState> {
             get(builder::publish_page).post(builder::publish_submit),
         )
         .route("/app/results", get(pages::results))
-        .route("/app/organisation", get(pages::organisation))
+        .route("/app/organisation", get(org_pages::units))
+        .route("/app/organisation/units", post(org_pages::create_unit))
+        .route(
+            "/app/organisation/units/{external_id}",
+            get(org_pages::unit_page).post(org_pages::save_unit_page),
+        )
+        .route(
+            "/app/organisation/units/{external_id}/delete",
+            post(org_pages::delete_unit),
+        )
+        .route(
+            "/app/organisation/employees",
+            get(org_pages::employees).post(org_pages::create_employee),
+        )
+        .route(
+            "/app/organisation/employees/{external_id}",
+            get(org_pages::employee_page).post(org_pages::save_employee_page),
+        )
+        .route(
+            "/app/organisation/employees/{external_id}/delete",
+            post(org_pages::delete_employee),
+        )
+        .route(
+            "/app/organisation/contacts",
+            get(org_pages::contacts).post(org_pages::create_contact),
+        )
+        .route(
+            "/app/organisation/contacts/{external_id}",
+            get(org_pages::contact_page).post(org_pages::save_contact_page),
+        )
+        .route(
+            "/app/organisation/contacts/{external_id}/delete",
+            post(org_pages::delete_contact),
+        )
+        .route(
+            "/app/organisation/touchpoints",
+            get(org_pages::touchpoints).post(org_pages::save_touchpoint),
+        )
+        .route("/app/organisation/channels", post(org_pages::save_channel))
         .route(
             "/app/organisation/import",
             get(pages::import_page).post(pages::import_submit).layer(

@@ -6,7 +6,6 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use tevreden_domain::import::Office;
 use tevreden_storage::{AuditEntry, Email, NewUser, Role, SurveyStatus, Unit, User};
 
 use super::auth::{INVITE_LINK_MS, Signed};
@@ -134,21 +133,6 @@ pub async fn results(State(app): State<AppState>, signed: Signed) -> Response {
 // ---------------------------------------------------------------------------------------------
 // Organisation
 
-pub struct UnitRow {
-    pub name: String,
-    pub external_id: String,
-    pub depth: usize,
-    pub front: bool,
-}
-
-#[derive(Template)]
-#[template(path = "admin/organisation.html")]
-struct OrganisationPage<'a> {
-    layout: Layout<'a>,
-    units: Vec<UnitRow>,
-    scoped: bool,
-}
-
 /// The units a user may see: all for admins, the subtrees of their units for managers, their
 /// own units for members.
 pub fn visible_units(user: &User, units: Vec<Unit>) -> Vec<Unit> {
@@ -168,36 +152,6 @@ pub fn visible_units(user: &User, units: Vec<Unit>) -> Vec<Unit> {
             _ => ids.contains(&u.id),
         })
         .collect()
-}
-
-pub async fn organisation(State(app): State<AppState>, signed: Signed) -> Response {
-    let units = match app.store.units(signed.org.id).await {
-        Ok(u) => visible_units(&signed.user, u),
-        Err(e) => return server_error(e),
-    };
-    let top = units
-        .iter()
-        .map(|u| u.path.matches('/').count())
-        .min()
-        .unwrap_or(0);
-    let rows = units
-        .iter()
-        .map(|u| UnitRow {
-            name: u.name.clone(),
-            external_id: u.external_id.clone(),
-            depth: u.path.matches('/').count().saturating_sub(top),
-            front: u.office == Office::Front,
-        })
-        .collect();
-    html_page(
-        StatusCode::OK,
-        OrganisationPage {
-            layout: Layout::new(&signed, "organisation", "nav-organisation"),
-            units: rows,
-            scoped: signed.user.role != Role::Admin,
-        }
-        .render(),
-    )
 }
 
 // ---------------------------------------------------------------------------------------------

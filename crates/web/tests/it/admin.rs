@@ -931,3 +931,296 @@ async fn import_in_the_browser_reports_refused_rows_and_changes_nothing_unless_a
     assert!(r.text().await.unwrap().contains("0 created, 2 updated"));
     assert_eq!(app.store.units(app.org_id).await.unwrap().len(), 2);
 }
+
+/// Posts a form from `page_path` (for its CSRF token) to `action`.
+async fn post_form(
+    app: &TestApp,
+    cookie: &str,
+    page_path: &str,
+    action: &str,
+    form: &[(&str, &str)],
+) -> (StatusCode, String, Option<String>) {
+    let (_, html) = page(app, cookie, page_path).await;
+    let csrf = hidden(&html, "_csrf");
+    let mut all = vec![("_csrf", csrf.as_str())];
+    all.extend_from_slice(form);
+    let r = app
+        .http
+        .post(app.url(action))
+        .header("cookie", cookie)
+        .header("origin", app.url(""))
+        .form(&all)
+        .send()
+        .await
+        .unwrap();
+    let location = r
+        .headers()
+        .get("location")
+        .map(|l| l.to_str().unwrap().to_string());
+    (r.status(), r.text().await.unwrap(), location)
+}
+
+#[tokio::test]
+async fn organisation_pages_create_move_and_delete_records() {
+    let app = TestApp::spawn().await;
+    add_user(&app, app.org_id, "admin@example.com", Role::Admin, vec![]).await;
+    let admin = login(&app, "admin@example.com").await;
+    let org = "/app/organisation";
+    let (s, html) = page(&app, &admin, org).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(
+        html.contains("No units yet"),
+        "an empty state that says what to do"
+    );
+
+    // create a small tree
+    for (id, name, parent, office) in [
+        ("KS", "Klantenservice", "", "front"),
+        ("KS-TEL", "Telefonie", "KS", "front"),
+        ("FIN", "Financien", "", "back"),
+    ] {
+        let (s, body, loc) = post_form(
+            &app,
+            &admin,
+            org,
+            "/app/organisation/units",
+            &[
+                ("external_id", id),
+                ("name", name),
+                ("parent", parent),
+                ("office", office),
+            ],
+        )
+        .await;
+        assert_eq!(s, StatusCode::SEE_OTHER, "{id}: {body}");
+        assert_eq!(
+            loc.as_deref(),
+            Some(format!("/app/organisation?saved={id}").as_str())
+        );
+    }
+    // a duplicate id and an empty name are refused with messages on the fields; nothing changes
+    let (s, html, _) = post_form(
+        &app,
+        &admin,
+        org,
+        "/app/organisation/units",
+        &[("external_id", "KS"), ("name", ""), ("office", "front")],
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("already used"), "{html}");
+    assert_eq!(app.store.units(app.org_id).await.unwrap().len(), 3);
+
+    // move KS-TEL under FIN (and its office); a move into its own subtree is refused
+    let (s, _, _) = post_form(
+        &app,
+        &admin,
+        "/app/organisation/units/KS-TEL",
+        "/app/organisation/units/KS-TEL",
+        &[("name", "Telefonie"), ("parent", "FIN"), ("office", "back")],
+    )
+    .await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let tel = app.store.unit(app.org_id, "KS-TEL").await.unwrap();
+    let fin = app.store.unit(app.org_id, "FIN").await.unwrap();
+    assert_eq!(tel.parent_id, Some(fin.id));
+    assert!(
+        tel.path.starts_with(&fin.path),
+        "the materialised path follows the move"
+    );
+    let (s, html, _) = post_form(
+        &app,
+        &admin,
+        "/app/organisation/units/FIN",
+        "/app/organisation/units/FIN",
+        &[
+            ("name", "Financien"),
+            ("parent", "KS-TEL"),
+            ("office", "back"),
+        ],
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("own subtree"), "{html}");
+
+    // employees and contacts
+    let (s, body, _) = post_form(
+        &app,
+        &admin,
+        "/app/organisation/employees",
+        "/app/organisation/employees",
+        &[
+            ("external_id", "E1"),
+            ("name", "Sanne"),
+            ("email", "sanne@x.nl"),
+            ("unit", "KS-TEL"),
+            ("customer_facing", "1"),
+        ],
+    )
+    .await;
+    assert_eq!(s, StatusCode::SEE_OTHER, "{body}");
+    let e = app.store.employee(app.org_id, "E1").await.unwrap();
+    assert!(e.customer_facing && e.unit == "KS-TEL");
+    let (s, html, _) = post_form(
+        &app,
+        &admin,
+        "/app/organisation/employees",
+        "/app/organisation/employees",
+        &[
+            ("external_id", "E2"),
+            ("name", "Bram"),
+            ("email", "bram-at-x"),
+            ("unit", "KS"),
+        ],
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("Enter an email address"), "{html}");
+    let (s, _, _) = post_form(
+        &app,
+        &admin,
+        "/app/organisation/contacts",
+        "/app/organisation/contacts",
+        &[
+            ("external_id", "C1"),
+            ("name", "Klaas"),
+            ("lang", "nl"),
+            ("attributes", "segment = zakelijk\nregio = noord"),
+        ],
+    )
+    .await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let c = app.store.contact(app.org_id, "C1").await.unwrap();
+    assert_eq!(c.attributes.get("regio").map(String::as_str), Some("noord"));
+    let (_, html) = page(&app, &admin, "/app/organisation/contacts?q=klaas").await;
+    assert!(html.contains("segment: zakelijk"));
+
+    // channels and touchpoints (a back-office unit owns one)
+    let (s, _, _) = post_form(
+        &app,
+        &admin,
+        "/app/organisation/touchpoints",
+        "/app/organisation/channels",
+        &[("key", "phone"), ("name", "Telefoon"), ("kind", "phone")],
+    )
+    .await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let (s, _, _) = post_form(
+        &app,
+        &admin,
+        "/app/organisation/touchpoints",
+        "/app/organisation/touchpoints",
+        &[
+            ("key", "invoice"),
+            ("name", "Factuur"),
+            ("unit", "FIN"),
+            ("channel", ""),
+        ],
+    )
+    .await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.store
+            .touchpoint(app.org_id, "invoice")
+            .await
+            .unwrap()
+            .unit_id,
+        fin.id
+    );
+
+    // a unit in use is not deleted; an unused one is
+    let (s, html, _) = post_form(
+        &app,
+        &admin,
+        "/app/organisation/units/FIN",
+        "/app/organisation/units/FIN/delete",
+        &[],
+    )
+    .await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    assert!(html.contains("still in use"));
+    let (s, _, _) = post_form(
+        &app,
+        &admin,
+        "/app/organisation/employees/E1",
+        "/app/organisation/employees/E1/delete",
+        &[],
+    )
+    .await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let (s, _, _) = post_form(
+        &app,
+        &admin,
+        "/app/organisation/units/KS",
+        "/app/organisation/units/KS/delete",
+        &[],
+    )
+    .await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    assert!(app.store.unit(app.org_id, "KS").await.is_err());
+    let audit = app
+        .store
+        .audit_entries(app.org_id, None, 100)
+        .await
+        .unwrap();
+    for action in [
+        "unit.create",
+        "unit.update",
+        "unit.delete",
+        "employee.create",
+        "employee.delete",
+        "contact.create",
+        "channel.create",
+        "touchpoint.create",
+    ] {
+        assert!(
+            audit.iter().any(|a| a.action == action),
+            "{action} not audited"
+        );
+    }
+
+    // a manager sees the subtree, no forms, and may not post; a member sees no employees
+    add_user(
+        &app,
+        app.org_id,
+        "mgr@example.com",
+        Role::Manager,
+        vec![fin.id],
+    )
+    .await;
+    add_user(
+        &app,
+        app.org_id,
+        "mem@example.com",
+        Role::Member,
+        vec![tel.id],
+    )
+    .await;
+    let mgr = login(&app, "mgr@example.com").await;
+    let (_, html) = page(&app, &mgr, org).await;
+    assert!(html.contains("Telefonie") && !html.contains("name=\"external_id\""));
+    let (s, _) = page(&app, &mgr, "/app/organisation/employees").await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, _, _) = post_form(
+        &app,
+        &mgr,
+        org,
+        "/app/organisation/units",
+        &[("external_id", "X"), ("name", "X"), ("office", "front")],
+    )
+    .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let mem = login(&app, "mem@example.com").await;
+    assert_eq!(
+        page(&app, &mem, "/app/organisation/employees").await.0,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        page(&app, &mem, "/app/organisation/units/FIN").await.0,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        page(&app, &mem, "/app/organisation/units/KS-TEL").await.0,
+        StatusCode::OK
+    );
+}
