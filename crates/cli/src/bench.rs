@@ -16,7 +16,7 @@ use hyper::Request;
 use hyper::header::{CONTENT_TYPE, HOST, LOCATION};
 use hyper_util::rt::TokioIo;
 use tevreden_domain::survey::{FileFormat, parse_survey_file};
-use tevreden_storage::{DatabaseUrl, Store, StoreOptions};
+use tevreden_storage::{DatabaseUrl, Role, Store, StoreOptions};
 use tokio::io::{AsyncBufReadExt, BufReader};
 
 mod bytes_compat {
@@ -37,6 +37,12 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 5)]
         get_seconds: u64,
     },
+    /// Latency and weight of the heaviest admin pages and API reads, on the demo organisation.
+    Pages {
+        /// Requests per page (one client, after a warm-up).
+        #[arg(long, default_value_t = 200)]
+        requests: usize,
+    },
 }
 
 pub async fn run(cmd: BenchCommand, database_url: Option<String>) -> Result<(), String> {
@@ -46,6 +52,7 @@ pub async fn run(cmd: BenchCommand, database_url: Option<String>) -> Result<(), 
             seconds,
             get_seconds,
         } => ingest(database_url, clients.max(1), seconds.max(1), get_seconds).await,
+        BenchCommand::Pages { requests } => pages(database_url, requests.max(10)).await,
     }
 }
 
@@ -285,41 +292,7 @@ async fn ingest(
     store.close().await;
 
     // Start the server as its own process, so its memory is measured alone.
-    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
-    let mut child = tokio::process::Command::new(exe)
-        .args([
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--database-url",
-            &url_arg,
-        ])
-        .env(
-            "TEVREDEN_LOG",
-            std::env::var("TEVREDEN_BENCH_SERVER_LOG").unwrap_or_else(|_| "warn".into()),
-        )
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .kill_on_drop(true)
-        .spawn()
-        .map_err(|e| format!("cannot start the server: {e}"))?;
-    let pid = child.id().ok_or("server exited at once")?;
-    let stdout = child.stdout.take().ok_or("no stdout")?;
-    let mut lines = BufReader::new(stdout).lines();
-    let addr = loop {
-        match lines.next_line().await.map_err(|e| e.to_string())? {
-            Some(l) => {
-                if let Some(a) = l
-                    .rsplit("http://")
-                    .next()
-                    .filter(|_| l.contains("listening"))
-                {
-                    break a.trim().to_string();
-                }
-            }
-            None => return Err("the server stopped before it was listening".into()),
-        }
-    };
+    let (mut child, pid, addr) = spawn_server(&url_arg).await?;
     let path = format!("/s/{}", survey.public_id);
     println!(
         "tevreden bench ingest: {clients} clients, {seconds} s GET+POST, then {get_seconds} s GET only, {}",
@@ -390,5 +363,221 @@ async fn ingest(
         ));
     }
     println!("check: every acknowledged response is stored, none twice.");
+    Ok(())
+}
+
+/// Starts `tevreden serve` on a free port against `url_arg`; returns the child, its pid and
+/// the address it listens on.
+async fn spawn_server(url_arg: &str) -> Result<(tokio::process::Child, u32, String), String> {
+    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    let mut child = tokio::process::Command::new(exe)
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--database-url",
+            url_arg,
+        ])
+        .env(
+            "TEVREDEN_LOG",
+            std::env::var("TEVREDEN_BENCH_SERVER_LOG").unwrap_or_else(|_| "error".into()),
+        )
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .kill_on_drop(true)
+        .spawn()
+        .map_err(|e| format!("cannot start the server: {e}"))?;
+    let pid = child.id().ok_or("server exited at once")?;
+    let stdout = child.stdout.take().ok_or("no stdout")?;
+    let mut lines = BufReader::new(stdout).lines();
+    let addr = loop {
+        match lines.next_line().await.map_err(|e| e.to_string())? {
+            Some(l) => {
+                if let Some(a) = l
+                    .rsplit("http://")
+                    .next()
+                    .filter(|_| l.contains("listening"))
+                {
+                    break a.trim().to_string();
+                }
+            }
+            None => return Err("the server stopped before it was listening".into()),
+        }
+    };
+    // keep reading the server's output so it never blocks on a full pipe
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    Ok((child, pid, addr))
+}
+
+fn get_with_cookie(
+    addr: &str,
+    path: &str,
+    cookie: &str,
+    bearer: Option<&str>,
+) -> Request<Full<Bytes>> {
+    let mut b = Request::get(path)
+        .header(HOST, addr)
+        .header("cookie", cookie);
+    if let Some(t) = bearer {
+        b = b.header("authorization", format!("Bearer {t}"));
+    }
+    b.body(Full::new(Bytes::new())).expect("request")
+}
+
+/// `bench pages`: the demo organisation, the admin signed in, each page fetched `requests`
+/// times in a row by one client; p50/p99 latency and the HTML weight.
+async fn pages(database_url: Option<String>, requests: usize) -> Result<(), String> {
+    if cfg!(debug_assertions) {
+        eprintln!(
+            "warning: this is a debug build; run `cargo run --release -- bench pages` for real figures"
+        );
+    }
+    let tmp = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let url = match &database_url {
+        Some(u) => DatabaseUrl::parse(u)?,
+        None => DatabaseUrl::Sqlite(tmp.path().join("bench-pages.db")),
+    };
+    let url_arg = match &url {
+        DatabaseUrl::Sqlite(p) => format!("sqlite://{}", p.display()),
+        DatabaseUrl::Postgres(u) => u.clone(),
+    };
+    let store = Store::open(&url, StoreOptions::default())
+        .await
+        .map_err(|e| e.to_string())?;
+    crate::demo::ensure_demo(&store, &url.redacted()).await?;
+    let org = store
+        .org_by_slug(crate::demo::ORG_SLUG)
+        .await
+        .map_err(|e| e.to_string())?;
+    let admin = store
+        .users(org.id)
+        .await
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .find(|u| u.role == Role::Admin)
+        .ok_or("the demo has no admin")?;
+    let (session, _) = store
+        .create_session(admin.id, None, Some("bench"))
+        .await
+        .map_err(|e| e.to_string())?;
+    let (token, _) = store
+        .create_api_token(org.id, "bench", Role::Admin, None)
+        .await
+        .map_err(|e| e.to_string())?;
+    let responses: i64 = {
+        let mut n = 0;
+        for s in store.surveys(org.id).await.map_err(|e| e.to_string())? {
+            n += store
+                .count_responses(s.id)
+                .await
+                .map_err(|e| e.to_string())?;
+        }
+        n
+    };
+    store.close().await;
+    let (mut child, pid, addr) = spawn_server(&url_arg).await?;
+    let cookie = format!("tevreden_session={session}");
+    let targets: &[(&str, &str, bool)] = &[
+        ("survey list", "/app/surveys", false),
+        (
+            "responses of a survey (newest 50)",
+            "/app/surveys/na-contact/responses",
+            false,
+        ),
+        ("survey builder", "/app/surveys/na-contact/edit", false),
+        ("survey preview", "/app/surveys/na-contact/preview", false),
+        ("unit tree", "/app/organisation", false),
+        (
+            "employees (50 per page)",
+            "/app/organisation/employees",
+            false,
+        ),
+        (
+            "customer contacts (50 per page)",
+            "/app/organisation/contacts",
+            false,
+        ),
+        (
+            "channels & touchpoints",
+            "/app/organisation/touchpoints",
+            false,
+        ),
+        ("people", "/app/people", false),
+        ("audit log", "/app/audit", false),
+        (
+            "API: 100 responses",
+            "/api/v1/surveys/na-contact/responses/pages?limit=100",
+            true,
+        ),
+        ("API: 100 employees", "/api/v1/employees?limit=100", true),
+        ("API reference page", "/api/docs", false),
+    ];
+    println!(
+        "tevreden bench pages: demo organisation ({responses} responses), {requests} requests per page, one client, {}",
+        url.redacted()
+    );
+    println!();
+    println!("| page                               | p50 (ms) | p99 (ms) | HTML/JSON (KB) |");
+    println!("|------------------------------------|----------|----------|----------------|");
+    let mut conn = connect(&addr).await?;
+    let mut worst_p99: f64 = 0.0;
+    for (name, path, api) in targets {
+        let bearer = api.then_some(token.as_str());
+        let mut times: Vec<u32> = Vec::with_capacity(requests);
+        let mut size = 0usize;
+        for i in 0..requests + 5 {
+            let start = Instant::now();
+            let (status, _, body) =
+                send(&mut conn, get_with_cookie(&addr, path, &cookie, bearer)).await?;
+            let us = start.elapsed().as_micros().min(u32::MAX as u128) as u32;
+            if status != 200 {
+                return Err(format!("{path} answered {status}"));
+            }
+            size = body.len();
+            if i >= 5 {
+                times.push(us);
+            }
+        }
+        times.sort_unstable();
+        let p99 = percentile(&times, 0.99);
+        worst_p99 = worst_p99.max(p99);
+        println!(
+            "| {name:<34} | {:>8.2} | {:>8.2} | {:>14.1} |",
+            percentile(&times, 0.5),
+            p99,
+            size as f64 / 1024.0
+        );
+    }
+    // what a first visit adds: the stylesheet and script (cached for a year afterwards)
+    let mut assets = 0usize;
+    let (_, _, html) = send(
+        &mut conn,
+        get_with_cookie(&addr, "/app/surveys", &cookie, None),
+    )
+    .await?;
+    let html = String::from_utf8_lossy(&html).to_string();
+    for marker in ["href=\"/assets/", "src=\"/assets/"] {
+        for part in html.split(marker).skip(1) {
+            if let Some(end) = part.find('"') {
+                let path = format!("/assets/{}", &part[..end]);
+                let (_, _, body) = send(&mut conn, get_req(&addr, &path)).await?;
+                assets += body.len();
+            }
+        }
+    }
+    println!();
+    println!(
+        "first visit also loads CSS + JS: {:.1} KB (uncompressed, immutable, cached); no fonts, no images, no third parties",
+        assets as f64 / 1024.0
+    );
+    println!("slowest p99: {worst_p99:.2} ms (target ≤ 50 ms)");
+    println!(
+        "server peak RSS: {:.1} MB",
+        peak_rss_mb(pid).unwrap_or(f64::NAN)
+    );
+    let _ = std::process::Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status();
+    let _ = tokio::time::timeout(Duration::from_secs(30), child.wait()).await;
     Ok(())
 }

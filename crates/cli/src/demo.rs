@@ -725,26 +725,19 @@ const DEMO_USERS: &[(&str, &str, Role, &[&str], &str)] = &[
 ];
 const DEMO_PASSWORD: &str = "noordwind-demo";
 
-pub async fn run(url: DatabaseUrl, args: ServeArgs, fresh: bool) -> Result<(), String> {
-    if fresh && let DatabaseUrl::Sqlite(path) = &url {
-        for suffix in ["", "-wal", "-shm"] {
-            let p = format!("{}{suffix}", path.display());
-            let _ = std::fs::remove_file(p);
-        }
-    }
-    let store = crate::open_store(&url).await?;
+/// Generates the demo organisation unless it exists, and its users of every role (password
+/// `noordwind-demo`). Shared by `demo` and `bench pages`.
+pub(crate) async fn ensure_demo(store: &Store, db: &str) -> Result<(), String> {
     let started = Instant::now();
-    let summary = match store.org_by_slug(ORG_SLUG).await {
+    match store.org_by_slug(ORG_SLUG).await {
         Ok(_) => {
             println!(
-                "Using the existing demo organisation in {} (add --fresh to generate it anew).",
-                url.redacted()
+                "Using the existing demo organisation in {db} (add --fresh to generate it anew)."
             );
-            None
         }
         Err(StoreError::NotFound(_)) => {
             println!("Generating the demo organisation {ORG_NAME} …");
-            let g = generate(&store, 20_261_126)
+            let g = generate(store, 20_261_126)
                 .await
                 .map_err(|e| format!("generating demo data failed: {e}"))?;
             println!(
@@ -755,11 +748,44 @@ pub async fn run(url: DatabaseUrl, args: ServeArgs, fresh: bool) -> Result<(), S
                 g.responses,
                 started.elapsed().as_secs_f64()
             );
-            Some(g)
         }
         Err(e) => return Err(e.to_string()),
-    };
-    let _ = summary;
+    }
+    let org = store
+        .org_by_slug(ORG_SLUG)
+        .await
+        .map_err(|e| e.to_string())?;
+    for (email, name, role, unit, _) in DEMO_USERS {
+        let units: Vec<String> = unit.iter().map(|u| u.to_string()).collect();
+        let pw = DEMO_PASSWORD.to_string();
+        match crate::users::create(
+            store,
+            &org,
+            email,
+            *role,
+            Some(name.to_string()),
+            Some(pw),
+            &units,
+        )
+        .await
+        {
+            Ok(_) => {}
+            Err(e) if e.contains("exists already") => {}
+            Err(e) => return Err(format!("creating demo user {email} failed: {e}")),
+        }
+    }
+    Ok(())
+}
+
+pub async fn run(url: DatabaseUrl, args: ServeArgs, fresh: bool) -> Result<(), String> {
+    if fresh && let DatabaseUrl::Sqlite(path) = &url {
+        for suffix in ["", "-wal", "-shm"] {
+            let p = format!("{}{suffix}", path.display());
+            let _ = std::fs::remove_file(p);
+        }
+    }
+    let store = crate::open_store(&url).await?;
+    ensure_demo(&store, &url.redacted()).await?;
     let org = store
         .org_by_slug(ORG_SLUG)
         .await
@@ -806,25 +832,6 @@ pub async fn run(url: DatabaseUrl, args: ServeArgs, fresh: bool) -> Result<(), S
         .create_invitation(org.id, after.id, &invitation)
         .await
         .map_err(|e| e.to_string())?;
-    for (email, name, role, unit, _) in DEMO_USERS {
-        let units: Vec<String> = unit.iter().map(|u| u.to_string()).collect();
-        let pw = DEMO_PASSWORD.to_string();
-        match crate::users::create(
-            &store,
-            &org,
-            email,
-            *role,
-            Some(name.to_string()),
-            Some(pw),
-            &units,
-        )
-        .await
-        {
-            Ok(_) => {}
-            Err(e) if e.contains("exists already") => {}
-            Err(e) => return Err(format!("creating demo user {email} failed: {e}")),
-        }
-    }
     let db = url.redacted();
     crate::serve(store, args, move |addr| {
         let base = format!("http://{addr}");

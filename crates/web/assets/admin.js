@@ -25,4 +25,29 @@
       reader.readAsText(file);
     });
   });
+  // Builder: a live preview beside the editor. Typing in a question's form sends that form,
+  // marked `live`, into the preview frame: the server applies the edit to the draft in memory
+  // and renders the page as respondents will see it. Nothing is saved until "Save".
+  var frame = document.querySelector("iframe[name=live-preview]");
+  if (frame) {
+    var timer = null;
+    var preview = function (form) {
+      var live = document.createElement("input");
+      live.type = "hidden"; live.name = "live"; live.value = "1";
+      form.appendChild(live);
+      var target = form.getAttribute("target");
+      form.setAttribute("target", "live-preview");
+      form.submit();
+      form.removeChild(live);
+      if (target === null) { form.removeAttribute("target"); } else { form.setAttribute("target", target); }
+    };
+    document.querySelectorAll("form[data-live]").forEach(function (form) {
+      var changed = function () {
+        clearTimeout(timer);
+        timer = setTimeout(function () { preview(form); }, 400);
+      };
+      form.addEventListener("input", changed);
+      form.addEventListener("change", changed);
+    });
+  }
 })();

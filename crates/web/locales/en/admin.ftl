@@ -334,3 +334,5 @@ rec-error-attribute = Write each attribute as key = value: "{ $line }" is not.
 yes = yes
 no = no
 add = Add
+builder-live = Live preview
+builder-live-hint = As respondents will see it; follows what you type before you save.

@@ -334,3 +334,5 @@ rec-error-attribute = Schrijf elk kenmerk als sleutel = waarde: "{ $line }" is d
 yes = ja
 no = nee
 add = Toevoegen
+builder-live = Live voorbeeld
+builder-live-hint = Zoals respondenten het zien; volgt wat je typt, ook voor je opslaat.

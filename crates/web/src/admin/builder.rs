@@ -403,7 +403,7 @@ fn builder_page(
         .filter(|w| !w.path.contains("questions["))
         .map(ToString::to_string)
         .collect();
-    html_page(
+    let mut resp = html_page(
         status,
         BuilderPage {
             layout: Layout::new(signed, "surveys", "builder-title"),
@@ -430,7 +430,15 @@ fn builder_page(
             saved,
         }
         .render(),
-    )
+    );
+    // the live preview beside the editor is a frame of our own preview page
+    resp.headers_mut().insert(
+        axum::http::header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; form-action 'self'; frame-src 'self'; frame-ancestors 'none'; base-uri 'none'",
+        ),
+    );
+    resp
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -590,6 +598,11 @@ pub async fn edit_submit(
         }
         _ => return StatusCode::BAD_REQUEST.into_response(),
     };
+    if first(&fields, "live") == "1" {
+        // The live preview: the edit applied to the draft in memory, rendered as respondents
+        // will see it; nothing is saved.
+        return live_preview(&app, &signed, &key, &versions[0], result, &id);
+    }
     match result {
         Ok(parsed) => match app
             .store
@@ -635,6 +648,80 @@ pub async fn edit_submit(
 pub struct PreviewQuery {
     pub lang: Option<String>,
     pub page: Option<usize>,
+    /// `1` when shown inside the builder (may then be framed by our own pages).
+    pub embed: Option<u8>,
+}
+
+/// Headers that let our own builder page frame a preview (and nobody else).
+fn framable(mut resp: Response) -> Response {
+    let h = resp.headers_mut();
+    h.insert(
+        axum::http::header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'self'; base-uri 'none'",
+        ),
+    );
+    h.insert(
+        axum::http::header::X_FRAME_OPTIONS,
+        HeaderValue::from_static("SAMEORIGIN"),
+    );
+    resp
+}
+
+/// The builder's live preview of an edit that is not saved yet: the page holding the edited
+/// question, in the user's language; or what is wrong with the edit.
+fn live_preview(
+    app: &AppState,
+    signed: &Signed,
+    key: &str,
+    working: &tevreden_storage::SurveyVersion,
+    result: Result<Parsed, Vec<FileError>>,
+    focus: &str,
+) -> Response {
+    let parsed = match result {
+        Ok(p) => p,
+        Err(errs) => {
+            let tr = signed.tr();
+            let items: String = errs
+                .iter()
+                .map(|e| format!("<li><code>{}</code></li>", esc(&e.to_string())))
+                .collect();
+            let html = format!(
+                "<!doctype html><html lang=\"{}\"><head><meta charset=\"utf-8\"><link rel=\"stylesheet\" href=\"{}\"></head><body class=\"app\"><div class=\"alert\" role=\"alert\"><p>{}</p><ul>{items}</ul></div></body></html>",
+                tr.lang(),
+                crate::assets::ADMIN_CSS.path,
+                esc(&tr.t("builder-not-saved")),
+            );
+            return framable(html_page(StatusCode::UNPROCESSABLE_ENTITY, Ok(html)));
+        }
+    };
+    let page = parsed
+        .definition
+        .pages
+        .iter()
+        .position(|p| p.questions.iter().any(|q| q.id.as_str() == focus))
+        .unwrap_or(0);
+    let version = tevreden_storage::SurveyVersion {
+        definition: parsed.definition,
+        ..working.clone()
+    };
+    let (status, html) = crate::respondent::preview_page(
+        app,
+        key,
+        &version,
+        &signed.org.name,
+        &signed.lang,
+        page,
+        None,
+    );
+    framable(html_page(status, Ok(html)))
+}
+
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 pub async fn preview(
@@ -694,6 +781,9 @@ async fn preview_any(
     let mut resp = html_page(status, Ok(html));
     resp.headers_mut()
         .insert("x-robots-tag", HeaderValue::from_static("noindex"));
+    if q.embed == Some(1) {
+        resp = framable(resp);
+    }
     resp
 }
 

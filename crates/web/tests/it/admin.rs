@@ -1224,3 +1224,86 @@ async fn organisation_pages_create_move_and_delete_records() {
         StatusCode::OK
     );
 }
+
+#[tokio::test]
+async fn the_builder_previews_an_edit_live_without_saving_it() {
+    let app = TestApp::spawn().await;
+    app.publish(MINIMAL).await;
+    add_user(&app, app.org_id, "lead@example.com", Role::Admin, vec![]).await;
+    let cookie = login(&app, "lead@example.com").await;
+    let r = app
+        .http
+        .get(app.url("/app/surveys/after-call/edit"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    let csp = r.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        csp.contains("frame-src 'self'") && csp.contains("frame-ancestors 'none'"),
+        "{csp}"
+    );
+    let html = r.text().await.unwrap();
+    assert!(html.contains("name=\"live-preview\""));
+    let before = app.store.survey(app.org_id, "after-call").await.unwrap();
+    let versions_before = app.store.survey_versions(before.id).await.unwrap().len();
+    // typing a new text for `why`: the preview shows it on its page, the draft does not change
+    let r = edit(
+        &app,
+        &cookie,
+        "after-call",
+        &[
+            ("action", "update"),
+            ("id", "why"),
+            ("live", "1"),
+            ("text.nl", "Wat kan er beter, denkt u?"),
+            ("text.en", "What could be better?"),
+            ("cond_question", ""),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.headers()["x-frame-options"], "SAMEORIGIN");
+    assert!(
+        r.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("frame-ancestors 'self'")
+    );
+    let body = r.text().await.unwrap();
+    assert!(
+        body.contains("Wat kan er beter, denkt u?") || body.contains("What could be better?"),
+        "{body}"
+    );
+    assert_eq!(
+        app.store.survey_versions(before.id).await.unwrap().len(),
+        versions_before,
+        "a live preview saves nothing"
+    );
+    // an edit that cannot be applied says why, in the frame
+    let r = edit(
+        &app,
+        &cookie,
+        "after-call",
+        &[
+            ("action", "update"),
+            ("id", "nope"),
+            ("live", "1"),
+            ("text.nl", "x"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    // other pages still refuse to be framed
+    let r = app
+        .http
+        .get(app.url("/app/surveys"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["x-frame-options"], "DENY");
+}
