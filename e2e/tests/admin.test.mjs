@@ -91,6 +91,13 @@ test('sign in, build, publish, answer, see the response, switch language', { tim
   assert.ok(await page.locator('p.ok[role=status]').isVisible(), 'saved');
   await shot(page, 'admin-builder');
 
+  // The live preview follows typing before anything is saved.
+  const preview = page.frameLocator('iframe[name=live-preview]');
+  await page.locator('#q-opgelost textarea[name="text.nl"]').fill('Is uw vraag echt opgelost?');
+  await preview.locator('text=Is uw vraag echt opgelost?').waitFor({ timeout: 10_000 });
+  await shot(page, 'admin-builder-live-preview');
+  await submitWith(page, page.locator('#q-opgelost form:has(input[name=action][value=update]) button[type=submit]'));
+
   // Publish: the first version.
   await page.click('a[href="/app/surveys/klantvraag/publish"]');
   await shot(page, 'admin-publish');
@@ -132,5 +139,72 @@ test('sign in, build, publish, answer, see the response, switch language', { tim
   await page.goto(`${server.base}/app/surveys/klantvraag/edit`);
   await noHorizontalScroll(page, 375);
   await shot(page, 'admin-builder-phone');
+  assert.deepEqual(watcher.problems, [], 'console errors, CSP violations or failed requests');
+});
+
+test('organisation: add units, move one, add an employee and a touchpoint', { timeout: 90_000 }, async (t) => {
+  const { page, watcher } = await open(t, { locale: 'en-GB' });
+  await page.goto(`${server.base}/login`);
+  await page.fill('#email', EMAIL);
+  await page.fill('#password', PASSWORD);
+  await submitWith(page, page.locator('button.primary'));
+  await page.goto(`${server.base}/app/organisation`);
+  for (const [id, name, parent, office] of [
+    ['KS', 'Customer service', '', 'front'],
+    ['KS-TEL', 'Phone team', 'KS', 'front'],
+    ['FIN', 'Finance', '', 'back'],
+  ]) {
+    const form = page.locator('form[action="/app/organisation/units"]');
+    await form.locator('[name=external_id]').fill(id);
+    await form.locator('[name=name]').fill(name);
+    await form.locator('select[name=parent]').selectOption(parent);
+    await form.locator('select[name=office]').selectOption(office);
+    await submitWith(page, form.locator('button.primary'));
+    assert.ok(await page.locator(`a[href="/app/organisation/units/${id}"]`).isVisible(), `${id} is listed`);
+  }
+  // Move the phone team under Finance.
+  await page.click('a[href="/app/organisation/units/KS-TEL"]');
+  await page.locator('select[name=parent]').selectOption('FIN');
+  await submitWith(page, page.locator('form[action="/app/organisation/units/KS-TEL"] button.primary'));
+  const rows = await page.locator('table.records tbody th a').allTextContents();
+  assert.deepEqual(rows.map((r) => r.trim()), ['Customer service', 'Finance', 'Phone team']);
+  await shot(page, 'org-units');
+
+  // An employee, with a refused email first.
+  await page.click('nav.tabs a[href="/app/organisation/employees"]');
+  const emp = page.locator('form[action="/app/organisation/employees"]');
+  await emp.locator('[name=external_id]').fill('E-0001');
+  await emp.locator('[name=name]').fill('Sanne de Vries');
+  await emp.locator('[name=email]').fill('sanne-at-example');
+  await emp.locator('select[name=unit]').selectOption('KS-TEL');
+  await submitWith(page, emp.locator('button.primary'));
+  assert.ok(await page.locator('.err:has-text("Enter an email address")').isVisible());
+  await shot(page, 'org-employee-error');
+  await page.locator('form[action="/app/organisation/employees"] [name=email]').fill('sanne@example.nl');
+  await submitWith(page, page.locator('form[action="/app/organisation/employees"] button.primary'));
+  assert.ok(await page.locator('a:has-text("Sanne de Vries")').isVisible());
+
+  // A channel and a touchpoint owned by the back office.
+  await page.click('nav.tabs a[href="/app/organisation/touchpoints"]');
+  const ch = page.locator('form[action="/app/organisation/channels"]');
+  await ch.locator('[name=key]').fill('mail');
+  await ch.locator('[name=name]').fill('Letter');
+  await ch.locator('[name=kind]').fill('paper');
+  await submitWith(page, ch.locator('button.primary'));
+  const tp = page.locator('form[action="/app/organisation/touchpoints"]');
+  await tp.locator('[name=key]').fill('invoice');
+  await tp.locator('[name=name]').fill('Invoice');
+  await tp.locator('select[name=unit]').selectOption('FIN');
+  await tp.locator('select[name=channel]').selectOption('mail');
+  await submitWith(page, tp.locator('button.primary'));
+  assert.ok(await page.locator('td:has-text("Finance")').isVisible());
+  await shot(page, 'org-touchpoints');
+
+  await page.setViewportSize({ width: 375, height: 740 });
+  await page.goto(`${server.base}/app/organisation`);
+  await noHorizontalScroll(page, 375);
+  await shot(page, 'org-units-phone');
+  await page.goto(`${server.base}/app/organisation/employees`);
+  await noHorizontalScroll(page, 375);
   assert.deepEqual(watcher.problems, [], 'console errors, CSP violations or failed requests');
 });

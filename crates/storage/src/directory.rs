@@ -104,7 +104,85 @@ fn contact_from_row(r: &AnyRow) -> Result<Contact> {
     })
 }
 
+/// What became of a single record written by the import rules.
+#[derive(Debug)]
+pub enum RecordOutcome {
+    Saved {
+        created: bool,
+    },
+    /// The rules refused it: each problem with its column; nothing was written.
+    Refused(Vec<tevreden_domain::import::RowError>),
+}
+
 impl Store {
+    /// Writes one unit, employee or contact, checked by exactly the rules of an import file
+    /// (a table of one row: `headers[0]` must be `external_id`), with its audit entry (before
+    /// and after) by `actor` in the same transaction.
+    pub async fn save_record(
+        &self,
+        org_id: i64,
+        kind: crate::org::ImportKind,
+        headers: &[&str],
+        cells: Vec<String>,
+        actor: &str,
+    ) -> Result<RecordOutcome> {
+        use crate::org::{ImportKind, ImportRecords};
+        let external_id = cells.first().cloned().unwrap_or_default();
+        let table = tevreden_domain::import::Table {
+            headers: headers.iter().map(|h| h.to_string()).collect(),
+            rows: vec![(2, cells)],
+        };
+        let checked = self.check_import(org_id, kind, &table).await?;
+        if !checked.errors.is_empty() {
+            return Ok(RecordOutcome::Refused(checked.errors));
+        }
+        let (object_type, before) = match kind {
+            ImportKind::Units => (
+                "unit",
+                self.unit(org_id, &external_id)
+                    .await
+                    .ok()
+                    .and_then(|u| serde_json::to_value(u).ok()),
+            ),
+            ImportKind::Employees => (
+                "employee",
+                self.employee(org_id, &external_id)
+                    .await
+                    .ok()
+                    .and_then(|e| serde_json::to_value(e).ok()),
+            ),
+            ImportKind::Contacts => (
+                "contact",
+                self.contact(org_id, &external_id)
+                    .await
+                    .ok()
+                    .and_then(|c| serde_json::to_value(c).ok()),
+            ),
+        };
+        let after = match &checked.records {
+            ImportRecords::Units(r) => serde_json::to_value(r.first()).ok(),
+            ImportRecords::Employees(r) => serde_json::to_value(r.first()).ok(),
+            ImportRecords::Contacts(r) => serde_json::to_value(r.first()).ok(),
+        };
+        let created = before.is_none();
+        let action = format!(
+            "{object_type}.{}",
+            if created { "create" } else { "update" }
+        );
+        let audit = NewAudit {
+            org_id,
+            actor,
+            action: &action,
+            object_type,
+            object_key: &external_id,
+            before,
+            after,
+        };
+        self.apply_import(org_id, &checked.records, &|_| {}, Some(&audit))
+            .await?;
+        Ok(RecordOutcome::Saved { created })
+    }
+
     /// Up to `limit` employees with id greater than `after`, in id order.
     pub async fn employees_page(
         &self,

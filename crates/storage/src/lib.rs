@@ -24,7 +24,7 @@ pub use accounts::{
     AuditEntry, Email, LinkPurpose, NewAudit, NewUser, OutboxMessage, Session, SessionPolicy, User,
 };
 pub use db::{Backend, DatabaseUrl, Store, StoreOptions, now_ms};
-pub use directory::{Contact, Employee, EmployeeFilter};
+pub use directory::{Contact, Employee, EmployeeFilter, RecordOutcome};
 pub use error::StoreError;
 pub use ingest::{IngestError, IngestOutcome, NewResponse, request_hash};
 pub use org::{

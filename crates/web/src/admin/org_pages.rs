@@ -10,10 +10,8 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use tevreden_domain::import::{Office, RowError, Table};
-use tevreden_storage::{
-    EmployeeFilter, ImportFileKind, ImportRecords, NewAudit, Role, StoreError, Unit,
-};
+use tevreden_domain::import::{Office, RowError};
+use tevreden_storage::{EmployeeFilter, ImportFileKind, RecordOutcome, Role, StoreError, Unit};
 
 use super::auth::{Signed, urlencode};
 use super::pages::visible_units;
@@ -243,23 +241,33 @@ pub struct ListQuery {
     pub deleted: Option<String>,
 }
 
-/// Checks one record by the import rules.
-async fn check_row(
+/// Writes one record by the import rules (see `Store::save_record`), audited as the user;
+/// a refusal puts each reason on its field of `form`.
+async fn save_one(
     app: &AppState,
-    org_id: i64,
+    signed: &Signed,
     kind: ImportFileKind,
     headers: &[&str],
     cells: Vec<String>,
-) -> Result<Result<ImportRecords, Vec<RowError>>, StoreError> {
-    let table = Table {
-        headers: headers.iter().map(|h| h.to_string()).collect(),
-        rows: vec![(2, cells)],
-    };
-    let checked = app.store.check_import(org_id, kind, &table).await?;
-    if checked.errors.is_empty() {
-        Ok(Ok(checked.records))
-    } else {
-        Ok(Err(checked.errors))
+    form: RecordForm,
+    column_of: impl Fn(String) -> String,
+) -> Result<Result<(), RecordForm>, StoreError> {
+    match app
+        .store
+        .save_record(signed.org.id, kind, headers, cells, &signed.actor())
+        .await?
+    {
+        RecordOutcome::Saved { .. } => Ok(Ok(())),
+        RecordOutcome::Refused(errors) => {
+            let errors: Vec<RowError> = errors
+                .into_iter()
+                .map(|mut e| {
+                    e.column = column_of(e.column);
+                    e
+                })
+                .collect();
+            Ok(Err(form.with_errors(&signed.tr(), &errors)))
+        }
     }
 }
 
@@ -446,40 +454,17 @@ async fn save_unit(
             }],
         )));
     }
-    let records = match check_row(
+    Ok(save_one(
         app,
-        signed.org.id,
+        signed,
         ImportFileKind::Units,
         &["external_id", "name", "parent", "office"],
         vec![external_id.clone(), name, parent, office],
+        form,
+        |c| c,
     )
     .await?
-    {
-        Ok(r) => r,
-        Err(errors) => return Ok(Err(form.with_errors(&tr, &errors))),
-    };
-    let actor = signed.actor();
-    let after = match &records {
-        ImportRecords::Units(r) => serde_json::to_value(r.first()).ok(),
-        _ => None,
-    };
-    let audit = NewAudit {
-        org_id: signed.org.id,
-        actor: &actor,
-        action: if existing.is_some() {
-            "unit.update"
-        } else {
-            "unit.create"
-        },
-        object_type: "unit",
-        object_key: &external_id,
-        before: existing.as_ref().and_then(|b| serde_json::to_value(b).ok()),
-        after,
-    };
-    app.store
-        .apply_import(signed.org.id, &records, &|_| {}, Some(&audit))
-        .await?;
-    Ok(Ok(external_id))
+    .map(|()| external_id))
 }
 
 pub async fn create_unit(State(app): State<AppState>, signed: Signed, body: Bytes) -> Response {
@@ -906,9 +891,17 @@ async fn save_employee(
             }],
         )));
     }
-    let records = match check_row(
+    let cells = vec![
+        values[0].to_string(),
+        values[1].to_string(),
+        values[2].to_string(),
+        values[3].to_string(),
+        values[4].to_string(),
+        if values[5] == "1" { "yes" } else { "no" }.to_string(),
+    ];
+    Ok(save_one(
         app,
-        signed.org.id,
+        signed,
         ImportFileKind::Employees,
         &[
             "external_id",
@@ -918,42 +911,12 @@ async fn save_employee(
             "role",
             "customer_facing",
         ],
-        vec![
-            values[0].to_string(),
-            values[1].to_string(),
-            values[2].to_string(),
-            values[3].to_string(),
-            values[4].to_string(),
-            if values[5] == "1" { "yes" } else { "no" }.to_string(),
-        ],
+        cells,
+        form,
+        |c| c,
     )
     .await?
-    {
-        Ok(r) => r,
-        Err(errors) => return Ok(Err(form.with_errors(&tr, &errors))),
-    };
-    let actor = signed.actor();
-    let after = match &records {
-        ImportRecords::Employees(r) => serde_json::to_value(r.first()).ok(),
-        _ => None,
-    };
-    let audit = NewAudit {
-        org_id: signed.org.id,
-        actor: &actor,
-        action: if existing.is_some() {
-            "employee.update"
-        } else {
-            "employee.create"
-        },
-        object_type: "employee",
-        object_key: &external_id,
-        before: existing.as_ref().and_then(|b| serde_json::to_value(b).ok()),
-        after,
-    };
-    app.store
-        .apply_import(signed.org.id, &records, &|_| {}, Some(&audit))
-        .await?;
-    Ok(Ok(external_id))
+    .map(|()| external_id))
 }
 
 pub async fn create_employee(State(app): State<AppState>, signed: Signed, body: Bytes) -> Response {
@@ -1365,51 +1328,24 @@ async fn save_contact(
         headers.push(k.as_str());
         cells.push(v.clone());
     }
-    let records = match check_row(
+    let known = ["external_id", "name", "email", "lang"];
+    Ok(save_one(
         app,
-        signed.org.id,
+        signed,
         ImportFileKind::Contacts,
         &headers,
         cells,
+        form,
+        |c| {
+            if known.contains(&c.as_str()) {
+                c
+            } else {
+                "attributes".into()
+            }
+        },
     )
     .await?
-    {
-        Ok(r) => r,
-        Err(errors) => {
-            let errors: Vec<RowError> = errors
-                .into_iter()
-                .map(|mut e| {
-                    if !["external_id", "name", "email", "lang"].contains(&e.column.as_str()) {
-                        e.column = "attributes".into();
-                    }
-                    e
-                })
-                .collect();
-            return Ok(Err(form.with_errors(&tr, &errors)));
-        }
-    };
-    let actor = signed.actor();
-    let after = match &records {
-        ImportRecords::Contacts(r) => serde_json::to_value(r.first()).ok(),
-        _ => None,
-    };
-    let audit = NewAudit {
-        org_id: signed.org.id,
-        actor: &actor,
-        action: if existing.is_some() {
-            "contact.update"
-        } else {
-            "contact.create"
-        },
-        object_type: "contact",
-        object_key: &external_id,
-        before: existing.as_ref().and_then(|b| serde_json::to_value(b).ok()),
-        after,
-    };
-    app.store
-        .apply_import(signed.org.id, &records, &|_| {}, Some(&audit))
-        .await?;
-    Ok(Ok(external_id))
+    .map(|()| external_id))
 }
 
 pub async fn create_contact(State(app): State<AppState>, signed: Signed, body: Bytes) -> Response {

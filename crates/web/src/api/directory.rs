@@ -13,9 +13,10 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
-use tevreden_domain::import::{RowError, Table};
+use tevreden_domain::import::RowError;
 use tevreden_storage::{
-    Channel, Contact, Employee, EmployeeFilter, ImportFileKind, NewAudit, Role, Touchpoint, Unit,
+    Channel, Contact, Employee, EmployeeFilter, ImportFileKind, RecordOutcome, Role, Touchpoint,
+    Unit,
 };
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -72,24 +73,24 @@ fn row_errors(errors: Vec<RowError>, renames: &[(&str, &str)]) -> ApiError {
     )
 }
 
-/// Checks one record by the import rules: a table of one row.
-async fn check_one(
+/// Writes one record by the import rules (see `Store::save_record`); refusals are `422` with
+/// the columns as field paths. Returns whether the record was created.
+async fn save_one(
     app: &AppState,
-    org_id: i64,
+    auth: &ApiAuth,
     kind: ImportFileKind,
     headers: &[&str],
     cells: Vec<String>,
     renames: &[(&str, &str)],
-) -> Result<tevreden_storage::ImportRecords, ApiError> {
-    let table = Table {
-        headers: headers.iter().map(|h| h.to_string()).collect(),
-        rows: vec![(2, cells)],
-    };
-    let checked = app.store.check_import(org_id, kind, &table).await?;
-    if !checked.errors.is_empty() {
-        return Err(row_errors(checked.errors, renames));
+) -> Result<bool, ApiError> {
+    match app
+        .store
+        .save_record(auth.0.org_id, kind, headers, cells, &auth.actor())
+        .await?
+    {
+        RecordOutcome::Saved { created } => Ok(created),
+        RecordOutcome::Refused(errors) => Err(row_errors(errors, renames)),
     }
-    Ok(checked.records)
 }
 
 fn created_or_ok<T: Serialize>(created: bool, body: T) -> Response {
@@ -247,11 +248,9 @@ async fn put_unit(
     ApiJson(body): ApiJson<UnitIn>,
 ) -> Result<Response, ApiError> {
     auth.require_org_admin("changing units")?;
-    let org_id = auth.0.org_id;
-    let before = app.store.unit(org_id, &external_id).await.ok();
-    let records = check_one(
+    let created = save_one(
         &app,
-        org_id,
+        &auth,
         ImportFileKind::Units,
         &["external_id", "name", "parent", "office"],
         vec![
@@ -263,34 +262,12 @@ async fn put_unit(
         &[],
     )
     .await?;
-    let actor = auth.actor();
-    let after = match &records {
-        tevreden_storage::ImportRecords::Units(r) => serde_json::to_value(r.first()).ok(),
-        _ => None,
-    };
-    let audit = NewAudit {
-        org_id,
-        actor: &actor,
-        action: if before.is_some() {
-            "unit.update"
-        } else {
-            "unit.create"
-        },
-        object_type: "unit",
-        object_key: &external_id,
-        before: before.as_ref().and_then(|b| serde_json::to_value(b).ok()),
-        after,
-    };
-    let summary = app
-        .store
-        .apply_import(org_id, &records, &|_| {}, Some(&audit))
-        .await?;
-    let all = app.store.units(org_id).await?;
+    let all = app.store.units(auth.0.org_id).await?;
     let unit = all
         .iter()
         .find(|u| u.external_id == external_id)
         .ok_or_else(ApiError::internal)?;
-    Ok(created_or_ok(summary.created > 0, unit_out(unit, &all)))
+    Ok(created_or_ok(created, unit_out(unit, &all)))
 }
 
 /// Delete a unit
@@ -459,11 +436,9 @@ async fn put_employee(
     ApiJson(body): ApiJson<EmployeeIn>,
 ) -> Result<Response, ApiError> {
     auth.require_org_admin("changing employees")?;
-    let org_id = auth.0.org_id;
-    let before = app.store.employee(org_id, &external_id).await.ok();
-    let records = check_one(
+    let created = save_one(
         &app,
-        org_id,
+        &auth,
         ImportFileKind::Employees,
         &[
             "external_id",
@@ -484,29 +459,8 @@ async fn put_employee(
         &[],
     )
     .await?;
-    let actor = auth.actor();
-    let after = match &records {
-        tevreden_storage::ImportRecords::Employees(r) => serde_json::to_value(r.first()).ok(),
-        _ => None,
-    };
-    let audit = NewAudit {
-        org_id,
-        actor: &actor,
-        action: if before.is_some() {
-            "employee.update"
-        } else {
-            "employee.create"
-        },
-        object_type: "employee",
-        object_key: &external_id,
-        before: before.as_ref().and_then(|b| serde_json::to_value(b).ok()),
-        after,
-    };
-    app.store
-        .apply_import(org_id, &records, &|_| {}, Some(&audit))
-        .await?;
-    let saved = app.store.employee(org_id, &external_id).await?;
-    Ok(created_or_ok(before.is_none(), employee_out(saved)))
+    let saved = app.store.employee(auth.0.org_id, &external_id).await?;
+    Ok(created_or_ok(created, employee_out(saved)))
 }
 
 /// Delete an employee
@@ -698,39 +652,17 @@ async fn put_contact(
         .iter()
         .map(|(a, b)| (a.as_str(), b.as_str()))
         .collect();
-    let before = app.store.contact(org_id, &external_id).await.ok();
-    let records = check_one(
+    let created = save_one(
         &app,
-        org_id,
+        &auth,
         ImportFileKind::Contacts,
         &headers,
         cells,
         &renames,
     )
     .await?;
-    let actor = auth.actor();
-    let after = match &records {
-        tevreden_storage::ImportRecords::Contacts(r) => serde_json::to_value(r.first()).ok(),
-        _ => None,
-    };
-    let audit = NewAudit {
-        org_id,
-        actor: &actor,
-        action: if before.is_some() {
-            "contact.update"
-        } else {
-            "contact.create"
-        },
-        object_type: "contact",
-        object_key: &external_id,
-        before: before.as_ref().and_then(|b| serde_json::to_value(b).ok()),
-        after,
-    };
-    app.store
-        .apply_import(org_id, &records, &|_| {}, Some(&audit))
-        .await?;
     let saved = app.store.contact(org_id, &external_id).await?;
-    Ok(created_or_ok(before.is_none(), contact_out(saved)))
+    Ok(created_or_ok(created, contact_out(saved)))
 }
 
 /// Erase a contact
