@@ -1594,7 +1594,7 @@ async fn touchpoints_page(
         .map(|c| Row {
             href: is_admin.then(|| {
                 format!(
-                    "/app/organisation/touchpoints?channel={}#channel-form",
+                    "/app/organisation/touchpoints?channel={}#add-form",
                     urlencode(&c.key)
                 )
             }),
@@ -1609,7 +1609,7 @@ async fn touchpoints_page(
         .map(|t| Row {
             href: is_admin.then(|| {
                 format!(
-                    "/app/organisation/touchpoints?touchpoint={}#touchpoint-form",
+                    "/app/organisation/touchpoints?touchpoint={}#second-form",
                     urlencode(&t.key)
                 )
             }),
