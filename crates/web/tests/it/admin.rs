@@ -1307,3 +1307,217 @@ async fn the_builder_previews_an_edit_live_without_saving_it() {
         .unwrap();
     assert_eq!(r.headers()["x-frame-options"], "DENY");
 }
+
+/// Every route of the admin app (read from the router's source, so a new route is walked
+/// too), as an admin, a manager and a member of a second organisation, with the first
+/// organisation's keys and ids: nothing of the first shows, and nothing of it changes.
+#[tokio::test]
+async fn every_app_route_role_and_second_organisation_leaks_nothing() {
+    let app = TestApp::spawn().await;
+    app.publish(MINIMAL).await;
+    let units = tevreden_domain::import::check_units(
+        &tevreden_domain::import::read_table(
+            b"external_id,name,office\nKS,Geheime Klantenservice,front\n",
+        )
+        .unwrap(),
+        &Default::default(),
+    );
+    let units: Vec<_> = units.records.into_iter().map(|(_, r)| r).collect();
+    app.store.import_units(app.org_id, &units).await.unwrap();
+    let r = app
+        .api(reqwest::Method::PUT, "/employees/E1")
+        .json(&serde_json::json!({"name": "Geheime Medewerker", "unit": "KS", "customer_facing": true}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let r = app
+        .api(reqwest::Method::PUT, "/contacts/C1")
+        .json(&serde_json::json!({"name": "Geheime Klant", "email": "geheim@klant.nl"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let r = app
+        .api(reqwest::Method::POST, "/surveys/after-call/responses")
+        .json(&serde_json::json!({"answers": {"nps": 2, "answered": false, "effort": 1, "why": "geheim antwoord van A"}, "context": {"unit": "KS"}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    add_user(&app, app.org_id, "geheim@acme.example", Role::Admin, vec![]).await;
+    let a_user = app.store.users(app.org_id).await.unwrap()[0].id;
+    let (_, a_token) = app
+        .store
+        .create_api_token(app.org_id, "acme-geheime-koppeling", Role::Admin, None)
+        .await
+        .unwrap();
+    let markers = [
+        "Geheime Klantenservice",
+        "Geheime Medewerker",
+        "Geheime Klant",
+        "geheim@klant.nl",
+        "geheim antwoord van A",
+        "geheim@acme.example",
+        "acme-geheime-koppeling",
+        "Acme Energie",
+    ];
+    let audit_before = app
+        .store
+        .audit_entries(app.org_id, None, 10_000)
+        .await
+        .unwrap()
+        .len();
+    let survey = app.store.survey(app.org_id, "after-call").await.unwrap();
+    let versions_before = app.store.survey_versions(survey.id).await.unwrap().len();
+
+    let b = app.store.create_org("other", "Other BV").await.unwrap();
+    let b_units = tevreden_domain::import::check_units(
+        &tevreden_domain::import::read_table(b"external_id,name,office\nB1,Team B,front\n")
+            .unwrap(),
+        &Default::default(),
+    );
+    let b_units: Vec<_> = b_units.records.into_iter().map(|(_, r)| r).collect();
+    app.store.import_units(b.id, &b_units).await.unwrap();
+    let b1 = app.store.unit(b.id, "B1").await.unwrap().id;
+    let mut sessions = Vec::new();
+    for (email, role) in [
+        ("ba@other.example", Role::Admin),
+        ("bm@other.example", Role::Manager),
+        ("bx@other.example", Role::Member),
+    ] {
+        add_user(
+            &app,
+            b.id,
+            email,
+            role,
+            if role == Role::Admin {
+                vec![]
+            } else {
+                vec![b1]
+            },
+        )
+        .await;
+        sessions.push((role, login(&app, email).await));
+    }
+
+    let source = include_str!("../../src/admin/mod.rs");
+    let mut routes: Vec<String> = source
+        .split('"')
+        .filter(|s| s.starts_with("/app"))
+        .map(String::from)
+        .collect();
+    routes.sort();
+    routes.dedup();
+    assert!(
+        routes.len() >= 30,
+        "found only {} routes in admin/mod.rs",
+        routes.len()
+    );
+    let mut calls = 0;
+    for template in &routes {
+        let path = template
+            .replace("{key}", "after-call")
+            .replace(
+                "{id}",
+                &if template.starts_with("/app/tokens") {
+                    a_token.id
+                } else {
+                    a_user
+                }
+                .to_string(),
+            )
+            .replace(
+                "{external_id}",
+                if template.contains("/employees/") {
+                    "E1"
+                } else if template.contains("/contacts/") {
+                    "C1"
+                } else {
+                    "KS"
+                },
+            );
+        for (role, cookie) in &sessions {
+            let (status, html) = page(&app, cookie, &path).await;
+            calls += 1;
+            for m in markers {
+                assert!(!html.contains(m), "{role:?} of B saw `{m}` on GET {path}");
+            }
+            if template.contains('{') {
+                assert!(
+                    !status.is_success(),
+                    "GET {path} as {role:?} of B answered {status}"
+                );
+            }
+            // a change as B, with B's own CSRF token and a form that would be valid in A
+            let (_, home) = page(&app, cookie, "/app/settings").await;
+            let csrf = hidden(&home, "_csrf");
+            let r = app
+                .http
+                .post(app.url(&path))
+                .header("cookie", cookie)
+                .form(&[
+                    ("_csrf", csrf.as_str()),
+                    ("name", "Overgenomen"),
+                    ("office", "front"),
+                    ("unit", "KS"),
+                    ("role", "member"),
+                    ("disabled", "1"),
+                    ("action", "texts"),
+                    ("title.nl", "Overgenomen"),
+                ])
+                .send()
+                .await
+                .unwrap();
+            calls += 1;
+            let status = r.status();
+            let body = r.text().await.unwrap();
+            for m in markers {
+                assert!(
+                    !body.contains(m),
+                    "{role:?} of B saw `{m}` after POST {path}"
+                );
+            }
+            assert!(status.as_u16() < 500, "POST {path} as {role:?}: {status}");
+        }
+    }
+    assert!(calls >= 180, "{calls} calls");
+    // A is as it was
+    assert_eq!(
+        app.store.unit(app.org_id, "KS").await.unwrap().name,
+        "Geheime Klantenservice"
+    );
+    assert_eq!(
+        app.store.employee(app.org_id, "E1").await.unwrap().name,
+        "Geheime Medewerker"
+    );
+    assert!(app.store.contact(app.org_id, "C1").await.is_ok());
+    assert!(
+        app.store
+            .user(app.org_id, a_user)
+            .await
+            .unwrap()
+            .disabled_at
+            .is_none()
+    );
+    assert!(
+        app.store
+            .api_tokens(app.org_id)
+            .await
+            .unwrap()
+            .iter()
+            .all(|t| t.revoked_at.is_none())
+    );
+    assert_eq!(
+        app.store.survey_versions(survey.id).await.unwrap().len(),
+        versions_before
+    );
+    assert_eq!(
+        app.store
+            .audit_entries(app.org_id, None, 10_000)
+            .await
+            .unwrap()
+            .len(),
+        audit_before
+    );
+}
