@@ -515,6 +515,7 @@ pub struct SurveyOverview {
     pub published_version: Option<i64>,
     pub has_draft: bool,
     pub responses: i64,
+    /// When the newest received response was submitted.
     pub last_response_at: Option<i64>,
 }
 
@@ -537,7 +538,7 @@ impl Store {
                (SELECT MAX(version) FROM survey_versions v WHERE v.survey_id = s.id) AS published_version, \
                (SELECT COUNT(*) FROM survey_versions v WHERE v.survey_id = s.id AND v.version IS NULL) AS drafts, \
                (SELECT COUNT(*) FROM responses r WHERE r.survey_id = s.id) AS responses, \
-               (SELECT MAX(submitted_at) FROM responses r WHERE r.survey_id = s.id) AS last_response_at, \
+               (SELECT r.submitted_at FROM responses r WHERE r.survey_id = s.id ORDER BY r.id DESC LIMIT 1) AS last_response_at, \
                (SELECT definition FROM survey_versions v WHERE v.survey_id = s.id ORDER BY COALESCE(v.version, 1000000000) DESC LIMIT 1) AS definition \
              FROM surveys s WHERE s.org_id = $1 ORDER BY s.key",
         )
