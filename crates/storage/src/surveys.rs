@@ -130,6 +130,29 @@ fn version_from_row(r: &AnyRow) -> Result<SurveyVersion> {
     })
 }
 
+async fn survey_audit(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    org_id: i64,
+    actor: &str,
+    action: &str,
+    key: &str,
+    after: Option<serde_json::Value>,
+) -> Result<()> {
+    crate::accounts::insert_audit(
+        tx,
+        &crate::accounts::NewAudit {
+            org_id,
+            actor,
+            action,
+            object_type: "survey",
+            object_key: key,
+            before: None,
+            after,
+        },
+    )
+    .await
+}
+
 impl Store {
     /// Reads a survey inside a write transaction, locking its row on PostgreSQL.
     async fn lock_survey(
@@ -158,6 +181,17 @@ impl Store {
         &self,
         org_id: i64,
         def: &SurveyDefinition,
+    ) -> Result<(Survey, SurveyVersion, bool)> {
+        self.save_survey_draft_by(org_id, def, None).await
+    }
+
+    /// [`Store::save_survey_draft`] with an audit entry in the same transaction: `(actor,
+    /// action)`, the action defaulting to `survey.create` or `survey.draft`.
+    pub async fn save_survey_draft_by(
+        &self,
+        org_id: i64,
+        def: &SurveyDefinition,
+        audit: Option<(&str, Option<&str>)>,
     ) -> Result<(Survey, SurveyVersion, bool)> {
         let mut tx = self.begin_write().await?;
         let now = now_ms();
@@ -206,6 +240,14 @@ impl Store {
             .bind(survey.id)
             .execute(&mut *tx)
             .await?;
+        if let Some((actor, action)) = audit {
+            let action = action.unwrap_or(if created {
+                "survey.create"
+            } else {
+                "survey.draft"
+            });
+            survey_audit(&mut tx, org_id, actor, action, &survey.key, None).await?;
+        }
         tx.commit().await?;
         Ok((survey, version_from_row(&row)?, created))
     }
@@ -213,6 +255,16 @@ impl Store {
     /// Publishes the draft as the next version (immutable from now on) and opens a survey that
     /// was never published.
     pub async fn publish_survey(&self, org_id: i64, key: &str) -> Result<(Survey, SurveyVersion)> {
+        self.publish_survey_by(org_id, key, None).await
+    }
+
+    /// [`Store::publish_survey`], audited as `actor` in the same transaction.
+    pub async fn publish_survey_by(
+        &self,
+        org_id: i64,
+        key: &str,
+        actor: Option<&str>,
+    ) -> Result<(Survey, SurveyVersion)> {
         let mut tx = self.begin_write().await?;
         let now = now_ms();
         let survey = self.lock_survey(&mut tx, org_id, key).await?;
@@ -254,6 +306,17 @@ impl Store {
         .bind(survey.id)
         .fetch_one(&mut *tx)
         .await?;
+        if let Some(actor) = actor {
+            survey_audit(
+                &mut tx,
+                org_id,
+                actor,
+                "survey.publish",
+                key,
+                Some(serde_json::json!({"version": next})),
+            )
+            .await?;
+        }
         tx.commit().await?;
         Ok((survey_from_row(&survey_row)?, version_from_row(&row)?))
     }
@@ -265,7 +328,19 @@ impl Store {
         key: &str,
         status: SurveyStatus,
     ) -> Result<Survey> {
-        let survey = self.survey(org_id, key).await?;
+        self.set_survey_status_by(org_id, key, status, None).await
+    }
+
+    /// [`Store::set_survey_status`], audited as `actor` in the same transaction.
+    pub async fn set_survey_status_by(
+        &self,
+        org_id: i64,
+        key: &str,
+        status: SurveyStatus,
+        actor: Option<&str>,
+    ) -> Result<Survey> {
+        let mut tx = self.begin_write().await?;
+        let survey = self.lock_survey(&mut tx, org_id, key).await?;
         if survey.status == SurveyStatus::Draft {
             return Err(StoreError::Conflict(format!(
                 "survey `{key}` is not published yet; publish it first"
@@ -277,8 +352,20 @@ impl Store {
         .bind(status.as_str())
         .bind(now_ms())
         .bind(survey.id)
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *tx)
         .await?;
+        if let Some(actor) = actor {
+            survey_audit(
+                &mut tx,
+                org_id,
+                actor,
+                "survey.status",
+                key,
+                Some(serde_json::json!({"status": status.as_str()})),
+            )
+            .await?;
+        }
+        tx.commit().await?;
         survey_from_row(&row)
     }
 

@@ -106,33 +106,6 @@ impl ApiAuth {
     }
 }
 
-impl ApiAuth {
-    /// Records an admin action in the audit log. A failure to record is logged, not fatal.
-    async fn audit(
-        &self,
-        app: &AppState,
-        action: &str,
-        object_type: &str,
-        key: &str,
-        before: Option<Value>,
-        after: Option<Value>,
-    ) {
-        let actor = format!("token:{}", self.0.name);
-        let entry = tevreden_storage::NewAudit {
-            org_id: self.0.org_id,
-            actor: &actor,
-            action,
-            object_type,
-            object_key: key,
-            before,
-            after,
-        };
-        if let Err(e) = app.store.audit(&entry).await {
-            tracing::error!(error = %e, "writing the audit log failed");
-        }
-    }
-}
-
 pub(crate) fn iso(ms: i64) -> String {
     jiff::Timestamp::from_millisecond(ms)
         .map(|t| t.to_string())
@@ -292,15 +265,12 @@ async fn create_survey(
         .collect();
     let (survey, _, created) = app
         .store
-        .save_survey_draft(auth.0.org_id, &parsed.definition)
+        .save_survey_draft_by(
+            auth.0.org_id,
+            &parsed.definition,
+            Some((&auth.actor(), None)),
+        )
         .await?;
-    let action = if created {
-        "survey.create"
-    } else {
-        "survey.draft"
-    };
-    auth.audit(&app, action, "survey", &survey.key, None, None)
-        .await;
     let body = survey_json(&app, &survey, &warnings).await?;
     Ok((
         if created {
@@ -397,17 +367,11 @@ async fn publish(
     ApiPath(key): ApiPath<String>,
 ) -> Result<Json<Value>, ApiError> {
     auth.require(&[Role::Admin], "publishing surveys")?;
-    let (survey, version) = app.store.publish_survey(auth.0.org_id, &key).await?;
+    let (survey, version) = app
+        .store
+        .publish_survey_by(auth.0.org_id, &key, Some(&auth.actor()))
+        .await?;
     app.surveys.invalidate(&survey.public_id, survey.id);
-    auth.audit(
-        &app,
-        "survey.publish",
-        "survey",
-        &survey.key,
-        None,
-        Some(json!({"version": version.version})),
-    )
-    .await;
     Ok(Json(json!({
         "key": survey.key,
         "version": version.version,
@@ -426,18 +390,9 @@ async fn set_status(
     auth.require(&[Role::Admin], "opening or closing surveys")?;
     let survey = app
         .store
-        .set_survey_status(auth.0.org_id, key, status)
+        .set_survey_status_by(auth.0.org_id, key, status, Some(&auth.actor()))
         .await?;
     app.surveys.invalidate(&survey.public_id, survey.id);
-    auth.audit(
-        app,
-        "survey.status",
-        "survey",
-        &survey.key,
-        None,
-        Some(json!({"status": survey.status})),
-    )
-    .await;
     Ok(Json(json!({"key": survey.key, "status": survey.status})))
 }
 

@@ -20,7 +20,7 @@ use tevreden_domain::survey::{
     FileError, FileFormat, Parsed, SurveyDefinition, parse_survey_file, parse_survey_value,
 };
 use tevreden_domain::{SurveyKey, templates};
-use tevreden_storage::{NewAudit, Role, StoreError, Survey, SurveyVersion};
+use tevreden_storage::{Role, StoreError, Survey, SurveyVersion};
 
 use super::auth::Signed;
 use super::{Layout, Tr, csrf_refused, first, forbidden, html_page};
@@ -136,30 +136,17 @@ pub async fn create_survey(State(app): State<AppState>, signed: Signed, body: By
     };
     match app
         .store
-        .save_survey_draft(signed.org.id, &parsed.definition)
+        .save_survey_draft_by(
+            signed.org.id,
+            &parsed.definition,
+            Some((&signed.actor(), Some("survey.create"))),
+        )
         .await
     {
         Ok((survey, _, _)) => {
-            audit(&app, &signed, "survey.create", &survey.key).await;
             Redirect::to(&format!("/app/surveys/{}/edit", survey.key)).into_response()
         }
         Err(e) => server_error(e),
-    }
-}
-
-async fn audit(app: &AppState, signed: &Signed, action: &str, key: &str) {
-    let actor = signed.actor();
-    let entry = NewAudit {
-        org_id: signed.org.id,
-        actor: &actor,
-        action,
-        object_type: "survey",
-        object_key: key,
-        before: None,
-        after: None,
-    };
-    if let Err(e) = app.store.audit(&entry).await {
-        tracing::error!(error = %e, "writing the audit log failed");
     }
 }
 
@@ -606,11 +593,14 @@ pub async fn edit_submit(
     match result {
         Ok(parsed) => match app
             .store
-            .save_survey_draft(signed.org.id, &parsed.definition)
+            .save_survey_draft_by(
+                signed.org.id,
+                &parsed.definition,
+                Some((&signed.actor(), Some(&format!("survey.edit.{action}")))),
+            )
             .await
         {
             Ok(_) => {
-                audit(&app, &signed, &format!("survey.edit.{action}"), &survey.key).await;
                 let anchor = if id.is_empty() {
                     String::new()
                 } else {
@@ -941,10 +931,13 @@ pub async fn publish_submit(
     if !signed.csrf_ok(&fields) {
         return csrf_refused(&signed);
     }
-    match app.store.publish_survey(signed.org.id, &key).await {
+    match app
+        .store
+        .publish_survey_by(signed.org.id, &key, Some(&signed.actor()))
+        .await
+    {
         Ok((survey, _)) => {
             app.surveys.invalidate(&survey.public_id, survey.id);
-            audit(&app, &signed, "survey.publish", &survey.key).await;
             Redirect::to("/app/surveys?published=1").into_response()
         }
         Err(StoreError::NotFound(_)) => super::message(&signed, StatusCode::NOT_FOUND, "notfound"),

@@ -364,6 +364,17 @@ async fn scoped_tokens_see_their_units_only() {
         .await;
         assert_eq!(s, StatusCode::CREATED, "{v}");
     }
+    // survey changes through the API are audited in their own transaction
+    let (_, v) = get(&app, "/audit").await;
+    let entries = v["items"].as_array().unwrap();
+    for action in ["survey.create", "survey.publish"] {
+        let e = entries
+            .iter()
+            .find(|e| e["action"] == action)
+            .unwrap_or_else(|| panic!("{action} missing"));
+        assert_eq!(e["actor"], "token:test");
+        assert_eq!(e["object_key"], key.as_str());
+    }
     let (_, all) = get(&app, &format!("/surveys/{key}/responses/pages?limit=2")).await;
     assert_eq!(all["items"].as_array().unwrap().len(), 2);
     let next = all["next_cursor"].as_str().unwrap();
