@@ -231,7 +231,7 @@ fn survey_format(headers: &HeaderMap, body: &[u8]) -> Result<FileFormat, ApiErro
 #[utoipa::path(post, path = "/surveys", tag = "surveys",
     request_body(content(
         (SurveyFileDoc = "application/json"),
-        (String = "application/yaml"),
+        (SurveyFileDoc = "application/yaml"),
     ), description = "A survey file (see docs/survey-file.md)"),
     responses((status = 200, description = "Draft replaced", body = SurveyDoc),
               (status = 201, description = "Survey created", body = SurveyDoc)))]
@@ -285,7 +285,7 @@ async fn create_survey(
 
 /// Get a survey
 #[utoipa::path(get, path = "/surveys/{key}", tag = "surveys",
-    params(("key" = String, Path, description = "The survey's key")),
+    params(("key" = String, Path, description = "The survey's key", example = "na-contact")),
     responses((status = 200, description = "The survey with its newest definition", body = SurveyDoc)))]
 async fn get_survey(
     State(app): State<AppState>,
@@ -306,9 +306,9 @@ struct FileQuery {
 }
 
 #[utoipa::path(get, path = "/surveys/{key}/file", tag = "surveys",
-    params(("key" = String, Path, description = "The survey's key"), FileQuery),
+    params(("key" = String, Path, description = "The survey's key", example = "na-contact"), FileQuery),
     responses((status = 200, description = "The survey file", content(
-        (String = "application/yaml"), (SurveyFileDoc = "application/json")))))]
+        (SurveyFileDoc = "application/yaml"), (SurveyFileDoc = "application/json")))))]
 /// The survey file (YAML by default) of the newest published version, a given version, or the
 /// draft (`version=0`).
 async fn survey_file(
@@ -359,7 +359,7 @@ async fn survey_file(
 
 /// Publish the draft as a new version
 #[utoipa::path(post, path = "/surveys/{key}/publish", tag = "surveys",
-    params(("key" = String, Path, description = "The survey's key")),
+    params(("key" = String, Path, description = "The survey's key", example = "na-contact")),
     responses((status = 200, description = "Published", body = PublishedDoc)))]
 async fn publish(
     State(app): State<AppState>,
@@ -398,7 +398,7 @@ async fn set_status(
 
 /// Close a survey (no more responses)
 #[utoipa::path(post, path = "/surveys/{key}/close", tag = "surveys",
-    params(("key" = String, Path, description = "The survey's key")),
+    params(("key" = String, Path, description = "The survey's key", example = "na-contact")),
     responses((status = 200, description = "Closed", body = StatusDoc)))]
 async fn close(
     State(app): State<AppState>,
@@ -410,7 +410,7 @@ async fn close(
 
 /// Open a closed survey again
 #[utoipa::path(post, path = "/surveys/{key}/open", tag = "surveys",
-    params(("key" = String, Path, description = "The survey's key")),
+    params(("key" = String, Path, description = "The survey's key", example = "na-contact")),
     responses((status = 200, description = "Open", body = StatusDoc)))]
 async fn open(
     State(app): State<AppState>,
@@ -525,7 +525,7 @@ fn lang_field(v: Option<&Value>, def: &SurveyDefinition, errors: &mut Vec<FieldE
 /// Acknowledged (`201`) only after the response is durably stored. With an `Idempotency-Key`
 /// a retry of the same request returns the stored id (`200`, `duplicate: true`).
 #[utoipa::path(post, path = "/surveys/{key}/responses", tag = "responses",
-    params(("key" = String, Path, description = "The survey's key"),
+    params(("key" = String, Path, description = "The survey's key", example = "na-contact"),
            ("Idempotency-Key" = Option<String>, Header, description = "1–200 characters; a retry with the same key and body never stores twice")),
     request_body = ResponseInDoc,
     responses((status = 201, description = "Stored", body = ResponseIdDoc),
@@ -725,7 +725,7 @@ async fn create_response(
 
 /// Create a personal invitation link
 #[utoipa::path(post, path = "/surveys/{key}/invitations", tag = "responses",
-    params(("key" = String, Path, description = "The survey's key")),
+    params(("key" = String, Path, description = "The survey's key", example = "na-contact")),
     request_body(content = InvitationInDoc, description = "All fields optional; an empty body is allowed"),
     responses((status = 201, description = "Created", body = InvitationDoc)))]
 async fn create_invitation(
@@ -836,7 +836,7 @@ struct ExportQuery {
 }
 
 #[utoipa::path(get, path = "/surveys/{key}/responses", tag = "responses",
-    params(("key" = String, Path, description = "The survey's key"), ExportQuery),
+    params(("key" = String, Path, description = "The survey's key", example = "na-contact"), ExportQuery),
     responses((status = 200, description = "Every response (of the token's units)", content(
         (Vec<ResponseDoc> = "application/json"), (String = "text/csv")))))]
 /// Streams every response of a survey: CSV (UTF-8 with BOM; `delimiter=semicolon` for Dutch
@@ -1007,7 +1007,7 @@ struct VersionQuery {
 
 /// List the published versions of a survey
 #[utoipa::path(get, path = "/surveys/{key}/versions", tag = "surveys",
-    params(("key" = String, Path, description = "The survey's key"), VersionQuery),
+    params(("key" = String, Path, description = "The survey's key", example = "na-contact"), VersionQuery),
     responses((status = 200, description = "Versions, oldest first", body = VersionPageDoc)))]
 async fn list_versions(
     State(app): State<AppState>,
@@ -1041,8 +1041,8 @@ async fn list_versions(
 
 /// Get one published version of a survey, with its definition
 #[utoipa::path(get, path = "/surveys/{key}/versions/{version}", tag = "surveys",
-    params(("key" = String, Path, description = "The survey's key"),
-           ("version" = i64, Path, description = "The version number (1, 2, …)")),
+    params(("key" = String, Path, description = "The survey's key", example = "na-contact"),
+           ("version" = i64, Path, description = "The version number (1, 2, …)", example = 1)),
     responses((status = 200, description = "The version", body = VersionDoc)))]
 async fn get_version(
     State(app): State<AppState>,
@@ -1084,7 +1084,7 @@ struct ResponsePageDoc {
 ///
 /// Oldest first, with a cursor; admins and managers (a scoped token reads its units' responses).
 #[utoipa::path(get, path = "/surveys/{key}/responses/pages", tag = "responses",
-    params(("key" = String, Path, description = "The survey's key"), ResponsePageQuery),
+    params(("key" = String, Path, description = "The survey's key", example = "na-contact"), ResponsePageQuery),
     responses((status = 200, description = "A page of responses", body = ResponsePageDoc)))]
 async fn list_responses(
     State(app): State<AppState>,
@@ -1154,16 +1154,19 @@ struct SurveyListDoc {
     next_cursor: Option<String>,
 }
 
-/// A survey file (see docs/survey-file.md): `key`, `title`, `languages`, `questions`, …
+/// A survey file (see docs/survey-file.md), as YAML or JSON: `key`, `title`, `languages`, and
+/// `questions` or `pages`; the server checks the rest and names every problem.
 #[derive(serde::Serialize, ToSchema)]
 #[schema(as = SurveyFile)]
 struct SurveyFileDoc {
     key: String,
-    #[schema(value_type = Object)]
-    title: Value,
-    languages: Vec<String>,
-    #[schema(value_type = Vec<Object>)]
-    questions: Vec<Value>,
+    /// Text, or text per language.
+    title: Option<Value>,
+    languages: Option<Vec<String>>,
+    #[schema(value_type = Option<Vec<Object>>)]
+    questions: Option<Vec<Value>>,
+    #[schema(value_type = Option<Vec<Object>>)]
+    pages: Option<Vec<Value>>,
 }
 
 #[derive(serde::Serialize, ToSchema)]

@@ -220,7 +220,7 @@ async fn visible_unit(app: &AppState, auth: &ApiAuth, external_id: &str) -> Resu
 
 /// Get a unit
 #[utoipa::path(get, path = "/units/{external_id}", tag = "organisation",
-    params(("external_id" = String, Path, description = "The unit's external id")),
+    params(("external_id" = String, Path, description = "The unit's external id", example = "KS")),
     responses((status = 200, description = "The unit", body = UnitOut)))]
 async fn get_unit(
     State(app): State<AppState>,
@@ -237,7 +237,7 @@ async fn get_unit(
 /// Moving a unit (a new `parent`) moves its whole subtree; a move that would make a unit its
 /// own ancestor is refused.
 #[utoipa::path(put, path = "/units/{external_id}", tag = "organisation",
-    params(("external_id" = String, Path, description = "The unit's external id")),
+    params(("external_id" = String, Path, description = "The unit's external id", example = "KS")),
     request_body = UnitIn,
     responses((status = 200, description = "Replaced", body = UnitOut),
               (status = 201, description = "Created", body = UnitOut)))]
@@ -275,7 +275,7 @@ async fn put_unit(
 /// Only a unit nothing refers to (no sub-units, employees, touchpoints, responses,
 /// invitations, users or tokens) can be deleted; otherwise `409` says what still uses it.
 #[utoipa::path(delete, path = "/units/{external_id}", tag = "organisation",
-    params(("external_id" = String, Path, description = "The unit's external id")),
+    params(("external_id" = String, Path, description = "The unit's external id", example = "KS")),
     responses((status = 204, description = "Deleted")))]
 async fn delete_unit(
     State(app): State<AppState>,
@@ -411,7 +411,7 @@ async fn visible_employee(
 
 /// Get an employee
 #[utoipa::path(get, path = "/employees/{external_id}", tag = "organisation",
-    params(("external_id" = String, Path, description = "The employee's external id")),
+    params(("external_id" = String, Path, description = "The employee's external id", example = "E0010")),
     responses((status = 200, description = "The employee", body = EmployeeOut)))]
 async fn get_employee(
     State(app): State<AppState>,
@@ -425,7 +425,7 @@ async fn get_employee(
 
 /// Create or replace an employee
 #[utoipa::path(put, path = "/employees/{external_id}", tag = "organisation",
-    params(("external_id" = String, Path, description = "The employee's external id")),
+    params(("external_id" = String, Path, description = "The employee's external id", example = "E0010")),
     request_body = EmployeeIn,
     responses((status = 200, description = "Replaced", body = EmployeeOut),
               (status = 201, description = "Created", body = EmployeeOut)))]
@@ -467,7 +467,7 @@ async fn put_employee(
 ///
 /// Responses that named the employee keep their answers and lose the link.
 #[utoipa::path(delete, path = "/employees/{external_id}", tag = "organisation",
-    params(("external_id" = String, Path, description = "The employee's external id")),
+    params(("external_id" = String, Path, description = "The employee's external id", example = "E0010")),
     responses((status = 204, description = "Deleted")))]
 async fn delete_employee(
     State(app): State<AppState>,
@@ -583,7 +583,7 @@ async fn list_contacts(
 
 /// Get a contact
 #[utoipa::path(get, path = "/contacts/{external_id}", tag = "organisation",
-    params(("external_id" = String, Path, description = "The contact's external id")),
+    params(("external_id" = String, Path, description = "The contact's external id", example = "K00001")),
     responses((status = 200, description = "The contact", body = ContactOut)))]
 async fn get_contact(
     State(app): State<AppState>,
@@ -598,7 +598,7 @@ async fn get_contact(
 
 /// Create or replace a contact
 #[utoipa::path(put, path = "/contacts/{external_id}", tag = "organisation",
-    params(("external_id" = String, Path, description = "The contact's external id")),
+    params(("external_id" = String, Path, description = "The contact's external id", example = "K00001")),
     request_body = ContactIn,
     responses((status = 200, description = "Replaced", body = ContactOut),
               (status = 201, description = "Created", body = ContactOut)))]
@@ -670,7 +670,7 @@ async fn put_contact(
 /// The customer's record is removed (the right to be forgotten); their responses stay, no
 /// longer linked to them.
 #[utoipa::path(delete, path = "/contacts/{external_id}", tag = "organisation",
-    params(("external_id" = String, Path, description = "The contact's external id")),
+    params(("external_id" = String, Path, description = "The contact's external id", example = "K00001")),
     responses((status = 204, description = "Erased")))]
 async fn delete_contact(
     State(app): State<AppState>,
@@ -742,7 +742,7 @@ async fn list_channels(
 
 /// Get a channel
 #[utoipa::path(get, path = "/channels/{key}", tag = "organisation",
-    params(("key" = String, Path, description = "The channel's key")),
+    params(("key" = String, Path, description = "The channel's key", example = "phone")),
     responses((status = 200, description = "The channel", body = ChannelOut)))]
 async fn get_channel(
     State(app): State<AppState>,
@@ -777,7 +777,7 @@ fn check_name(path: &str, name: &str, errors: &mut Vec<FieldError>) {
 
 /// Create or replace a channel
 #[utoipa::path(put, path = "/channels/{key}", tag = "organisation",
-    params(("key" = String, Path, description = "The channel's key")),
+    params(("key" = String, Path, description = "The channel's key", example = "phone")),
     request_body = ChannelIn,
     responses((status = 200, description = "Replaced", body = ChannelOut),
               (status = 201, description = "Created", body = ChannelOut)))]
@@ -931,7 +931,7 @@ async fn list_touchpoints(
 
 /// Get a touchpoint
 #[utoipa::path(get, path = "/touchpoints/{key}", tag = "organisation",
-    params(("key" = String, Path, description = "The touchpoint's key")),
+    params(("key" = String, Path, description = "The touchpoint's key", example = "tel-service")),
     responses((status = 200, description = "The touchpoint", body = TouchpointOut)))]
 async fn get_touchpoint(
     State(app): State<AppState>,
@@ -949,7 +949,7 @@ async fn get_touchpoint(
 
 /// Create or replace a touchpoint
 #[utoipa::path(put, path = "/touchpoints/{key}", tag = "organisation",
-    params(("key" = String, Path, description = "The touchpoint's key")),
+    params(("key" = String, Path, description = "The touchpoint's key", example = "tel-service")),
     request_body = TouchpointIn,
     responses((status = 200, description = "Replaced", body = TouchpointOut),
               (status = 201, description = "Created", body = TouchpointOut)))]
