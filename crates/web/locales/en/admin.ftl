@@ -336,3 +336,4 @@ no = no
 add = Add
 builder-live = Live preview
 builder-live-hint = As respondents will see it; follows what you type before you save.
+tokens-api-docs = Read the API reference.

@@ -336,3 +336,4 @@ no = nee
 add = Toevoegen
 builder-live = Live voorbeeld
 builder-live-hint = Zoals respondenten het zien; volgt wat je typt, ook voor je opslaat.
+tokens-api-docs = Lees de API-documentatie.
