@@ -8,6 +8,7 @@ pub mod export;
 pub mod import;
 pub mod keys;
 pub mod lang;
+pub mod stats;
 pub mod survey;
 pub mod templates;
 
