@@ -258,14 +258,7 @@ async fn ingest(
         );
     }
     let tmp = tempfile::tempdir().map_err(|e| e.to_string())?;
-    let url = match &database_url {
-        Some(u) => DatabaseUrl::parse(u)?,
-        None => DatabaseUrl::Sqlite(tmp.path().join("bench.db")),
-    };
-    let url_arg = match &url {
-        DatabaseUrl::Sqlite(p) => format!("sqlite://{}", p.display()),
-        DatabaseUrl::Postgres(u) => u.clone(),
-    };
+    let (url, url_arg) = bench_database(database_url.as_deref(), &tmp, "bench.db")?;
     // Set up an organisation and a published survey.
     let store = Store::open(&url, StoreOptions::default())
         .await
@@ -366,6 +359,24 @@ async fn ingest(
     Ok(())
 }
 
+/// The database to measure: the one given, else a fresh SQLite file `file` in `tmp`; and the
+/// same as a `--database-url` argument for the server process.
+fn bench_database(
+    given: Option<&str>,
+    tmp: &tempfile::TempDir,
+    file: &str,
+) -> Result<(DatabaseUrl, String), String> {
+    let url = match given {
+        Some(u) => DatabaseUrl::parse(u)?,
+        None => DatabaseUrl::Sqlite(tmp.path().join(file)),
+    };
+    let arg = match &url {
+        DatabaseUrl::Sqlite(p) => format!("sqlite://{}", p.display()),
+        DatabaseUrl::Postgres(u) => u.clone(),
+    };
+    Ok((url, arg))
+}
+
 /// Starts `tevreden serve` on a free port against `url_arg`; returns the child, its pid and
 /// the address it listens on.
 async fn spawn_server(url_arg: &str) -> Result<(tokio::process::Child, u32, String), String> {
@@ -433,14 +444,7 @@ async fn pages(database_url: Option<String>, requests: usize) -> Result<(), Stri
         );
     }
     let tmp = tempfile::tempdir().map_err(|e| e.to_string())?;
-    let url = match &database_url {
-        Some(u) => DatabaseUrl::parse(u)?,
-        None => DatabaseUrl::Sqlite(tmp.path().join("bench-pages.db")),
-    };
-    let url_arg = match &url {
-        DatabaseUrl::Sqlite(p) => format!("sqlite://{}", p.display()),
-        DatabaseUrl::Postgres(u) => u.clone(),
-    };
+    let (url, url_arg) = bench_database(database_url.as_deref(), &tmp, "bench-pages.db")?;
     let store = Store::open(&url, StoreOptions::default())
         .await
         .map_err(|e| e.to_string())?;

@@ -104,6 +104,41 @@ fn contact_from_row(r: &AnyRow) -> Result<Contact> {
     })
 }
 
+/// Deletes row `id` of `table` with its audit entry (`<object_type>.delete`, the record as it
+/// was), inside `tx`.
+async fn delete_audited<T: Serialize>(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    table: &'static str,
+    id: i64,
+    who: (i64, &str),
+    object_type: &str,
+    external_id: &str,
+    record: &T,
+) -> Result<()> {
+    let (org_id, actor) = who;
+    let action = format!("{object_type}.delete");
+    insert_audit(
+        tx,
+        &NewAudit {
+            org_id,
+            actor,
+            action: &action,
+            object_type,
+            object_key: external_id,
+            before: serde_json::to_value(record).ok(),
+            after: None,
+        },
+    )
+    .await?;
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "DELETE FROM {table} WHERE id = $1"
+    )))
+    .bind(id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
 /// What became of a single record written by the import rules.
 #[derive(Debug)]
 pub enum RecordOutcome {
@@ -241,23 +276,16 @@ impl Store {
     ) -> Result<Employee> {
         let employee = self.employee(org_id, external_id).await?;
         let mut tx = self.begin_write().await?;
-        insert_audit(
+        delete_audited(
             &mut tx,
-            &NewAudit {
-                org_id,
-                actor,
-                action: "employee.delete",
-                object_type: "employee",
-                object_key: external_id,
-                before: serde_json::to_value(&employee).ok(),
-                after: None,
-            },
+            "employees",
+            employee.id,
+            (org_id, actor),
+            "employee",
+            external_id,
+            &employee,
         )
         .await?;
-        sqlx::query("DELETE FROM employees WHERE id = $1")
-            .bind(employee.id)
-            .execute(&mut *tx)
-            .await?;
         tx.commit().await?;
         Ok(employee)
     }
@@ -315,23 +343,16 @@ impl Store {
     ) -> Result<Contact> {
         let contact = self.contact(org_id, external_id).await?;
         let mut tx = self.begin_write().await?;
-        insert_audit(
+        delete_audited(
             &mut tx,
-            &NewAudit {
-                org_id,
-                actor,
-                action: "contact.delete",
-                object_type: "contact",
-                object_key: external_id,
-                before: serde_json::to_value(&contact).ok(),
-                after: None,
-            },
+            "contacts",
+            contact.id,
+            (org_id, actor),
+            "contact",
+            external_id,
+            &contact,
         )
         .await?;
-        sqlx::query("DELETE FROM contacts WHERE id = $1")
-            .bind(contact.id)
-            .execute(&mut *tx)
-            .await?;
         tx.commit().await?;
         Ok(contact)
     }
@@ -395,23 +416,16 @@ impl Store {
                 in_use.join(", ")
             )));
         }
-        insert_audit(
+        delete_audited(
             &mut tx,
-            &NewAudit {
-                org_id,
-                actor,
-                action: "unit.delete",
-                object_type: "unit",
-                object_key: external_id,
-                before: serde_json::to_value(&unit).ok(),
-                after: None,
-            },
+            "units",
+            unit.id,
+            (org_id, actor),
+            "unit",
+            external_id,
+            &unit,
         )
         .await?;
-        sqlx::query("DELETE FROM units WHERE id = $1")
-            .bind(unit.id)
-            .execute(&mut *tx)
-            .await?;
         tx.commit().await?;
         Ok(unit)
     }
@@ -424,7 +438,8 @@ impl Store {
             .ok_or_else(|| StoreError::not_found(format!("channel `{key}`")))
     }
 
-    /// Creates or updates a channel, with the change in the audit log (one transaction).
+    /// Creates or updates a channel, with the change in the audit log by `actor` when given
+    /// (one transaction).
     /// Returns the channel and whether it was created.
     pub async fn save_channel(
         &self,
@@ -432,7 +447,7 @@ impl Store {
         key: &str,
         name: &str,
         kind: &str,
-        actor: &str,
+        actor: Option<&str>,
     ) -> Result<(Channel, bool)> {
         let before = self.channel(org_id, key).await.ok();
         let mut tx = self.begin_write().await?;
@@ -452,23 +467,25 @@ impl Store {
             name: name.to_string(),
             kind: kind.to_string(),
         };
-        insert_audit(
-            &mut tx,
-            &NewAudit {
-                org_id,
-                actor,
-                action: if before.is_some() {
-                    "channel.update"
-                } else {
-                    "channel.create"
+        if let Some(actor) = actor {
+            insert_audit(
+                &mut tx,
+                &NewAudit {
+                    org_id,
+                    actor,
+                    action: if before.is_some() {
+                        "channel.update"
+                    } else {
+                        "channel.create"
+                    },
+                    object_type: "channel",
+                    object_key: key,
+                    before: before.as_ref().and_then(|b| serde_json::to_value(b).ok()),
+                    after: serde_json::to_value(&after).ok(),
                 },
-                object_type: "channel",
-                object_key: key,
-                before: before.as_ref().and_then(|b| serde_json::to_value(b).ok()),
-                after: serde_json::to_value(&after).ok(),
-            },
-        )
-        .await?;
+            )
+            .await?;
+        }
         tx.commit().await?;
         Ok((after, before.is_none()))
     }
@@ -482,7 +499,7 @@ impl Store {
         name: &str,
         unit_id: i64,
         channel_id: Option<i64>,
-        actor: &str,
+        actor: Option<&str>,
     ) -> Result<(Touchpoint, bool)> {
         let before = self.touchpoint(org_id, key).await.ok();
         let mut tx = self.begin_write().await?;
@@ -524,23 +541,25 @@ impl Store {
             unit_id,
             channel_id,
         };
-        insert_audit(
-            &mut tx,
-            &NewAudit {
-                org_id,
-                actor,
-                action: if before.is_some() {
-                    "touchpoint.update"
-                } else {
-                    "touchpoint.create"
+        if let Some(actor) = actor {
+            insert_audit(
+                &mut tx,
+                &NewAudit {
+                    org_id,
+                    actor,
+                    action: if before.is_some() {
+                        "touchpoint.update"
+                    } else {
+                        "touchpoint.create"
+                    },
+                    object_type: "touchpoint",
+                    object_key: key,
+                    before: before.as_ref().and_then(|b| serde_json::to_value(b).ok()),
+                    after: serde_json::to_value(&after).ok(),
                 },
-                object_type: "touchpoint",
-                object_key: key,
-                before: before.as_ref().and_then(|b| serde_json::to_value(b).ok()),
-                after: serde_json::to_value(&after).ok(),
-            },
-        )
-        .await?;
+            )
+            .await?;
+        }
         tx.commit().await?;
         Ok((after, before.is_none()))
     }

@@ -441,6 +441,8 @@ impl Store {
         )
     }
 
+    /// Creates or updates a channel (no audit entry: for generated data); see
+    /// [`Store::save_channel`].
     pub async fn upsert_channel(
         &self,
         org_id: i64,
@@ -448,18 +450,11 @@ impl Store {
         name: &str,
         kind: &str,
     ) -> Result<i64> {
-        Ok(sqlx::query_scalar(
-            "INSERT INTO channels (org_id, key, name, kind) VALUES ($1, $2, $3, $4) \
-             ON CONFLICT (org_id, key) DO UPDATE SET name = excluded.name, kind = excluded.kind RETURNING id",
-        )
-        .bind(org_id)
-        .bind(key)
-        .bind(name)
-        .bind(kind)
-        .fetch_one(&self.pool)
-        .await?)
+        Ok(self.save_channel(org_id, key, name, kind, None).await?.0.id)
     }
 
+    /// Creates or updates a touchpoint (no audit entry: for generated data); see
+    /// [`Store::save_touchpoint`].
     pub async fn upsert_touchpoint(
         &self,
         org_id: i64,
@@ -468,17 +463,11 @@ impl Store {
         unit_id: i64,
         channel_id: Option<i64>,
     ) -> Result<i64> {
-        Ok(sqlx::query_scalar(
-            "INSERT INTO touchpoints (org_id, key, name, unit_id, channel_id) VALUES ($1, $2, $3, $4, $5) \
-             ON CONFLICT (org_id, key) DO UPDATE SET name = excluded.name, unit_id = excluded.unit_id, channel_id = excluded.channel_id RETURNING id",
-        )
-        .bind(org_id)
-        .bind(key)
-        .bind(name)
-        .bind(unit_id)
-        .bind(channel_id)
-        .fetch_one(&self.pool)
-        .await?)
+        Ok(self
+            .save_touchpoint(org_id, key, name, unit_id, channel_id, None)
+            .await?
+            .0
+            .id)
     }
 
     pub async fn channels(&self, org_id: i64) -> Result<Vec<Channel>> {

@@ -1095,26 +1095,7 @@ async fn list_responses(
     auth.require(&[Role::Admin, Role::Manager], "reading responses")?;
     let ask = common::PageAsk::parse(q.cursor.as_deref(), q.limit)?;
     let survey = app.store.survey(auth.0.org_id, &key).await?;
-    let scope = auth.unit_scope(&app).await?;
-    let units: Option<Vec<i64>> = match q.unit.as_deref().filter(|u| !u.is_empty()) {
-        Some(ext) => {
-            let all = match scope {
-                Some(s) => s,
-                None => app.store.units(auth.0.org_id).await?,
-            };
-            let root = all
-                .iter()
-                .find(|u| u.external_id == ext)
-                .ok_or_else(|| ApiError::not_found(format!("unit `{ext}`")))?;
-            Some(
-                all.iter()
-                    .filter(|u| u.path.starts_with(root.path.as_str()))
-                    .map(|u| u.id)
-                    .collect(),
-            )
-        }
-        None => scope.map(|s| s.iter().map(|u| u.id).collect()),
-    };
+    let units = auth.units_filter(&app, q.unit.as_deref()).await?;
     let page = app
         .store
         .responses_after_in(survey.id, ask.after, ask.limit, units.as_deref())

@@ -221,6 +221,18 @@ async fn not_found(State(app): State<AppState>, req: Request) -> Response {
 
 /// The default Content-Security-Policy: nothing inline, nothing from elsewhere, no framing.
 pub(crate) const CSP: &str = "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+/// The default, for a page that frames our own pages (the builder and its live preview).
+pub(crate) const CSP_FRAMING: &str = "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; form-action 'self'; frame-src 'self'; frame-ancestors 'none'; base-uri 'none'";
+/// The default, for a page our own pages may frame (the survey preview).
+pub(crate) const CSP_FRAMABLE: &str = "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'self'; base-uri 'none'";
+
+/// Text for HTML built outside the templates (which escape on their own).
+pub(crate) fn html_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
 
 /// Security headers on every answer: a strict CSP without inline scripts or styles, no
 /// framing, no MIME sniffing, and no Referer (personal links carry tokens).

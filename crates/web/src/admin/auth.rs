@@ -124,6 +124,22 @@ impl Signed {
     pub fn actor(&self) -> String {
         format!("user:{}", self.user.email)
     }
+
+    /// The fields of a form only admins may send, with this session's CSRF token; otherwise
+    /// the page that says why not.
+    pub fn admin_form(
+        &self,
+        body: &[u8],
+    ) -> Result<Vec<(String, String)>, Box<axum::response::Response>> {
+        if self.user.role != tevreden_storage::Role::Admin {
+            return Err(Box::new(super::forbidden(self)));
+        }
+        let fields = crate::form::decode_form(body).unwrap_or_default();
+        if !self.csrf_ok(&fields) {
+            return Err(Box::new(super::csrf_refused(self)));
+        }
+        Ok(fields)
+    }
 }
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {

@@ -23,9 +23,10 @@ use tevreden_domain::{SurveyKey, templates};
 use tevreden_storage::{Role, StoreError, Survey, SurveyVersion};
 
 use super::auth::Signed;
-use super::{Layout, Tr, csrf_refused, first, forbidden, html_page};
+use super::{Layout, Tr, first, forbidden, html_page};
 use crate::AppState;
 use crate::form::decode_form;
+use crate::html_escape as esc;
 
 fn server_error(e: impl std::fmt::Display) -> Response {
     tracing::error!(error = %e, "builder failed");
@@ -91,13 +92,10 @@ pub async fn new_survey(signed: Signed) -> Response {
 }
 
 pub async fn create_survey(State(app): State<AppState>, signed: Signed, body: Bytes) -> Response {
-    if signed.user.role != Role::Admin {
-        return forbidden(&signed);
-    }
-    let fields = decode_form(&body).unwrap_or_default();
-    if !signed.csrf_ok(&fields) {
-        return csrf_refused(&signed);
-    }
+    let fields = match signed.admin_form(&body) {
+        Ok(f) => f,
+        Err(refused) => return *refused,
+    };
     let tr = signed.tr();
     let key = first(&fields, "key").trim().to_string();
     let mut errors = Vec::new();
@@ -421,9 +419,7 @@ fn builder_page(
     // the live preview beside the editor is a frame of our own preview page
     resp.headers_mut().insert(
         axum::http::header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(
-            "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; form-action 'self'; frame-src 'self'; frame-ancestors 'none'; base-uri 'none'",
-        ),
+        HeaderValue::from_static(crate::CSP_FRAMING),
     );
     resp
 }
@@ -495,13 +491,10 @@ pub async fn edit_submit(
     Path(key): Path<String>,
     body: Bytes,
 ) -> Response {
-    if signed.user.role != Role::Admin {
-        return forbidden(&signed);
-    }
-    let fields = decode_form(&body).unwrap_or_default();
-    if !signed.csrf_ok(&fields) {
-        return csrf_refused(&signed);
-    }
+    let fields = match signed.admin_form(&body) {
+        Ok(f) => f,
+        Err(refused) => return *refused,
+    };
     let (survey, versions) = match working(&app, &signed, &key).await {
         Ok(x) => x,
         Err(r) => return r,
@@ -647,9 +640,7 @@ fn framable(mut resp: Response) -> Response {
     let h = resp.headers_mut();
     h.insert(
         axum::http::header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(
-            "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'self'; base-uri 'none'",
-        ),
+        HeaderValue::from_static(crate::CSP_FRAMABLE),
     );
     h.insert(
         axum::http::header::X_FRAME_OPTIONS,
@@ -705,13 +696,6 @@ fn live_preview(
         None,
     );
     framable(html_page(status, Ok(html)))
-}
-
-fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }
 
 pub async fn preview(
@@ -924,12 +908,8 @@ pub async fn publish_submit(
     Path(key): Path<String>,
     body: Bytes,
 ) -> Response {
-    if signed.user.role != Role::Admin {
-        return forbidden(&signed);
-    }
-    let fields = decode_form(&body).unwrap_or_default();
-    if !signed.csrf_ok(&fields) {
-        return csrf_refused(&signed);
+    if let Err(refused) = signed.admin_form(&body) {
+        return *refused;
     }
     match app
         .store

@@ -15,10 +15,9 @@ use tevreden_storage::{EmployeeFilter, ImportFileKind, RecordOutcome, Role, Stor
 
 use super::auth::{Signed, urlencode};
 use super::pages::visible_units;
-use super::{Layout, Tr, csrf_refused, first, forbidden, html_page};
+use super::{Layout, Tr, first, forbidden, html_page};
 use crate::AppState;
 use crate::api::{decode_cursor, encode_cursor};
-use crate::form::decode_form;
 
 fn server_error(e: impl std::fmt::Display) -> Response {
     tracing::error!(error = %e, "organisation page failed");
@@ -468,13 +467,10 @@ async fn save_unit(
 }
 
 pub async fn create_unit(State(app): State<AppState>, signed: Signed, body: Bytes) -> Response {
-    if signed.user.role != Role::Admin {
-        return forbidden(&signed);
-    }
-    let fields = decode_form(&body).unwrap_or_default();
-    if !signed.csrf_ok(&fields) {
-        return csrf_refused(&signed);
-    }
+    let fields = match signed.admin_form(&body) {
+        Ok(f) => f,
+        Err(refused) => return *refused,
+    };
     match save_unit(&app, &signed, &fields, None).await {
         Ok(Ok(id)) => {
             Redirect::to(&format!("/app/organisation?saved={}", urlencode(&id))).into_response()
@@ -550,17 +546,9 @@ async fn unit_view(
     });
     let employees = app
         .store
-        .employees_page(
-            signed.org.id,
-            &EmployeeFilter {
-                units: Some(&[unit.id]),
-                ..Default::default()
-            },
-            0,
-            1000,
-        )
+        .employee_ids_in_unit(unit.id)
         .await
-        .map(|e| e.len())
+        .map(|ids| ids.len())
         .unwrap_or(0);
     let facts = vec![
         (tr.t("field-external-id"), unit.external_id.clone()),
@@ -598,13 +586,10 @@ pub async fn save_unit_page(
     Path(external_id): Path<String>,
     body: Bytes,
 ) -> Response {
-    if signed.user.role != Role::Admin {
-        return forbidden(&signed);
-    }
-    let fields = decode_form(&body).unwrap_or_default();
-    if !signed.csrf_ok(&fields) {
-        return csrf_refused(&signed);
-    }
+    let fields = match signed.admin_form(&body) {
+        Ok(f) => f,
+        Err(refused) => return *refused,
+    };
     let Ok(unit) = app.store.unit(signed.org.id, &external_id).await else {
         return super::message(&signed, StatusCode::NOT_FOUND, "notfound");
     };
@@ -633,12 +618,8 @@ pub async fn delete_unit(
     Path(external_id): Path<String>,
     body: Bytes,
 ) -> Response {
-    if signed.user.role != Role::Admin {
-        return forbidden(&signed);
-    }
-    let fields = decode_form(&body).unwrap_or_default();
-    if !signed.csrf_ok(&fields) {
-        return csrf_refused(&signed);
+    if let Err(refused) = signed.admin_form(&body) {
+        return *refused;
     }
     let Ok(unit) = app.store.unit(signed.org.id, &external_id).await else {
         return super::message(&signed, StatusCode::NOT_FOUND, "notfound");
@@ -920,13 +901,10 @@ async fn save_employee(
 }
 
 pub async fn create_employee(State(app): State<AppState>, signed: Signed, body: Bytes) -> Response {
-    if signed.user.role != Role::Admin {
-        return forbidden(&signed);
-    }
-    let fields = decode_form(&body).unwrap_or_default();
-    if !signed.csrf_ok(&fields) {
-        return csrf_refused(&signed);
-    }
+    let fields = match signed.admin_form(&body) {
+        Ok(f) => f,
+        Err(refused) => return *refused,
+    };
     match save_employee(&app, &signed, &fields, None).await {
         Ok(Ok(id)) => Redirect::to(&format!(
             "/app/organisation/employees?saved={}",
@@ -1041,13 +1019,10 @@ pub async fn save_employee_page(
     Path(external_id): Path<String>,
     body: Bytes,
 ) -> Response {
-    if signed.user.role != Role::Admin {
-        return forbidden(&signed);
-    }
-    let fields = decode_form(&body).unwrap_or_default();
-    if !signed.csrf_ok(&fields) {
-        return csrf_refused(&signed);
-    }
+    let fields = match signed.admin_form(&body) {
+        Ok(f) => f,
+        Err(refused) => return *refused,
+    };
     let Ok(e) = app.store.employee(signed.org.id, &external_id).await else {
         return super::message(&signed, StatusCode::NOT_FOUND, "notfound");
     };
@@ -1077,12 +1052,8 @@ pub async fn delete_employee(
     Path(external_id): Path<String>,
     body: Bytes,
 ) -> Response {
-    if signed.user.role != Role::Admin {
-        return forbidden(&signed);
-    }
-    let fields = decode_form(&body).unwrap_or_default();
-    if !signed.csrf_ok(&fields) {
-        return csrf_refused(&signed);
+    if let Err(refused) = signed.admin_form(&body) {
+        return *refused;
     }
     match app
         .store
@@ -1349,13 +1320,10 @@ async fn save_contact(
 }
 
 pub async fn create_contact(State(app): State<AppState>, signed: Signed, body: Bytes) -> Response {
-    if signed.user.role != Role::Admin {
-        return forbidden(&signed);
-    }
-    let fields = decode_form(&body).unwrap_or_default();
-    if !signed.csrf_ok(&fields) {
-        return csrf_refused(&signed);
-    }
+    let fields = match signed.admin_form(&body) {
+        Ok(f) => f,
+        Err(refused) => return *refused,
+    };
     match save_contact(&app, &signed, &fields, None).await {
         Ok(Ok(id)) => Redirect::to(&format!(
             "/app/organisation/contacts?saved={}",
@@ -1457,13 +1425,10 @@ pub async fn save_contact_page(
     Path(external_id): Path<String>,
     body: Bytes,
 ) -> Response {
-    if signed.user.role != Role::Admin {
-        return forbidden(&signed);
-    }
-    let fields = decode_form(&body).unwrap_or_default();
-    if !signed.csrf_ok(&fields) {
-        return csrf_refused(&signed);
-    }
+    let fields = match signed.admin_form(&body) {
+        Ok(f) => f,
+        Err(refused) => return *refused,
+    };
     let Ok(c) = app.store.contact(signed.org.id, &external_id).await else {
         return super::message(&signed, StatusCode::NOT_FOUND, "notfound");
     };
@@ -1484,12 +1449,8 @@ pub async fn delete_contact(
     Path(external_id): Path<String>,
     body: Bytes,
 ) -> Response {
-    if signed.user.role != Role::Admin {
-        return forbidden(&signed);
-    }
-    let fields = decode_form(&body).unwrap_or_default();
-    if !signed.csrf_ok(&fields) {
-        return csrf_refused(&signed);
+    if let Err(refused) = signed.admin_form(&body) {
+        return *refused;
     }
     match app
         .store
@@ -1701,13 +1662,10 @@ fn key_ok(key: &str) -> bool {
 }
 
 pub async fn save_channel(State(app): State<AppState>, signed: Signed, body: Bytes) -> Response {
-    if signed.user.role != Role::Admin {
-        return forbidden(&signed);
-    }
-    let fields = decode_form(&body).unwrap_or_default();
-    if !signed.csrf_ok(&fields) {
-        return csrf_refused(&signed);
-    }
+    let fields = match signed.admin_form(&body) {
+        Ok(f) => f,
+        Err(refused) => return *refused,
+    };
     let tr = signed.tr();
     let key = first(&fields, "key").trim().to_string();
     let name = first(&fields, "name").trim().to_string();
@@ -1735,7 +1693,7 @@ pub async fn save_channel(State(app): State<AppState>, signed: Signed, body: Byt
     }
     match app
         .store
-        .save_channel(signed.org.id, &key, &name, &kind, &signed.actor())
+        .save_channel(signed.org.id, &key, &name, &kind, Some(&signed.actor()))
         .await
     {
         Ok(_) => Redirect::to(&format!(
@@ -1756,13 +1714,10 @@ fn err_at(column: &str, reason: String) -> RowError {
 }
 
 pub async fn save_touchpoint(State(app): State<AppState>, signed: Signed, body: Bytes) -> Response {
-    if signed.user.role != Role::Admin {
-        return forbidden(&signed);
-    }
-    let fields = decode_form(&body).unwrap_or_default();
-    if !signed.csrf_ok(&fields) {
-        return csrf_refused(&signed);
-    }
+    let fields = match signed.admin_form(&body) {
+        Ok(f) => f,
+        Err(refused) => return *refused,
+    };
     let tr = signed.tr();
     let key = first(&fields, "key").trim().to_string();
     let name = first(&fields, "name").trim().to_string();
@@ -1818,7 +1773,7 @@ pub async fn save_touchpoint(State(app): State<AppState>, signed: Signed, body: 
             &name,
             unit_id,
             channel_id,
-            &signed.actor(),
+            Some(&signed.actor()),
         )
         .await
     {

@@ -289,13 +289,10 @@ pub async fn people(
 
 /// `POST /app/people`: invites a user by email (admins only).
 pub async fn invite_user(State(app): State<AppState>, signed: Signed, body: Bytes) -> Response {
-    if signed.user.role != Role::Admin {
-        return forbidden(&signed);
-    }
-    let fields = decode_form(&body).unwrap_or_default();
-    if !signed.csrf_ok(&fields) {
-        return csrf_refused(&signed);
-    }
+    let fields = match signed.admin_form(&body) {
+        Ok(f) => f,
+        Err(refused) => return *refused,
+    };
     let tr = signed.tr();
     let email = first(&fields, "email").trim().to_string();
     let name = first(&fields, "name").trim().to_string();
@@ -746,13 +743,10 @@ pub async fn user_save(
     axum::extract::Path(id): axum::extract::Path<i64>,
     body: Bytes,
 ) -> Response {
-    if signed.user.role != Role::Admin {
-        return forbidden(&signed);
-    }
-    let fields = decode_form(&body).unwrap_or_default();
-    if !signed.csrf_ok(&fields) {
-        return csrf_refused(&signed);
-    }
+    let fields = match signed.admin_form(&body) {
+        Ok(f) => f,
+        Err(refused) => return *refused,
+    };
     let user = match app.store.user(signed.org.id, id).await {
         Ok(u) => u,
         Err(tevreden_storage::StoreError::NotFound(_)) => {
@@ -889,13 +883,10 @@ pub async fn tokens(State(app): State<AppState>, signed: Signed) -> Response {
 
 /// `POST /app/tokens`: a new token, shown once on the answer page.
 pub async fn create_token(State(app): State<AppState>, signed: Signed, body: Bytes) -> Response {
-    if signed.user.role != Role::Admin {
-        return forbidden(&signed);
-    }
-    let fields = decode_form(&body).unwrap_or_default();
-    if !signed.csrf_ok(&fields) {
-        return csrf_refused(&signed);
-    }
+    let fields = match signed.admin_form(&body) {
+        Ok(f) => f,
+        Err(refused) => return *refused,
+    };
     let tr = signed.tr();
     let name = first(&fields, "name").trim().to_string();
     let role = Role::parse(first(&fields, "role"));
@@ -936,12 +927,8 @@ pub async fn revoke_token(
     axum::extract::Path(id): axum::extract::Path<i64>,
     body: Bytes,
 ) -> Response {
-    if signed.user.role != Role::Admin {
-        return forbidden(&signed);
-    }
-    let fields = decode_form(&body).unwrap_or_default();
-    if !signed.csrf_ok(&fields) {
-        return csrf_refused(&signed);
+    if let Err(refused) = signed.admin_form(&body) {
+        return *refused;
     }
     let actor = signed.actor();
     match app

@@ -193,6 +193,34 @@ impl ApiAuth {
             .map(|units| units.iter().map(|u| u.id).collect()))
     }
 
+    /// Ids of the units a list may show: the subtree of the `unit` filter when one is given (a
+    /// unit the token may see, else `404`), otherwise the token's scope (`None`: all units).
+    pub async fn units_filter(
+        &self,
+        app: &AppState,
+        unit: Option<&str>,
+    ) -> Result<Option<Vec<i64>>, ApiError> {
+        let scope = self.unit_scope(app).await?;
+        let Some(ext) = unit.filter(|u| !u.is_empty()) else {
+            return Ok(scope.map(|s| s.iter().map(|u| u.id).collect()));
+        };
+        let visible = match scope {
+            Some(s) => s,
+            None => app.store.units(self.0.org_id).await?,
+        };
+        let root = visible
+            .iter()
+            .find(|u| u.external_id == ext)
+            .ok_or_else(|| ApiError::not_found(format!("unit `{ext}`")))?;
+        Ok(Some(
+            visible
+                .iter()
+                .filter(|u| u.path.starts_with(root.path.as_str()))
+                .map(|u| u.id)
+                .collect(),
+        ))
+    }
+
     /// The actor name written to the audit log.
     pub fn actor(&self) -> String {
         format!("token:{}", self.0.name)

@@ -361,23 +361,7 @@ async fn list_employees(
 ) -> Result<Json<EmployeePage>, ApiError> {
     auth.require(&[Role::Admin, Role::Manager], "reading employees")?;
     let ask = PageAsk::parse(q.cursor.as_deref(), q.limit)?;
-    let scope = auth.unit_scope(&app).await?;
-    let units: Option<Vec<i64>> = match q.unit.as_deref().filter(|u| !u.is_empty()) {
-        Some(ext) => {
-            let root = visible_unit(&app, &auth, ext).await?;
-            let all = match scope {
-                Some(s) => s,
-                None => app.store.units(auth.0.org_id).await?,
-            };
-            Some(
-                all.iter()
-                    .filter(|u| u.path.starts_with(root.path.as_str()))
-                    .map(|u| u.id)
-                    .collect(),
-            )
-        }
-        None => scope.map(|s| s.iter().map(|u| u.id).collect()),
-    };
+    let units = auth.units_filter(&app, q.unit.as_deref()).await?;
     let filter = EmployeeFilter {
         units: units.as_deref(),
         query: q.q.as_deref().filter(|s| !s.trim().is_empty()),
@@ -802,7 +786,7 @@ async fn put_channel(
             &key,
             body.name.trim(),
             body.kind.trim(),
-            &auth.actor(),
+            Some(&auth.actor()),
         )
         .await?;
     Ok(created_or_ok(created, channel_out(channel)))
@@ -995,7 +979,7 @@ async fn put_touchpoint(
             body.name.trim(),
             unit.id,
             channel,
-            &auth.actor(),
+            Some(&auth.actor()),
         )
         .await?;
     Ok(created_or_ok(

@@ -14,6 +14,7 @@ use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityRequirement, Secur
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
 
 use crate::error::{FieldError, ProblemDoc};
+use crate::html_escape as esc;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -133,13 +134,6 @@ static PAGE: LazyLock<String> = LazyLock::new(|| {
 /// `GET /api/docs`: the API reference, rendered from the OpenAPI document.
 pub async fn page() -> Html<&'static str> {
     Html(&PAGE)
-}
-
-fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }
 
 /// `code` spans for text between backticks; everything else escaped.

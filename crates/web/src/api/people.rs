@@ -27,10 +27,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(audit_log))
 }
 
-fn require_admin(auth: &ApiAuth, what: &str) -> Result<(), ApiError> {
-    auth.require_org_admin(what)
-}
-
 /// The role of a user or token.
 #[derive(Clone, Copy, Debug, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
@@ -130,7 +126,7 @@ async fn list_users(
     auth: ApiAuth,
     ApiQuery(q): ApiQuery<UserQuery>,
 ) -> Result<Json<UserPage>, ApiError> {
-    require_admin(&auth, "reading users")?;
+    auth.require_org_admin("reading users")?;
     let ask = PageAsk::parse(q.cursor.as_deref(), q.limit)?;
     let units = app.store.units(auth.0.org_id).await?;
     let users: Vec<User> = app
@@ -187,7 +183,7 @@ async fn invite_user(
     auth: ApiAuth,
     ApiJson(body): ApiJson<UserIn>,
 ) -> Result<Response, ApiError> {
-    require_admin(&auth, "inviting users")?;
+    auth.require_org_admin("inviting users")?;
     let org = app.store.org_by_id(auth.0.org_id).await?;
     let units = app.store.units(org.id).await?;
     let mut errors = Vec::new();
@@ -282,7 +278,7 @@ async fn get_user(
     auth: ApiAuth,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<UserOut>, ApiError> {
-    require_admin(&auth, "reading users")?;
+    auth.require_org_admin("reading users")?;
     let user = app.store.user(auth.0.org_id, id).await?;
     let units = app.store.units(auth.0.org_id).await?;
     Ok(Json(user_out(&user, &units)))
@@ -309,7 +305,7 @@ async fn update_user(
     ApiPath(id): ApiPath<i64>,
     ApiJson(patch): ApiJson<UserPatch>,
 ) -> Result<Json<UserOut>, ApiError> {
-    require_admin(&auth, "changing users")?;
+    auth.require_org_admin("changing users")?;
     let org_id = auth.0.org_id;
     let user = app.store.user(org_id, id).await?;
     let units = app.store.units(org_id).await?;
@@ -388,7 +384,7 @@ async fn list_tokens(
     auth: ApiAuth,
     ApiQuery(q): ApiQuery<TokenQuery>,
 ) -> Result<Json<TokenPage>, ApiError> {
-    require_admin(&auth, "reading API tokens")?;
+    auth.require_org_admin("reading API tokens")?;
     let ask = PageAsk::parse(q.cursor.as_deref(), q.limit)?;
     let units = app.store.units(auth.0.org_id).await?;
     let tokens: Vec<TokenInfo> = app
@@ -431,7 +427,7 @@ async fn create_token(
     auth: ApiAuth,
     ApiJson(body): ApiJson<TokenIn>,
 ) -> Result<Response, ApiError> {
-    require_admin(&auth, "creating API tokens")?;
+    auth.require_org_admin("creating API tokens")?;
     let units = app.store.units(auth.0.org_id).await?;
     let mut errors = Vec::new();
     let name = body.name.trim();
@@ -495,7 +491,7 @@ async fn revoke_token(
     auth: ApiAuth,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<StatusCode, ApiError> {
-    require_admin(&auth, "revoking API tokens")?;
+    auth.require_org_admin("revoking API tokens")?;
     if id == auth.0.id {
         return Err(ApiError::new(
             StatusCode::CONFLICT,
@@ -556,7 +552,7 @@ async fn audit_log(
     auth: ApiAuth,
     ApiQuery(q): ApiQuery<AuditQuery>,
 ) -> Result<Json<AuditPage>, ApiError> {
-    require_admin(&auth, "reading the audit log")?;
+    auth.require_org_admin("reading the audit log")?;
     let limit = match q.limit {
         None => 100,
         Some(n) if (1..=1000).contains(&n) => n,
