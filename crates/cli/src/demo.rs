@@ -14,6 +14,7 @@ use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 use serde_json::{Map, Value};
 use tevreden_domain::import::{ContactRecord, EmployeeRecord, Office, UnitRecord};
+use tevreden_domain::rollup::answer_facts;
 use tevreden_domain::survey::{
     FileFormat, HiddenAnswers, QuestionKind, Scope, SurveyDefinition, parse_survey_file,
     validate_answers,
@@ -659,6 +660,7 @@ async fn generate(store: &Store, seed: u64) -> Result<Generated, StoreError> {
                 employee_id: ctx.3,
                 contact_id: Some(contact),
                 answers: answers.to_json(),
+                facts: answer_facts(def, &answers),
                 submitted_at: at,
             });
         }

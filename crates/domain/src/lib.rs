@@ -4,10 +4,14 @@
 //! Everything here is a pure function of its inputs: no IO, no async, no database, no HTTP.
 //! The crate's dependency list enforces that boundary.
 
+pub mod change;
+pub mod drivers;
 pub mod export;
 pub mod import;
 pub mod keys;
 pub mod lang;
+pub mod results;
+pub mod rollup;
 pub mod stats;
 pub mod survey;
 pub mod templates;

@@ -2,6 +2,7 @@
 //! `cargo run --release -p tevreden-storage --example writer_capacity`.
 use std::time::Instant;
 
+use tevreden_domain::rollup::AnswerFacts;
 use tevreden_domain::survey::{FileFormat, parse_survey_file};
 use tevreden_storage::testing::TestDatabase;
 use tevreden_storage::{NewResponse, Store, StoreOptions, random_uuid, time_ordered_token};
@@ -42,6 +43,14 @@ async fn main() {
                         employee_id: None,
                         contact_id: None,
                         answers: r#"{"answered":true,"effort":6,"nps":9}"#.into(),
+                        facts: AnswerFacts {
+                            counts: vec![
+                                ("answered".into(), 1),
+                                ("effort".into(), 6),
+                                ("nps".into(), 9),
+                            ],
+                            numeric: vec![("effort".into(), 6), ("nps".into(), 9)],
+                        },
                         submitted_at: c as i64,
                     };
                     store.submit(r).await.unwrap();

@@ -21,6 +21,9 @@ use sqlx::any::{AnyConnectOptions, AnyRow};
 use sqlx::{AnyConnection, Connection, Executor, Row};
 use tokio::sync::{mpsc, oneshot};
 
+use tevreden_domain::rollup::{AnswerFacts, Rollup, local_day};
+
+use crate::analytics::{self, Zones, placement};
 use crate::db::{Backend, SQLITE_PRAGMAS, Store, now_ms};
 
 /// A validated response on its way to disk.
@@ -45,6 +48,10 @@ pub struct NewResponse {
     pub contact_id: Option<i64>,
     /// The validated answers as JSON.
     pub answers: String,
+    /// What the answers add to the analytics aggregates ([`tevreden_domain::rollup`]),
+    /// computed with the version's definition; added in the transaction that stores the
+    /// response.
+    pub facts: AnswerFacts,
     pub submitted_at: i64,
 }
 
@@ -266,6 +273,7 @@ async fn writer_loop(
     cap: usize,
 ) {
     let mut batch: Vec<(NewResponse, Reply)> = Vec::with_capacity(cap);
+    let mut zones = Zones::default();
     loop {
         match rx.recv().await {
             Some(item) => batch.push(item),
@@ -284,7 +292,7 @@ async fn writer_loop(
         }
         let items: Vec<&NewResponse> = batch.iter().map(|(r, _)| r).collect();
         let started = std::time::Instant::now();
-        let results = write_with_retries(&mut writer, &items).await;
+        let results = write_with_retries(&mut writer, &mut zones, &items).await;
         tracing::trace!(
             size = items.len(),
             micros = started.elapsed().as_micros() as u64,
@@ -337,6 +345,7 @@ fn classify(e: &sqlx::Error) -> Failure {
 /// the connection broke, and falls back to one row per transaction when the rows are at fault.
 async fn write_with_retries(
     writer: &mut WriterConn,
+    zones: &mut Zones,
     items: &[&NewResponse],
 ) -> Vec<Result<IngestOutcome, IngestError>> {
     let backend = writer.backend;
@@ -347,7 +356,7 @@ async fn write_with_retries(
             Ok(c) => c,
             Err(e) => return vec![Err(e); items.len()],
         };
-        let failure = match insert_batch(conn, backend, items).await {
+        let failure = match insert_batch(conn, backend, zones, items).await {
             Ok(inserted) => return classify_rows(conn, items, &inserted).await,
             Err((e, rolled_back)) => {
                 let failure = classify(&e);
@@ -382,7 +391,7 @@ async fn write_with_retries(
             let one = std::slice::from_ref(item);
             let r = match writer.get().await {
                 Err(e) => Err(e),
-                Ok(conn) => match insert_batch(conn, backend, one).await {
+                Ok(conn) => match insert_batch(conn, backend, zones, one).await {
                     Ok(inserted) => classify_rows(conn, one, &inserted)
                         .await
                         .pop()
@@ -406,24 +415,33 @@ pub(crate) const COLUMNS: &str = "org_id, survey_id, version_id, uid, submission
                        channel_id, employee_id, contact_id, answers, submitted_at, received_at";
 pub(crate) const NCOLS: usize = 16;
 
-/// Inserts one batch in one transaction and returns the uids of the rows inserted. On error
-/// the flag says whether the transaction was rolled back cleanly.
+/// Inserts one batch in one transaction, adds the inserted responses to the aggregates in the
+/// same transaction, and returns the uids of the rows inserted. On error the flag says whether
+/// the transaction was rolled back cleanly.
 async fn insert_batch(
     conn: &mut AnyConnection,
     backend: Backend,
+    zones: &mut Zones,
     items: &[&NewResponse],
 ) -> Result<HashSet<String>, (sqlx::Error, bool)> {
     let now = now_ms();
-    let rows = match backend {
-        Backend::Sqlite => insert_sqlite(conn, items, now).await?,
+    let uids = match backend {
+        Backend::Sqlite => insert_sqlite(conn, zones, items, now).await?,
         Backend::Postgres => {
             let mut tx = conn.begin().await.map_err(|e| (e, true))?;
             let sql = insert_sql(backend, items.len());
-            let rows = bind_rows(query(sql, items.len()), items, now)
-                .fetch_all(&mut *tx)
-                .await;
-            let rows = match rows {
-                Ok(r) => r,
+            let written = async {
+                let rows = bind_rows(query(sql, items.len()), items, now)
+                    .fetch_all(&mut *tx)
+                    .await?;
+                let uids = returned_uids(&rows)?;
+                let rollup = rollup_of(&mut tx, zones, items, &uids).await?;
+                analytics::apply(&mut tx, backend, &rollup).await?;
+                Ok::<_, sqlx::Error>(uids)
+            }
+            .await;
+            let uids = match written {
+                Ok(u) => u,
                 Err(e) => {
                     let clean = tx.rollback().await.is_ok();
                     return Err((e, clean));
@@ -432,13 +450,33 @@ async fn insert_batch(
             // A failed COMMIT leaves the outcome unknown: the connection is dropped, the batch
             // retried, and rows that did land are recognised by their submission key.
             tx.commit().await.map_err(|e| (e, false))?;
-            rows
+            uids
         }
     };
-    rows.iter()
-        .map(|r| r.try_get::<String, _>(0))
-        .collect::<Result<_, _>>()
-        .map_err(|e| (e, true))
+    Ok(uids)
+}
+
+fn returned_uids(rows: &[AnyRow]) -> Result<HashSet<String>, sqlx::Error> {
+    rows.iter().map(|r| r.try_get::<String, _>(0)).collect()
+}
+
+/// The aggregate sums of the responses of a batch that were inserted.
+async fn rollup_of(
+    conn: &mut AnyConnection,
+    zones: &mut Zones,
+    items: &[&NewResponse],
+    inserted: &HashSet<String>,
+) -> Result<Rollup, sqlx::Error> {
+    let mut rollup = Rollup::default();
+    for r in items.iter().filter(|r| inserted.contains(&r.uid)) {
+        let tz = zones.get(conn, r.org_id).await?;
+        let day = local_day(r.submitted_at, &tz);
+        rollup.add(
+            placement(r.survey_id, day, r.unit_id, r.touchpoint_id, r.channel_id),
+            &r.facts,
+        );
+    }
+    Ok(rollup)
 }
 
 /// Large batches are rare and each has its own statement text: only small ones are kept
@@ -562,20 +600,31 @@ pub(crate) fn bind_row<'q>(q: AnyQuery<'q>, r: &'q NewResponse, now: i64) -> Any
         .bind(now)
 }
 
-/// SQLite: `BEGIN IMMEDIATE`, the insert and `COMMIT` go to the database as one request, so
-/// the writer makes one round trip to SQLite's worker thread per batch instead of three. When
-/// anything fails the transaction is rolled back explicitly; the flag in the error says whether
-/// that worked.
+/// SQLite: `BEGIN IMMEDIATE` and the insert go to the database as one request, then the
+/// aggregate upserts and `COMMIT`, so a batch costs few round trips to SQLite's worker thread.
+/// When anything fails the transaction is rolled back explicitly; the flag in the error says
+/// whether that worked.
 async fn insert_sqlite(
     conn: &mut AnyConnection,
+    zones: &mut Zones,
     items: &[&NewResponse],
     now: i64,
-) -> Result<Vec<AnyRow>, (sqlx::Error, bool)> {
+) -> Result<HashSet<String>, (sqlx::Error, bool)> {
     let sql = insert_sql(Backend::Sqlite, items.len());
-    let sql = format!("BEGIN IMMEDIATE; {sql}; COMMIT;");
-    let q = bind_rows(query(sql, items.len()), items, now);
-    match q.fetch_all(&mut *conn).await {
-        Ok(rows) => Ok(rows),
+    let sql = format!("BEGIN IMMEDIATE; {sql}");
+    let written = async {
+        let rows = bind_rows(query(sql, items.len()), items, now)
+            .fetch_all(&mut *conn)
+            .await?;
+        let uids = returned_uids(&rows)?;
+        let rollup = rollup_of(conn, zones, items, &uids).await?;
+        analytics::apply(conn, Backend::Sqlite, &rollup).await?;
+        conn.execute("COMMIT").await?;
+        Ok::<_, sqlx::Error>(uids)
+    }
+    .await;
+    match written {
+        Ok(uids) => Ok(uids),
         Err(e) => {
             // Nothing to roll back when BEGIN itself failed (busy); that is not an error.
             let clean = match conn.execute("ROLLBACK").await {

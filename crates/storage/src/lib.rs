@@ -10,6 +10,7 @@
 //! * HTTP code sees this crate's methods and types, never SQL.
 
 pub mod accounts;
+mod analytics;
 mod db;
 mod directory;
 mod error;
@@ -23,6 +24,7 @@ mod tokens;
 pub use accounts::{
     AuditEntry, Email, LinkPurpose, NewAudit, NewUser, OutboxMessage, Session, SessionPolicy, User,
 };
+pub use analytics::{CountRow, MomentRow, RollupCheck};
 pub use db::{Backend, DatabaseUrl, Store, StoreOptions, now_ms};
 pub use directory::{Contact, Employee, EmployeeFilter, RecordOutcome};
 pub use error::StoreError;

@@ -2,6 +2,11 @@ use serde::Serialize;
 use sqlx::Row;
 use tevreden_domain::export::{AnswerColumn, answer_cells};
 
+use std::collections::HashMap;
+
+use tevreden_domain::rollup::{Rollup, local_day};
+
+use crate::analytics::{self, placement};
 use crate::db::{Backend, Store, now_ms};
 use crate::error::Result;
 use crate::ingest::{COLUMNS, NCOLS, NewResponse, bind_row, placeholders};
@@ -206,14 +211,32 @@ impl Store {
         )
     }
 
-    /// Writes many responses directly in large transactions (demo data, history imports). Not
-    /// for live traffic: it bypasses the writer's open-survey check.
+    /// Writes many responses directly in one transaction, with their aggregates (demo data,
+    /// history imports, benchmarks). Not for live traffic: it bypasses the writer's
+    /// open-survey check and the submission-key conflict handling.
     pub async fn bulk_insert_responses(&self, rows: &[NewResponse]) -> Result<()> {
         let per_stmt = match self.backend {
             Backend::Sqlite => 2_000,
             Backend::Postgres => 4_000,
         };
         let now = now_ms();
+        let mut zones: HashMap<i64, jiff::tz::TimeZone> = HashMap::new();
+        let mut rollup = Rollup::default();
+        for r in rows {
+            let tz = match zones.get(&r.org_id) {
+                Some(tz) => tz.clone(),
+                None => {
+                    let tz = self.org_time_zone(r.org_id).await?;
+                    zones.insert(r.org_id, tz.clone());
+                    tz
+                }
+            };
+            let day = local_day(r.submitted_at, &tz);
+            rollup.add(
+                placement(r.survey_id, day, r.unit_id, r.touchpoint_id, r.channel_id),
+                &r.facts,
+            );
+        }
         let mut tx = self.begin_write().await?;
         for chunk in rows.chunks(per_stmt) {
             let values: Vec<String> = (0..chunk.len())
@@ -230,6 +253,7 @@ impl Store {
                 });
             q.execute(&mut *tx).await?;
         }
+        analytics::apply(&mut tx, self.backend, &rollup).await?;
         tx.commit().await?;
         Ok(())
     }

@@ -21,6 +21,15 @@ pub async fn hold_write_lock(store: &Store, hold: std::time::Duration) -> crate:
     Ok(())
 }
 
+/// Runs a statement on the store's pool, e.g. to damage data on purpose in a test.
+pub async fn execute_sql(store: &Store, sql: &str) -> crate::error::Result<u64> {
+    let done = store
+        .pool
+        .execute(sqlx::AssertSqlSafe(sql.to_owned()))
+        .await?;
+    Ok(done.rows_affected())
+}
+
 pub struct TestDatabase {
     pub url: DatabaseUrl,
     _dir: Option<tempfile::TempDir>,

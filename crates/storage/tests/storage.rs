@@ -1,6 +1,7 @@
 //! Storage tests that run on the engine chosen by `TEVREDEN_TEST_DATABASE_URL`, plus the
 //! schema-drift test that needs both.
 
+use tevreden_domain::rollup::AnswerFacts;
 use tevreden_domain::survey::{FileFormat, parse_survey_file};
 use tevreden_storage::testing::{TestDatabase, hold_write_lock};
 use tevreden_storage::{
@@ -39,6 +40,10 @@ fn response(org: i64, survey: i64, version: i64, key: &str) -> NewResponse {
         employee_id: None,
         contact_id: None,
         answers: "{\"nps\":9}".into(),
+        facts: AnswerFacts {
+            counts: vec![("nps".into(), 9)],
+            numeric: vec![("nps".into(), 9)],
+        },
         submitted_at: 1,
     }
 }

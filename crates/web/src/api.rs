@@ -16,6 +16,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use tevreden_domain::Lang;
 use tevreden_domain::export::{answer_columns, csv_record, header as export_header};
+use tevreden_domain::rollup::answer_facts;
 use tevreden_domain::survey::{
     FileFormat, HiddenAnswers, Scope, SurveyDefinition, parse_survey_file, validate_answers,
 };
@@ -35,6 +36,7 @@ mod common;
 mod directory;
 pub mod docs;
 mod people;
+mod results;
 
 pub use common::{decode_cursor, encode_cursor};
 
@@ -56,6 +58,7 @@ pub fn open_router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_templates))
         .merge(directory::router())
         .merge(people::router())
+        .merge(results::router())
 }
 
 pub fn router() -> Router<AppState> {
@@ -685,6 +688,7 @@ async fn create_response(
         employee_id: context.employee_id,
         contact_id: context.contact_id,
         answers: answers.to_json(),
+        facts: answer_facts(def, &answers),
         submitted_at,
     };
     match app.store.submit(response).await {

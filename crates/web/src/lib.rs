@@ -5,6 +5,7 @@
 //! methods and types, never SQL.
 
 pub mod admin;
+pub mod analytics;
 pub mod api;
 mod assets;
 mod cache;

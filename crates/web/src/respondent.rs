@@ -18,6 +18,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 use tevreden_domain::Lang;
+use tevreden_domain::rollup::answer_facts;
 use tevreden_domain::survey::{
     AnswerError, Answers, HiddenAnswers, Question, QuestionKind, Scale, Scope, SurveyDefinition,
     raw_answers_from_form, stored_answers, validate_answers,
@@ -1386,6 +1387,7 @@ async fn accept(
         channel_id: ctx.channel_id,
         employee_id: ctx.employee_id,
         contact_id: ctx.contact_id,
+        facts: answer_facts(def, &answers),
         answers: answers_json,
         submitted_at: now_ms(),
     };

@@ -5,6 +5,7 @@ mod admin;
 mod api;
 mod resources;
 mod respondent;
+mod results;
 
 use std::net::SocketAddr;
 

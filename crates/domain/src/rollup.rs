@@ -1,0 +1,481 @@
+//! What one response contributes to the analytics aggregates, and the calendar of periods.
+//!
+//! Dashboards never scan raw responses: they read *histograms* (how many answers had each
+//! value) per survey, question, period, unit, touchpoint and channel, and — for key driver
+//! analysis — exact integer *moments* (n, Σx, Σxy) per survey, period, unit and set of answered
+//! numeric questions. Both are sums, so they can be kept up to date one response at a time,
+//! added up over any range, and recomputed from raw responses to check them
+//! (`tevreden rollups verify`).
+//!
+//! Periods are counted in the organisation's time zone: a *day* is the number of days since
+//! 1970-01-01, a *week* starts on Monday, a *month* is `year·12 + month − 1`. Each response is
+//! counted once per grain (day, week, month), so a query reads a whole month as one row per
+//! cell and only the ragged ends of a date range at day grain.
+
+use std::collections::BTreeMap;
+
+use jiff::civil::Date;
+use jiff::tz::TimeZone;
+use jiff::{Timestamp, ToSpan};
+
+use crate::survey::{AnswerValue, Answers, QuestionKind, SurveyDefinition};
+
+/// The period sizes aggregates are kept at.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Grain {
+    Day = 0,
+    Week = 1,
+    Month = 2,
+}
+
+impl Grain {
+    pub const ALL: [Grain; 3] = [Grain::Day, Grain::Week, Grain::Month];
+
+    pub fn code(self) -> i64 {
+        self as i64
+    }
+
+    /// The period of this grain that contains `day`.
+    pub fn period_of(self, day: i32) -> i32 {
+        match self {
+            Grain::Day => day,
+            Grain::Week => week_of(day),
+            Grain::Month => month_of(day),
+        }
+    }
+
+    /// The first day of `period`.
+    pub fn first_day(self, period: i32) -> i32 {
+        match self {
+            Grain::Day => period,
+            Grain::Week => period * 7 - 3,
+            Grain::Month => month_first_day(period),
+        }
+    }
+}
+
+const EPOCH: Date = Date::constant(1970, 1, 1);
+
+/// The local calendar day (days since 1970-01-01) of an instant in epoch milliseconds.
+pub fn local_day(ms: i64, tz: &TimeZone) -> i32 {
+    let Ok(ts) = Timestamp::from_millisecond(ms) else {
+        return 0;
+    };
+    let offset = i64::from(tz.to_offset(ts).seconds());
+    (ms.div_euclid(1000) + offset).div_euclid(86_400) as i32
+}
+
+/// The day number of a calendar date.
+pub fn day_of_date(date: Date) -> i32 {
+    // A span between two dates is counted in whole days by default.
+    date.since(EPOCH).map(|s| s.get_days()).unwrap_or(0)
+}
+
+/// The calendar date of a day number.
+pub fn date_of_day(day: i32) -> Date {
+    EPOCH.checked_add(i64::from(day).days()).unwrap_or(EPOCH)
+}
+
+/// Weeks start on Monday; 1970-01-01 was a Thursday, so day 4 (1970-01-05) starts week 1.
+pub fn week_of(day: i32) -> i32 {
+    (day + 3).div_euclid(7)
+}
+
+/// `year·12 + month − 1` of a day.
+pub fn month_of(day: i32) -> i32 {
+    let d = date_of_day(day);
+    i32::from(d.year()) * 12 + i32::from(d.month()) - 1
+}
+
+pub fn month_first_day(month: i32) -> i32 {
+    let year = month.div_euclid(12) as i16;
+    let m = (month.rem_euclid(12) + 1) as i8;
+    Date::new(year, m, 1).map(day_of_date).unwrap_or(0)
+}
+
+/// The quarter (`year·4 + quarter − 1`) of a month.
+pub fn quarter_of_month(month: i32) -> i32 {
+    month.div_euclid(3)
+}
+
+/// `2026-03-14`.
+pub fn day_label(day: i32) -> String {
+    date_of_day(day).to_string()
+}
+
+/// ISO week label of the week starting on the week's Monday: `2026-W09`.
+pub fn week_label(week: i32) -> String {
+    let iso = date_of_day(Grain::Week.first_day(week)).iso_week_date();
+    format!("{}-W{:02}", iso.year(), iso.week())
+}
+
+/// `2026-03`.
+pub fn month_label(month: i32) -> String {
+    format!("{}-{:02}", month.div_euclid(12), month.rem_euclid(12) + 1)
+}
+
+/// `2026-Q1`.
+pub fn quarter_label(quarter: i32) -> String {
+    format!("{}-Q{}", quarter.div_euclid(4), quarter.rem_euclid(4) + 1)
+}
+
+/// What one response's answers put into the aggregates.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AnswerFacts {
+    /// Histogram cells: (aggregate key, value). Single-value numeric questions (NPS, rating,
+    /// Likert) under their id; yes/no as 1/0; every matrix item under `question.item`.
+    pub counts: Vec<(String, i64)>,
+    /// The single-value numeric answers, ordered by question id: the variables of driver
+    /// analysis, whose moments are kept per set of answered questions.
+    pub numeric: Vec<(String, i64)>,
+}
+
+/// The facts of one response, read from its validated answers with the definition of the
+/// version it answered. Questions the definition does not know are skipped.
+pub fn answer_facts(def: &SurveyDefinition, answers: &Answers) -> AnswerFacts {
+    let mut facts = AnswerFacts::default();
+    for (id, value) in answers.iter() {
+        let Some(q) = def.question(id.as_str()) else {
+            continue;
+        };
+        match (&q.kind, value) {
+            (
+                QuestionKind::Nps { .. }
+                | QuestionKind::Rating { .. }
+                | QuestionKind::Likert { .. },
+                AnswerValue::Int(v),
+            ) => {
+                facts.counts.push((id.as_str().to_owned(), *v));
+                facts.numeric.push((id.as_str().to_owned(), *v));
+            }
+            (QuestionKind::YesNo, AnswerValue::Bool(b)) => {
+                facts.counts.push((id.as_str().to_owned(), i64::from(*b)));
+            }
+            (QuestionKind::Matrix { .. }, AnswerValue::Map(items)) => {
+                for (item, v) in items {
+                    facts.counts.push((format!("{}.{item}", id.as_str()), *v));
+                }
+            }
+            _ => {}
+        }
+    }
+    facts.numeric.sort();
+    facts
+}
+
+/// A stable 64-bit name for a set of question ids (FNV-1a over the ids, each followed by a
+/// separator), so moment rows can refer to their set without repeating it.
+pub fn set_hash<'a>(keys: impl IntoIterator<Item = &'a str>) -> i64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for k in keys {
+        for b in k.bytes().chain(std::iter::once(0x1f)) {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    h as i64
+}
+
+/// Where a response falls: its survey, local day and context.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Placement {
+    pub survey_id: i64,
+    pub day: i32,
+    /// 0 when the response has no unit (likewise touchpoint and channel).
+    pub unit_id: i64,
+    pub touchpoint_id: i64,
+    pub channel_id: i64,
+}
+
+/// One histogram cell's key.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct CountKey {
+    pub survey_id: i64,
+    pub question: String,
+    pub grain: Grain,
+    pub period: i32,
+    pub unit_id: i64,
+    pub touchpoint_id: i64,
+    pub channel_id: i64,
+    pub value: i64,
+}
+
+/// One moment cell's key: `(i, j) = (-1, -1)` counts responses, `(i, -1)` sums variable `i`,
+/// `(i, j)` with `i ≤ j` sums the products — variables numbered in the set's id order.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct MomentKey {
+    pub survey_id: i64,
+    pub grain: Grain,
+    pub period: i32,
+    pub unit_id: i64,
+    pub set_hash: i64,
+    pub i: i32,
+    pub j: i32,
+}
+
+/// The grains moments are kept at: driver analysis filters by date range and unit only.
+pub const MOMENT_GRAINS: [Grain; 2] = [Grain::Day, Grain::Month];
+
+/// Sums of many responses' facts, ready to be added to the stored aggregates. Keys are kept
+/// sorted, so concurrent writers touch rows in the same order.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Rollup {
+    pub counts: BTreeMap<CountKey, i64>,
+    pub moments: BTreeMap<MomentKey, i64>,
+    /// (survey, set hash) → the set's question ids, comma-separated.
+    pub sets: BTreeMap<(i64, i64), String>,
+}
+
+impl Rollup {
+    pub fn is_empty(&self) -> bool {
+        self.counts.is_empty() && self.moments.is_empty()
+    }
+
+    /// Adds one response.
+    pub fn add(&mut self, at: Placement, facts: &AnswerFacts) {
+        for grain in Grain::ALL {
+            let period = grain.period_of(at.day);
+            for (question, value) in &facts.counts {
+                *self
+                    .counts
+                    .entry(CountKey {
+                        survey_id: at.survey_id,
+                        question: question.clone(),
+                        grain,
+                        period,
+                        unit_id: at.unit_id,
+                        touchpoint_id: at.touchpoint_id,
+                        channel_id: at.channel_id,
+                        value: *value,
+                    })
+                    .or_insert(0) += 1;
+            }
+        }
+        if facts.numeric.is_empty() {
+            return;
+        }
+        let hash = set_hash(facts.numeric.iter().map(|(k, _)| k.as_str()));
+        self.sets.entry((at.survey_id, hash)).or_insert_with(|| {
+            facts
+                .numeric
+                .iter()
+                .map(|(k, _)| k.as_str())
+                .collect::<Vec<_>>()
+                .join(",")
+        });
+        for grain in MOMENT_GRAINS {
+            let period = grain.period_of(at.day);
+            let mut bump = |i: i32, j: i32, by: i64| {
+                *self
+                    .moments
+                    .entry(MomentKey {
+                        survey_id: at.survey_id,
+                        grain,
+                        period,
+                        unit_id: at.unit_id,
+                        set_hash: hash,
+                        i,
+                        j,
+                    })
+                    .or_insert(0) += by;
+            };
+            bump(-1, -1, 1);
+            for (i, (_, x)) in facts.numeric.iter().enumerate() {
+                bump(i as i32, -1, *x);
+                for (j, (_, y)) in facts.numeric.iter().enumerate().skip(i) {
+                    bump(i as i32, j as i32, x * y);
+                }
+            }
+        }
+    }
+
+    /// Adds another rollup.
+    pub fn merge(&mut self, other: Rollup) {
+        for (k, v) in other.counts {
+            *self.counts.entry(k).or_insert(0) += v;
+        }
+        for (k, v) in other.moments {
+            *self.moments.entry(k).or_insert(0) += v;
+        }
+        self.sets.extend(other.sets);
+    }
+}
+
+/// The difference between stored aggregates and a recomputation from raw responses.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RollupDiff {
+    /// (key, stored, recomputed) for every histogram cell that differs.
+    pub counts: Vec<(CountKey, i64, i64)>,
+    pub moments: Vec<(MomentKey, i64, i64)>,
+}
+
+impl RollupDiff {
+    pub fn is_empty(&self) -> bool {
+        self.counts.is_empty() && self.moments.is_empty()
+    }
+}
+
+/// Compares stored aggregates with recomputed ones; zero cells count as absent.
+pub fn diff(stored: &Rollup, recomputed: &Rollup) -> RollupDiff {
+    fn cmp<K: Ord + Clone>(a: &BTreeMap<K, i64>, b: &BTreeMap<K, i64>) -> Vec<(K, i64, i64)> {
+        let mut out = Vec::new();
+        for (k, &v) in a {
+            let w = b.get(k).copied().unwrap_or(0);
+            if v != w {
+                out.push((k.clone(), v, w));
+            }
+        }
+        for (k, &w) in b {
+            if !a.contains_key(k) && w != 0 {
+                out.push((k.clone(), 0, w));
+            }
+        }
+        out
+    }
+    RollupDiff {
+        counts: cmp(&stored.counts, &recomputed.counts),
+        moments: cmp(&stored.moments, &recomputed.moments),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::survey::stored_answers;
+    use crate::survey::{FileFormat, parse_survey_file};
+
+    fn def() -> SurveyDefinition {
+        let yaml = r#"
+key: t
+title: {nl: T, en: T}
+languages: [nl, en]
+questions:
+  - {id: nps, type: nps, text: {nl: a, en: a}}
+  - {id: csat, type: rating, scale: {min: 1, max: 5}, text: {nl: b, en: b}}
+  - {id: ok, type: yesno, text: {nl: c, en: c}}
+  - {id: why, type: text, required: false, text: {nl: d, en: d}}
+  - id: m
+    type: matrix
+    scale: {min: 1, max: 5}
+    items: [{id: x, text: {nl: x, en: x}}, {id: y, text: {nl: y, en: y}}]
+    text: {nl: e, en: e}
+"#;
+        parse_survey_file(yaml.as_bytes(), FileFormat::Yaml)
+            .expect("valid survey")
+            .definition
+    }
+
+    #[test]
+    fn calendar_reference_dates() {
+        // 1970-01-01 is day 0; 2026-11-27 is day 20,784 (date(2026,11,27) - date(1970,1,1) in
+        // Python's datetime).
+        let d = day_of_date(Date::constant(2026, 11, 27));
+        assert_eq!(d, 20_784);
+        assert_eq!(date_of_day(d), Date::constant(2026, 11, 27));
+        // 2026-11-27 is a Friday; its week starts Monday 2026-11-23, ISO week 48.
+        let w = week_of(d);
+        assert_eq!(
+            date_of_day(Grain::Week.first_day(w)),
+            Date::constant(2026, 11, 23)
+        );
+        assert_eq!(week_label(w), "2026-W48");
+        // ISO week 1 of 2027 starts Monday 2027-01-04; 2027-01-03 belongs to 2026-W53.
+        assert_eq!(
+            week_label(week_of(day_of_date(Date::constant(2027, 1, 3)))),
+            "2026-W53"
+        );
+        let m = month_of(d);
+        assert_eq!(month_label(m), "2026-11");
+        assert_eq!(date_of_day(month_first_day(m)), Date::constant(2026, 11, 1));
+        assert_eq!(quarter_label(quarter_of_month(m)), "2026-Q4");
+        assert_eq!(day_label(-1), "1969-12-31");
+        assert_eq!(month_label(month_of(-1)), "1969-12");
+    }
+
+    #[test]
+    fn local_day_follows_the_zone_and_dst() {
+        let ams = TimeZone::get("Europe/Amsterdam").expect("tzdb");
+        // 2026-03-28T23:30:00Z is 00:30 on the 29th in Amsterdam (UTC+1 then).
+        let ms = Timestamp::from_second(1_774_740_600)
+            .unwrap()
+            .as_millisecond();
+        assert_eq!(day_label(local_day(ms, &TimeZone::UTC)), "2026-03-28");
+        assert_eq!(day_label(local_day(ms, &ams)), "2026-03-29");
+        // 2026-07-01T22:30:00Z is 00:30 on 2 July in Amsterdam (UTC+2 in summer).
+        let ms = Timestamp::from_second(1_782_945_000)
+            .unwrap()
+            .as_millisecond();
+        assert_eq!(day_label(local_day(ms, &ams)), "2026-07-02");
+    }
+
+    #[test]
+    fn facts_take_numeric_yesno_and_matrix_answers() {
+        let d = def();
+        let raw = serde_json::json!({"nps": 9, "csat": 4, "ok": true, "why": "fine", "m": {"x": 2, "y": 5}});
+        let answers = stored_answers(&d, raw.as_object().unwrap());
+        let f = answer_facts(&d, &answers);
+        assert_eq!(
+            f.counts,
+            vec![
+                ("csat".to_string(), 4),
+                ("m.x".to_string(), 2),
+                ("m.y".to_string(), 5),
+                ("nps".to_string(), 9),
+                ("ok".to_string(), 1)
+            ]
+        );
+        assert_eq!(
+            f.numeric,
+            vec![("csat".to_string(), 4), ("nps".to_string(), 9)]
+        );
+    }
+
+    #[test]
+    fn rollup_counts_every_grain_and_the_moments() {
+        let facts = AnswerFacts {
+            counts: vec![("nps".into(), 9)],
+            numeric: vec![("csat".into(), 4), ("nps".into(), 9)],
+        };
+        let at = Placement {
+            survey_id: 1,
+            day: 20_784,
+            unit_id: 3,
+            touchpoint_id: 0,
+            channel_id: 2,
+        };
+        let mut r = Rollup::default();
+        r.add(at, &facts);
+        r.add(at, &facts);
+        assert_eq!(r.counts.len(), 3);
+        assert!(r.counts.values().all(|&n| n == 2));
+        // Per moment grain: n, two sums, three products.
+        assert_eq!(r.moments.len(), 2 * 6);
+        let hash = set_hash(["csat", "nps"]);
+        let get = |i, j| {
+            r.moments[&MomentKey {
+                survey_id: 1,
+                grain: Grain::Month,
+                period: month_of(20_784),
+                unit_id: 3,
+                set_hash: hash,
+                i,
+                j,
+            }]
+        };
+        assert_eq!(get(-1, -1), 2);
+        assert_eq!(get(0, -1), 8);
+        assert_eq!(get(1, -1), 18);
+        assert_eq!(get(0, 0), 32);
+        assert_eq!(get(0, 1), 72);
+        assert_eq!(get(1, 1), 162);
+        assert_eq!(r.sets[&(1, hash)], "csat,nps");
+
+        let mut half = Rollup::default();
+        half.add(at, &facts);
+        let d = diff(&r, &half);
+        assert_eq!(d.counts.len(), 3);
+        assert_eq!(d.moments.len(), 12);
+        half.merge(half.clone());
+        assert!(diff(&r, &half).is_empty());
+    }
+}

@@ -1,0 +1,474 @@
+//! Analytics aggregates: kept in the writer's transaction, read by dashboards, verified and
+//! rebuilt from raw responses.
+//!
+//! The sums themselves are computed by [`tevreden_domain::rollup`]; this module adds them to
+//! the tables (`INSERT … ON CONFLICT DO UPDATE SET n = n + excluded.n`, keys in sorted order so
+//! concurrent PostgreSQL writers lock rows in the same order) and reads them back.
+
+use std::collections::HashMap;
+
+use jiff::tz::TimeZone;
+use sqlx::{AnyConnection, Row};
+use tevreden_domain::rollup::{
+    AnswerFacts, CountKey, Grain, MomentKey, Placement, Rollup, RollupDiff, answer_facts, diff,
+    local_day,
+};
+use tevreden_domain::survey::{SurveyDefinition, parse_survey_value, stored_answers};
+
+use crate::db::{Backend, Store};
+use crate::error::{Result, StoreError};
+use crate::ingest::placeholders;
+
+/// Rows per upsert statement (9 parameters each; well under both engines' limits).
+const UPSERT_ROWS: usize = 1_000;
+
+/// The organisations' time zones, looked up once per writer.
+#[derive(Default)]
+pub(crate) struct Zones(HashMap<i64, TimeZone>);
+
+impl Zones {
+    pub(crate) async fn get(
+        &mut self,
+        conn: &mut AnyConnection,
+        org_id: i64,
+    ) -> std::result::Result<TimeZone, sqlx::Error> {
+        if let Some(tz) = self.0.get(&org_id) {
+            return Ok(tz.clone());
+        }
+        let name: Option<String> = sqlx::query_scalar("SELECT time_zone FROM orgs WHERE id = $1")
+            .bind(org_id)
+            .fetch_optional(&mut *conn)
+            .await?;
+        let tz = zone(name.as_deref());
+        self.0.insert(org_id, tz.clone());
+        Ok(tz)
+    }
+}
+
+/// The named zone, or Europe/Amsterdam when the name is unknown.
+fn zone(name: Option<&str>) -> TimeZone {
+    name.and_then(|n| TimeZone::get(n).ok())
+        .or_else(|| TimeZone::get("Europe/Amsterdam").ok())
+        .unwrap_or(TimeZone::UTC)
+}
+
+/// One stored response's place in the aggregates.
+pub(crate) fn placement(
+    survey_id: i64,
+    day: i32,
+    unit: Option<i64>,
+    touchpoint: Option<i64>,
+    channel: Option<i64>,
+) -> Placement {
+    Placement {
+        survey_id,
+        day,
+        unit_id: unit.unwrap_or(0),
+        touchpoint_id: touchpoint.unwrap_or(0),
+        channel_id: channel.unwrap_or(0),
+    }
+}
+
+/// Adds a rollup to the aggregate tables on `conn` (inside the caller's transaction).
+pub(crate) async fn apply(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    rollup: &Rollup,
+) -> std::result::Result<(), sqlx::Error> {
+    let counts: Vec<(&CountKey, &i64)> = rollup.counts.iter().collect();
+    for chunk in counts.chunks(UPSERT_ROWS) {
+        let values = rows_sql(backend, chunk.len(), 9);
+        let sql = format!(
+            "INSERT INTO agg_counts (survey_id, question, grain, period, unit_id, touchpoint_id, channel_id, value, n) \
+             VALUES {values} ON CONFLICT (survey_id, question, grain, period, unit_id, touchpoint_id, channel_id, value) \
+             DO UPDATE SET n = agg_counts.n + excluded.n"
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).persistent(chunk.len() <= 64);
+        for (k, n) in chunk {
+            q = q
+                .bind(k.survey_id)
+                .bind(k.question.as_str())
+                .bind(k.grain.code())
+                .bind(i64::from(k.period))
+                .bind(k.unit_id)
+                .bind(k.touchpoint_id)
+                .bind(k.channel_id)
+                .bind(k.value)
+                .bind(**n);
+        }
+        q.execute(&mut *conn).await?;
+    }
+    let moments: Vec<(&MomentKey, &i64)> = rollup.moments.iter().collect();
+    for chunk in moments.chunks(UPSERT_ROWS) {
+        let values = rows_sql(backend, chunk.len(), 8);
+        let sql = format!(
+            "INSERT INTO agg_moments (survey_id, grain, period, unit_id, set_hash, i, j, s) \
+             VALUES {values} ON CONFLICT (survey_id, grain, period, unit_id, set_hash, i, j) \
+             DO UPDATE SET s = agg_moments.s + excluded.s"
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).persistent(chunk.len() <= 64);
+        for (k, s) in chunk {
+            q = q
+                .bind(k.survey_id)
+                .bind(k.grain.code())
+                .bind(i64::from(k.period))
+                .bind(k.unit_id)
+                .bind(k.set_hash)
+                .bind(i64::from(k.i))
+                .bind(i64::from(k.j))
+                .bind(**s);
+        }
+        q.execute(&mut *conn).await?;
+    }
+    let sets: Vec<(&(i64, i64), &String)> = rollup.sets.iter().collect();
+    for chunk in sets.chunks(UPSERT_ROWS) {
+        let values = rows_sql(backend, chunk.len(), 3);
+        let sql = format!(
+            "INSERT INTO agg_sets (survey_id, set_hash, questions) VALUES {values} \
+             ON CONFLICT (survey_id, set_hash) DO NOTHING"
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).persistent(chunk.len() <= 64);
+        for ((survey, hash), questions) in chunk {
+            q = q.bind(*survey).bind(*hash).bind(questions.as_str());
+        }
+        q.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// `(…),(…)` for `rows` rows of `cols` placeholders.
+fn rows_sql(backend: Backend, rows: usize, cols: usize) -> String {
+    (0..rows)
+        .map(|i| format!("({})", placeholders(backend, 1 + i * cols, cols)))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// One histogram row as read for a query.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CountRow {
+    pub period: i32,
+    pub unit_id: i64,
+    pub touchpoint_id: i64,
+    pub channel_id: i64,
+    pub value: i64,
+    pub n: i64,
+}
+
+/// One moment row summed over a query's periods: per unit and answered set.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MomentRow {
+    pub unit_id: i64,
+    pub set_hash: i64,
+    pub i: i32,
+    pub j: i32,
+    pub s: i64,
+}
+
+/// What `rollups verify` found for one survey.
+#[derive(Clone, Debug)]
+pub struct RollupCheck {
+    pub survey_id: i64,
+    pub survey_key: String,
+    pub responses: u64,
+    pub diff: RollupDiff,
+}
+
+impl Store {
+    /// Histogram rows of one aggregate key at one grain for periods `from..=to`, optionally for
+    /// one touchpoint and/or channel.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn histogram_rows(
+        &self,
+        survey_id: i64,
+        question: &str,
+        grain: Grain,
+        from: i32,
+        to: i32,
+        touchpoint: Option<i64>,
+        channel: Option<i64>,
+    ) -> Result<Vec<CountRow>> {
+        let mut sql = String::from(
+            "SELECT period, unit_id, touchpoint_id, channel_id, value, n FROM agg_counts \
+             WHERE survey_id = $1 AND question = $2 AND grain = $3 AND period >= $4 AND period <= $5",
+        );
+        let mut next = 6;
+        if touchpoint.is_some() {
+            sql.push_str(&format!(" AND touchpoint_id = ${next}"));
+            next += 1;
+        }
+        if channel.is_some() {
+            sql.push_str(&format!(" AND channel_id = ${next}"));
+        }
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(survey_id)
+            .bind(question)
+            .bind(grain.code())
+            .bind(i64::from(from))
+            .bind(i64::from(to));
+        if let Some(t) = touchpoint {
+            q = q.bind(t);
+        }
+        if let Some(c) = channel {
+            q = q.bind(c);
+        }
+        let rows = q.fetch_all(&self.pool).await?;
+        rows.iter()
+            .map(|r| {
+                Ok(CountRow {
+                    period: r.try_get::<i64, _>(0)? as i32,
+                    unit_id: r.try_get(1)?,
+                    touchpoint_id: r.try_get(2)?,
+                    channel_id: r.try_get(3)?,
+                    value: r.try_get(4)?,
+                    n: r.try_get(5)?,
+                })
+            })
+            .collect::<std::result::Result<_, sqlx::Error>>()
+            .map_err(StoreError::from)
+    }
+
+    /// The first and last day with answers to one aggregate key (`None` without answers).
+    pub async fn histogram_days(
+        &self,
+        survey_id: i64,
+        question: &str,
+    ) -> Result<Option<(i32, i32)>> {
+        let row: (Option<i64>, Option<i64>) = sqlx::query_as(
+            "SELECT MIN(period), MAX(period) FROM agg_counts WHERE survey_id = $1 AND question = $2 AND grain = 0",
+        )
+        .bind(survey_id)
+        .bind(question)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(match row {
+            (Some(a), Some(b)) => Some((a as i32, b as i32)),
+            _ => None,
+        })
+    }
+
+    /// Moment rows at one grain for periods `from..=to`, summed per unit and set.
+    pub async fn moment_rows(
+        &self,
+        survey_id: i64,
+        grain: Grain,
+        from: i32,
+        to: i32,
+    ) -> Result<Vec<MomentRow>> {
+        let rows = sqlx::query(
+            "SELECT unit_id, set_hash, i, j, CAST(SUM(s) AS BIGINT) FROM agg_moments \
+             WHERE survey_id = $1 AND grain = $2 AND period >= $3 AND period <= $4 \
+             GROUP BY unit_id, set_hash, i, j",
+        )
+        .bind(survey_id)
+        .bind(grain.code())
+        .bind(i64::from(from))
+        .bind(i64::from(to))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(MomentRow {
+                    unit_id: r.try_get(0)?,
+                    set_hash: r.try_get(1)?,
+                    i: r.try_get::<i64, _>(2)? as i32,
+                    j: r.try_get::<i64, _>(3)? as i32,
+                    s: r.try_get(4)?,
+                })
+            })
+            .collect::<std::result::Result<_, sqlx::Error>>()
+            .map_err(StoreError::from)
+    }
+
+    /// The answered sets of a survey: hash → question ids in order.
+    pub async fn moment_sets(&self, survey_id: i64) -> Result<HashMap<i64, Vec<String>>> {
+        let rows: Vec<(i64, String)> =
+            sqlx::query_as("SELECT set_hash, questions FROM agg_sets WHERE survey_id = $1")
+                .bind(survey_id)
+                .fetch_all(&self.pool)
+                .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(h, q)| (h, q.split(',').map(str::to_owned).collect()))
+            .collect())
+    }
+
+    /// The organisation's time zone (Europe/Amsterdam unless set).
+    pub async fn org_time_zone(&self, org_id: i64) -> Result<TimeZone> {
+        let name: Option<String> = sqlx::query_scalar("SELECT time_zone FROM orgs WHERE id = $1")
+            .bind(org_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(zone(name.as_deref()))
+    }
+
+    /// Recomputes one survey's aggregates from its raw responses.
+    pub async fn recompute_rollup(&self, survey_id: i64) -> Result<(Rollup, u64)> {
+        let org_id: i64 = sqlx::query_scalar("SELECT org_id FROM surveys WHERE id = $1")
+            .bind(survey_id)
+            .fetch_one(&self.pool)
+            .await?;
+        let tz = self.org_time_zone(org_id).await?;
+        let mut defs: HashMap<i64, Option<SurveyDefinition>> = HashMap::new();
+        for (id, text) in sqlx::query_as::<_, (i64, String)>(
+            "SELECT id, definition FROM survey_versions WHERE survey_id = $1",
+        )
+        .bind(survey_id)
+        .fetch_all(&self.pool)
+        .await?
+        {
+            let def = serde_json::from_str(&text)
+                .ok()
+                .and_then(|v| parse_survey_value(&v).ok())
+                .map(|p| p.definition);
+            defs.insert(id, def);
+        }
+        let mut rollup = Rollup::default();
+        let mut after = 0i64;
+        let mut responses = 0u64;
+        loop {
+            let rows = sqlx::query(
+                "SELECT id, version_id, unit_id, touchpoint_id, channel_id, answers, submitted_at \
+                 FROM responses WHERE survey_id = $1 AND id > $2 ORDER BY id LIMIT 20000",
+            )
+            .bind(survey_id)
+            .bind(after)
+            .fetch_all(&self.pool)
+            .await?;
+            if rows.is_empty() {
+                break;
+            }
+            for r in &rows {
+                after = r.try_get(0)?;
+                let version: i64 = r.try_get(1)?;
+                let Some(Some(def)) = defs.get(&version) else {
+                    continue;
+                };
+                let answers: String = r.try_get(5)?;
+                let facts = stored_facts(def, &answers);
+                let day = local_day(r.try_get(6)?, &tz);
+                let at = placement(survey_id, day, r.try_get(2)?, r.try_get(3)?, r.try_get(4)?);
+                rollup.add(at, &facts);
+                responses += 1;
+            }
+        }
+        Ok((rollup, responses))
+    }
+
+    /// Reads one survey's stored aggregates.
+    pub async fn stored_rollup(&self, survey_id: i64) -> Result<Rollup> {
+        let mut rollup = Rollup::default();
+        let rows = sqlx::query(
+            "SELECT question, grain, period, unit_id, touchpoint_id, channel_id, value, n \
+             FROM agg_counts WHERE survey_id = $1",
+        )
+        .bind(survey_id)
+        .fetch_all(&self.pool)
+        .await?;
+        for r in &rows {
+            let key = CountKey {
+                survey_id,
+                question: r.try_get(0)?,
+                grain: grain_of(r.try_get(1)?)?,
+                period: r.try_get::<i64, _>(2)? as i32,
+                unit_id: r.try_get(3)?,
+                touchpoint_id: r.try_get(4)?,
+                channel_id: r.try_get(5)?,
+                value: r.try_get(6)?,
+            };
+            rollup.counts.insert(key, r.try_get(7)?);
+        }
+        let rows = sqlx::query(
+            "SELECT grain, period, unit_id, set_hash, i, j, s FROM agg_moments WHERE survey_id = $1",
+        )
+        .bind(survey_id)
+        .fetch_all(&self.pool)
+        .await?;
+        for r in &rows {
+            let key = MomentKey {
+                survey_id,
+                grain: grain_of(r.try_get(0)?)?,
+                period: r.try_get::<i64, _>(1)? as i32,
+                unit_id: r.try_get(2)?,
+                set_hash: r.try_get(3)?,
+                i: r.try_get::<i64, _>(4)? as i32,
+                j: r.try_get::<i64, _>(5)? as i32,
+            };
+            rollup.moments.insert(key, r.try_get(6)?);
+        }
+        Ok(rollup)
+    }
+
+    /// Compares every survey's (or one survey's) stored aggregates with a recomputation from
+    /// its raw responses.
+    pub async fn verify_rollups(&self, survey_id: Option<i64>) -> Result<Vec<RollupCheck>> {
+        let mut out = Vec::new();
+        for (id, key) in self.rollup_surveys(survey_id).await? {
+            let (recomputed, responses) = self.recompute_rollup(id).await?;
+            let stored = self.stored_rollup(id).await?;
+            out.push(RollupCheck {
+                survey_id: id,
+                survey_key: key,
+                responses,
+                diff: diff(&stored, &recomputed),
+            });
+        }
+        Ok(out)
+    }
+
+    /// Replaces one survey's aggregates with a recomputation from its raw responses, in one
+    /// transaction that also holds the writer off (SQLite's write lock; on PostgreSQL the
+    /// survey row is locked, which the writer's insert takes a share lock on).
+    pub async fn rebuild_rollup(&self, survey_id: i64) -> Result<u64> {
+        let mut tx = self.begin_write().await?;
+        if self.backend == Backend::Postgres {
+            sqlx::query("SELECT id FROM surveys WHERE id = $1 FOR UPDATE")
+                .bind(survey_id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        let (rollup, responses) = self.recompute_rollup(survey_id).await?;
+        for table in ["agg_counts", "agg_moments", "agg_sets"] {
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "DELETE FROM {table} WHERE survey_id = $1"
+            )))
+            .bind(survey_id)
+            .execute(&mut *tx)
+            .await?;
+        }
+        apply(&mut tx, self.backend, &rollup).await?;
+        tx.commit().await?;
+        Ok(responses)
+    }
+
+    async fn rollup_surveys(&self, survey_id: Option<i64>) -> Result<Vec<(i64, String)>> {
+        Ok(match survey_id {
+            Some(id) => {
+                sqlx::query_as("SELECT id, key FROM surveys WHERE id = $1")
+                    .bind(id)
+                    .fetch_all(&self.pool)
+                    .await?
+            }
+            None => {
+                sqlx::query_as("SELECT id, key FROM surveys ORDER BY id")
+                    .fetch_all(&self.pool)
+                    .await?
+            }
+        })
+    }
+}
+
+/// The facts of a stored response's answers JSON.
+pub(crate) fn stored_facts(def: &SurveyDefinition, answers_json: &str) -> AnswerFacts {
+    match serde_json::from_str::<serde_json::Value>(answers_json) {
+        Ok(serde_json::Value::Object(raw)) => answer_facts(def, &stored_answers(def, &raw)),
+        _ => AnswerFacts::default(),
+    }
+}
+
+fn grain_of(code: i64) -> std::result::Result<Grain, sqlx::Error> {
+    Grain::ALL
+        .into_iter()
+        .find(|g| g.code() == code)
+        .ok_or_else(|| sqlx::Error::Decode(format!("unknown grain {code}").into()))
+}

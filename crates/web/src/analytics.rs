@@ -1,0 +1,523 @@
+//! Customer results from the aggregates: the one engine behind the results API, the driver
+//! API and the dashboard pages.
+//!
+//! A query names a survey question, a date range, filters and an optional grouping. It reads
+//! the histogram rows of a [`read_plan`] (whole months or weeks where they fit, days at the
+//! ragged ends), keeps the rows inside the unit filter, sums them per group and hands each
+//! group's histogram to the domain's measures. Nothing here scans raw responses.
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde::Serialize;
+use tevreden_domain::change::{self, ControlPoint, EwmaPoint};
+use tevreden_domain::drivers::{DriverError, Moments, Quadrant, key_drivers, quadrants};
+use tevreden_domain::results::{GroupBy, Measure, Measurement, Metric, read_plan};
+use tevreden_domain::rollup::{Grain, day_label, month_label, quarter_label, week_label};
+use tevreden_domain::stats::NpsMethod;
+use tevreden_storage::{Store, StoreError};
+
+/// Which responses a query counts.
+#[derive(Clone, Debug, Default)]
+pub struct Filter {
+    /// First and last local day (days since 1970-01-01); `None`: from the first answer / to
+    /// the last.
+    pub from: Option<i32>,
+    pub to: Option<i32>,
+    /// Units whose responses count (a unit filter's subtree, or a scope); `None`: all,
+    /// including responses without a unit.
+    pub units: Option<Vec<i64>>,
+    pub touchpoint: Option<i64>,
+    pub channel: Option<i64>,
+}
+
+impl Filter {
+    fn keeps_unit(&self, unit: i64, allowed: &Option<std::collections::HashSet<i64>>) -> bool {
+        allowed.as_ref().is_none_or(|set| set.contains(&unit))
+    }
+}
+
+/// Names for group keys: id → (key, name) of units, touchpoints and channels.
+#[derive(Clone, Debug, Default)]
+pub struct Names {
+    pub units: HashMap<i64, (String, String)>,
+    pub touchpoints: HashMap<i64, (String, String)>,
+    pub channels: HashMap<i64, (String, String)>,
+}
+
+impl Names {
+    pub async fn load(store: &Store, org_id: i64) -> Result<Names, StoreError> {
+        Ok(Names {
+            units: store
+                .units(org_id)
+                .await?
+                .into_iter()
+                .map(|u| (u.id, (u.external_id, u.name)))
+                .collect(),
+            touchpoints: store
+                .touchpoints(org_id)
+                .await?
+                .into_iter()
+                .map(|t| (t.id, (t.key, t.name)))
+                .collect(),
+            channels: store
+                .channels(org_id)
+                .await?
+                .into_iter()
+                .map(|c| (c.id, (c.key, c.name)))
+                .collect(),
+        })
+    }
+}
+
+/// One group of a grouped result.
+#[derive(Clone, Debug, Serialize)]
+pub struct Group {
+    /// Period label (`2026-03`, `2026-W09`, `2026-Q1`) or the unit's, touchpoint's or
+    /// channel's key; `None` for responses without one.
+    pub key: Option<String>,
+    /// A readable name (the unit's name; the period's first day for periods).
+    pub label: String,
+    #[serde(flatten)]
+    pub measure: Measure,
+    /// Control chart of the score (time groupings, percentage metrics).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub control: Option<Control>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ewma: Option<Ewma>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Control {
+    pub centre: Option<f64>,
+    pub lcl: Option<f64>,
+    pub ucl: Option<f64>,
+    pub signal: bool,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Ewma {
+    pub value: Option<f64>,
+    pub lcl: f64,
+    pub ucl: f64,
+    pub signal: bool,
+}
+
+/// A query's answer.
+#[derive(Clone, Debug, Serialize)]
+pub struct Results {
+    #[serde(flatten)]
+    pub overall: Measure,
+    /// The days counted (`None` when there are no answers at all).
+    pub from: Option<String>,
+    pub to: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub group_by: Option<GroupBy>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub groups: Option<Vec<Group>>,
+}
+
+/// Sums of histograms per group key.
+struct Sums {
+    width: usize,
+    overall: Vec<u64>,
+    groups: BTreeMap<i64, Vec<u64>>,
+}
+
+impl Sums {
+    fn new(width: usize) -> Sums {
+        Sums {
+            width,
+            overall: vec![0; width],
+            groups: BTreeMap::new(),
+        }
+    }
+    fn add(&mut self, group: Option<i64>, slot: usize, n: u64) {
+        self.overall[slot] += n;
+        if let Some(g) = group {
+            self.groups.entry(g).or_insert_with(|| vec![0; self.width])[slot] += n;
+        }
+    }
+}
+
+/// One question of one survey, and how it is measured.
+#[derive(Clone, Copy)]
+pub struct Asked<'a> {
+    pub survey_id: i64,
+    pub question: &'a str,
+    pub measurement: &'a Measurement,
+}
+
+/// Reads and sums the histograms of one question for a filter, days and grouping.
+async fn sums(
+    store: &Store,
+    asked: Asked<'_>,
+    filter: &Filter,
+    (from, to): (i32, i32),
+    group_by: Option<GroupBy>,
+) -> Result<Sums, StoreError> {
+    let Asked {
+        survey_id,
+        question,
+        measurement: m,
+    } = asked;
+    let allowed = filter.units.as_ref().map(|u| {
+        u.iter()
+            .copied()
+            .collect::<std::collections::HashSet<i64>>()
+    });
+    let mut sums = Sums::new(m.width());
+    for part in read_plan(from, to, GroupBy::coarse_grain(group_by)) {
+        let rows = store
+            .histogram_rows(
+                survey_id,
+                question,
+                part.grain,
+                part.from,
+                part.to,
+                filter.touchpoint,
+                filter.channel,
+            )
+            .await?;
+        for r in rows {
+            if !filter.keeps_unit(r.unit_id, &allowed) {
+                continue;
+            }
+            let Some(slot) = m.slot(r.value) else {
+                continue;
+            };
+            let group = group_by.map(|g| match g {
+                GroupBy::Unit => r.unit_id,
+                GroupBy::Touchpoint => r.touchpoint_id,
+                GroupBy::Channel => r.channel_id,
+                time => i64::from(time.bucket_of_day(part.grain.first_day(r.period))),
+            });
+            sums.add(group, slot, r.n.max(0) as u64);
+        }
+    }
+    Ok(sums)
+}
+
+/// The days a query covers: the filter's, else the question's first and last answer.
+async fn range(
+    store: &Store,
+    survey_id: i64,
+    question: &str,
+    filter: &Filter,
+) -> Result<Option<(i32, i32)>, StoreError> {
+    if let (Some(a), Some(b)) = (filter.from, filter.to) {
+        return Ok(Some((a, b)));
+    }
+    let bounds = store.histogram_days(survey_id, question).await?;
+    let (lo, hi) = match bounds {
+        Some(b) => b,
+        None => match (filter.from, filter.to) {
+            (Some(a), None) => (a, a),
+            (None, Some(b)) => (b, b),
+            _ => return Ok(None),
+        },
+    };
+    Ok(Some((filter.from.unwrap_or(lo), filter.to.unwrap_or(hi))))
+}
+
+/// Results of one question.
+pub async fn results(
+    store: &Store,
+    names: &Names,
+    asked: Asked<'_>,
+    filter: &Filter,
+    group_by: Option<GroupBy>,
+    method: NpsMethod,
+    baseline: Option<(i32, i32)>,
+) -> Result<Results, StoreError> {
+    let m = asked.measurement;
+    let Some((from, to)) = range(store, asked.survey_id, asked.question, filter).await? else {
+        return Ok(Results {
+            overall: m.measure(&vec![0; m.width()], method),
+            from: None,
+            to: None,
+            group_by,
+            groups: group_by.map(|_| Vec::new()),
+        });
+    };
+    let sums = sums(store, asked, filter, (from, to), group_by).await?;
+    let overall = m.measure(&sums.overall, method);
+    let groups = match group_by {
+        None => None,
+        Some(g) if g.is_time() => {
+            let buckets = g.buckets(from, to);
+            let hist: Vec<Vec<u64>> = buckets
+                .iter()
+                .map(|b| {
+                    sums.groups
+                        .get(&i64::from(*b))
+                        .cloned()
+                        .unwrap_or_else(|| vec![0; m.width()])
+                })
+                .collect();
+            let base: Vec<Vec<u64>> = match baseline {
+                Some((bf, bt)) => {
+                    let b = self::sums(store, asked, filter, (bf, bt), Some(g)).await?;
+                    b.groups.into_values().collect()
+                }
+                None => hist.clone(),
+            };
+            let (control, ewma) = charts(m, &hist, &base);
+            Some(
+                buckets
+                    .iter()
+                    .zip(hist)
+                    .enumerate()
+                    .map(|(i, (b, h))| Group {
+                        key: Some(period_label(g, *b)),
+                        label: day_label(first_day_of_bucket(g, *b)),
+                        measure: m.measure(&h, method),
+                        control: control.as_ref().map(|c| c[i].clone()),
+                        ewma: ewma.as_ref().map(|e| e[i].clone()),
+                    })
+                    .collect(),
+            )
+        }
+        Some(g) => {
+            let table = match g {
+                GroupBy::Unit => &names.units,
+                GroupBy::Touchpoint => &names.touchpoints,
+                _ => &names.channels,
+            };
+            let mut groups: Vec<Group> = sums
+                .groups
+                .iter()
+                .map(|(id, h)| {
+                    let (key, label) = match table.get(id) {
+                        Some((k, n)) => (Some(k.clone()), n.clone()),
+                        None => (None, String::new()),
+                    };
+                    Group {
+                        key,
+                        label,
+                        measure: m.measure(h, method),
+                        control: None,
+                        ewma: None,
+                    }
+                })
+                .collect();
+            groups.sort_by(|a, b| {
+                a.key
+                    .is_none()
+                    .cmp(&b.key.is_none())
+                    .then(a.label.cmp(&b.label))
+            });
+            Some(groups)
+        }
+    };
+    Ok(Results {
+        overall,
+        from: Some(day_label(from)),
+        to: Some(day_label(to)),
+        group_by,
+        groups,
+    })
+}
+
+fn period_label(g: GroupBy, bucket: i32) -> String {
+    match g {
+        GroupBy::Week => week_label(bucket),
+        GroupBy::Quarter => quarter_label(bucket),
+        _ => month_label(bucket),
+    }
+}
+
+fn first_day_of_bucket(g: GroupBy, bucket: i32) -> i32 {
+    match g {
+        GroupBy::Week => Grain::Week.first_day(bucket),
+        GroupBy::Quarter => Grain::Month.first_day(bucket * 3),
+        _ => Grain::Month.first_day(bucket),
+    }
+}
+
+/// Control chart (methods.md 9: p-chart limits on the score's scale) and EWMA per period, for
+/// the percentage metrics; a mean has neither.
+fn charts(
+    m: &Measurement,
+    periods: &[Vec<u64>],
+    baseline: &[Vec<u64>],
+) -> (Option<Vec<Control>>, Option<Vec<Ewma>>) {
+    let (control, ewma): (Vec<ControlPoint>, Vec<EwmaPoint>) = match m.metric {
+        Metric::Nps => {
+            let h = |v: &[Vec<u64>]| -> Vec<[u64; 11]> {
+                v.iter()
+                    .map(|c| {
+                        let mut a = [0u64; 11];
+                        for (i, x) in c.iter().take(11).enumerate() {
+                            a[i] = *x;
+                        }
+                        a
+                    })
+                    .collect()
+            };
+            let (p, b) = (h(periods), h(baseline));
+            (change::nps_control(&p, &b), change::nps_ewma(&p, &b))
+        }
+        Metric::Mean => return (None, None),
+        _ => {
+            let h = |v: &[Vec<u64>]| -> Vec<(u64, u64)> {
+                v.iter().map(|c| (m.hits(c), c.iter().sum())).collect()
+            };
+            let (p, b) = (h(periods), h(baseline));
+            (
+                change::proportion_control(&p, &b),
+                change::proportion_ewma(&p, &b),
+            )
+        }
+    };
+    let control = control
+        .into_iter()
+        .map(|c| Control {
+            centre: c.limits.as_ref().map(|l| l.centre),
+            lcl: c.limits.as_ref().map(|l| l.lcl),
+            ucl: c.limits.as_ref().map(|l| l.ucl),
+            signal: c.signal,
+        })
+        .collect();
+    let ewma = ewma
+        .into_iter()
+        .map(|e| Ewma {
+            value: e.ewma,
+            lcl: e.lcl,
+            ucl: e.ucl,
+            signal: e.signal,
+        })
+        .collect();
+    (Some(control), Some(ewma))
+}
+
+/// One driver's result.
+#[derive(Clone, Debug, Serialize)]
+pub struct DriverOut {
+    pub question: String,
+    pub relative_weight_pct: f64,
+    pub shapley_pct: f64,
+    /// Mean answer of the complete cases.
+    pub performance: f64,
+    pub quadrant: &'static str,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct DriversOut {
+    pub n: u64,
+    pub r2: f64,
+    pub drivers: Vec<DriverOut>,
+}
+
+#[derive(Debug)]
+pub enum DriversFailure {
+    Store(StoreError),
+    Analysis(DriverError),
+}
+
+impl From<StoreError> for DriversFailure {
+    fn from(e: StoreError) -> Self {
+        DriversFailure::Store(e)
+    }
+}
+
+/// Key driver analysis over the responses that answered the outcome and every driver, from
+/// the stored moments (exact integer sums per answered set).
+pub async fn drivers(
+    store: &Store,
+    survey_id: i64,
+    outcome: &str,
+    drivers: &[String],
+    filter: &Filter,
+) -> Result<DriversOut, DriversFailure> {
+    let vars: Vec<&str> = std::iter::once(outcome)
+        .chain(drivers.iter().map(String::as_str))
+        .collect();
+    let k = vars.len();
+    let mut moments = Moments::new(k);
+    let sets = store.moment_sets(survey_id).await?;
+    // For each answered set: where each variable sits in it, if every one is there.
+    let positions: HashMap<i64, Vec<usize>> = sets
+        .iter()
+        .filter_map(|(hash, keys)| {
+            let pos: Option<Vec<usize>> = vars
+                .iter()
+                .map(|v| keys.iter().position(|k| k == v))
+                .collect();
+            pos.map(|p| (*hash, p))
+        })
+        .collect();
+    let allowed = filter.units.as_ref().map(|u| {
+        u.iter()
+            .copied()
+            .collect::<std::collections::HashSet<i64>>()
+    });
+    // Without a date filter: every month (1900–2199) in one read.
+    let from = filter.from.unwrap_or(FAR_PAST);
+    let to = filter.to.unwrap_or(FAR_FUTURE);
+    for part in read_plan(from, to, Grain::Month) {
+        for r in store
+            .moment_rows(survey_id, part.grain, part.from, part.to)
+            .await?
+        {
+            if !filter.keeps_unit(r.unit_id, &allowed) {
+                continue;
+            }
+            let Some(pos) = positions.get(&r.set_hash) else {
+                continue;
+            };
+            add_moment(&mut moments, pos, r.i, r.j, r.s);
+        }
+    }
+    let analysis = key_drivers(&moments).map_err(DriversFailure::Analysis)?;
+    let means = moments.means();
+    let points: Vec<(f64, f64)> = analysis
+        .drivers
+        .iter()
+        .map(|d| (means[d.index], d.relative_weight_pct))
+        .collect();
+    let quads = quadrants(&points);
+    Ok(DriversOut {
+        n: analysis.n,
+        r2: analysis.r2,
+        drivers: analysis
+            .drivers
+            .iter()
+            .zip(quads)
+            .map(|(d, q)| DriverOut {
+                question: vars[d.index].to_owned(),
+                relative_weight_pct: d.relative_weight_pct,
+                shapley_pct: d.shapley_pct,
+                performance: means[d.index],
+                quadrant: Quadrant::as_str(q),
+            })
+            .collect(),
+    })
+}
+
+/// 1900-01-01 and 2199-12-31 as day numbers: the range of an unbounded query.
+pub const FAR_PAST: i32 = -25_567;
+pub const FAR_FUTURE: i32 = 84_005;
+
+/// Adds one stored moment cell (indexes into its answered set) to the query's moments
+/// (indexes into the query's variables). `pos[v]` is variable v's index in the set.
+fn add_moment(m: &mut Moments, pos: &[usize], i: i32, j: i32, s: i64) {
+    let k = pos.len();
+    let var_of = |set_idx: i32| pos.iter().position(|p| *p as i32 == set_idx);
+    match (i, j) {
+        (-1, -1) => m.n += s.max(0) as u64,
+        (i, -1) => {
+            if let Some(a) = var_of(i) {
+                m.sum[a] += s;
+            }
+        }
+        (i, j) => {
+            let (Some(a), Some(b)) = (var_of(i), var_of(j)) else {
+                return;
+            };
+            let (a, b) = if a <= b { (a, b) } else { (b, a) };
+            // Row a of the upper triangle starts at a·k − a(a−1)/2.
+            let offset = a * (2 * k - a + 1) / 2 + (b - a);
+            m.cross[offset] += s;
+        }
+    }
+}

@@ -1,0 +1,538 @@
+//! Results and key drivers under `/api/v1/surveys/{key}/…`: the measures of one question with
+//! intervals, grouped by period (with control limits) or by unit, touchpoint or channel; and
+//! driver analysis by relative weights with the Shapley cross-check.
+
+use axum::Json;
+use axum::extract::State;
+use jiff::civil::Date;
+use serde::Deserialize;
+use serde_json::Value;
+use tevreden_domain::drivers::DriverError;
+use tevreden_domain::results::{GroupBy, Measure, Measurement, round_to};
+use tevreden_domain::rollup::day_of_date;
+use tevreden_domain::stats::NpsMethod;
+use tevreden_storage::Survey;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::ApiAuth;
+use super::common::{ApiPath, ApiQuery};
+use crate::AppState;
+use crate::analytics::{self, Asked, DriversFailure, Filter, Names};
+use crate::error::{ApiError, FieldError};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(survey_results))
+        .routes(routes!(survey_drivers))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+struct ResultsQuery {
+    /// The question's id (an `nps`, `rating`, `likert` or `yesno` question).
+    question: Option<String>,
+    /// First day counted, `YYYY-MM-DD`, in the organisation's time zone.
+    from: Option<String>,
+    /// Last day counted (inclusive).
+    to: Option<String>,
+    /// Only responses about this unit or a unit under it.
+    unit: Option<String>,
+    /// Only responses about this touchpoint.
+    touchpoint: Option<String>,
+    /// Only responses through this channel.
+    channel: Option<String>,
+    /// `week`, `month`, `quarter`, `unit`, `touchpoint` or `channel`.
+    group_by: Option<String>,
+    /// NPS interval: `adjusted-wald` (default) or `wald`.
+    method: Option<String>,
+    /// Control-chart baseline (time groupings); default: every group in the range.
+    baseline_from: Option<String>,
+    baseline_to: Option<String>,
+}
+
+/// Parses an optional `YYYY-MM-DD` into a day number, naming the field when it is not one.
+fn day(field: &str, v: Option<&str>, errors: &mut Vec<FieldError>) -> Option<i32> {
+    let v = v.filter(|s| !s.is_empty())?;
+    match v.parse::<Date>() {
+        Ok(d) if (1900..=2199).contains(&d.year()) => Some(day_of_date(d)),
+        _ => {
+            errors.push(FieldError {
+                path: field.into(),
+                message: format!("`{v}` is not a date such as 2026-03-31"),
+            });
+            None
+        }
+    }
+}
+
+/// A query's filter parameters as given.
+#[derive(Default)]
+struct FilterParams<'a> {
+    from: Option<&'a str>,
+    to: Option<&'a str>,
+    unit: Option<&'a str>,
+    touchpoint: Option<&'a str>,
+    channel: Option<&'a str>,
+}
+
+/// The date, unit, touchpoint and channel filters of a query, resolved and scoped to the token.
+async fn filter(
+    app: &AppState,
+    auth: &ApiAuth,
+    p: FilterParams<'_>,
+    errors: &mut Vec<FieldError>,
+) -> Result<Filter, ApiError> {
+    let FilterParams {
+        from,
+        to,
+        unit,
+        touchpoint,
+        channel,
+    } = p;
+    let org = auth.0.org_id;
+    let from = day("from", from, errors);
+    let to = day("to", to, errors);
+    if let (Some(a), Some(b)) = (from, to)
+        && a > b
+    {
+        errors.push(FieldError {
+            path: "to".into(),
+            message: "must not be before `from`".into(),
+        });
+    }
+    let units = auth.units_filter(app, unit).await?;
+    let touchpoint = match touchpoint.filter(|s| !s.is_empty()) {
+        Some(k) => Some(
+            app.store
+                .touchpoint(org, k)
+                .await
+                .map_err(|_| ApiError::not_found(format!("touchpoint `{k}`")))?
+                .id,
+        ),
+        None => None,
+    };
+    let channel = match channel.filter(|s| !s.is_empty()) {
+        Some(k) => Some(
+            app.store
+                .channel(org, k)
+                .await
+                .map_err(|_| ApiError::not_found(format!("channel `{k}`")))?
+                .id,
+        ),
+        None => None,
+    };
+    Ok(Filter {
+        from,
+        to,
+        units,
+        touchpoint,
+        channel,
+    })
+}
+
+/// The survey and the measurement of one of its questions (from its newest published version).
+async fn question(
+    app: &AppState,
+    survey: &Survey,
+    id: &str,
+    field: &str,
+) -> Result<Measurement, ApiError> {
+    let published = app.surveys.by_survey_id(&app.store, survey.id).await.ok();
+    let q = published
+        .as_ref()
+        .and_then(|p| p.version.definition.question(id).cloned());
+    let Some(q) = q else {
+        return Err(ApiError::validation(vec![FieldError {
+            path: field.into(),
+            message: format!("the survey has no published question `{id}`"),
+        }]));
+    };
+    Measurement::of(&q.kind).ok_or_else(|| {
+        ApiError::validation(vec![FieldError {
+            path: field.into(),
+            message: format!(
+                "`{id}` is a {} question; results are computed for nps, rating, likert and yesno questions",
+                q.kind.type_name()
+            ),
+        }])
+    })
+}
+
+/// Results of one question
+///
+/// NPS with promoters/passives/detractors and a 95 % interval (adjusted Wald by default); a
+/// 5-point rating as CSAT (top-2-box, Wilson interval) with its mean (t interval); a 7-point
+/// rating as CES (top-3-box by the scale's direction); other scales as means; yes/no as a
+/// share. `n` = 0 gives `score: null`, never 0; `small_n` flags n < 30. Scores and intervals
+/// are rounded to 2 decimals, means to 3. With `group_by` a `groups` list follows; time groups
+/// carry the control-chart limits of the score (methods.md 9) and an EWMA.
+#[utoipa::path(get, path = "/surveys/{key}/results", tag = "results",
+    params(("key" = String, Path, description = "The survey's key", example = "na-contact"), ResultsQuery),
+    responses((status = 200, description = "The measures", body = ResultsDoc)))]
+async fn survey_results(
+    State(app): State<AppState>,
+    auth: ApiAuth,
+    ApiPath(key): ApiPath<String>,
+    ApiQuery(q): ApiQuery<ResultsQuery>,
+) -> Result<Json<Value>, ApiError> {
+    let survey = app.store.survey(auth.0.org_id, &key).await?;
+    let mut errors = Vec::new();
+    let group_by = match q.group_by.as_deref().filter(|s| !s.is_empty()) {
+        None => None,
+        Some(g) => match GroupBy::parse(g) {
+            Some(g) => Some(g),
+            None => {
+                errors.push(FieldError {
+                    path: "group_by".into(),
+                    message: format!(
+                        "`{g}` is not one of week, month, quarter, unit, touchpoint, channel"
+                    ),
+                });
+                None
+            }
+        },
+    };
+    let method = match q.method.as_deref() {
+        None | Some("") | Some("adjusted-wald") => NpsMethod::AdjustedWald,
+        Some("wald") => NpsMethod::Wald,
+        Some(other) => {
+            errors.push(FieldError {
+                path: "method".into(),
+                message: format!("`{other}` is not adjusted-wald or wald"),
+            });
+            NpsMethod::AdjustedWald
+        }
+    };
+    let baseline_from = day("baseline_from", q.baseline_from.as_deref(), &mut errors);
+    let baseline_to = day("baseline_to", q.baseline_to.as_deref(), &mut errors);
+    let params = FilterParams {
+        from: q.from.as_deref(),
+        to: q.to.as_deref(),
+        unit: q.unit.as_deref(),
+        touchpoint: q.touchpoint.as_deref(),
+        channel: q.channel.as_deref(),
+    };
+    let filter = filter(&app, &auth, params, &mut errors).await?;
+    let Some(qid) = q.question.as_deref().filter(|s| !s.is_empty()) else {
+        errors.push(FieldError {
+            path: "question".into(),
+            message: "is required: the id of the question to measure".into(),
+        });
+        return Err(ApiError::validation(errors));
+    };
+    if !errors.is_empty() {
+        return Err(ApiError::validation(errors));
+    }
+    let m = question(&app, &survey, qid, "question").await?;
+    let baseline = match (baseline_from, baseline_to) {
+        (None, None) => None,
+        (a, b) => Some((
+            a.or(filter.from).unwrap_or(analytics::FAR_PAST),
+            b.or(filter.to).unwrap_or(analytics::FAR_FUTURE),
+        )),
+    };
+    let names = match group_by {
+        Some(GroupBy::Unit | GroupBy::Touchpoint | GroupBy::Channel) => {
+            Names::load(&app.store, auth.0.org_id).await?
+        }
+        _ => Names::default(),
+    };
+    let asked = Asked {
+        survey_id: survey.id,
+        question: qid,
+        measurement: &m,
+    };
+    let r = analytics::results(
+        &app.store, &names, asked, &filter, group_by, method, baseline,
+    )
+    .await?;
+    let mut out = serde_json::json!({"question": qid});
+    let obj = out.as_object_mut().expect("an object");
+    merge_measure(obj, &r.overall);
+    obj.insert("from".into(), r.from.clone().into());
+    obj.insert("to".into(), r.to.clone().into());
+    if let Some(g) = group_by {
+        obj.insert("group_by".into(), g.as_str().into());
+        let groups: Vec<Value> = r
+            .groups
+            .unwrap_or_default()
+            .into_iter()
+            .map(|g| {
+                let mut v = serde_json::json!({"key": g.key, "label": g.label});
+                let o = v.as_object_mut().expect("an object");
+                merge_measure(o, &g.measure);
+                if let Some(c) = g.control {
+                    o.insert(
+                        "control".into(),
+                        serde_json::json!({
+                            "centre": c.centre.map(|x| round_to(x, 2)),
+                            "lcl": c.lcl.map(|x| round_to(x, 2)),
+                            "ucl": c.ucl.map(|x| round_to(x, 2)),
+                            "signal": c.signal,
+                        }),
+                    );
+                }
+                if let Some(e) = g.ewma {
+                    o.insert(
+                        "ewma".into(),
+                        serde_json::json!({
+                            "value": e.value.map(|x| round_to(x, 2)),
+                            "lcl": round_to(e.lcl, 2),
+                            "ucl": round_to(e.ucl, 2),
+                            "signal": e.signal,
+                        }),
+                    );
+                }
+                v
+            })
+            .collect();
+        obj.insert("groups".into(), groups.into());
+    }
+    Ok(Json(out))
+}
+
+/// Writes a measure's fields, rounded for output, into a JSON object.
+fn merge_measure(o: &mut serde_json::Map<String, Value>, m: &Measure) {
+    let r2 = |x: Option<f64>| x.map(|v| round_to(v, 2));
+    let pair = |x: Option<[f64; 2]>, d: i32| x.map(|[a, b]| vec![round_to(a, d), round_to(b, d)]);
+    let mean_decimals = 3;
+    o.insert("metric".into(), m.metric.as_str().into());
+    o.insert("n".into(), m.n.into());
+    let score_decimals = if m.metric.is_percentage() {
+        2
+    } else {
+        mean_decimals
+    };
+    o.insert(
+        "score".into(),
+        m.score.map(|v| round_to(v, score_decimals)).into(),
+    );
+    o.insert(
+        "ci95".into(),
+        serde_json::to_value(pair(m.ci95, score_decimals)).unwrap_or_default(),
+    );
+    if let Some(method) = m.method {
+        o.insert(
+            "method".into(),
+            serde_json::to_value(method).unwrap_or_default(),
+        );
+    }
+    if m.promoters.is_some() {
+        o.insert("promoters".into(), m.promoters.into());
+        o.insert("passives".into(), m.passives.into());
+        o.insert("detractors".into(), m.detractors.into());
+    }
+    if m.share.is_some() {
+        o.insert("share".into(), r2(m.share).into());
+        o.insert(
+            "share_ci95".into(),
+            serde_json::to_value(pair(m.share_ci95, 2)).unwrap_or_default(),
+        );
+    }
+    o.insert(
+        "mean".into(),
+        m.mean.map(|v| round_to(v, mean_decimals)).into(),
+    );
+    o.insert(
+        "mean_ci95".into(),
+        serde_json::to_value(pair(m.mean_ci95, mean_decimals)).unwrap_or_default(),
+    );
+    o.insert("counts".into(), m.counts.clone().into());
+    o.insert("small_n".into(), m.small_n.into());
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+struct DriversQuery {
+    /// The outcome question's id (e.g. the NPS question).
+    outcome: Option<String>,
+    /// The driver questions' ids, comma-separated (1–20).
+    drivers: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    /// Only responses about this unit or a unit under it.
+    unit: Option<String>,
+}
+
+/// Key driver analysis
+///
+/// Over the responses that answered the outcome and every driver: Pearson correlations of the
+/// raw answer values, relative weights (Johnson 2000) and Shapley values as % of R², the
+/// driver's mean as its performance, and its quadrant of the importance–performance matrix
+/// (split at the means). Needs at least max(k + 2, 10) complete responses.
+#[utoipa::path(get, path = "/surveys/{key}/drivers", tag = "results",
+    params(("key" = String, Path, description = "The survey's key", example = "na-contact"), DriversQuery),
+    responses((status = 200, description = "The drivers", body = DriversDoc)))]
+async fn survey_drivers(
+    State(app): State<AppState>,
+    auth: ApiAuth,
+    ApiPath(key): ApiPath<String>,
+    ApiQuery(q): ApiQuery<DriversQuery>,
+) -> Result<Json<Value>, ApiError> {
+    let survey = app.store.survey(auth.0.org_id, &key).await?;
+    let mut errors = Vec::new();
+    let params = FilterParams {
+        from: q.from.as_deref(),
+        to: q.to.as_deref(),
+        unit: q.unit.as_deref(),
+        ..FilterParams::default()
+    };
+    let filter = filter(&app, &auth, params, &mut errors).await?;
+    let outcome = q.outcome.clone().filter(|s| !s.is_empty());
+    if outcome.is_none() {
+        errors.push(FieldError {
+            path: "outcome".into(),
+            message: "is required: the id of the outcome question".into(),
+        });
+    }
+    let drivers: Vec<String> = q
+        .drivers
+        .as_deref()
+        .unwrap_or("")
+        .split(',')
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty())
+        .collect();
+    if drivers.is_empty() || drivers.len() > tevreden_domain::drivers::MAX_DRIVERS {
+        errors.push(FieldError {
+            path: "drivers".into(),
+            message: "must list 1 to 20 question ids, comma-separated".into(),
+        });
+    }
+    let mut seen = std::collections::HashSet::new();
+    for d in drivers.iter().chain(outcome.iter()) {
+        if !seen.insert(d) {
+            errors.push(FieldError {
+                path: "drivers".into(),
+                message: format!("`{d}` is named twice"),
+            });
+        }
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::validation(errors));
+    }
+    let outcome = outcome.unwrap_or_default();
+    for (field, id) in
+        std::iter::once(("outcome", &outcome)).chain(drivers.iter().map(|d| ("drivers", d)))
+    {
+        let m = question(&app, &survey, id, field).await?;
+        if m.metric == tevreden_domain::results::Metric::Proportion {
+            return Err(ApiError::validation(vec![FieldError {
+                path: field.into(),
+                message: format!("`{id}` is a yes/no question; drivers need numeric scales"),
+            }]));
+        }
+    }
+    match analytics::drivers(&app.store, survey.id, &outcome, &drivers, &filter).await {
+        Ok(d) => Ok(Json(serde_json::json!({
+            "outcome": outcome,
+            "n": d.n,
+            "r2": round_to(d.r2, 4),
+            "drivers": d.drivers.iter().map(|x| serde_json::json!({
+                "question": x.question,
+                "relative_weight_pct": round_to(x.relative_weight_pct, 2),
+                "shapley_pct": round_to(x.shapley_pct, 2),
+                "performance": round_to(x.performance, 3),
+                "quadrant": x.quadrant,
+            })).collect::<Vec<_>>(),
+        }))),
+        Err(DriversFailure::Store(e)) => Err(e.into()),
+        Err(DriversFailure::Analysis(e)) => Err(driver_error(&e)),
+    }
+}
+
+fn driver_error(e: &DriverError) -> ApiError {
+    ApiError::new(
+        axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+        e.code(),
+        e.to_string(),
+    )
+}
+
+// Documented shapes.
+
+#[derive(serde::Serialize, ToSchema)]
+struct ControlDoc {
+    centre: Option<f64>,
+    lcl: Option<f64>,
+    ucl: Option<f64>,
+    /// The period's score lies outside the limits: a change beyond noise.
+    signal: bool,
+}
+
+#[derive(serde::Serialize, ToSchema)]
+struct EwmaDoc {
+    value: Option<f64>,
+    lcl: f64,
+    ucl: f64,
+    signal: bool,
+}
+
+#[derive(serde::Serialize, ToSchema)]
+struct MeasureDoc {
+    /// `nps`, `csat`, `ces`, `mean` or `proportion`.
+    metric: String,
+    n: u64,
+    /// NPS points, % (csat, ces, proportion) or the mean; `null` when n = 0.
+    score: Option<f64>,
+    ci95: Option<Vec<f64>>,
+    /// NPS only: `adjusted-wald` or `wald`.
+    method: Option<String>,
+    promoters: Option<u64>,
+    passives: Option<u64>,
+    detractors: Option<u64>,
+    /// `mean` metric: top-2-box share in %.
+    share: Option<f64>,
+    share_ci95: Option<Vec<f64>>,
+    mean: Option<f64>,
+    mean_ci95: Option<Vec<f64>>,
+    /// Answers per scale point, lowest first (NPS: 11 numbers, 0–10).
+    counts: Vec<u64>,
+    /// n < 30.
+    small_n: bool,
+}
+
+#[derive(serde::Serialize, ToSchema)]
+struct GroupDoc {
+    /// Period (`2026-03`, `2026-W09`, `2026-Q1`) or the unit's, touchpoint's or channel's key;
+    /// `null` for responses without one.
+    key: Option<String>,
+    label: String,
+    #[serde(flatten)]
+    measure: MeasureDoc,
+    control: Option<ControlDoc>,
+    ewma: Option<EwmaDoc>,
+}
+
+#[derive(serde::Serialize, ToSchema)]
+struct ResultsDoc {
+    question: String,
+    #[serde(flatten)]
+    measure: MeasureDoc,
+    /// First and last day counted; `null` without answers.
+    from: Option<String>,
+    to: Option<String>,
+    group_by: Option<String>,
+    groups: Option<Vec<GroupDoc>>,
+}
+
+#[derive(serde::Serialize, ToSchema)]
+struct DriverDoc {
+    question: String,
+    relative_weight_pct: f64,
+    shapley_pct: f64,
+    /// The driver's mean over the complete responses.
+    performance: f64,
+    /// `act-here`, `keep-up`, `possible-overkill` or `low-priority`.
+    quadrant: String,
+}
+
+#[derive(serde::Serialize, ToSchema)]
+struct DriversDoc {
+    outcome: String,
+    n: u64,
+    r2: f64,
+    drivers: Vec<DriverDoc>,
+}

@@ -1,0 +1,418 @@
+//! The results and drivers API against reference values computed independently (methods.md's
+//! worked examples; Python for the control limits; numpy for the drivers data set).
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::TestApp;
+
+const SURVEY: &str = r#"key: nazorg
+title: {nl: Nazorg, en: Aftercare}
+languages: [nl, en]
+questions:
+  - {id: nps, type: nps, text: {nl: Aanbevelen?, en: Recommend?}}
+  - {id: csat, type: rating, required: false, scale: {min: 1, max: 5}, text: {nl: Tevreden?, en: Satisfied?}}
+  - {id: why, type: text, required: false, text: {nl: Waarom?, en: Why?}}
+"#;
+
+/// methods.md §1, examples A and B (counts for scores 0..10).
+const A: [u64; 11] = [5, 2, 3, 4, 6, 10, 20, 30, 40, 35, 45];
+const B: [u64; 11] = [8, 4, 5, 6, 9, 14, 24, 34, 36, 30, 30];
+/// methods.md §2 CSAT example (scores 1..5) in January, another set in February.
+const CSAT_JAN: [u64; 5] = [3, 5, 12, 40, 40];
+const CSAT_FEB: [u64; 5] = [10, 10, 20, 30, 30];
+
+fn values(counts: &[u64], first: i64) -> Vec<i64> {
+    counts
+        .iter()
+        .enumerate()
+        .flat_map(|(i, c)| std::iter::repeat_n(first + i as i64, *c as usize))
+        .collect()
+}
+
+async fn put(app: &TestApp, path: &str, body: Value) {
+    let r = app.api(Method::PUT, path).json(&body).send().await.unwrap();
+    assert!(
+        r.status().is_success(),
+        "{path}: {}",
+        r.text().await.unwrap()
+    );
+}
+
+/// Posts responses concurrently; each is acknowledged only once stored.
+async fn post_all(app: &TestApp, key: &str, bodies: Vec<Value>) {
+    let mut set = tokio::task::JoinSet::new();
+    for chunk in bodies.chunks(50) {
+        let chunk = chunk.to_vec();
+        let http = app.http.clone();
+        let url = app.url(&format!("/api/v1/surveys/{key}/responses"));
+        let token = app.token.clone();
+        set.spawn(async move {
+            for b in chunk {
+                let r = http
+                    .post(&url)
+                    .bearer_auth(&token)
+                    .json(&b)
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(
+                    r.status(),
+                    StatusCode::CREATED,
+                    "{}",
+                    r.text().await.unwrap()
+                );
+            }
+        });
+    }
+    while let Some(r) = set.join_next().await {
+        r.unwrap();
+    }
+}
+
+async fn get(app: &TestApp, path: &str) -> (StatusCode, Value) {
+    let r = app.api(Method::GET, path).send().await.unwrap();
+    let s = r.status();
+    (s, r.json().await.unwrap_or(Value::Null))
+}
+
+async fn seed(app: &TestApp) {
+    put(
+        app,
+        "/units/KS",
+        json!({"name": "Klantenservice", "office": "front"}),
+    )
+    .await;
+    put(
+        app,
+        "/units/KS-TEL",
+        json!({"name": "Telefonie", "parent": "KS", "office": "front"}),
+    )
+    .await;
+    put(
+        app,
+        "/units/FIN",
+        json!({"name": "Financiën", "office": "back"}),
+    )
+    .await;
+    put(
+        app,
+        "/channels/phone",
+        json!({"name": "Telefoon", "kind": "phone"}),
+    )
+    .await;
+    put(
+        app,
+        "/channels/email",
+        json!({"name": "E-mail", "kind": "email"}),
+    )
+    .await;
+    app.publish(SURVEY).await;
+    let mut bodies = Vec::new();
+    // January: NPS example A, CSAT on the first 100; units alternate KS and KS-TEL; phone.
+    let csat = values(&CSAT_JAN, 1);
+    for (i, v) in values(&A, 0).into_iter().enumerate() {
+        let mut answers = json!({"nps": v});
+        if let Some(c) = csat.get(i) {
+            answers["csat"] = json!(c);
+        }
+        let unit = if i % 2 == 0 { "KS" } else { "KS-TEL" };
+        bodies.push(json!({
+            "answers": answers,
+            "submitted_at": format!("2026-01-{:02}T10:00:00Z", 1 + i % 28),
+            "context": {"unit": unit, "channel": "phone"},
+        }));
+    }
+    // February: example B, all at FIN by email.
+    let csat = values(&CSAT_FEB, 1);
+    for (i, v) in values(&B, 0).into_iter().enumerate() {
+        let mut answers = json!({"nps": v});
+        if let Some(c) = csat.get(i) {
+            answers["csat"] = json!(c);
+        }
+        bodies.push(json!({
+            "answers": answers,
+            "submitted_at": format!("2026-02-{:02}T10:00:00Z", 1 + i % 28),
+            "context": {"unit": "FIN", "channel": "email"},
+        }));
+    }
+    post_all(app, "nazorg", bodies).await;
+}
+
+fn close(v: &Value, expected: f64) {
+    let got = v.as_f64().unwrap_or(f64::NAN);
+    assert!((got - expected).abs() < 1e-9, "{got} ≠ {expected}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn results_reproduce_the_reference_values() {
+    let app = TestApp::spawn().await;
+    seed(&app).await;
+
+    // NPS over January = example A: 15.00, adjusted Wald [3.89, 25.66].
+    let (s, v) = get(
+        &app,
+        "/surveys/nazorg/results?question=nps&from=2026-01-01&to=2026-01-31",
+    )
+    .await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["metric"], "nps");
+    assert_eq!(v["n"], 200);
+    close(&v["score"], 15.0);
+    assert_eq!(v["ci95"], json!([3.89, 25.66]));
+    assert_eq!(v["method"], "adjusted-wald");
+    assert_eq!(v["counts"], json!(A));
+    assert_eq!(
+        (v["promoters"].as_u64(), v["detractors"].as_u64()),
+        (Some(80), Some(50))
+    );
+    // Wald on request: [4.02, 25.98].
+    let (_, v) = get(
+        &app,
+        "/surveys/nazorg/results?question=nps&to=2026-01-31&method=wald",
+    )
+    .await;
+    assert_eq!(v["ci95"], json!([4.02, 25.98]));
+    // February alone = example B: −5.00, adjusted Wald [−15.98, 6.12]; a range inside a month
+    // reads day rows and still counts every answer.
+    let (_, v) = get(
+        &app,
+        "/surveys/nazorg/results?question=nps&from=2026-01-15&to=2026-02-28",
+    )
+    .await;
+    let jan_after_14: u64 = (0..200).filter(|i| 1 + i % 28 >= 15).count() as u64;
+    assert_eq!(v["n"].as_u64(), Some(200 + jan_after_14));
+    let (_, v) = get(&app, "/surveys/nazorg/results?question=nps&from=2026-02-01").await;
+    close(&v["score"], -5.0);
+    assert_eq!(v["ci95"], json!([-15.98, 6.12]));
+
+    // CSAT in January = methods.md §2: 80.0 %, Wilson [71.12, 86.66], mean 4.09 [3.892, 4.288].
+    let (_, v) = get(&app, "/surveys/nazorg/results?question=csat&to=2026-01-31").await;
+    assert_eq!(v["metric"], "csat");
+    assert_eq!(v["n"], 100);
+    close(&v["score"], 80.0);
+    assert_eq!(v["ci95"], json!([71.12, 86.66]));
+    close(&v["mean"], 4.09);
+    assert_eq!(v["mean_ci95"], json!([3.892, 4.288]));
+    assert_eq!(v["counts"], json!(CSAT_JAN));
+
+    // Monthly trend with control limits. Baseline = both months: c = (140−120)/400 = 5.00,
+    // v = 0.35 + 0.30 − 0.05² = 0.6475, limits 5 ± 3·√(0.6475/200)·100 = [−12.07, 22.07]
+    // (computed in Python from methods.md §9's formula); neither month signals.
+    let (_, v) = get(&app, "/surveys/nazorg/results?question=nps&group_by=month").await;
+    let g = v["groups"].as_array().unwrap();
+    assert_eq!(g.len(), 2);
+    assert_eq!(
+        (g[0]["key"].as_str(), g[1]["key"].as_str()),
+        (Some("2026-01"), Some("2026-02"))
+    );
+    for group in g {
+        assert_eq!(
+            group["control"],
+            json!({"centre": 5.0, "lcl": -12.07, "ucl": 22.07, "signal": false})
+        );
+    }
+    close(&g[0]["score"], 15.0);
+    assert_eq!(g[1]["counts"], json!(B));
+    // CSAT p-chart against February only: p̄ = 0.60, limits 60 ± 3·√(0.24/100)·100 =
+    // [45.30, 74.70]; January's 80 % lies above: a signal.
+    let (_, v) = get(
+        &app,
+        "/surveys/nazorg/results?question=csat&group_by=month&baseline_from=2026-02-01&baseline_to=2026-02-28",
+    )
+    .await;
+    let g = v["groups"].as_array().unwrap();
+    assert_eq!(
+        g[0]["control"],
+        json!({"centre": 60.0, "lcl": 45.3, "ucl": 74.7, "signal": true})
+    );
+    assert_eq!(g[1]["control"]["signal"], false);
+    // Weeks and quarters cover the same answers.
+    for by in ["week", "quarter"] {
+        let (_, v) = get(
+            &app,
+            &format!("/surveys/nazorg/results?question=nps&group_by={by}"),
+        )
+        .await;
+        let total: u64 = v["groups"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|g| g["n"].as_u64().unwrap())
+            .sum();
+        assert_eq!(total, 400, "{by}");
+    }
+
+    // Breakdowns and filters: the KS filter takes its subtree (KS and KS-TEL: January).
+    let (_, v) = get(&app, "/surveys/nazorg/results?question=nps&unit=KS").await;
+    assert_eq!(v["counts"], json!(A));
+    let (_, v) = get(&app, "/surveys/nazorg/results?question=nps&unit=KS-TEL").await;
+    assert_eq!(v["n"], 100);
+    let (_, v) = get(&app, "/surveys/nazorg/results?question=nps&channel=email").await;
+    assert_eq!(v["counts"], json!(B));
+    let (_, v) = get(&app, "/surveys/nazorg/results?question=nps&group_by=unit").await;
+    let g = v["groups"].as_array().unwrap();
+    let keys: Vec<&str> = g.iter().map(|g| g["key"].as_str().unwrap()).collect();
+    assert_eq!(keys, ["FIN", "KS", "KS-TEL"]);
+    assert_eq!(g[0]["counts"], json!(B));
+    let (_, v) = get(
+        &app,
+        "/surveys/nazorg/results?question=nps&group_by=channel&unit=KS",
+    )
+    .await;
+    let g = v["groups"].as_array().unwrap();
+    assert_eq!(
+        (g.len(), g[0]["key"].as_str(), g[0]["n"].as_u64()),
+        (1, Some("phone"), Some(200))
+    );
+
+    // No answers: no score, never 0.
+    let (s, v) = get(
+        &app,
+        "/surveys/nazorg/results?question=nps&from=2025-01-01&to=2025-01-31",
+    )
+    .await;
+    assert_eq!(s, 200);
+    assert_eq!(
+        (v["n"].as_u64(), v["score"].is_null(), v["ci95"].is_null()),
+        (Some(0), true, true)
+    );
+    assert_eq!(v["small_n"], true);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn results_refuse_bad_questions_with_every_field_named() {
+    let app = TestApp::spawn().await;
+    app.publish(SURVEY).await;
+    let (s, v) = get(
+        &app,
+        "/surveys/nazorg/results?from=2026-13-01&group_by=year&method=exact",
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    let fields: Vec<&str> = v["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["path"].as_str().unwrap())
+        .collect();
+    for f in ["from", "group_by", "method", "question"] {
+        assert!(fields.contains(&f), "{f} missing in {v}");
+    }
+    let (s, v) = get(&app, "/surveys/nazorg/results?question=why").await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        v["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("text question"),
+        "{v}"
+    );
+    let (s, _) = get(&app, "/surveys/nazorg/results?question=nope").await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    let (s, _) = get(&app, "/surveys/nazorg/results?question=nps&unit=NOPE").await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, _) = get(&app, "/surveys/none/results?question=nps").await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, v) = get(
+        &app,
+        "/surveys/nazorg/results?question=nps&from=2026-02-01&to=2026-01-01",
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(v["errors"][0]["path"], "to");
+}
+
+const DRIVERS_SURVEY: &str = r#"key: hotel
+title: {nl: Hotel, en: Hotel}
+languages: [nl, en]
+questions:
+  - {id: overall, type: nps, text: {nl: Aanbevelen?, en: Recommend?}}
+  - {id: rooms, type: rating, scale: {min: 1, max: 5}, text: {nl: Kamers, en: Rooms}}
+  - {id: sleep_quality, type: rating, scale: {min: 1, max: 5}, text: {nl: Slaap, en: Sleep}}
+  - {id: value, type: rating, scale: {min: 1, max: 5}, text: {nl: Prijs, en: Value}}
+  - {id: cleanliness, type: rating, scale: {min: 1, max: 5}, text: {nl: Schoon, en: Clean}}
+  - {id: location, type: rating, scale: {min: 1, max: 5}, text: {nl: Ligging, en: Location}}
+"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn drivers_match_the_numpy_reference() {
+    let app = TestApp::spawn().await;
+    app.publish(DRIVERS_SURVEY).await;
+    // crates/domain/tests/data/drivers.csv, made and analysed by
+    // crates/domain/tests/reference/drivers_reference.py (numpy): n = 400, R² = 0.6962262031,
+    // relative weights 32.2693 / 22.3945 / 19.5148 / 22.9134 / 2.9080 %, Shapley 32.4771 /
+    // 22.6093 / 19.0291 / 23.0810 / 2.8036 %.
+    let csv = include_str!("../../../domain/tests/data/drivers.csv");
+    let mut lines = csv.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let bodies: Vec<Value> = lines
+        .map(|l| {
+            let answers: serde_json::Map<String, Value> = header
+                .iter()
+                .zip(l.split(','))
+                .map(|(h, v)| (h.to_string(), json!(v.trim().parse::<i64>().unwrap())))
+                .collect();
+            json!({"answers": answers})
+        })
+        .collect();
+    assert_eq!(bodies.len(), 400);
+    post_all(&app, "hotel", bodies).await;
+    let (s, v) = get(
+        &app,
+        "/surveys/hotel/drivers?outcome=overall&drivers=rooms,sleep_quality,value,cleanliness,location",
+    )
+    .await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["n"], 400);
+    close(&v["r2"], 0.6962);
+    let d = v["drivers"].as_array().unwrap();
+    let names: Vec<&str> = d.iter().map(|x| x["question"].as_str().unwrap()).collect();
+    assert_eq!(
+        names,
+        ["rooms", "sleep_quality", "value", "cleanliness", "location"]
+    );
+    let rw: Vec<f64> = d
+        .iter()
+        .map(|x| x["relative_weight_pct"].as_f64().unwrap())
+        .collect();
+    assert_eq!(rw, [32.27, 22.39, 19.51, 22.91, 2.91]);
+    let sh: Vec<f64> = d
+        .iter()
+        .map(|x| x["shapley_pct"].as_f64().unwrap())
+        .collect();
+    assert_eq!(sh, [32.48, 22.61, 19.03, 23.08, 2.8]);
+    assert!(
+        d.iter()
+            .all(|x| x["quadrant"].is_string() && x["performance"].is_f64())
+    );
+
+    // A subset of drivers is computed from the same stored moments.
+    let (_, v) = get(&app, "/surveys/hotel/drivers?outcome=overall&drivers=rooms").await;
+    assert_eq!(v["drivers"][0]["relative_weight_pct"], 100.0);
+    // Refusals name the field.
+    let (s, v) = get(
+        &app,
+        "/surveys/hotel/drivers?outcome=overall&drivers=overall",
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    let (s, v) = get(&app, "/surveys/hotel/drivers?drivers=rooms").await;
+    assert_eq!(
+        (s, v["errors"][0]["path"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("outcome"))
+    );
+    // Too few complete responses in a date range without answers.
+    let (s, v) = get(
+        &app,
+        "/surveys/hotel/drivers?outcome=overall&drivers=rooms&to=2025-01-01",
+    )
+    .await;
+    assert_eq!(
+        (s, v["type"].as_str()),
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("urn:tevreden:problem:too_few")
+        )
+    );
+}
