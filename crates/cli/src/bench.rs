@@ -19,6 +19,8 @@ use tevreden_domain::survey::{FileFormat, parse_survey_file};
 use tevreden_storage::{DatabaseUrl, Role, Store, StoreOptions};
 use tokio::io::{AsyncBufReadExt, BufReader};
 
+mod dashboard;
+
 mod bytes_compat {
     pub use hyper::body::Bytes;
 }
@@ -37,6 +39,20 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 5)]
         get_seconds: u64,
     },
+    /// Dashboard latency over many responses: bulk fill, then p50/p99 of the heaviest
+    /// analytics questions through the API (and the same at a baseline size).
+    Dashboard {
+        /// Responses to generate (over 24 months).
+        #[arg(long, default_value_t = 1_000_000)]
+        responses: usize,
+        /// Also measure at this size first, for comparison (default 100,000 when
+        /// --responses is larger; 0 to skip).
+        #[arg(long)]
+        baseline: Option<usize>,
+        /// Requests per question (one client, after a warm-up).
+        #[arg(long, default_value_t = 200)]
+        requests: usize,
+    },
     /// Latency and weight of the heaviest admin pages and API reads, on the demo organisation.
     Pages {
         /// Requests per page (one client, after a warm-up).
@@ -53,6 +69,11 @@ pub async fn run(cmd: BenchCommand, database_url: Option<String>) -> Result<(), 
             get_seconds,
         } => ingest(database_url, clients.max(1), seconds.max(1), get_seconds).await,
         BenchCommand::Pages { requests } => pages(database_url, requests.max(10)).await,
+        BenchCommand::Dashboard {
+            responses,
+            baseline,
+            requests,
+        } => dashboard::run(database_url, responses.max(1), baseline, requests.max(10)).await,
     }
 }
 

@@ -9,6 +9,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 mod bench;
 mod demo;
 mod import;
+mod rollups;
 mod users;
 
 use std::net::SocketAddr;
@@ -83,6 +84,11 @@ enum Command {
     Survey {
         #[command(subcommand)]
         command: SurveyCommand,
+    },
+    /// Check or rebuild the analytics aggregates against the raw responses.
+    Rollups {
+        #[command(subcommand)]
+        command: rollups::RollupsCommand,
     },
     /// Measure performance (release builds only give meaningful figures).
     Bench {
@@ -399,6 +405,10 @@ async fn run(cli: Cli) -> Result<(), String> {
             }
             store.close().await;
             Ok(())
+        }
+        Command::Rollups { command } => {
+            let url = database_url(&cli.database_url, "sqlite://tevreden.db")?;
+            rollups::run(&url, command).await
         }
         Command::Bench { command } => bench::run(command, cli.database_url).await,
     }

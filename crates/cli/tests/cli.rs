@@ -245,3 +245,98 @@ async fn migrate_is_idempotent() {
     let out = run(&db, &["--database-url", "mysql://x", "migrate"]);
     assert!(text(&out.stderr).contains("use sqlite://PATH or postgres://"));
 }
+
+#[tokio::test]
+async fn rollups_verify_finds_drift_and_rebuild_repairs_it() {
+    let db = TestDatabase::new().await;
+    assert!(
+        run(&db, &["org", "create", "--slug", "acme", "--name", "Acme"])
+            .status
+            .success()
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("s.yaml");
+    std::fs::write(&file, "key: s\ntitle: {nl: S, en: S}\nquestions:\n  - {id: nps, type: nps, text: {nl: A, en: A}}\n").unwrap();
+    let out = run(
+        &db,
+        &[
+            "survey",
+            "create",
+            "--org",
+            "acme",
+            file.to_str().unwrap(),
+            "--publish",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    {
+        let store = Store::open(&db.url, StoreOptions::default()).await.unwrap();
+        let org = store.org_by_slug("acme").await.unwrap();
+        let survey = store.survey(org.id, "s").await.unwrap();
+        let version = store.published_by_id(survey.id).await.unwrap().version;
+        let rows: Vec<tevreden_storage::NewResponse> = (0..30)
+            .map(|i| tevreden_storage::NewResponse {
+                org_id: org.id,
+                survey_id: survey.id,
+                version_id: version.id,
+                uid: tevreden_storage::random_uuid(),
+                submission_key: format!("k{i}"),
+                request_hash: String::new(),
+                invitation_id: None,
+                lang: "nl".into(),
+                unit_id: None,
+                touchpoint_id: None,
+                channel_id: None,
+                employee_id: None,
+                contact_id: None,
+                answers: format!("{{\"nps\":{}}}", i % 11),
+                facts: tevreden_domain::rollup::AnswerFacts {
+                    counts: vec![("nps".into(), i % 11)],
+                    numeric: vec![("nps".into(), i % 11)],
+                },
+                submitted_at: 1_767_225_600_000 + i * 86_400_000,
+            })
+            .collect();
+        store.bulk_insert_responses(&rows).await.unwrap();
+        store.close().await;
+    }
+    let out = run(&db, &["rollups", "verify"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("30 responses, aggregates match"),
+        "{}",
+        text(&out.stdout)
+    );
+
+    // Damage one monthly cell, as a lost update would.
+    {
+        let store = Store::open(&db.url, StoreOptions::default()).await.unwrap();
+        let n = tevreden_storage::testing::execute_sql(
+            &store,
+            "UPDATE agg_counts SET n = n - 1 WHERE grain = 2 AND value = 0 AND n > 1",
+        )
+        .await
+        .unwrap();
+        assert_eq!(n, 1);
+        store.close().await;
+    }
+    let out = run(
+        &db,
+        &["rollups", "verify", "--org", "acme", "--survey", "s"],
+    );
+    assert!(!out.status.success());
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("DIFFERS") && stdout.contains("1 histogram cell(s)"),
+        "{stdout}"
+    );
+    assert!(
+        text(&out.stderr).contains("rollups rebuild"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = run(&db, &["rollups", "rebuild", "--org", "acme"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("from 30 responses"));
+    assert!(run(&db, &["rollups", "verify"]).status.success());
+}

@@ -15,6 +15,7 @@ pub mod rollup;
 pub mod stats;
 pub mod survey;
 pub mod templates;
+pub mod text;
 
 pub use keys::{ExternalId, KeyError, OrgSlug, QuestionId, SurveyKey};
 pub use lang::{Lang, Text};

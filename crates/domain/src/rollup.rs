@@ -14,6 +14,8 @@
 
 use std::collections::BTreeMap;
 
+use rustc_hash::FxHashMap;
+
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use jiff::{Timestamp, ToSpan};
@@ -63,6 +65,13 @@ pub fn local_day(ms: i64, tz: &TimeZone) -> i32 {
     };
     let offset = i64::from(tz.to_offset(ts).seconds());
     (ms.div_euclid(1000) + offset).div_euclid(86_400) as i32
+}
+
+/// The instant (epoch ms) a local day starts in a time zone.
+pub fn day_start_ms(day: i32, tz: &TimeZone) -> i64 {
+    tz.to_timestamp(date_of_day(day).at(0, 0, 0, 0))
+        .map(|t| t.as_millisecond())
+        .unwrap_or(i64::from(day) * 86_400_000)
 }
 
 /// The day number of a calendar date.
@@ -301,6 +310,150 @@ impl Rollup {
     }
 }
 
+/// (survey, interned question, grain, period, unit, touchpoint, channel, value).
+type PackedCountKey = (i64, u32, Grain, i32, i64, i64, i64, i64);
+
+/// A fast accumulator for many responses (bulk loads, recomputation, the writer's batches):
+/// question ids are interned, histogram cells keyed by small integers, and each response's
+/// moments added into one vector per (period, unit, set) instead of one map entry per sum.
+/// [`RollupBuilder::finish`] gives the same [`Rollup`] as adding the responses one by one.
+#[derive(Default)]
+pub struct RollupBuilder {
+    ids: FxHashMap<String, u32>,
+    names: Vec<String>,
+    counts: FxHashMap<PackedCountKey, i64>,
+    /// (survey, grain, period, unit, set hash) → [n, Σx…, Σxy… (upper triangle)].
+    moments: FxHashMap<(i64, Grain, i32, i64, i64), Vec<i64>>,
+    sets: BTreeMap<(i64, i64), String>,
+    scratch: Vec<u32>,
+}
+
+impl RollupBuilder {
+    fn intern(&mut self, q: &str) -> u32 {
+        if let Some(&i) = self.ids.get(q) {
+            return i;
+        }
+        let i = self.names.len() as u32;
+        self.names.push(q.to_owned());
+        self.ids.insert(q.to_owned(), i);
+        i
+    }
+
+    pub fn add(&mut self, at: Placement, facts: &AnswerFacts) {
+        let mut ids = std::mem::take(&mut self.scratch);
+        ids.clear();
+        for (q, _) in &facts.counts {
+            let id = self.intern(q);
+            ids.push(id);
+        }
+        for grain in Grain::ALL {
+            let period = grain.period_of(at.day);
+            for (id, (_, value)) in ids.iter().zip(&facts.counts) {
+                *self
+                    .counts
+                    .entry((
+                        at.survey_id,
+                        *id,
+                        grain,
+                        period,
+                        at.unit_id,
+                        at.touchpoint_id,
+                        at.channel_id,
+                        *value,
+                    ))
+                    .or_insert(0) += 1;
+            }
+        }
+        self.scratch = ids;
+        let m = facts.numeric.len();
+        if m == 0 {
+            return;
+        }
+        let hash = set_hash(facts.numeric.iter().map(|(k, _)| k.as_str()));
+        self.sets.entry((at.survey_id, hash)).or_insert_with(|| {
+            facts
+                .numeric
+                .iter()
+                .map(|(k, _)| k.as_str())
+                .collect::<Vec<_>>()
+                .join(",")
+        });
+        let len = 1 + m + m * (m + 1) / 2;
+        for grain in MOMENT_GRAINS {
+            let period = grain.period_of(at.day);
+            let v = self
+                .moments
+                .entry((at.survey_id, grain, period, at.unit_id, hash))
+                .or_insert_with(|| vec![0; len]);
+            v[0] += 1;
+            let mut k = 1 + m;
+            for (i, (_, x)) in facts.numeric.iter().enumerate() {
+                v[1 + i] += x;
+                for (_, y) in &facts.numeric[i..] {
+                    v[k] += x * y;
+                    k += 1;
+                }
+            }
+        }
+    }
+
+    pub fn finish(self) -> Rollup {
+        let names = self.names;
+        let counts = self
+            .counts
+            .into_iter()
+            .filter(|(_, n)| *n != 0)
+            .map(
+                |((survey_id, q, grain, period, unit_id, touchpoint_id, channel_id, value), n)| {
+                    (
+                        CountKey {
+                            survey_id,
+                            question: names[q as usize].clone(),
+                            grain,
+                            period,
+                            unit_id,
+                            touchpoint_id,
+                            channel_id,
+                            value,
+                        },
+                        n,
+                    )
+                },
+            )
+            .collect();
+        let mut moments = BTreeMap::new();
+        for ((survey_id, grain, period, unit_id, set_hash), v) in self.moments {
+            // v = [n, Σx₀…Σx_{m−1}, Σx₀x₀, Σx₀x₁, …]; recover m from its length.
+            let m = (1..=64)
+                .find(|m| 1 + m + m * (m + 1) / 2 == v.len())
+                .unwrap_or(0);
+            let key = |i: i32, j: i32| MomentKey {
+                survey_id,
+                grain,
+                period,
+                unit_id,
+                set_hash,
+                i,
+                j,
+            };
+            moments.insert(key(-1, -1), v[0]);
+            let mut k = 1 + m;
+            for i in 0..m {
+                moments.insert(key(i as i32, -1), v[1 + i]);
+                for j in i..m {
+                    moments.insert(key(i as i32, j as i32), v[k]);
+                    k += 1;
+                }
+            }
+        }
+        Rollup {
+            counts,
+            moments,
+            sets: self.sets,
+        }
+    }
+}
+
 /// The difference between stored aggregates and a recomputation from raw responses.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct RollupDiff {
@@ -406,6 +559,11 @@ questions:
             .unwrap()
             .as_millisecond();
         assert_eq!(day_label(local_day(ms, &ams)), "2026-07-02");
+        // That day starts at 2026-07-01T22:00:00Z.
+        let day = local_day(ms, &ams);
+        assert_eq!(day_start_ms(day, &ams), 1_782_943_200_000);
+        assert_eq!(local_day(day_start_ms(day, &ams), &ams), day);
+        assert_eq!(local_day(day_start_ms(day, &ams) - 1, &ams), day - 1);
     }
 
     #[test]
@@ -477,5 +635,36 @@ questions:
         assert_eq!(d.moments.len(), 12);
         half.merge(half.clone());
         assert!(diff(&r, &half).is_empty());
+
+        let mut b = RollupBuilder::default();
+        b.add(at, &facts);
+        b.add(at, &facts);
+        assert_eq!(b.finish(), r);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn builder_equals_adding_one_by_one(
+            rows in proptest::collection::vec(
+                (0..3i64, 0..60i32, proptest::option::of(0..11i64), proptest::option::of(1..6i64), proptest::option::of(1..8i64)),
+                0..60,
+            )
+        ) {
+            let mut slow = Rollup::default();
+            let mut fast = RollupBuilder::default();
+            for (unit, day, a, b, c) in rows {
+                let mut facts = AnswerFacts::default();
+                for (k, v) in [("a", a), ("b", b), ("c", c)] {
+                    if let Some(v) = v {
+                        facts.counts.push((k.into(), v));
+                        facts.numeric.push((k.into(), v));
+                    }
+                }
+                let at = Placement { survey_id: 1, day: 20_000 + day, unit_id: unit, touchpoint_id: 0, channel_id: unit % 2 };
+                slow.add(at, &facts);
+                fast.add(at, &facts);
+            }
+            proptest::prop_assert_eq!(fast.finish(), slow);
+        }
     }
 }

@@ -10,8 +10,8 @@ use std::collections::HashMap;
 use jiff::tz::TimeZone;
 use sqlx::{AnyConnection, Row};
 use tevreden_domain::rollup::{
-    AnswerFacts, CountKey, Grain, MomentKey, Placement, Rollup, RollupDiff, answer_facts, diff,
-    local_day,
+    AnswerFacts, CountKey, Grain, MomentKey, Placement, Rollup, RollupBuilder, RollupDiff,
+    answer_facts, diff, local_day,
 };
 use tevreden_domain::survey::{SurveyDefinition, parse_survey_value, stored_answers};
 
@@ -83,7 +83,7 @@ pub(crate) async fn apply(
              VALUES {values} ON CONFLICT (survey_id, question, grain, period, unit_id, touchpoint_id, channel_id, value) \
              DO UPDATE SET n = agg_counts.n + excluded.n"
         );
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).persistent(chunk.len() <= 64);
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).persistent(keep_prepared(chunk.len()));
         for (k, n) in chunk {
             q = q
                 .bind(k.survey_id)
@@ -106,7 +106,7 @@ pub(crate) async fn apply(
              VALUES {values} ON CONFLICT (survey_id, grain, period, unit_id, set_hash, i, j) \
              DO UPDATE SET s = agg_moments.s + excluded.s"
         );
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).persistent(chunk.len() <= 64);
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).persistent(keep_prepared(chunk.len()));
         for (k, s) in chunk {
             q = q
                 .bind(k.survey_id)
@@ -127,13 +127,33 @@ pub(crate) async fn apply(
             "INSERT INTO agg_sets (survey_id, set_hash, questions) VALUES {values} \
              ON CONFLICT (survey_id, set_hash) DO NOTHING"
         );
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).persistent(chunk.len() <= 64);
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).persistent(keep_prepared(chunk.len()));
         for ((survey, hash), questions) in chunk {
             q = q.bind(*survey).bind(*hash).bind(questions.as_str());
         }
         q.execute(&mut *conn).await?;
     }
     Ok(())
+}
+
+/// ` AND unit_id IN (…)` for a unit filter: ids from our own tables, written as integer
+/// literals (no parameter limit applies); nothing without a filter; an empty filter matches
+/// nothing.
+fn units_sql(units: Option<&[i64]>) -> String {
+    match units {
+        None => String::new(),
+        Some([]) => " AND unit_id IN (-1)".to_string(),
+        Some(u) => format!(
+            " AND unit_id IN ({})",
+            u.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
+        ),
+    }
+}
+
+/// Small statements and full-size chunks (whose text repeats) stay prepared; one-off sizes do
+/// not fill the statement cache.
+fn keep_prepared(rows: usize) -> bool {
+    rows <= 64 || rows == UPSERT_ROWS
 }
 
 /// `(…),(…)` for `rows` rows of `cols` placeholders.
@@ -153,6 +173,40 @@ pub struct CountRow {
     pub channel_id: i64,
     pub value: i64,
     pub n: i64,
+}
+
+/// What a histogram read keeps apart besides the value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HistogramSplit {
+    Nothing,
+    Period,
+    Unit,
+    Touchpoint,
+    Channel,
+}
+
+/// One summed histogram cell: `key` is the period or the unit, touchpoint or channel id of
+/// the split (0 when not split).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HistogramSum {
+    pub key: i64,
+    pub value: i64,
+    pub n: i64,
+}
+
+/// Which cells a histogram read sums.
+#[derive(Clone, Copy, Debug)]
+pub struct HistogramAsk<'a> {
+    pub survey_id: i64,
+    pub question: &'a str,
+    pub grain: Grain,
+    pub from: i32,
+    pub to: i32,
+    /// Only these units (`None`: all, including responses without a unit).
+    pub units: Option<&'a [i64]>,
+    pub touchpoint: Option<i64>,
+    pub channel: Option<i64>,
+    pub split: HistogramSplit,
 }
 
 /// One moment row summed over a query's periods: per unit and answered set.
@@ -228,6 +282,59 @@ impl Store {
             .map_err(StoreError::from)
     }
 
+    /// Sums histogram cells in the database, split by period or one context column: a query
+    /// over a year returns a few hundred rows whatever the number of responses.
+    pub async fn histogram_sums(&self, ask: &HistogramAsk<'_>) -> Result<Vec<HistogramSum>> {
+        let key = match ask.split {
+            HistogramSplit::Nothing => "0",
+            HistogramSplit::Period => "period",
+            HistogramSplit::Unit => "unit_id",
+            HistogramSplit::Touchpoint => "touchpoint_id",
+            HistogramSplit::Channel => "channel_id",
+        };
+        let mut sql = format!(
+            "SELECT {key}, value, CAST(SUM(n) AS BIGINT) FROM agg_counts \
+             WHERE survey_id = $1 AND question = $2 AND grain = $3 AND period >= $4 AND period <= $5"
+        );
+        let mut next = 6;
+        if ask.touchpoint.is_some() {
+            sql.push_str(&format!(" AND touchpoint_id = ${next}"));
+            next += 1;
+        }
+        if ask.channel.is_some() {
+            sql.push_str(&format!(" AND channel_id = ${next}"));
+        }
+        sql.push_str(&units_sql(ask.units));
+        if ask.split == HistogramSplit::Nothing {
+            sql.push_str(" GROUP BY value");
+        } else {
+            sql.push_str(&format!(" GROUP BY {key}, value"));
+        }
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(ask.survey_id)
+            .bind(ask.question)
+            .bind(ask.grain.code())
+            .bind(i64::from(ask.from))
+            .bind(i64::from(ask.to));
+        if let Some(t) = ask.touchpoint {
+            q = q.bind(t);
+        }
+        if let Some(c) = ask.channel {
+            q = q.bind(c);
+        }
+        let rows = q.fetch_all(&self.pool).await?;
+        rows.iter()
+            .map(|r| {
+                Ok(HistogramSum {
+                    key: r.try_get(0)?,
+                    value: r.try_get(1)?,
+                    n: r.try_get(2)?,
+                })
+            })
+            .collect::<std::result::Result<_, sqlx::Error>>()
+            .map_err(StoreError::from)
+    }
+
     /// The first and last day with answers to one aggregate key (`None` without answers).
     pub async fn histogram_days(
         &self,
@@ -247,25 +354,29 @@ impl Store {
         })
     }
 
-    /// Moment rows at one grain for periods `from..=to`, summed per unit and set.
+    /// Moment rows at one grain for periods `from..=to` of the given units (`None`: all),
+    /// summed per answered set (`unit_id` is 0 in the answer).
     pub async fn moment_rows(
         &self,
         survey_id: i64,
         grain: Grain,
         from: i32,
         to: i32,
+        units: Option<&[i64]>,
     ) -> Result<Vec<MomentRow>> {
-        let rows = sqlx::query(
-            "SELECT unit_id, set_hash, i, j, CAST(SUM(s) AS BIGINT) FROM agg_moments \
-             WHERE survey_id = $1 AND grain = $2 AND period >= $3 AND period <= $4 \
-             GROUP BY unit_id, set_hash, i, j",
-        )
-        .bind(survey_id)
-        .bind(grain.code())
-        .bind(i64::from(from))
-        .bind(i64::from(to))
-        .fetch_all(&self.pool)
-        .await?;
+        let unit_filter = units_sql(units);
+        let sql = format!(
+            "SELECT 0, set_hash, i, j, CAST(SUM(s) AS BIGINT) FROM agg_moments \
+             WHERE survey_id = $1 AND grain = $2 AND period >= $3 AND period <= $4{unit_filter} \
+             GROUP BY set_hash, i, j"
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(survey_id)
+            .bind(grain.code())
+            .bind(i64::from(from))
+            .bind(i64::from(to))
+            .fetch_all(&self.pool)
+            .await?;
         rows.iter()
             .map(|r| {
                 Ok(MomentRow {
@@ -323,7 +434,7 @@ impl Store {
                 .map(|p| p.definition);
             defs.insert(id, def);
         }
-        let mut rollup = Rollup::default();
+        let mut rollup = RollupBuilder::default();
         let mut after = 0i64;
         let mut responses = 0u64;
         loop {
@@ -352,7 +463,7 @@ impl Store {
                 responses += 1;
             }
         }
-        Ok((rollup, responses))
+        Ok((rollup.finish(), responses))
     }
 
     /// Reads one survey's stored aggregates.
@@ -403,17 +514,22 @@ impl Store {
     /// its raw responses.
     pub async fn verify_rollups(&self, survey_id: Option<i64>) -> Result<Vec<RollupCheck>> {
         let mut out = Vec::new();
-        for (id, key) in self.rollup_surveys(survey_id).await? {
-            let (recomputed, responses) = self.recompute_rollup(id).await?;
-            let stored = self.stored_rollup(id).await?;
-            out.push(RollupCheck {
-                survey_id: id,
-                survey_key: key,
-                responses,
-                diff: diff(&stored, &recomputed),
-            });
+        for (id, key) in self.rollup_surveys(None, survey_id).await? {
+            out.push(self.verify_rollup(id, key).await?);
         }
         Ok(out)
+    }
+
+    /// Compares one survey's stored aggregates with a recomputation from its raw responses.
+    pub async fn verify_rollup(&self, survey_id: i64, survey_key: String) -> Result<RollupCheck> {
+        let (recomputed, responses) = self.recompute_rollup(survey_id).await?;
+        let stored = self.stored_rollup(survey_id).await?;
+        Ok(RollupCheck {
+            survey_id,
+            survey_key,
+            responses,
+            diff: diff(&stored, &recomputed),
+        })
     }
 
     /// Replaces one survey's aggregates with a recomputation from its raw responses, in one
@@ -441,20 +557,21 @@ impl Store {
         Ok(responses)
     }
 
-    async fn rollup_surveys(&self, survey_id: Option<i64>) -> Result<Vec<(i64, String)>> {
-        Ok(match survey_id {
-            Some(id) => {
-                sqlx::query_as("SELECT id, key FROM surveys WHERE id = $1")
-                    .bind(id)
-                    .fetch_all(&self.pool)
-                    .await?
-            }
-            None => {
-                sqlx::query_as("SELECT id, key FROM surveys ORDER BY id")
-                    .fetch_all(&self.pool)
-                    .await?
-            }
-        })
+    /// (id, key) of the surveys of one organisation (or all), or of one survey.
+    pub async fn rollup_surveys(
+        &self,
+        org_id: Option<i64>,
+        survey_id: Option<i64>,
+    ) -> Result<Vec<(i64, String)>> {
+        let (sql, id) = match (org_id, survey_id) {
+            (_, Some(id)) => ("SELECT id, key FROM surveys WHERE id = $1", id),
+            (Some(org), None) => (
+                "SELECT id, key FROM surveys WHERE org_id = $1 ORDER BY id",
+                org,
+            ),
+            (None, None) => ("SELECT id, key FROM surveys WHERE id > $1 ORDER BY id", 0),
+        };
+        Ok(sqlx::query_as(sql).bind(id).fetch_all(&self.pool).await?)
     }
 }
 

@@ -21,7 +21,7 @@ use sqlx::any::{AnyConnectOptions, AnyRow};
 use sqlx::{AnyConnection, Connection, Executor, Row};
 use tokio::sync::{mpsc, oneshot};
 
-use tevreden_domain::rollup::{AnswerFacts, Rollup, local_day};
+use tevreden_domain::rollup::{AnswerFacts, Rollup, RollupBuilder, local_day};
 
 use crate::analytics::{self, Zones, placement};
 use crate::db::{Backend, SQLITE_PRAGMAS, Store, now_ms};
@@ -467,7 +467,7 @@ async fn rollup_of(
     items: &[&NewResponse],
     inserted: &HashSet<String>,
 ) -> Result<Rollup, sqlx::Error> {
-    let mut rollup = Rollup::default();
+    let mut rollup = RollupBuilder::default();
     for r in items.iter().filter(|r| inserted.contains(&r.uid)) {
         let tz = zones.get(conn, r.org_id).await?;
         let day = local_day(r.submitted_at, &tz);
@@ -476,7 +476,7 @@ async fn rollup_of(
             &r.facts,
         );
     }
-    Ok(rollup)
+    Ok(rollup.finish())
 }
 
 /// Large batches are rare and each has its own statement text: only small ones are kept

@@ -24,7 +24,7 @@ mod tokens;
 pub use accounts::{
     AuditEntry, Email, LinkPurpose, NewAudit, NewUser, OutboxMessage, Session, SessionPolicy, User,
 };
-pub use analytics::{CountRow, MomentRow, RollupCheck};
+pub use analytics::{CountRow, HistogramAsk, HistogramSplit, HistogramSum, MomentRow, RollupCheck};
 pub use db::{Backend, DatabaseUrl, Store, StoreOptions, now_ms};
 pub use directory::{Contact, Employee, EmployeeFilter, RecordOutcome};
 pub use error::StoreError;
@@ -33,7 +33,7 @@ pub use org::{
     Channel, CheckedImport, ContactRef, ContextKeys, ImportKind as ImportFileKind, ImportRecords,
     ImportSummary, Org, OrgTable, Touchpoint, Unit,
 };
-pub use responses::{ResponsePage, ResponseRecord};
+pub use responses::{ResponseFilter, ResponsePage, ResponseRecord};
 pub use surveys::{
     Invitation, NewInvitation, PublishedSurvey, Survey, SurveyOverview, SurveyStatus, SurveyVersion,
 };

@@ -4,7 +4,7 @@ use tevreden_domain::export::{AnswerColumn, answer_cells};
 
 use std::collections::HashMap;
 
-use tevreden_domain::rollup::{Rollup, local_day};
+use tevreden_domain::rollup::{RollupBuilder, local_day};
 
 use crate::analytics::{self, placement};
 use crate::db::{Backend, Store, now_ms};
@@ -109,17 +109,7 @@ impl Store {
         limit: i64,
         units: Option<&[i64]>,
     ) -> Result<ResponsePage> {
-        let unit_filter = match units {
-            None => String::new(),
-            Some([]) => " AND 1 = 0".to_string(),
-            Some(ids) => format!(
-                " AND r.unit_id IN ({})",
-                ids.iter()
-                    .map(|i| i.to_string())
-                    .collect::<Vec<_>>()
-                    .join(",")
-            ),
-        };
+        let unit_filter = unit_filter(units);
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "{RECORD_SELECT} WHERE r.survey_id = $1 AND r.id < $2{unit_filter} ORDER BY r.id DESC LIMIT $3"
         )))
@@ -128,6 +118,50 @@ impl Store {
         .bind(limit)
         .fetch_all(&self.pool)
         .await?;
+        rows.iter().map(record_from_row).collect()
+    }
+}
+
+/// Which responses [`Store::recent_responses`] returns.
+#[derive(Clone, Debug, Default)]
+pub struct ResponseFilter<'a> {
+    /// Only these units (`None`: all).
+    pub units: Option<&'a [i64]>,
+    pub touchpoint: Option<i64>,
+    pub channel: Option<i64>,
+    /// Submitted at or after this instant (epoch ms).
+    pub since: Option<i64>,
+    /// Submitted before this instant (epoch ms).
+    pub until: Option<i64>,
+}
+
+impl Store {
+    /// The most recently submitted responses of a survey in a filter, newest first.
+    pub async fn recent_responses(
+        &self,
+        survey_id: i64,
+        filter: &ResponseFilter<'_>,
+        limit: i64,
+    ) -> Result<ResponsePage> {
+        let mut sql = format!(
+            "{RECORD_SELECT} WHERE r.survey_id = $1 AND r.submitted_at >= $2 AND r.submitted_at < $3{}",
+            unit_filter(filter.units)
+        );
+        // Ids from our own tables, written as integer literals.
+        if let Some(t) = filter.touchpoint {
+            sql.push_str(&format!(" AND r.touchpoint_id = {t}"));
+        }
+        if let Some(c) = filter.channel {
+            sql.push_str(&format!(" AND r.channel_id = {c}"));
+        }
+        sql.push_str(" ORDER BY r.submitted_at DESC LIMIT $4");
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(survey_id)
+            .bind(filter.since.unwrap_or(i64::MIN))
+            .bind(filter.until.unwrap_or(i64::MAX))
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?;
         rows.iter().map(record_from_row).collect()
     }
 }
@@ -221,7 +255,7 @@ impl Store {
         };
         let now = now_ms();
         let mut zones: HashMap<i64, jiff::tz::TimeZone> = HashMap::new();
-        let mut rollup = Rollup::default();
+        let mut rollup = RollupBuilder::default();
         for r in rows {
             let tz = match zones.get(&r.org_id) {
                 Some(tz) => tz.clone(),
@@ -237,6 +271,7 @@ impl Store {
                 &r.facts,
             );
         }
+        let rollup = rollup.finish();
         let mut tx = self.begin_write().await?;
         for chunk in rows.chunks(per_stmt) {
             let values: Vec<String> = (0..chunk.len())

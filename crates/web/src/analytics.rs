@@ -14,7 +14,7 @@ use tevreden_domain::drivers::{DriverError, Moments, Quadrant, key_drivers, quad
 use tevreden_domain::results::{GroupBy, Measure, Measurement, Metric, read_plan};
 use tevreden_domain::rollup::{Grain, day_label, month_label, quarter_label, week_label};
 use tevreden_domain::stats::NpsMethod;
-use tevreden_storage::{Store, StoreError};
+use tevreden_storage::{HistogramAsk, HistogramSplit, Store, StoreError};
 
 /// Which responses a query counts.
 #[derive(Clone, Debug, Default)]
@@ -28,12 +28,6 @@ pub struct Filter {
     pub units: Option<Vec<i64>>,
     pub touchpoint: Option<i64>,
     pub channel: Option<i64>,
-}
-
-impl Filter {
-    fn keeps_unit(&self, unit: i64, allowed: &Option<std::collections::HashSet<i64>>) -> bool {
-        allowed.as_ref().is_none_or(|set| set.contains(&unit))
-    }
 }
 
 /// Names for group keys: id → (key, name) of units, touchpoints and channels.
@@ -160,36 +154,36 @@ async fn sums(
         question,
         measurement: m,
     } = asked;
-    let allowed = filter.units.as_ref().map(|u| {
-        u.iter()
-            .copied()
-            .collect::<std::collections::HashSet<i64>>()
-    });
     let mut sums = Sums::new(m.width());
+    let split = match group_by {
+        None => HistogramSplit::Nothing,
+        Some(GroupBy::Unit) => HistogramSplit::Unit,
+        Some(GroupBy::Touchpoint) => HistogramSplit::Touchpoint,
+        Some(GroupBy::Channel) => HistogramSplit::Channel,
+        Some(_) => HistogramSplit::Period,
+    };
     for part in read_plan(from, to, GroupBy::coarse_grain(group_by)) {
-        let rows = store
-            .histogram_rows(
-                survey_id,
-                question,
-                part.grain,
-                part.from,
-                part.to,
-                filter.touchpoint,
-                filter.channel,
-            )
-            .await?;
-        for r in rows {
-            if !filter.keeps_unit(r.unit_id, &allowed) {
-                continue;
-            }
+        let ask = HistogramAsk {
+            survey_id,
+            question,
+            grain: part.grain,
+            from: part.from,
+            to: part.to,
+            units: filter.units.as_deref(),
+            touchpoint: filter.touchpoint,
+            channel: filter.channel,
+            split,
+        };
+        for r in store.histogram_sums(&ask).await? {
             let Some(slot) = m.slot(r.value) else {
                 continue;
             };
-            let group = group_by.map(|g| match g {
-                GroupBy::Unit => r.unit_id,
-                GroupBy::Touchpoint => r.touchpoint_id,
-                GroupBy::Channel => r.channel_id,
-                time => i64::from(time.bucket_of_day(part.grain.first_day(r.period))),
+            let group = group_by.map(|g| {
+                if g.is_time() {
+                    i64::from(g.bucket_of_day(part.grain.first_day(r.key as i32)))
+                } else {
+                    r.key
+                }
             });
             sums.add(group, slot, r.n.max(0) as u64);
         }
@@ -446,22 +440,20 @@ pub async fn drivers(
             pos.map(|p| (*hash, p))
         })
         .collect();
-    let allowed = filter.units.as_ref().map(|u| {
-        u.iter()
-            .copied()
-            .collect::<std::collections::HashSet<i64>>()
-    });
     // Without a date filter: every month (1900–2199) in one read.
     let from = filter.from.unwrap_or(FAR_PAST);
     let to = filter.to.unwrap_or(FAR_FUTURE);
     for part in read_plan(from, to, Grain::Month) {
-        for r in store
-            .moment_rows(survey_id, part.grain, part.from, part.to)
-            .await?
-        {
-            if !filter.keeps_unit(r.unit_id, &allowed) {
-                continue;
-            }
+        let rows = store
+            .moment_rows(
+                survey_id,
+                part.grain,
+                part.from,
+                part.to,
+                filter.units.as_deref(),
+            )
+            .await?;
+        for r in rows {
             let Some(pos) = positions.get(&r.set_hash) else {
                 continue;
             };

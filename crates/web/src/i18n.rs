@@ -172,6 +172,7 @@ mod tests {
             include_str!("admin/pages.rs"),
             include_str!("admin/builder.rs"),
             include_str!("admin/org_pages.rs"),
+            include_str!("admin/dashboard.rs"),
         ]
         .concat();
         for entry in std::fs::read_dir(dir).unwrap() {
@@ -179,8 +180,14 @@ mod tests {
         }
         // Keys built from a name at run time: nav-<section>, role-<role>, status-<status>,
         // qtype-<type>, op-<operator>, password-<mode>-title, org-tab-<tab>, office-<office>,
-        // <message>-title/-body.
+        // <message>-title/-body, metric-<metric>, period-<grouping>, by-<grouping>,
+        // quadrant-<quadrant>, sentiment-<label>.
         let dynamic = [
+            "metric-",
+            "period-",
+            "by-",
+            "quadrant-",
+            "sentiment-",
             "nav-",
             "role-",
             "status-",

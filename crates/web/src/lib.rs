@@ -9,6 +9,7 @@ pub mod analytics;
 pub mod api;
 mod assets;
 mod cache;
+pub mod charts;
 mod error;
 mod form;
 pub mod i18n;

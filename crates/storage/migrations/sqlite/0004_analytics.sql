@@ -43,3 +43,6 @@ CREATE TABLE agg_sets (
     questions TEXT NOT NULL,
     PRIMARY KEY (survey_id, set_hash)
 ) WITHOUT ROWID;
+
+-- The newest responses in a date range (open answers on the dashboard).
+CREATE INDEX responses_survey_submitted ON responses (survey_id, submitted_at);

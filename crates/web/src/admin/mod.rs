@@ -4,6 +4,7 @@
 
 pub mod auth;
 mod builder;
+mod dashboard;
 mod org_pages;
 mod pages;
 
@@ -59,6 +60,7 @@ pub fn router() -> Router<AppState> {
             get(builder::publish_page).post(builder::publish_submit),
         )
         .route("/app/results", get(pages::results))
+        .route("/app/surveys/{key}/dashboard", get(dashboard::dashboard))
         .route("/app/organisation", get(org_pages::units))
         .route("/app/organisation/units", post(org_pages::create_unit))
         .route(

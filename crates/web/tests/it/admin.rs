@@ -12,7 +12,7 @@ use crate::{MINIMAL, TestApp, hidden};
 
 const PASSWORD: &str = "correct horse battery";
 
-async fn add_user(app: &TestApp, org_id: i64, email: &str, role: Role, units: Vec<i64>) {
+pub async fn add_user(app: &TestApp, org_id: i64, email: &str, role: Role, units: Vec<i64>) {
     app.store
         .create_user(
             &NewUser {
@@ -83,7 +83,7 @@ pub async fn login(app: &TestApp, email: &str) -> String {
     pair(&c)
 }
 
-async fn page(app: &TestApp, cookie: &str, path: &str) -> (StatusCode, String) {
+pub async fn page(app: &TestApp, cookie: &str, path: &str) -> (StatusCode, String) {
     let r = app
         .http
         .get(app.url(path))

@@ -416,3 +416,120 @@ async fn drivers_match_the_numpy_reference() {
         )
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dashboard_shows_scores_charts_tables_and_comments_within_scope() {
+    use crate::admin::{add_user, login, page};
+    use tevreden_storage::Role;
+    let app = TestApp::spawn().await;
+    seed(&app).await;
+    let mut bodies = Vec::new();
+    // Two open answers for the comments view.
+    for (text, at) in [
+        (
+            "Heel vriendelijk en snel geholpen, top!",
+            "2026-02-27T09:00:00Z",
+        ),
+        (
+            "Ik ben niet geholpen en de wachttijd was erg lang.",
+            "2026-02-27T10:00:00Z",
+        ),
+    ] {
+        bodies.push(json!({
+            "answers": {"nps": 8, "why": text},
+            "submitted_at": at,
+            "context": {"unit": "FIN", "channel": "email"},
+        }));
+    }
+    post_all(&app, "nazorg", bodies).await;
+    let fin = app.store.unit(app.org_id, "FIN").await.unwrap().id;
+    add_user(&app, app.org_id, "boss@example.nl", Role::Admin, vec![]).await;
+    add_user(&app, app.org_id, "fin@example.nl", Role::Manager, vec![fin]).await;
+    let admin = login(&app, "boss@example.nl").await;
+
+    // The results list links to the dashboard.
+    let (_, html) = page(&app, &admin, "/app/results").await;
+    assert!(html.contains("/app/surveys/nazorg/dashboard"), "{html}");
+    // Everything: A + B pooled (P 140 + 2·0, D 120, n 402 with the two 8s): NPS 4.98.
+    let (s, html) = page(&app, &admin, "/app/surveys/nazorg/dashboard").await;
+    assert_eq!(s, 200, "{html}");
+    assert!(
+        html.contains("<strong>5.0</strong>"),
+        "headline missing: {html}"
+    );
+    assert!(html.contains("n = 402"));
+    for chart in [
+        "chart-trend",
+        "chart-distribution",
+        "chart-bars",
+        "chart-drivers",
+        "chart-matrix",
+    ] {
+        assert!(html.contains(chart), "{chart} missing");
+    }
+    assert!(html.contains("<desc"), "charts need a text alternative");
+    assert!(!html.contains("style="), "no inline styles under the CSP");
+    // January alone = example A, with the adjusted-Wald interval in the headline.
+    let (_, html) = page(
+        &app,
+        &admin,
+        "/app/surveys/nazorg/dashboard?q=nps&to=2026-01-31",
+    )
+    .await;
+    assert!(
+        html.contains("<strong>15.0</strong>") && html.contains("3.9 – 25.7"),
+        "{html}"
+    );
+    // Comments with sentiment.
+    let (_, html) = page(&app, &admin, "/app/surveys/nazorg/dashboard?q=csat").await;
+    assert!(html.contains("Heel vriendelijk en snel geholpen"));
+    assert!(
+        html.contains("sentiment-positive") && html.contains("sentiment-negative"),
+        "{html}"
+    );
+    // A table as CSV with a byte-order mark, `;` for Dutch Excel.
+    let r = app
+        .http
+        .get(app.url(
+            "/app/surveys/nazorg/dashboard?q=nps&period=month&export=trend&format=csv-semicolon",
+        ))
+        .header("cookie", &admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(
+        r.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
+    let body = r.bytes().await.unwrap();
+    assert_eq!(&body[..3], b"\xEF\xBB\xBF");
+    let text = String::from_utf8_lossy(&body[3..]).to_string();
+    assert!(
+        text.lines()
+            .nth(1)
+            .unwrap()
+            .starts_with("2026-01;200;15.0;"),
+        "{text}"
+    );
+    // A bad date is named, not a crash.
+    let (s, html) = page(
+        &app,
+        &admin,
+        "/app/surveys/nazorg/dashboard?from=31-12-2025",
+    )
+    .await;
+    assert_eq!(s, 200);
+    assert!(html.contains("31-12-2025"), "{html}");
+
+    // A manager of FIN sees FIN's results only (February and the two comments: n 202).
+    let manager = login(&app, "fin@example.nl").await;
+    let (_, html) = page(&app, &manager, "/app/surveys/nazorg/dashboard").await;
+    assert!(html.contains("n = 202"), "{html}");
+    assert!(
+        !html.contains("Klantenservice"),
+        "units outside the scope must not be offered"
+    );
+}

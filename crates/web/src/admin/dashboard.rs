@@ -1,0 +1,810 @@
+//! The results dashboard of one survey: filters, the measure with its interval, the trend
+//! with control limits and signals, the distribution, a breakdown, key drivers with the
+//! importance–performance matrix, and open answers with sentiment and themes. Every chart is
+//! server-rendered SVG with a text alternative and the numbers behind it as a table; every
+//! table downloads as CSV (UTF-8 with BOM; `;` for Dutch Excel).
+
+use std::collections::BTreeMap;
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use jiff::civil::Date;
+use serde::Deserialize;
+use tevreden_domain::results::{GroupBy, Measure, Measurement, Metric};
+use tevreden_domain::rollup::{day_label, day_of_date, day_start_ms};
+use tevreden_domain::stats::NpsMethod;
+use tevreden_domain::survey::{AnswerValue, QuestionKind};
+use tevreden_domain::text::{Sentiment, ThemeDictionary, sentiment};
+use tevreden_domain::{Lang, survey::stored_answers};
+use tevreden_storage::{ResponseFilter, Role};
+
+use super::auth::Signed;
+use super::pages::visible_units;
+use super::{Layout, Tr, html_page};
+use crate::AppState;
+use crate::analytics::{self, Asked, DriversFailure, Filter, Group, Names};
+use crate::charts::{self, ChartText};
+
+fn server_error(e: impl std::fmt::Display) -> Response {
+    tracing::error!(error = %e, "dashboard failed");
+    StatusCode::INTERNAL_SERVER_ERROR.into_response()
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct DashboardQuery {
+    q: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    unit: Option<String>,
+    touchpoint: Option<String>,
+    channel: Option<String>,
+    period: Option<String>,
+    by: Option<String>,
+    /// Download one table: `trend`, `breakdown`, `distribution` or `drivers`.
+    export: Option<String>,
+    /// With `export`: `csv` (`,`) or `csv-semicolon` (`;`, for Dutch Excel).
+    format: Option<String>,
+}
+
+/// An option of a `<select>`.
+pub struct Choice {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+/// A table as shown and as exported.
+pub struct Table {
+    pub name: &'static str,
+    pub caption: String,
+    pub headers: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+}
+
+/// One open answer with what the text analysis read in it.
+pub struct Comment {
+    pub when: String,
+    pub text: String,
+    pub sentiment: &'static str,
+    pub sentiment_label: String,
+    pub themes: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "admin/dashboard.html")]
+struct DashboardPage<'a> {
+    layout: Layout<'a>,
+    key: String,
+    title: String,
+    query_string: String,
+    questions: Vec<Choice>,
+    units: Vec<Choice>,
+    touchpoints: Vec<Choice>,
+    channels: Vec<Choice>,
+    periods: Vec<Choice>,
+    bys: Vec<Choice>,
+    from: String,
+    to: String,
+    warnings: Vec<String>,
+    headline: Option<Headline>,
+    trend_svg: String,
+    distribution_svg: String,
+    breakdown_svg: String,
+    drivers_svg: Option<String>,
+    matrix_svg: Option<String>,
+    drivers_note: Option<String>,
+    tables: Vec<Table>,
+    comments: Vec<Comment>,
+    sentiment_summary: Vec<(String, u64)>,
+    theme_summary: Vec<(String, u64)>,
+}
+
+pub struct Headline {
+    pub metric: String,
+    pub score: String,
+    pub interval: String,
+    pub n: String,
+    pub small_n: bool,
+    pub mean: Option<String>,
+}
+
+/// Formats a number for the page's language (decimal comma in Dutch).
+fn num(x: f64, decimals: usize, lang: &str) -> String {
+    let s = format!("{x:.decimals$}");
+    let s = if s.starts_with('-') && s.trim_start_matches(['-', '0', '.']).is_empty() {
+        s[1..].to_string()
+    } else {
+        s
+    };
+    let s = s.replace('-', "−");
+    if lang.starts_with("nl") {
+        s.replace('.', ",")
+    } else {
+        s
+    }
+}
+
+fn opt_num(x: Option<f64>, decimals: usize, lang: &str) -> String {
+    x.map(|v| num(v, decimals, lang))
+        .unwrap_or_else(|| "–".into())
+}
+
+fn interval(ci: Option<[f64; 2]>, decimals: usize, lang: &str) -> String {
+    ci.map(|[a, b]| format!("{} – {}", num(a, decimals, lang), num(b, decimals, lang)))
+        .unwrap_or_else(|| "–".into())
+}
+
+fn parse_day(s: Option<&str>) -> Result<Option<i32>, String> {
+    match s.map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(v) => match v.parse::<Date>() {
+            Ok(d) if (1900..=2199).contains(&d.year()) => Ok(Some(day_of_date(d))),
+            _ => Err(v.to_string()),
+        },
+    }
+}
+
+/// The axis range of a metric's scores.
+fn axis(m: &Measurement) -> (f64, f64) {
+    match m.metric {
+        Metric::Nps => (-100.0, 100.0),
+        Metric::Mean => (m.scale.min as f64, m.scale.max as f64),
+        _ => (0.0, 100.0),
+    }
+}
+
+fn decimals(m: &Measurement) -> usize {
+    if m.metric == Metric::Mean { 2 } else { 1 }
+}
+
+fn chart_text(tr: &Tr, m: Option<&Measurement>) -> ChartText {
+    ChartText {
+        decimal_comma: tr.lang().starts_with("nl"),
+        no_data: tr.t("dash-no-data"),
+        signal: tr.t("dash-signal"),
+        target: tr.t("dash-target"),
+        interval: tr.t("dash-interval"),
+        control_limits: tr.t("dash-control-limits"),
+        centre: tr.t("dash-centre"),
+        relative_weight: tr.t("dash-relative-weight"),
+        shapley: tr.t("dash-shapley"),
+        decimals: m.map(|m| decimals(m) as u8),
+    }
+}
+
+pub async fn dashboard(
+    State(app): State<AppState>,
+    signed: Signed,
+    Path(key): Path<String>,
+    Query(q): Query<DashboardQuery>,
+) -> Response {
+    let tr = signed.tr();
+    let lang = signed.lang.clone();
+    let survey = match app.store.survey(signed.org.id, &key).await {
+        Ok(s) => s,
+        Err(tevreden_storage::StoreError::NotFound(_)) => {
+            return super::message(&signed, StatusCode::NOT_FOUND, "notfound");
+        }
+        Err(e) => return server_error(e),
+    };
+    let Ok(published) = app.surveys.by_survey_id(&app.store, survey.id).await else {
+        return super::message(&signed, StatusCode::OK, "dash-unpublished");
+    };
+    let def = &published.version.definition;
+    let fallback = def.default_lang().clone();
+    let measured: Vec<(String, String, Measurement)> = def
+        .questions()
+        .filter_map(|qq| {
+            Measurement::of(&qq.kind).map(|m| {
+                (
+                    qq.id.as_str().to_owned(),
+                    qq.text.get(&lang, &fallback).to_owned(),
+                    m,
+                )
+            })
+        })
+        .collect();
+    let Some(default_q) = measured
+        .iter()
+        .find(|(_, _, m)| m.metric == Metric::Nps)
+        .or(measured.first())
+        .map(|(id, _, _)| id.clone())
+    else {
+        return super::message(&signed, StatusCode::OK, "dash-nothing-measured");
+    };
+    let qid =
+        q.q.clone()
+            .filter(|x| measured.iter().any(|(id, _, _)| id == x))
+            .unwrap_or(default_q);
+    let (_, qtext, m) = measured
+        .iter()
+        .find(|(id, _, _)| *id == qid)
+        .expect("chosen from the list")
+        .clone();
+
+    // Filters, scoped to the units the user may see.
+    let mut warnings = Vec::new();
+    let all_units = match app.store.units(signed.org.id).await {
+        Ok(u) => u,
+        Err(e) => return server_error(e),
+    };
+    let visible = visible_units(&signed.user, all_units.clone());
+    let chosen_unit = q
+        .unit
+        .as_deref()
+        .and_then(|k| visible.iter().find(|u| u.external_id == k));
+    let units: Option<Vec<i64>> = match chosen_unit {
+        Some(root) => Some(
+            visible
+                .iter()
+                .filter(|u| u.path.starts_with(root.path.as_str()))
+                .map(|u| u.id)
+                .collect(),
+        ),
+        None if signed.user.role == Role::Admin => None,
+        None => Some(visible.iter().map(|u| u.id).collect()),
+    };
+    let names = match Names::load(&app.store, signed.org.id).await {
+        Ok(n) => n,
+        Err(e) => return server_error(e),
+    };
+    let find = |table: &std::collections::HashMap<i64, (String, String)>, k: Option<&str>| {
+        k.and_then(|k| {
+            table
+                .iter()
+                .find(|(_, (key, _))| key == k)
+                .map(|(id, _)| *id)
+        })
+    };
+    let touchpoint = find(&names.touchpoints, q.touchpoint.as_deref());
+    let channel = find(&names.channels, q.channel.as_deref());
+    let mut day = |s: Option<&str>| match parse_day(s) {
+        Ok(d) => d,
+        Err(bad) => {
+            warnings.push(tr.t_args("dash-bad-date", &[("value", bad)]));
+            None
+        }
+    };
+    let (from, to) = (day(q.from.as_deref()), day(q.to.as_deref()));
+    let filter = Filter {
+        from,
+        to,
+        units,
+        touchpoint,
+        channel,
+    };
+    let period = q
+        .period
+        .as_deref()
+        .and_then(GroupBy::parse)
+        .filter(|g| g.is_time())
+        .unwrap_or(GroupBy::Month);
+    let by =
+        q.by.as_deref()
+            .and_then(GroupBy::parse)
+            .filter(|g| !g.is_time())
+            .unwrap_or(GroupBy::Unit);
+    let asked = Asked {
+        survey_id: survey.id,
+        question: &qid,
+        measurement: &m,
+    };
+    let method = NpsMethod::AdjustedWald;
+    let trend = match analytics::results(
+        &app.store,
+        &names,
+        asked,
+        &filter,
+        Some(period),
+        method,
+        None,
+    )
+    .await
+    {
+        Ok(r) => r,
+        Err(e) => return server_error(e),
+    };
+    let breakdown = match analytics::results(
+        &app.store,
+        &names,
+        asked,
+        &filter,
+        Some(by),
+        method,
+        None,
+    )
+    .await
+    {
+        Ok(r) => r,
+        Err(e) => return server_error(e),
+    };
+    let l = tr.lang().to_string();
+    let d = decimals(&m);
+    let ct = chart_text(&tr, Some(&m));
+    let metric_name = tr.t(&format!("metric-{}", m.metric.as_str()));
+    let overall = &trend.overall;
+    let headline = (overall.n > 0).then(|| Headline {
+        metric: metric_name.clone(),
+        score: opt_num(overall.score, d, &l),
+        interval: interval(overall.ci95, d, &l),
+        n: overall.n.to_string(),
+        small_n: overall.small_n,
+        mean: (m.metric != Metric::Mean)
+            .then(|| {
+                overall
+                    .mean
+                    .map(|x| format!("{} [{}]", num(x, 2, &l), interval(overall.mean_ci95, 2, &l)))
+            })
+            .flatten(),
+    });
+
+    // Trend.
+    let trend_groups = trend.groups.clone().unwrap_or_default();
+    let points: Vec<charts::TrendPoint> = trend_groups
+        .iter()
+        .map(|g| charts::TrendPoint {
+            label: g.key.clone().unwrap_or_default(),
+            value: g.measure.score,
+            ci: g.measure.ci95.map(|[a, b]| (a, b)),
+            n: g.measure.n,
+            lcl: g.control.as_ref().and_then(|c| c.lcl),
+            ucl: g.control.as_ref().and_then(|c| c.ucl),
+            centre: g.control.as_ref().and_then(|c| c.centre),
+            signal: g.control.as_ref().is_some_and(|c| c.signal),
+        })
+        .collect();
+    let trend_title = tr.t_args(
+        "dash-trend-title",
+        &[
+            ("metric", metric_name.clone()),
+            ("period", tr.t(&format!("period-{}", period.as_str()))),
+        ],
+    );
+    let trend_svg = charts::trend("trend", &trend_title, &points, axis(&m), None, &ct);
+
+    // Distribution.
+    let labels: Vec<String> = (m.scale.min..=m.scale.max).map(|v| v.to_string()).collect();
+    let groups: Vec<(usize, usize, String)> = match m.metric {
+        Metric::Nps => vec![
+            (0, 6, tr.t("dash-detractors")),
+            (7, 8, tr.t("dash-passives")),
+            (9, 10, tr.t("dash-promoters")),
+        ],
+        _ => Vec::new(),
+    };
+    let dist_title = tr.t_args("dash-distribution-title", &[("question", qtext.clone())]);
+    let distribution_svg =
+        charts::distribution("dist", &dist_title, &labels, &overall.counts, &groups, &ct);
+
+    // Breakdown.
+    let bgroups = breakdown.groups.clone().unwrap_or_default();
+    let none_label = tr.t("dash-none");
+    let small = tr.t("dash-small-n");
+    let bars: Vec<charts::Bar> = bgroups
+        .iter()
+        .map(|g| charts::Bar {
+            label: group_label(g, &none_label),
+            value: g.measure.score,
+            ci: g.measure.ci95.map(|[a, b]| (a, b)),
+            n: g.measure.n,
+            note: g.measure.small_n.then(|| small.clone()),
+        })
+        .collect();
+    let by_title = tr.t_args(
+        "dash-breakdown-title",
+        &[
+            ("metric", metric_name.clone()),
+            ("by", tr.t(&format!("by-{}", by.as_str()))),
+        ],
+    );
+    let breakdown_svg = charts::bars("breakdown", &by_title, &bars, axis(&m), None, &ct);
+
+    // Tables behind the charts.
+    let measure_headers = |first: String| {
+        vec![
+            first,
+            "n".to_string(),
+            metric_name.clone(),
+            tr.t("dash-interval"),
+            tr.t("dash-mean"),
+            tr.t("dash-signal"),
+        ]
+    };
+    let measure_row = |label: String, me: &Measure, signal: Option<bool>| {
+        vec![
+            label,
+            me.n.to_string(),
+            opt_num(me.score, d, &l),
+            interval(me.ci95, d, &l),
+            opt_num(me.mean, 2, &l),
+            match signal {
+                Some(true) => tr.t("dash-yes"),
+                _ => String::new(),
+            },
+        ]
+    };
+    let mut tables = vec![
+        Table {
+            name: "trend",
+            caption: trend_title.clone(),
+            headers: measure_headers(tr.t(&format!("period-{}", period.as_str()))),
+            rows: trend_groups
+                .iter()
+                .map(|g| {
+                    measure_row(
+                        g.key.clone().unwrap_or_default(),
+                        &g.measure,
+                        g.control.as_ref().map(|c| c.signal),
+                    )
+                })
+                .collect(),
+        },
+        Table {
+            name: "distribution",
+            caption: dist_title.clone(),
+            headers: vec![tr.t("dash-answer"), tr.t("dash-count"), "%".into()],
+            rows: labels
+                .iter()
+                .zip(&overall.counts)
+                .map(|(lab, c)| {
+                    let pct = if overall.n > 0 {
+                        100.0 * *c as f64 / overall.n as f64
+                    } else {
+                        0.0
+                    };
+                    vec![lab.clone(), c.to_string(), num(pct, 1, &l)]
+                })
+                .collect(),
+        },
+        Table {
+            name: "breakdown",
+            caption: by_title.clone(),
+            headers: measure_headers(tr.t(&format!("by-{}", by.as_str()))),
+            rows: bgroups
+                .iter()
+                .map(|g| measure_row(group_label(g, &none_label), &g.measure, None))
+                .collect(),
+        },
+    ];
+
+    // Key drivers: the chosen question as the outcome, the other numeric scales as drivers.
+    let driver_ids: Vec<String> = measured
+        .iter()
+        .filter(|(id, _, mm)| *id != qid && mm.metric != Metric::Proportion)
+        .map(|(id, _, _)| id.clone())
+        .take(tevreden_domain::drivers::MAX_DRIVERS)
+        .collect();
+    let text_of = |id: &str| {
+        measured
+            .iter()
+            .find(|(i, _, _)| i == id)
+            .map(|(_, t, _)| t.clone())
+            .unwrap_or_else(|| id.to_string())
+    };
+    let (mut drivers_svg, mut matrix_svg) = (None, None);
+    let drivers_note;
+    if m.metric == Metric::Proportion || driver_ids.is_empty() {
+        drivers_note = Some(tr.t("dash-drivers-none"));
+    } else {
+        match analytics::drivers(&app.store, survey.id, &qid, &driver_ids, &filter).await {
+            Ok(out) => {
+                let title = tr.t_args(
+                    "dash-drivers-title",
+                    &[("question", qtext.clone()), ("n", out.n.to_string())],
+                );
+                let rows: Vec<charts::DriverBar> = out
+                    .drivers
+                    .iter()
+                    .map(|x| charts::DriverBar {
+                        label: text_of(&x.question),
+                        relative_weight_pct: x.relative_weight_pct,
+                        shapley_pct: x.shapley_pct,
+                    })
+                    .collect();
+                drivers_svg = Some(charts::drivers(
+                    "drivers",
+                    &title,
+                    &rows,
+                    &chart_text(&tr, None),
+                ));
+                let pts: Vec<charts::MatrixPoint> = out
+                    .drivers
+                    .iter()
+                    .map(|x| charts::MatrixPoint {
+                        label: text_of(&x.question),
+                        performance: x.performance,
+                        importance: x.relative_weight_pct,
+                        quadrant: x.quadrant.to_string(),
+                    })
+                    .collect();
+                let k = pts.len().max(1) as f64;
+                let split = (
+                    pts.iter().map(|p| p.performance).sum::<f64>() / k,
+                    pts.iter().map(|p| p.importance).sum::<f64>() / k,
+                );
+                let names = [
+                    tr.t("quadrant-act-here"),
+                    tr.t("quadrant-keep-up"),
+                    tr.t("quadrant-possible-overkill"),
+                    tr.t("quadrant-low-priority"),
+                ];
+                matrix_svg = Some(charts::matrix(
+                    "matrix",
+                    &tr.t("dash-matrix-title"),
+                    &pts,
+                    split,
+                    &tr.t("dash-performance"),
+                    &tr.t("dash-importance"),
+                    [&names[0], &names[1], &names[2], &names[3]],
+                    &chart_text(&tr, None),
+                ));
+                drivers_note =
+                    Some(tr.t_args("dash-drivers-note", &[("r2", num(100.0 * out.r2, 1, &l))]));
+                tables.push(Table {
+                    name: "drivers",
+                    caption: title,
+                    headers: vec![
+                        tr.t("dash-driver"),
+                        tr.t("dash-relative-weight"),
+                        tr.t("dash-shapley"),
+                        tr.t("dash-performance"),
+                        tr.t("dash-quadrant"),
+                    ],
+                    rows: out
+                        .drivers
+                        .iter()
+                        .map(|x| {
+                            vec![
+                                text_of(&x.question),
+                                num(x.relative_weight_pct, 1, &l),
+                                num(x.shapley_pct, 1, &l),
+                                num(x.performance, 2, &l),
+                                tr.t(&format!("quadrant-{}", x.quadrant)),
+                            ]
+                        })
+                        .collect(),
+                });
+            }
+            Err(DriversFailure::Analysis(e)) => {
+                drivers_note = Some(tr.t_args("dash-drivers-failed", &[("reason", e.to_string())]));
+            }
+            Err(DriversFailure::Store(e)) => return server_error(e),
+        }
+    }
+
+    if let Some(name) = q.export.as_deref() {
+        let Some(table) = tables.iter().find(|t| t.name == name) else {
+            return StatusCode::NOT_FOUND.into_response();
+        };
+        let semicolon = q.format.as_deref() == Some("csv-semicolon");
+        return csv_download(&format!("{key}-{name}.csv"), table, semicolon);
+    }
+
+    // Open answers: the newest 200 responses in scope, analysed for sentiment and themes.
+    let (comments, sentiment_summary, theme_summary) =
+        match comments(&app, &signed, survey.id, &filter, def, &lang).await {
+            Ok(c) => c,
+            Err(e) => return server_error(e),
+        };
+
+    let choice = |value: String, label: String, selected: bool| Choice {
+        value,
+        label,
+        selected,
+    };
+    let questions = measured
+        .iter()
+        .map(|(id, text, _)| choice(id.clone(), text.clone(), *id == qid))
+        .collect();
+    let mut unit_choices = vec![choice(
+        String::new(),
+        tr.t("dash-all-units"),
+        chosen_unit.is_none(),
+    )];
+    unit_choices.extend(visible.iter().map(|u| {
+        choice(
+            u.external_id.clone(),
+            format!("{} ({})", u.name, u.external_id),
+            q.unit.as_deref() == Some(u.external_id.as_str()),
+        )
+    }));
+    let sorted = |table: &std::collections::HashMap<i64, (String, String)>,
+                  current: Option<&str>,
+                  all: String| {
+        let mut v: Vec<Choice> = table
+            .values()
+            .map(|(k, n)| choice(k.clone(), n.clone(), current == Some(k.as_str())))
+            .collect();
+        v.sort_by(|a, b| a.label.cmp(&b.label));
+        v.insert(
+            0,
+            choice(String::new(), all, current.is_none_or(str::is_empty)),
+        );
+        v
+    };
+    let touchpoints = sorted(
+        &names.touchpoints,
+        q.touchpoint.as_deref(),
+        tr.t("dash-all"),
+    );
+    let channels = sorted(&names.channels, q.channel.as_deref(), tr.t("dash-all"));
+    let periods = [GroupBy::Week, GroupBy::Month, GroupBy::Quarter]
+        .into_iter()
+        .map(|g| {
+            choice(
+                g.as_str().into(),
+                tr.t(&format!("period-{}", g.as_str())),
+                g == period,
+            )
+        })
+        .collect();
+    let bys = [GroupBy::Unit, GroupBy::Touchpoint, GroupBy::Channel]
+        .into_iter()
+        .map(|g| {
+            choice(
+                g.as_str().into(),
+                tr.t(&format!("by-{}", g.as_str())),
+                g == by,
+            )
+        })
+        .collect();
+    let query_string = {
+        let mut s = form_urlencoded::Serializer::new(String::new());
+        s.append_pair("q", &qid);
+        for (k, v) in [
+            ("from", &q.from),
+            ("to", &q.to),
+            ("unit", &q.unit),
+            ("touchpoint", &q.touchpoint),
+            ("channel", &q.channel),
+        ] {
+            if let Some(v) = v.as_deref().filter(|v| !v.is_empty()) {
+                s.append_pair(k, v);
+            }
+        }
+        s.append_pair("period", period.as_str());
+        s.append_pair("by", by.as_str());
+        s.finish()
+    };
+    html_page(
+        StatusCode::OK,
+        DashboardPage {
+            layout: Layout::new(&signed, "results", "nav-results"),
+            key: key.clone(),
+            title: def.title.get(&lang, &fallback).to_owned(),
+            query_string,
+            questions,
+            units: unit_choices,
+            touchpoints,
+            channels,
+            periods,
+            bys,
+            from: from.map(day_label).unwrap_or_default(),
+            to: to.map(day_label).unwrap_or_default(),
+            warnings,
+            headline,
+            trend_svg,
+            distribution_svg,
+            breakdown_svg,
+            drivers_svg,
+            matrix_svg,
+            drivers_note,
+            tables,
+            comments,
+            sentiment_summary,
+            theme_summary,
+        }
+        .render(),
+    )
+}
+
+fn group_label(g: &Group, none: &str) -> String {
+    match &g.key {
+        Some(k) if !g.label.is_empty() && g.label != *k => format!("{} ({k})", g.label),
+        Some(k) => k.clone(),
+        None => none.to_string(),
+    }
+}
+
+/// A table as a CSV download: UTF-8 with a byte-order mark (Excel reads the accents right),
+/// `,` or `;` between fields.
+fn csv_download(filename: &str, table: &Table, semicolon: bool) -> Response {
+    let mut w = csv::WriterBuilder::new()
+        .delimiter(if semicolon { b';' } else { b',' })
+        .from_writer(vec![0xEF, 0xBB, 0xBF]);
+    let _ = w.write_record(&table.headers);
+    for r in &table.rows {
+        let _ = w.write_record(r);
+    }
+    let body = w.into_inner().unwrap_or_default();
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{filename}\""),
+            ),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+type CommentsView = (Vec<Comment>, Vec<(String, u64)>, Vec<(String, u64)>);
+
+/// The newest open answers in scope with their sentiment and themes, and the counts.
+async fn comments(
+    app: &AppState,
+    signed: &Signed,
+    survey_id: i64,
+    filter: &Filter,
+    def: &tevreden_domain::survey::SurveyDefinition,
+    lang: &Lang,
+) -> Result<CommentsView, tevreden_storage::StoreError> {
+    let tr = signed.tr();
+    let tz = app.store.org_time_zone(signed.org.id).await?;
+    let wanted = ResponseFilter {
+        units: filter.units.as_deref(),
+        touchpoint: filter.touchpoint,
+        channel: filter.channel,
+        since: filter.from.map(|d| day_start_ms(d, &tz)),
+        until: filter.to.map(|d| day_start_ms(d + 1, &tz)),
+    };
+    let page = app.store.recent_responses(survey_id, &wanted, 200).await?;
+    let text_questions: Vec<&str> = def
+        .questions()
+        .filter(|q| matches!(q.kind, QuestionKind::Text { .. }))
+        .map(|q| q.id.as_str())
+        .collect();
+    let dictionary = ThemeDictionary::default_customer_service();
+    let matcher = dictionary.matcher();
+    let mut sentiments: BTreeMap<&'static str, u64> = BTreeMap::new();
+    let mut themes: BTreeMap<String, u64> = BTreeMap::new();
+    let mut out = Vec::new();
+    for r in &page {
+        let answers = stored_answers(def, &r.answers);
+        for q in &text_questions {
+            let Some(AnswerValue::Text(text)) = answers.get_str(q) else {
+                continue;
+            };
+            if text.trim().is_empty() {
+                continue;
+            }
+            let response_lang = Lang::parse(&r.lang).unwrap_or_else(|_| lang.clone());
+            let s = sentiment(text, &response_lang);
+            *sentiments.entry(s.label.as_str()).or_insert(0) += 1;
+            let found: Vec<String> = matcher
+                .themes_in(text)
+                .into_iter()
+                .map(|k| dictionary.name(k, lang).unwrap_or(k).to_string())
+                .collect();
+            for t in &found {
+                *themes.entry(t.clone()).or_insert(0) += 1;
+            }
+            if out.len() < 30 {
+                out.push(Comment {
+                    when: tr.when(&r.submitted_at),
+                    text: text.clone(),
+                    sentiment: s.label.as_str(),
+                    sentiment_label: tr.t(&format!("sentiment-{}", s.label.as_str())),
+                    themes: found,
+                });
+            }
+        }
+    }
+    let sentiment_summary = [Sentiment::Positive, Sentiment::Neutral, Sentiment::Negative]
+        .into_iter()
+        .map(|s| {
+            (
+                tr.t(&format!("sentiment-{}", s.as_str())),
+                sentiments.get(s.as_str()).copied().unwrap_or(0),
+            )
+        })
+        .collect();
+    let mut theme_summary: Vec<(String, u64)> = themes.into_iter().collect();
+    theme_summary.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    theme_summary.truncate(10);
+    Ok((out, sentiment_summary, theme_summary))
+}
