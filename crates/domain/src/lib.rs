@@ -12,6 +12,7 @@ pub mod keys;
 pub mod lang;
 pub mod results;
 pub mod rollup;
+pub mod scorecard;
 pub mod stats;
 pub mod survey;
 pub mod templates;

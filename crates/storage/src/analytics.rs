@@ -204,6 +204,9 @@ pub struct HistogramAsk<'a> {
     pub to: i32,
     /// Only these units (`None`: all, including responses without a unit).
     pub units: Option<&'a [i64]>,
+    /// With `units`: also responses at these touchpoints, whatever their unit (a unit's
+    /// scorecard counts the touchpoints it owns or influences).
+    pub or_touchpoints: Option<&'a [i64]>,
     pub touchpoint: Option<i64>,
     pub channel: Option<i64>,
     pub split: HistogramSplit,
@@ -304,7 +307,22 @@ impl Store {
         if ask.channel.is_some() {
             sql.push_str(&format!(" AND channel_id = ${next}"));
         }
-        sql.push_str(&units_sql(ask.units));
+        match (ask.units, ask.or_touchpoints) {
+            (Some(units), Some(tps)) if !tps.is_empty() => {
+                let list =
+                    |ids: &[i64]| ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+                sql.push_str(&format!(
+                    " AND (unit_id IN ({}) OR touchpoint_id IN ({}))",
+                    if units.is_empty() {
+                        "-1".into()
+                    } else {
+                        list(units)
+                    },
+                    list(tps)
+                ));
+            }
+            _ => sql.push_str(&units_sql(ask.units)),
+        }
         if ask.split == HistogramSplit::Nothing {
             sql.push_str(" GROUP BY value");
         } else {

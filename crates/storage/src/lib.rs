@@ -17,6 +17,7 @@ mod error;
 pub mod ingest;
 mod org;
 mod responses;
+mod scorecards;
 mod surveys;
 pub mod testing;
 mod tokens;
@@ -34,6 +35,7 @@ pub use org::{
     ImportSummary, Org, OrgTable, Touchpoint, Unit,
 };
 pub use responses::{ResponseFilter, ResponsePage, ResponseRecord};
+pub use scorecards::Indicator;
 pub use surveys::{
     Invitation, NewInvitation, PublishedSurvey, Survey, SurveyOverview, SurveyStatus, SurveyVersion,
 };

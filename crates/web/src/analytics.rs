@@ -26,6 +26,9 @@ pub struct Filter {
     /// Units whose responses count (a unit filter's subtree, or a scope); `None`: all,
     /// including responses without a unit.
     pub units: Option<Vec<i64>>,
+    /// With `units`: also count responses at these touchpoints (a unit's scorecard: the
+    /// touchpoints its subtree owns or influences).
+    pub or_touchpoints: Option<Vec<i64>>,
     pub touchpoint: Option<i64>,
     pub channel: Option<i64>,
 }
@@ -170,6 +173,7 @@ async fn sums(
             from: part.from,
             to: part.to,
             units: filter.units.as_deref(),
+            or_touchpoints: filter.or_touchpoints.as_deref(),
             touchpoint: filter.touchpoint,
             channel: filter.channel,
             split,

@@ -37,6 +37,7 @@ mod directory;
 pub mod docs;
 mod people;
 mod results;
+mod scorecards;
 
 pub use common::{decode_cursor, encode_cursor};
 
@@ -59,6 +60,7 @@ pub fn open_router() -> OpenApiRouter<AppState> {
         .merge(directory::router())
         .merge(people::router())
         .merge(results::router())
+        .merge(scorecards::router())
 }
 
 pub fn router() -> Router<AppState> {

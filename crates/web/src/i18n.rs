@@ -173,6 +173,7 @@ mod tests {
             include_str!("admin/builder.rs"),
             include_str!("admin/org_pages.rs"),
             include_str!("admin/dashboard.rs"),
+            include_str!("admin/scorecard_pages.rs"),
         ]
         .concat();
         for entry in std::fs::read_dir(dir).unwrap() {
@@ -188,6 +189,8 @@ mod tests {
             "by-",
             "quadrant-",
             "sentiment-",
+            "sc-status-",
+            "sc-kind-",
             "nav-",
             "role-",
             "status-",

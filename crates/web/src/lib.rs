@@ -15,6 +15,7 @@ mod form;
 pub mod i18n;
 pub mod mailer;
 mod respondent;
+pub mod scorecards;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;

@@ -272,6 +272,7 @@ pub async fn dashboard(
         from,
         to,
         units,
+        or_touchpoints: None,
         touchpoint,
         channel,
     };

@@ -7,6 +7,7 @@ mod builder;
 mod dashboard;
 mod org_pages;
 mod pages;
+mod scorecard_pages;
 
 pub use pages::looks_like_email;
 
@@ -61,6 +62,27 @@ pub fn router() -> Router<AppState> {
         )
         .route("/app/results", get(pages::results))
         .route("/app/surveys/{key}/dashboard", get(dashboard::dashboard))
+        .route("/app/scorecards", get(scorecard_pages::overview))
+        .route(
+            "/app/scorecards/settings",
+            get(scorecard_pages::settings_page),
+        )
+        .route(
+            "/app/scorecards/indicator",
+            post(scorecard_pages::save_indicator),
+        )
+        .route(
+            "/app/scorecards/targets",
+            post(scorecard_pages::save_targets),
+        )
+        .route(
+            "/app/scorecards/units/{external_id}",
+            get(scorecard_pages::unit_page),
+        )
+        .route(
+            "/app/scorecards/units/{external_id}/influences",
+            post(scorecard_pages::save_influences),
+        )
         .route("/app/organisation", get(org_pages::units))
         .route("/app/organisation/units", post(org_pages::create_unit))
         .route(
@@ -195,6 +217,7 @@ impl<'a> Layout<'a> {
         let mut items = vec![
             ("surveys", "/app/surveys"),
             ("results", "/app/results"),
+            ("scorecards", "/app/scorecards"),
             ("organisation", "/app/organisation"),
         ];
         if self.is_admin {

@@ -35,6 +35,7 @@ use crate::html_escape as esc;
     tags(
         (name = "surveys", description = "Surveys, their versions and templates"),
         (name = "responses", description = "Submitting and reading responses, invitations"),
+        (name = "scorecards", description = "The north-star indicator, targets per unit and period, scorecards"),
         (name = "results", description = "Measures with intervals, trends with control limits, breakdowns, key drivers"),
         (name = "organisation", description = "Units, employees, contacts, channels, touchpoints"),
         (name = "people", description = "Users, API tokens and the audit log"),

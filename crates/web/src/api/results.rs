@@ -127,6 +127,7 @@ async fn filter(
         from,
         to,
         units,
+        or_touchpoints: None,
         touchpoint,
         channel,
     })

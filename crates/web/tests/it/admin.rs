@@ -933,7 +933,7 @@ async fn import_in_the_browser_reports_refused_rows_and_changes_nothing_unless_a
 }
 
 /// Posts a form from `page_path` (for its CSRF token) to `action`.
-async fn post_form(
+pub async fn post_form(
     app: &TestApp,
     cookie: &str,
     page_path: &str,

@@ -6,6 +6,7 @@ mod api;
 mod resources;
 mod respondent;
 mod results;
+mod scorecards;
 
 use std::net::SocketAddr;
 
