@@ -1,6 +1,6 @@
 // Browser test of the admin app: sign in, build a survey with three questions in Dutch and
 // English with a condition, publish it, answer it as a respondent, see the response in the app,
-// and switch the app's language. Screenshots go to target/e2e/ (admin-*.png).
+// and switch the app's language; the organisation pages; the results dashboard and scorecards. Screenshots go to target/e2e/ (admin-*.png).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CSP_LISTENER, Server, cssOverride, launchBrowser, shot, watch } from '../lib/harness.mjs';
@@ -120,8 +120,9 @@ test('sign in, build, publish, answer, see the response, switch language', { tim
   assert.match(resp.page.url(), /\/thanks\?lang=nl$/);
   assert.deepEqual(resp.watcher.problems, []);
 
-  // The response shows in the app.
+  // The response shows in the app: results → the survey's dashboard → its responses.
   await page.click('nav.main-nav a[href="/app/results"]');
+  await page.click('a[href="/app/surveys/klantvraag/dashboard"]');
   await page.click('a[href="/app/surveys/klantvraag/responses"]');
   assert.ok(await page.locator('td:has-text("Ik moest drie keer bellen.")').isVisible());
   await shot(page, 'admin-responses');
@@ -209,5 +210,70 @@ test('organisation: add units, move one, add an employee and a touchpoint', { ti
   await shot(page, 'org-units-phone');
   await page.goto(`${server.base}/app/organisation/employees`);
   await noHorizontalScroll(page, 375);
+  assert.deepEqual(watcher.problems, [], 'console errors, CSP violations or failed requests');
+});
+
+test('results dashboard and scorecards, on a desktop and a phone', { timeout: 120_000 }, async (t) => {
+  await server.publish('results', 'results.yaml');
+  await server.api('PUT', '/units/SC', { name: 'Service centre', office: 'front' });
+  // 160 responses over four months; a fixed pseudo-random sequence, so every run is alike.
+  let seed = 7;
+  const rnd = (n) => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed % n; };
+  const texts = ['Heel vriendelijk geholpen, dank!', 'Lang gewacht en niet opgelost.', 'Prima.', 'Helpful and quick.'];
+  for (let i = 0; i < 160; i++) {
+    const s = rnd(5);
+    const answers = { nps: Math.min(10, 4 + s + rnd(3)), csat: 1 + s, wait: 1 + Math.min(4, s + rnd(2)), kindness: 1 + rnd(5) };
+    if (i % 8 === 0) answers.why = texts[(i / 8) % texts.length];
+    const month = String(1 + (i % 4)).padStart(2, '0');
+    await server.api('POST', '/surveys/results/responses', {
+      answers, submitted_at: `2026-${month}-${String(1 + (i % 27)).padStart(2, '0')}T10:00:00Z`, context: { unit: 'SC' },
+    });
+  }
+  const { page, watcher } = await open(t, { locale: 'en-GB' });
+  await page.goto(`${server.base}/login`);
+  await page.fill('#email', EMAIL);
+  await page.fill('#password', PASSWORD);
+  await submitWith(page, page.locator('button.primary'));
+  await page.click('nav.main-nav a[href="/app/results"]');
+  await page.click('a[href="/app/surveys/results/dashboard"]');
+  assert.ok(await page.locator('.headline strong').isVisible());
+  for (const chart of ['chart-trend', 'chart-distribution', 'chart-bars', 'chart-drivers', 'chart-matrix']) {
+    assert.ok(await page.locator(`svg.${chart}`).first().isVisible(), `${chart} is shown`);
+  }
+  assert.ok(await page.locator('ul.comments li').first().isVisible(), 'open answers are listed');
+  await shot(page, 'dashboard');
+  // Weekly trend for the first quarter.
+  await page.fill('#f-from', '2026-01-01');
+  await page.fill('#f-to', '2026-03-31');
+  await page.locator('#f-period').selectOption('week');
+  await submitWith(page, page.locator('form.filters button.primary'));
+  assert.match(page.url(), /period=week/);
+  assert.ok(await page.locator('svg.chart-trend').isVisible());
+  await page.setViewportSize({ width: 375, height: 740 });
+  await noHorizontalScroll(page, 375);
+  await shot(page, 'dashboard-phone');
+  await page.setViewportSize({ width: 1280, height: 900 });
+
+  // Scorecards: choose NPS as the indicator, give the service centre a target, see its status.
+  await page.click('nav.main-nav a[href="/app/scorecards"]');
+  await page.click('a[href="/app/scorecards/settings"]');
+  await page.locator('#kind').selectOption('nps');
+  await page.locator('#question').selectOption('results/nps');
+  await submitWith(page, page.locator('form[action="/app/scorecards/indicator"] button.primary'));
+  assert.ok(await page.locator('.ok').isVisible());
+  await page.fill('#period', '2026');
+  await submitWith(page, page.locator('form.filters button'));
+  await page.fill('#t-SC', '10');
+  await submitWith(page, page.locator('form[action="/app/scorecards/targets"] button.primary'));
+  await page.goto(`${server.base}/app/scorecards?period=2026-Q1`);
+  assert.ok(await page.locator('svg.chart-bars').isVisible());
+  assert.ok(await page.locator('tr:has-text("Service centre") .badge').first().isVisible());
+  await shot(page, 'scorecards');
+  await page.click('a:has-text("Service centre")');
+  assert.equal(await page.locator('table.slots td').count(), 4);
+  await shot(page, 'scorecard-unit');
+  await page.setViewportSize({ width: 375, height: 740 });
+  await noHorizontalScroll(page, 375);
+  await shot(page, 'scorecard-unit-phone');
   assert.deepEqual(watcher.problems, [], 'console errors, CSP violations or failed requests');
 });

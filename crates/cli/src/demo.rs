@@ -776,6 +776,53 @@ pub(crate) async fn ensure_demo(store: &Store, db: &str) -> Result<(), String> {
             Err(e) => return Err(format!("creating demo user {email} failed: {e}")),
         }
     }
+    ensure_scorecards(store, org.id)
+        .await
+        .map_err(|e| format!("setting the demo indicator failed: {e}"))
+}
+
+/// The demo's north-star indicator (NPS after contact), a target for every unit for this
+/// year and the next, and the back offices linked to the contacts their work shapes: ICT
+/// behind the website and the app, planning behind the engineers' visits.
+async fn ensure_scorecards(store: &Store, org_id: i64) -> Result<(), StoreError> {
+    if store.indicator(org_id).await?.is_some() {
+        return Ok(());
+    }
+    let survey = store.survey(org_id, "na-contact").await?;
+    let actor = "demo";
+    store
+        .set_indicator(
+            org_id,
+            tevreden_domain::scorecard::IndicatorKind::Nps,
+            survey.id,
+            &[("nps".to_string(), 1.0)],
+            actor,
+        )
+        .await?;
+    let tz = store.org_time_zone(org_id).await?;
+    let today = tevreden_domain::rollup::local_day(tevreden_storage::now_ms(), &tz);
+    let year = tevreden_domain::rollup::date_of_day(today).year();
+    for spec in UNITS {
+        let target = match spec.id {
+            "DIR" | "KS" | "BD" => 25.0,
+            "KS-TEL" | "KS-DIG" | "BD-NO" | "BD-ZW" => 30.0,
+            _ => 15.0,
+        };
+        for y in [year - 1, year, year + 1] {
+            store
+                .set_target(org_id, spec.id, &y.to_string(), Some(target), actor)
+                .await?;
+        }
+    }
+    for (unit, touchpoints) in [
+        ("ICT", &["chat", "verhuizing"][..]),
+        ("PLN", &["monteur-noord", "monteur-zuid"][..]),
+    ] {
+        if UNITS.iter().any(|u| u.id == unit) {
+            let keys: Vec<String> = touchpoints.iter().map(|t| t.to_string()).collect();
+            store.set_influences(org_id, unit, &keys, actor).await?;
+        }
+    }
     Ok(())
 }
 

@@ -293,8 +293,26 @@ pub(crate) fn score_tokens(tokens: &Tokens, text: &str, lex: &Lexicon) -> Raw {
 pub(crate) fn score(text: &str, primary: &str) -> Raw {
     let tokens = tokenize(text);
     match primary {
-        "nl" => score_tokens(&tokens, text, lexicon::dutch()),
-        "en" => score_tokens(&tokens, text, lexicon::english()),
+        // The declared language first; a comment with no match there (written in the other
+        // language, as happens when a survey's language is not the respondent's) is read with
+        // the other lexicon.
+        "nl" | "en" => {
+            let (own, other) = if primary == "nl" {
+                (lexicon::dutch(), lexicon::english())
+            } else {
+                (lexicon::english(), lexicon::dutch())
+            };
+            let first = score_tokens(&tokens, text, own);
+            if first.hits > 0 {
+                return first;
+            }
+            let second = score_tokens(&tokens, text, other);
+            if second.hits > first.hits {
+                second
+            } else {
+                first
+            }
+        }
         _ => {
             let nl = score_tokens(&tokens, text, lexicon::dutch());
             let en = score_tokens(&tokens, text, lexicon::english());

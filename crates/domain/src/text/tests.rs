@@ -481,3 +481,12 @@ fn explain() {
         }
     }
 }
+
+#[test]
+fn a_comment_in_the_other_language_is_still_read() {
+    // Written in English on a Dutch survey.
+    let s = sentiment("Helpful and quick.", &Lang::nl());
+    assert_eq!(s.label, Sentiment::Positive);
+    let s = sentiment("Heel vriendelijk geholpen, dank!", &Lang::en());
+    assert_eq!(s.label, Sentiment::Positive);
+}
