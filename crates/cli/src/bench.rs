@@ -20,6 +20,7 @@ use tevreden_storage::{DatabaseUrl, Role, Store, StoreOptions};
 use tokio::io::{AsyncBufReadExt, BufReader};
 
 mod dashboard;
+mod export;
 
 mod bytes_compat {
     pub use hyper::body::Bytes;
@@ -53,6 +54,12 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 200)]
         requests: usize,
     },
+    /// Time and server memory of exporting every response as CSV and XLSX through the API.
+    Export {
+        /// Responses to generate.
+        #[arg(long, default_value_t = 1_000_000)]
+        responses: usize,
+    },
     /// Latency and weight of the heaviest admin pages and API reads, on the demo organisation.
     Pages {
         /// Requests per page (one client, after a warm-up).
@@ -69,6 +76,7 @@ pub async fn run(cmd: BenchCommand, database_url: Option<String>) -> Result<(), 
             get_seconds,
         } => ingest(database_url, clients.max(1), seconds.max(1), get_seconds).await,
         BenchCommand::Pages { requests } => pages(database_url, requests.max(10)).await,
+        BenchCommand::Export { responses } => export::run(database_url, responses.max(1)).await,
         BenchCommand::Dashboard {
             responses,
             baseline,

@@ -174,6 +174,30 @@ impl Measurement {
     }
 }
 
+/// A − B for two independent groups' histograms, by the metric's test: NPS difference (z),
+/// the share's difference (z, % points) or, for means, Welch's t.
+pub fn difference(m: &Measurement, a: &[u64], b: &[u64]) -> Option<crate::change::Difference> {
+    use crate::change::{mean_difference, nps_difference, proportion_difference};
+    match m.metric {
+        Metric::Nps => {
+            let arr = |h: &[u64]| {
+                let mut x = [0u64; 11];
+                for (i, v) in h.iter().take(11).enumerate() {
+                    x[i] = *v;
+                }
+                x
+            };
+            nps_difference(&arr(a), &arr(b))
+        }
+        Metric::Mean => {
+            let (ma, sa) = stats::mean_sd(a, m.scale.min)?;
+            let (mb, sb) = stats::mean_sd(b, m.scale.min)?;
+            mean_difference((ma, sa?, a.iter().sum()), (mb, sb?, b.iter().sum()))
+        }
+        _ => proportion_difference((m.hits(a), a.iter().sum()), (m.hits(b), b.iter().sum())),
+    }
+}
+
 /// The measures of one group of answers. Absent values are `None` (null in JSON).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Measure {
@@ -398,6 +422,32 @@ mod tests {
             q.measure(&[2, 3, 5, 10, 25, 35, 20], NpsMethod::Wald).score,
             Some(10.0)
         );
+    }
+
+    #[test]
+    fn differences_follow_the_metric() {
+        // methods.md §1: A − B = 20.0, SE 7.98, z 2.505, p 0.0122.
+        let a = [5, 2, 3, 4, 6, 10, 20, 30, 40, 35, 45];
+        let b = [8, 4, 5, 6, 9, 14, 24, 34, 36, 30, 30];
+        let d = difference(&nps_q(), &a, &b).unwrap();
+        assert_eq!(
+            (
+                round_to(d.diff, 1),
+                round_to(d.se, 2),
+                round_to(d.z, 3),
+                round_to(d.p, 4)
+            ),
+            (20.0, 7.98, 2.505, 0.0122)
+        );
+        // CSAT 80/100 vs 60/100: 20 points, unpooled SE = √(.8·.2/100 + .6·.4/100) = 0.063246
+        // → z = 3.1623 (hand calculation).
+        let q = Measurement::of(&QuestionKind::Rating {
+            scale: Scale::likert(5),
+        })
+        .unwrap();
+        let d = difference(&q, &[3, 5, 12, 40, 40], &[10, 10, 20, 30, 30]).unwrap();
+        assert_eq!((round_to(d.diff, 6), round_to(d.z, 4)), (20.0, 3.1623));
+        assert!(difference(&q, &[0; 5], &[1, 1, 1, 1, 1]).is_none());
     }
 
     #[test]

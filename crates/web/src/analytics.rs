@@ -81,6 +81,20 @@ pub struct Group {
     pub control: Option<Control>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ewma: Option<Ewma>,
+    /// Unit, touchpoint and channel groups: this group against all other answers, with the
+    /// p-values of all groups adjusted together (Benjamini–Hochberg, q = 0.05).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vs_rest: Option<VsRest>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct VsRest {
+    /// This group minus the rest, on the score's scale.
+    pub diff: f64,
+    pub p: f64,
+    pub p_adjusted: f64,
+    /// A real difference after controlling the false discovery rate.
+    pub significant: bool,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -271,6 +285,7 @@ pub async fn results(
                         measure: m.measure(&h, method),
                         control: control.as_ref().map(|c| c[i].clone()),
                         ewma: ewma.as_ref().map(|e| e[i].clone()),
+                        vs_rest: None,
                     })
                     .collect(),
             )
@@ -295,9 +310,32 @@ pub async fn results(
                         measure: m.measure(h, method),
                         control: None,
                         ewma: None,
+                        vs_rest: None,
                     }
                 })
                 .collect();
+            // Each group against the rest; the p-values adjusted together.
+            let tests: Vec<Option<tevreden_domain::change::Difference>> = sums
+                .groups
+                .values()
+                .map(|h| {
+                    let rest: Vec<u64> = sums.overall.iter().zip(h).map(|(o, x)| o - x).collect();
+                    tevreden_domain::results::difference(m, h, &rest)
+                })
+                .collect();
+            let ps: Vec<f64> = tests
+                .iter()
+                .map(|t| t.as_ref().map_or(1.0, |d| d.p))
+                .collect();
+            let (adjusted, significant) = tevreden_domain::change::benjamini_hochberg(&ps, 0.05);
+            for (i, g) in groups.iter_mut().enumerate() {
+                g.vs_rest = tests[i].as_ref().map(|d| VsRest {
+                    diff: d.diff,
+                    p: d.p,
+                    p_adjusted: adjusted[i],
+                    significant: significant[i],
+                });
+            }
             groups.sort_by(|a, b| {
                 a.key
                     .is_none()

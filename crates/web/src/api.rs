@@ -15,7 +15,7 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use tevreden_domain::Lang;
-use tevreden_domain::export::{answer_columns, csv_record, header as export_header};
+use tevreden_domain::export::{answer_columns, csv_record, csv_records, header as export_header};
 use tevreden_domain::rollup::answer_facts;
 use tevreden_domain::survey::{
     FileFormat, HiddenAnswers, Scope, SurveyDefinition, parse_survey_file, validate_answers,
@@ -835,7 +835,7 @@ async fn create_invitation(
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 struct ExportQuery {
-    /// `json` (default) or `csv`.
+    /// `json` (default), `csv` or `xlsx`.
     format: Option<String>,
     /// For CSV: `comma` (default) or `semicolon` (Dutch Excel).
     delimiter: Option<String>,
@@ -844,7 +844,8 @@ struct ExportQuery {
 #[utoipa::path(get, path = "/surveys/{key}/responses", tag = "responses",
     params(("key" = String, Path, description = "The survey's key", example = "na-contact"), ExportQuery),
     responses((status = 200, description = "Every response (of the token's units)", content(
-        (Vec<ResponseDoc> = "application/json"), (String = "text/csv")))))]
+        (Vec<ResponseDoc> = "application/json"), (String = "text/csv"),
+        (String = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")))))]
 /// Streams every response of a survey: CSV (UTF-8 with BOM; `delimiter=semicolon` for Dutch
 /// Excel) or a JSON array, one page of rows at a time, in constant memory.
 async fn export_responses(
@@ -858,10 +859,14 @@ async fn export_responses(
     let csv = match q.format.as_deref() {
         None | Some("json") => false,
         Some("csv") => true,
+        Some("xlsx") => {
+            let units = auth.unit_scope_ids(&app).await?;
+            return Ok(export_xlsx(&app, &survey, units).await?);
+        }
         Some(other) => {
             return Err(ApiError::field(
                 "format",
-                format!("`{other}` is not csv or json"),
+                format!("`{other}` is not csv, xlsx or json"),
             ));
         }
     };
@@ -879,8 +884,72 @@ async fn export_responses(
     Ok(export_stream(&app, &survey, csv, delimiter, units).await?)
 }
 
+/// Every response of `survey` (of `units` only, when given) as an XLSX workbook: pages of rows
+/// go to a writer thread that keeps one row in memory (rust_xlsxwriter's constant-memory
+/// mode), the finished file is streamed from a temporary folder removed afterwards.
+pub(crate) async fn export_xlsx(
+    app: &AppState,
+    survey: &Survey,
+    units: Option<Vec<i64>>,
+) -> Result<Response, tevreden_storage::StoreError> {
+    use tevreden_storage::StoreError;
+    let versions: Vec<SurveyDefinition> = app
+        .store
+        .survey_versions(survey.id)
+        .await?
+        .into_iter()
+        .filter(|v| v.version.is_some())
+        .map(|v| v.definition)
+        .collect();
+    let cols = answer_columns(versions.iter());
+    let dir = tempfile::tempdir().map_err(|e| StoreError::Invalid(e.to_string()))?;
+    let (tx, rx) = tokio::sync::mpsc::channel::<Vec<Vec<String>>>(4);
+    let path = dir.path().to_path_buf();
+    let writer =
+        tokio::task::spawn_blocking(move || crate::xlsx::write_streamed(&path, "responses", rx));
+    let send_all = async {
+        if tx.send(vec![export_header(&cols)]).await.is_err() {
+            return Ok(());
+        }
+        let mut after = 0;
+        loop {
+            let page = app
+                .store
+                .responses_after_in(survey.id, after, 2_000, units.as_deref())
+                .await?;
+            let Some(last) = page.last() else { break };
+            after = last.id;
+            let rows: Vec<Vec<String>> = page.iter().map(|r| r.export_cells(&cols)).collect();
+            let more = page.len() == 2_000;
+            if tx.send(rows).await.is_err() || !more {
+                break;
+            }
+        }
+        Ok::<_, StoreError>(())
+    };
+    let sent = send_all.await;
+    drop(tx);
+    let written = writer
+        .await
+        .map_err(|e| StoreError::Invalid(format!("the XLSX writer stopped: {e}")))?;
+    sent?;
+    let file_path =
+        written.map_err(|e| StoreError::Invalid(format!("writing XLSX failed: {e}")))?;
+    let file = tokio::fs::File::open(&file_path)
+        .await
+        .map_err(|e| StoreError::Invalid(e.to_string()))?;
+    Ok(crate::xlsx::file_response(
+        file,
+        dir,
+        &format!("{}-responses.xlsx", survey.key),
+    ))
+}
+
+/// Responses read per page when exporting.
+const EXPORT_PAGE: i64 = 5_000;
+
 /// Streams every published-version response of `survey` (of `units` only, when given) as CSV
-/// (UTF-8 with BOM) or a JSON array, in pages of 1,000: constant memory for any size.
+/// (UTF-8 with BOM) or a JSON array, in pages of 5,000: constant memory for any size.
 pub(crate) async fn export_stream(
     app: &AppState,
     survey: &Survey,
@@ -928,7 +997,7 @@ pub(crate) async fn export_stream(
                     }
                 }
                 let page = match store
-                    .responses_after_in(survey_id, cur.after, 1_000, units.as_deref())
+                    .responses_after_in(survey_id, cur.after, EXPORT_PAGE, units.as_deref())
                     .await
                 {
                     Ok(p) => p,
@@ -940,17 +1009,19 @@ pub(crate) async fn export_stream(
                         ));
                     }
                 };
-                for (i, r) in page.iter().enumerate() {
-                    if csv {
-                        out.extend(csv_record(&r.export_cells(&cols), delimiter));
-                    } else {
+                if csv {
+                    let rows: Vec<Vec<String>> =
+                        page.iter().map(|r| r.export_cells(&cols)).collect();
+                    out.extend(csv_records(rows.iter().map(Vec::as_slice), delimiter));
+                } else {
+                    for (i, r) in page.iter().enumerate() {
                         if !(cur.first && i == 0) {
                             out.push(b',');
                         }
                         out.extend(serde_json::to_vec(&r.export_json()).unwrap_or_default());
                     }
                 }
-                if page.len() < 1_000 {
+                if page.len() < EXPORT_PAGE as usize {
                     cur.done = true;
                     if !csv {
                         out.push(b']');

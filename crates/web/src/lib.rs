@@ -16,6 +16,7 @@ pub mod i18n;
 pub mod mailer;
 mod respondent;
 pub mod scorecards;
+mod xlsx;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;

@@ -45,8 +45,8 @@ const END_MS: i64 = 1_793_404_800_000;
 
 /// What the generator needs to know of the organisation.
 #[derive(Clone)]
-struct Shape {
-    org_id: i64,
+pub(super) struct Shape {
+    pub(super) org_id: i64,
     survey_id: i64,
     version_id: i64,
     teams: Vec<Team>,
@@ -55,7 +55,7 @@ struct Shape {
 /// A team: its unit id, its touchpoints as (touchpoint id, channel id), its base satisfaction.
 type Team = (i64, Vec<(i64, i64)>, f64);
 
-async fn setup(store: &Store) -> Result<Shape, String> {
+pub(super) async fn setup(store: &Store) -> Result<Shape, String> {
     let e = |e: tevreden_storage::StoreError| e.to_string();
     let org = store
         .create_org("bench", "Bench Energie")
@@ -178,7 +178,7 @@ fn response(shape: &Shape, rng: &mut StdRng, i: usize, total: usize) -> NewRespo
 }
 
 /// Fills the database through the bulk path; returns responses per second.
-async fn fill(store: &Store, shape: &Shape, total: usize) -> Result<f64, String> {
+pub(super) async fn fill(store: &Store, shape: &Shape, total: usize) -> Result<f64, String> {
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<NewResponse>>(3);
     let gen_shape = shape.clone();
     let generator = std::thread::spawn(move || {

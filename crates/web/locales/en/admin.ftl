@@ -456,3 +456,4 @@ sc-bad-question = “{ $question }” cannot be used for this kind of indicator.
 sc-bad-weight = “{ $line }”: write question = weight, with a weight above 0.
 sc-bad-period = Write the period as 2026, 2026-Q3 or 2026-07.
 sc-bad-target = The target of { $unit } must be a number from { $min } to { $max }; nothing was saved.
+dash-differs = Differs from the rest (false discovery rate 5%)

@@ -456,3 +456,4 @@ sc-bad-question = “{ $question }” past niet bij deze soort indicator.
 sc-bad-weight = “{ $line }”: schrijf vraag = gewicht, met een gewicht boven 0.
 sc-bad-period = Schrijf de periode als 2026, 2026-Q3 of 2026-07.
 sc-bad-target = Het doel van { $unit } moet een getal van { $min } tot { $max } zijn; er is niets opgeslagen.
+dash-differs = Wijkt af van de rest (false-discovery-rate 5%)

@@ -462,10 +462,22 @@ pub async fn dashboard(
         Table {
             name: "breakdown",
             caption: by_title.clone(),
-            headers: measure_headers(tr.t(&format!("by-{}", by.as_str()))),
+            headers: {
+                let mut h = measure_headers(tr.t(&format!("by-{}", by.as_str())));
+                if let Some(last) = h.last_mut() {
+                    *last = tr.t("dash-differs");
+                }
+                h
+            },
             rows: bgroups
                 .iter()
-                .map(|g| measure_row(group_label(g, &none_label), &g.measure, None))
+                .map(|g| {
+                    measure_row(
+                        group_label(g, &none_label),
+                        &g.measure,
+                        g.vs_rest.as_ref().map(|v| v.significant),
+                    )
+                })
                 .collect(),
         },
     ];
@@ -579,6 +591,22 @@ pub async fn dashboard(
         let Some(table) = tables.iter().find(|t| t.name == name) else {
             return StatusCode::NOT_FOUND.into_response();
         };
+        if q.format.as_deref() == Some("xlsx") {
+            return match crate::xlsx::table(name, &table.headers, &table.rows) {
+                Ok(bytes) => (
+                    [
+                        (header::CONTENT_TYPE, crate::xlsx::CONTENT_TYPE.to_string()),
+                        (
+                            header::CONTENT_DISPOSITION,
+                            format!("attachment; filename=\"{key}-{name}.xlsx\""),
+                        ),
+                    ],
+                    bytes,
+                )
+                    .into_response(),
+                Err(e) => server_error(e),
+            };
+        }
         let semicolon = q.format.as_deref() == Some("csv-semicolon");
         return csv_download(&format!("{key}-{name}.csv"), table, semicolon);
     }

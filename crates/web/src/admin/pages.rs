@@ -627,9 +627,12 @@ pub async fn responses(
 pub struct ExportQuery {
     /// `semicolon` for Excel with Dutch settings.
     pub delimiter: Option<String>,
+    /// `xlsx` for a workbook instead of CSV.
+    pub format: Option<String>,
 }
 
-/// `GET /app/surveys/{key}/export.csv`: every response as CSV (admins: all; managers: those of
+/// `GET /app/surveys/{key}/export.csv`: every response as CSV, or with `format=xlsx` as a
+/// workbook (admins: all; managers: those of
 /// their units).
 pub async fn export_csv(
     State(app): State<AppState>,
@@ -665,6 +668,11 @@ pub async fn export_csv(
     } else {
         b','
     };
+    if q.format.as_deref() == Some("xlsx") {
+        return crate::api::export_xlsx(&app, &survey, scope)
+            .await
+            .unwrap_or_else(server_error);
+    }
     crate::api::export_stream(&app, &survey, true, delimiter, scope)
         .await
         .unwrap_or_else(server_error)

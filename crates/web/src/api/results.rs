@@ -9,7 +9,7 @@ use serde::Deserialize;
 use serde_json::Value;
 use tevreden_domain::drivers::DriverError;
 use tevreden_domain::results::{GroupBy, Measure, Measurement, round_to};
-use tevreden_domain::rollup::day_of_date;
+use tevreden_domain::rollup::{day_label, day_of_date};
 use tevreden_domain::stats::NpsMethod;
 use tevreden_storage::Survey;
 use utoipa::{IntoParams, ToSchema};
@@ -50,6 +50,10 @@ struct ResultsQuery {
     /// Control-chart baseline (time groupings); default: every group in the range.
     baseline_from: Option<String>,
     baseline_to: Option<String>,
+    /// Compare with another period (same filters): adds `compare` with the difference and
+    /// its test.
+    compare_from: Option<String>,
+    compare_to: Option<String>,
 }
 
 /// Parses an optional `YYYY-MM-DD` into a day number, naming the field when it is not one.
@@ -206,6 +210,14 @@ async fn survey_results(
             NpsMethod::AdjustedWald
         }
     };
+    let compare_from = day("compare_from", q.compare_from.as_deref(), &mut errors);
+    let compare_to = day("compare_to", q.compare_to.as_deref(), &mut errors);
+    if compare_from.is_some() != compare_to.is_some() {
+        errors.push(FieldError {
+            path: "compare_to".into(),
+            message: "give both compare_from and compare_to".into(),
+        });
+    }
     let baseline_from = day("baseline_from", q.baseline_from.as_deref(), &mut errors);
     let baseline_to = day("baseline_to", q.baseline_to.as_deref(), &mut errors);
     let params = FilterParams {
@@ -254,6 +266,31 @@ async fn survey_results(
     merge_measure(obj, &r.overall);
     obj.insert("from".into(), r.from.clone().into());
     obj.insert("to".into(), r.to.clone().into());
+    if let (Some(cf), Some(ct)) = (compare_from, compare_to) {
+        let other = Filter {
+            from: Some(cf),
+            to: Some(ct),
+            ..filter.clone()
+        };
+        let c = analytics::results(&app.store, &names, asked, &other, None, method, None).await?;
+        let mut v = serde_json::json!({"from": day_label(cf), "to": day_label(ct)});
+        let co = v.as_object_mut().expect("an object");
+        merge_measure(co, &c.overall);
+        let d = tevreden_domain::results::difference(&m, &r.overall.counts, &c.overall.counts);
+        co.insert(
+            "diff".into(),
+            d.as_ref().map(|d| round_to(d.diff, 2)).into(),
+        );
+        co.insert(
+            "diff_ci95".into(),
+            d.as_ref()
+                .map(|d| vec![round_to(d.ci95.0, 2), round_to(d.ci95.1, 2)])
+                .into(),
+        );
+        co.insert("p".into(), d.as_ref().map(|d| round_to(d.p, 4)).into());
+        co.insert("significant".into(), d.as_ref().map(|d| d.p < 0.05).into());
+        obj.insert("compare".into(), v);
+    }
     if let Some(g) = group_by {
         obj.insert("group_by".into(), g.as_str().into());
         let groups: Vec<Value> = r
@@ -272,6 +309,17 @@ async fn survey_results(
                             "lcl": c.lcl.map(|x| round_to(x, 2)),
                             "ucl": c.ucl.map(|x| round_to(x, 2)),
                             "signal": c.signal,
+                        }),
+                    );
+                }
+                if let Some(r) = g.vs_rest {
+                    o.insert(
+                        "vs_rest".into(),
+                        serde_json::json!({
+                            "diff": round_to(r.diff, 2),
+                            "p": round_to(r.p, 4),
+                            "p_adjusted": round_to(r.p_adjusted, 4),
+                            "significant": r.significant,
                         }),
                     );
                 }
@@ -496,6 +544,28 @@ struct MeasureDoc {
 }
 
 #[derive(serde::Serialize, ToSchema)]
+struct VsRestDoc {
+    diff: f64,
+    p: f64,
+    /// Benjamini–Hochberg over all groups of the answer.
+    p_adjusted: f64,
+    significant: bool,
+}
+
+#[derive(serde::Serialize, ToSchema)]
+struct CompareDoc {
+    from: String,
+    to: String,
+    #[serde(flatten)]
+    measure: MeasureDoc,
+    /// The main period minus this one; `null` when it cannot be tested.
+    diff: Option<f64>,
+    diff_ci95: Option<Vec<f64>>,
+    p: Option<f64>,
+    significant: Option<bool>,
+}
+
+#[derive(serde::Serialize, ToSchema)]
 struct GroupDoc {
     /// Period (`2026-03`, `2026-W09`, `2026-Q1`) or the unit's, touchpoint's or channel's key;
     /// `null` for responses without one.
@@ -505,6 +575,8 @@ struct GroupDoc {
     measure: MeasureDoc,
     control: Option<ControlDoc>,
     ewma: Option<EwmaDoc>,
+    /// Unit, touchpoint and channel groups: against all other answers.
+    vs_rest: Option<VsRestDoc>,
 }
 
 #[derive(serde::Serialize, ToSchema)]
@@ -517,6 +589,7 @@ struct ResultsDoc {
     to: Option<String>,
     group_by: Option<String>,
     groups: Option<Vec<GroupDoc>>,
+    compare: Option<CompareDoc>,
 }
 
 #[derive(serde::Serialize, ToSchema)]

@@ -255,6 +255,31 @@ async fn results_reproduce_the_reference_values() {
     let keys: Vec<&str> = g.iter().map(|g| g["key"].as_str().unwrap()).collect();
     assert_eq!(keys, ["FIN", "KS", "KS-TEL"]);
     assert_eq!(g[0]["counts"], json!(B));
+    // FIN (example B) against the rest (example A): −20.0 points, p = 0.0122 (methods.md §1);
+    // the Benjamini–Hochberg adjustment over the three groups never lowers a p-value.
+    assert_eq!(
+        (
+            g[0]["vs_rest"]["diff"].as_f64(),
+            g[0]["vs_rest"]["p"].as_f64()
+        ),
+        (Some(-20.0), Some(0.0122))
+    );
+    for group in g {
+        assert!(group["vs_rest"]["p_adjusted"].as_f64() >= group["vs_rest"]["p"].as_f64());
+    }
+    // Two periods compared: January (A) − February (B) = 20.0 [4.35, 35.65], p = 0.0122.
+    let (_, v) = get(
+        &app,
+        "/surveys/nazorg/results?question=nps&from=2026-01-01&to=2026-01-31&compare_from=2026-02-01&compare_to=2026-02-28",
+    )
+    .await;
+    let c = &v["compare"];
+    assert_eq!(
+        (c["n"].as_u64(), c["diff"].as_f64(), c["p"].as_f64()),
+        (Some(200), Some(20.0), Some(0.0122))
+    );
+    assert_eq!(c["diff_ci95"], json!([4.35, 35.65]));
+    assert_eq!(c["significant"], true);
     let (_, v) = get(
         &app,
         "/surveys/nazorg/results?question=nps&group_by=channel&unit=KS",
@@ -514,6 +539,19 @@ async fn the_dashboard_shows_scores_charts_tables_and_comments_within_scope() {
             .starts_with("2026-01;200;15.0;"),
         "{text}"
     );
+    // The same table as a workbook.
+    let r = app
+        .http
+        .get(app.url("/app/surveys/nazorg/dashboard?q=nps&export=breakdown&format=xlsx"))
+        .header("cookie", &admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.headers()["content-type"],
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    );
+    assert_eq!(&r.bytes().await.unwrap()[..2], b"PK");
     // A bad date is named, not a crash.
     let (s, html) = page(
         &app,
@@ -531,5 +569,54 @@ async fn the_dashboard_shows_scores_charts_tables_and_comments_within_scope() {
     assert!(
         !html.contains("Klantenservice"),
         "units outside the scope must not be offered"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn responses_and_tables_export_as_xlsx() {
+    use calamine::Reader;
+    let app = TestApp::spawn().await;
+    seed(&app).await;
+    let r = app
+        .api(Method::GET, "/surveys/nazorg/responses?format=xlsx")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(
+        r.headers()["content-type"],
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    );
+    assert!(
+        r.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains("nazorg-responses.xlsx")
+    );
+    let bytes = r.bytes().await.unwrap().to_vec();
+    let mut wb = calamine::Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
+    let range = wb.worksheet_range("responses").unwrap();
+    let rows: Vec<Vec<calamine::Data>> = range.rows().map(|r| r.to_vec()).collect();
+    assert_eq!(rows.len(), 401, "a header and 400 responses");
+    let header: Vec<String> = rows[0].iter().map(|c| c.to_string()).collect();
+    let nps_col = header
+        .iter()
+        .position(|h| h == "nps")
+        .expect("an nps column");
+    // Answers are numbers in the workbook, and they add up to the seeded histograms.
+    let mut counts = [0u64; 11];
+    for row in &rows[1..] {
+        match &row[nps_col] {
+            calamine::Data::Float(v) => counts[*v as usize] += 1,
+            other => panic!("nps is not a number: {other:?}"),
+        }
+    }
+    let expected: Vec<u64> = A.iter().zip(B.iter()).map(|(a, b)| a + b).collect();
+    assert_eq!(counts.to_vec(), expected);
+    // A bad format names the field.
+    let (s, v) = get(&app, "/surveys/nazorg/responses?format=ods").await;
+    assert_eq!(
+        (s, v["errors"][0]["path"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("format"))
     );
 }
