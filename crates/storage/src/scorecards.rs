@@ -1,5 +1,5 @@
-//! The organisation's indicator, unit targets and influence links; every change audited in
-//! its transaction.
+//! The organisation's indicator, unit targets, influence links and theme dictionary; every
+//! change audited in its transaction.
 
 use std::collections::HashMap;
 
@@ -284,5 +284,61 @@ impl Store {
         }
         tx.commit().await?;
         Ok(after)
+    }
+
+    /// The organisation's own theme dictionary (YAML), if it has one.
+    pub async fn theme_dictionary(&self, org_id: i64) -> Result<Option<String>> {
+        Ok(
+            sqlx::query_scalar("SELECT yaml FROM theme_dictionaries WHERE org_id = $1")
+                .bind(org_id)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
+    }
+
+    /// Stores the organisation's theme dictionary (already checked), or with `None` returns to
+    /// the built-in one.
+    pub async fn set_theme_dictionary(
+        &self,
+        org_id: i64,
+        yaml: Option<&str>,
+        actor: &str,
+    ) -> Result<()> {
+        let before = self.theme_dictionary(org_id).await?;
+        let mut tx = self.begin_write().await?;
+        match yaml {
+            Some(y) => {
+                sqlx::query(
+                    "INSERT INTO theme_dictionaries (org_id, yaml, updated_at) VALUES ($1, $2, $3) \
+                     ON CONFLICT (org_id) DO UPDATE SET yaml = excluded.yaml, updated_at = excluded.updated_at",
+                )
+                .bind(org_id)
+                .bind(y)
+                .bind(now_ms())
+                .execute(&mut *tx)
+                .await?;
+            }
+            None => {
+                sqlx::query("DELETE FROM theme_dictionaries WHERE org_id = $1")
+                    .bind(org_id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
+        insert_audit(
+            &mut tx,
+            &NewAudit {
+                org_id,
+                actor,
+                action: "themes.set",
+                object_type: "themes",
+                object_key: "dictionary",
+                before: before.map(|y| json!({"yaml": y})),
+                after: yaml.map(|y| json!({"yaml": y})),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
     }
 }

@@ -38,6 +38,7 @@ pub mod docs;
 mod people;
 mod results;
 mod scorecards;
+pub(crate) mod themes;
 
 pub use common::{decode_cursor, encode_cursor};
 
@@ -61,6 +62,7 @@ pub fn open_router() -> OpenApiRouter<AppState> {
         .merge(people::router())
         .merge(results::router())
         .merge(scorecards::router())
+        .merge(themes::router())
 }
 
 pub fn router() -> Router<AppState> {
@@ -946,10 +948,10 @@ pub(crate) async fn export_xlsx(
 }
 
 /// Responses read per page when exporting.
-const EXPORT_PAGE: i64 = 5_000;
+const EXPORT_PAGE: i64 = 2_000;
 
 /// Streams every published-version response of `survey` (of `units` only, when given) as CSV
-/// (UTF-8 with BOM) or a JSON array, in pages of 5,000: constant memory for any size.
+/// (UTF-8 with BOM) or a JSON array, in pages of 2,000: constant memory for any size.
 pub(crate) async fn export_stream(
     app: &AppState,
     survey: &Survey,

@@ -457,3 +457,13 @@ sc-bad-weight = “{ $line }”: write question = weight, with a weight above 0.
 sc-bad-period = Write the period as 2026, 2026-Q3 or 2026-07.
 sc-bad-target = The target of { $unit } must be a number from { $min } to { $max }; nothing was saved.
 dash-differs = Differs from the rest (false discovery rate 5%)
+dash-phrases = Frequent phrases no theme covers yet
+themes-title = Themes of open answers
+themes-custom = Your organisation's own dictionary.
+themes-builtin = The built-in dictionary for customer contact applies; save a changed copy to make it your own.
+themes-theme = Theme
+themes-synonyms = Words and phrases
+themes-edit = The dictionary (YAML)
+themes-hint = Per theme a key, a name per language and synonyms: word* matches words that start with it, *word the end of a compound (jaarfactuur). Nothing is saved while anything is wrong.
+themes-reset = Back to the built-in dictionary
+themes-invalid = Not saved: { $reason }

@@ -457,3 +457,13 @@ sc-bad-weight = “{ $line }”: schrijf vraag = gewicht, met een gewicht boven 
 sc-bad-period = Schrijf de periode als 2026, 2026-Q3 of 2026-07.
 sc-bad-target = Het doel van { $unit } moet een getal van { $min } tot { $max } zijn; er is niets opgeslagen.
 dash-differs = Wijkt af van de rest (false-discovery-rate 5%)
+dash-phrases = Veelgebruikte woorden die nog onder geen thema vallen
+themes-title = Thema's in open antwoorden
+themes-custom = Het eigen woordenboek van uw organisatie.
+themes-builtin = Het ingebouwde woordenboek voor klantcontact geldt; sla een aangepaste kopie op om het uw eigen te maken.
+themes-theme = Thema
+themes-synonyms = Woorden en zinsdelen
+themes-edit = Het woordenboek (YAML)
+themes-hint = Per thema een sleutel, een naam per taal en synoniemen: woord* vindt woorden die ermee beginnen, *woord het eind van een samenstelling (jaarfactuur). Er wordt niets opgeslagen zolang er iets niet klopt.
+themes-reset = Terug naar het ingebouwde woordenboek
+themes-invalid = Niet opgeslagen: { $reason }

@@ -16,7 +16,7 @@ use tevreden_domain::results::{GroupBy, Measure, Measurement, Metric};
 use tevreden_domain::rollup::{day_label, day_of_date, day_start_ms};
 use tevreden_domain::stats::NpsMethod;
 use tevreden_domain::survey::{AnswerValue, QuestionKind};
-use tevreden_domain::text::{Sentiment, ThemeDictionary, sentiment};
+use tevreden_domain::text::{Sentiment, sentiment, suggest_phrases};
 use tevreden_domain::{Lang, survey::stored_answers};
 use tevreden_storage::{ResponseFilter, Role};
 
@@ -99,6 +99,8 @@ struct DashboardPage<'a> {
     comments: Vec<Comment>,
     sentiment_summary: Vec<(String, u64)>,
     theme_summary: Vec<(String, u64)>,
+    /// Frequent phrases no theme covers yet.
+    phrases: Vec<(String, u64)>,
 }
 
 pub struct Headline {
@@ -612,7 +614,7 @@ pub async fn dashboard(
     }
 
     // Open answers: the newest 200 responses in scope, analysed for sentiment and themes.
-    let (comments, sentiment_summary, theme_summary) =
+    let (comments, sentiment_summary, theme_summary, phrases) =
         match comments(&app, &signed, survey.id, &filter, def, &lang).await {
             Ok(c) => c,
             Err(e) => return server_error(e),
@@ -724,6 +726,7 @@ pub async fn dashboard(
             comments,
             sentiment_summary,
             theme_summary,
+            phrases,
         }
         .render(),
     )
@@ -761,7 +764,12 @@ fn csv_download(filename: &str, table: &Table, semicolon: bool) -> Response {
         .into_response()
 }
 
-type CommentsView = (Vec<Comment>, Vec<(String, u64)>, Vec<(String, u64)>);
+type CommentsView = (
+    Vec<Comment>,
+    Vec<(String, u64)>,
+    Vec<(String, u64)>,
+    Vec<(String, u64)>,
+);
 
 /// The newest open answers in scope with their sentiment and themes, and the counts.
 async fn comments(
@@ -787,8 +795,9 @@ async fn comments(
         .filter(|q| matches!(q.kind, QuestionKind::Text { .. }))
         .map(|q| q.id.as_str())
         .collect();
-    let dictionary = ThemeDictionary::default_customer_service();
+    let (dictionary, _) = crate::api::themes::dictionary(app, signed.org.id).await?;
     let matcher = dictionary.matcher();
+    let mut texts: Vec<String> = Vec::new();
     let mut sentiments: BTreeMap<&'static str, u64> = BTreeMap::new();
     let mut themes: BTreeMap<String, u64> = BTreeMap::new();
     let mut out = Vec::new();
@@ -812,6 +821,7 @@ async fn comments(
             for t in &found {
                 *themes.entry(t.clone()).or_insert(0) += 1;
             }
+            texts.push(text.clone());
             if out.len() < 30 {
                 out.push(Comment {
                     when: tr.when(&r.submitted_at),
@@ -835,5 +845,111 @@ async fn comments(
     let mut theme_summary: Vec<(String, u64)> = themes.into_iter().collect();
     theme_summary.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     theme_summary.truncate(10);
-    Ok((out, sentiment_summary, theme_summary))
+    let phrases = suggest_phrases(texts.iter().map(String::as_str), &dictionary, 12);
+    Ok((out, sentiment_summary, theme_summary, phrases))
+}
+
+#[derive(Template)]
+#[template(path = "admin/themes.html")]
+struct ThemesPage<'a> {
+    layout: Layout<'a>,
+    custom: bool,
+    rows: Vec<(String, String, String)>,
+    yaml: String,
+    error: Option<String>,
+    saved: bool,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct SavedQuery {
+    saved: Option<String>,
+}
+
+/// `GET /app/results/themes`: the theme dictionary for open answers (admins edit it).
+pub async fn themes_page(
+    State(app): State<AppState>,
+    signed: Signed,
+    Query(q): Query<SavedQuery>,
+) -> Response {
+    themes_render(&app, &signed, None, None, q.saved.is_some()).await
+}
+
+async fn themes_render(
+    app: &AppState,
+    signed: &Signed,
+    yaml: Option<String>,
+    error: Option<String>,
+    saved: bool,
+) -> Response {
+    let (dict, custom) = match crate::api::themes::dictionary(app, signed.org.id).await {
+        Ok(d) => d,
+        Err(e) => return server_error(e),
+    };
+    let rows = dict
+        .themes
+        .iter()
+        .map(|t| {
+            (
+                t.name.get(&signed.lang, &Lang::en()).to_string(),
+                t.key.clone(),
+                t.synonyms.join(", "),
+            )
+        })
+        .collect();
+    let status = if error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    html_page(
+        status,
+        ThemesPage {
+            layout: Layout::new(signed, "results", "themes-title"),
+            custom,
+            rows,
+            yaml: yaml.unwrap_or_else(|| dict.to_yaml()),
+            error,
+            saved,
+        }
+        .render(),
+    )
+}
+
+/// `POST /app/results/themes`: saves a checked dictionary, or returns to the built-in one.
+pub async fn themes_save(
+    State(app): State<AppState>,
+    signed: Signed,
+    body: axum::body::Bytes,
+) -> Response {
+    let fields = match signed.admin_form(&body) {
+        Ok(f) => f,
+        Err(r) => return *r,
+    };
+    let actor = signed.actor();
+    if super::first(&fields, "action") == "reset" {
+        return match app
+            .store
+            .set_theme_dictionary(signed.org.id, None, &actor)
+            .await
+        {
+            Ok(()) => axum::response::Redirect::to("/app/results/themes?saved=1").into_response(),
+            Err(e) => server_error(e),
+        };
+    }
+    let yaml = super::first(&fields, "yaml").to_string();
+    match tevreden_domain::text::ThemeDictionary::from_yaml(&yaml) {
+        Ok(dict) => match app
+            .store
+            .set_theme_dictionary(signed.org.id, Some(&dict.to_yaml()), &actor)
+            .await
+        {
+            Ok(()) => axum::response::Redirect::to("/app/results/themes?saved=1").into_response(),
+            Err(e) => server_error(e),
+        },
+        Err(e) => {
+            let tr = signed.tr();
+            let msg = tr.t_args("themes-invalid", &[("reason", e)]);
+            themes_render(&app, &signed, Some(yaml), Some(msg), false).await
+        }
+    }
 }

@@ -62,6 +62,10 @@ pub fn router() -> Router<AppState> {
         )
         .route("/app/results", get(pages::results))
         .route("/app/surveys/{key}/dashboard", get(dashboard::dashboard))
+        .route(
+            "/app/results/themes",
+            get(dashboard::themes_page).post(dashboard::themes_save),
+        )
         .route("/app/scorecards", get(scorecard_pages::overview))
         .route(
             "/app/scorecards/settings",

@@ -46,7 +46,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 impl ApiAuth {
     /// Changing the organisation's structure needs an admin token without a unit scope.
-    pub(super) fn require_org_admin(&self, what: &str) -> Result<(), ApiError> {
+    pub(crate) fn require_org_admin(&self, what: &str) -> Result<(), ApiError> {
         if self.0.role == Role::Admin && self.0.unit_id.is_none() {
             Ok(())
         } else {

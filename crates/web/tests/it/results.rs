@@ -562,6 +562,60 @@ async fn the_dashboard_shows_scores_charts_tables_and_comments_within_scope() {
     assert_eq!(s, 200);
     assert!(html.contains("31-12-2025"), "{html}");
 
+    // The theme dictionary page: a broken dictionary is refused and nothing changes.
+    let (s, html) = page(&app, &admin, "/app/results/themes").await;
+    assert_eq!(s, 200);
+    assert!(html.contains("textarea"));
+    let (s, body, _) = crate::admin::post_form(
+        &app,
+        &admin,
+        "/app/results/themes",
+        "/app/results/themes",
+        &[
+            ("action", "save"),
+            (
+                "yaml",
+                "themes:\n  - key: wacht\n    name: {nl: Wachten}\n    synonyms: []\n",
+            ),
+        ],
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("no synonyms"), "{body}");
+    assert!(
+        app.store
+            .theme_dictionary(app.org_id)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let (s, _, loc) = crate::admin::post_form(
+        &app,
+        &admin,
+        "/app/results/themes",
+        "/app/results/themes",
+        &[
+            ("action", "save"),
+            (
+                "yaml",
+                "themes:\n  - key: wacht\n    name: {nl: Wachten}\n    synonyms: [wacht*]\n",
+            ),
+        ],
+    )
+    .await;
+    assert_eq!(
+        (s, loc.as_deref()),
+        (StatusCode::SEE_OTHER, Some("/app/results/themes?saved=1"))
+    );
+    assert!(
+        app.store
+            .theme_dictionary(app.org_id)
+            .await
+            .unwrap()
+            .unwrap()
+            .contains("wacht*")
+    );
+
     // A manager of FIN sees FIN's results only (February and the two comments: n 202).
     let manager = login(&app, "fin@example.nl").await;
     let (_, html) = page(&app, &manager, "/app/surveys/nazorg/dashboard").await;
@@ -619,4 +673,78 @@ async fn responses_and_tables_export_as_xlsx() {
         (s, v["errors"][0]["path"].as_str()),
         (StatusCode::UNPROCESSABLE_ENTITY, Some("format"))
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn theme_dictionary_is_checked_and_used_for_open_answers() {
+    let app = TestApp::spawn().await;
+    app.publish(SURVEY).await;
+    let bodies = [
+        "De monteur kwam te laat en de monteur was onvriendelijk.",
+        "Monteur kwam te laat, niet opgelost.",
+        "Heel vriendelijk geholpen, dank u!",
+    ]
+    .iter()
+    .map(|t| json!({"answers": {"nps": 5, "why": t}}))
+    .collect();
+    post_all(&app, "nazorg", bodies).await;
+    // The built-in dictionary applies first.
+    let (s, v) = get(&app, "/themes").await;
+    assert_eq!((s, v["custom"].as_bool()), (StatusCode::OK, Some(false)));
+    assert!(v["themes"].as_array().unwrap().len() >= 10);
+    // A broken dictionary is refused whole, naming the place.
+    let r = app
+        .api(Method::PUT, "/themes")
+        .json(&json!({"themes": [{"key": "Bad Key", "name": {"nl": "X"}, "synonyms": ["x"]}]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let v: Value = r.json().await.unwrap();
+    assert!(
+        v["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("theme 1"),
+        "{v}"
+    );
+    let (_, v) = get(&app, "/themes").await;
+    assert_eq!(v["custom"], false);
+    // The organisation's own dictionary.
+    let r = app
+        .api(Method::PUT, "/themes")
+        .json(&json!({"themes": [{"key": "monteur", "name": {"nl": "Monteur", "en": "Engineer"}, "synonyms": ["monteur*", "engineer"]}]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let (_, v) = get(&app, "/surveys/nazorg/comments").await;
+    let items = v["items"].as_array().unwrap();
+    assert_eq!(items.len(), 3);
+    let late: Vec<&Value> = items
+        .iter()
+        .filter(|i| i["text"].as_str().unwrap().contains("te laat"))
+        .collect();
+    assert!(
+        late.iter()
+            .all(|i| i["themes"] == json!(["monteur"]) && i["sentiment"] == "negative"),
+        "{v}"
+    );
+    // "te laat" occurs twice and no theme covers it: suggested.
+    let phrases: Vec<&str> = v["suggested_phrases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["phrase"].as_str().unwrap())
+        .collect();
+    assert!(phrases.iter().any(|p| p.contains("laat")), "{phrases:?}");
+    assert!(
+        !phrases.iter().any(|p| p.contains("monteur")),
+        "covered words are not suggested: {phrases:?}"
+    );
+    // Back to the built-in one.
+    let r = app.api(Method::DELETE, "/themes").send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    let (_, v) = get(&app, "/themes").await;
+    assert_eq!(v["custom"], false);
 }

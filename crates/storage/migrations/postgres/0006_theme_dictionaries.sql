@@ -1,0 +1,7 @@
+-- Each organisation's own theme dictionary for open answers (YAML, checked by the domain before
+-- it is stored); without a row the built-in customer-service dictionary applies.
+CREATE TABLE theme_dictionaries (
+    org_id BIGINT PRIMARY KEY REFERENCES orgs (id) ON DELETE CASCADE,
+    yaml TEXT NOT NULL,
+    updated_at BIGINT NOT NULL
+);
