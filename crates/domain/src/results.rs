@@ -229,6 +229,8 @@ pub enum GroupBy {
     Unit,
     Touchpoint,
     Channel,
+    /// The handling employee (read from raw responses: the aggregates do not keep it).
+    Employee,
 }
 
 impl GroupBy {
@@ -240,6 +242,7 @@ impl GroupBy {
             "unit" => GroupBy::Unit,
             "touchpoint" => GroupBy::Touchpoint,
             "channel" => GroupBy::Channel,
+            "employee" => GroupBy::Employee,
             _ => return None,
         })
     }
@@ -251,6 +254,7 @@ impl GroupBy {
             GroupBy::Unit => "unit",
             GroupBy::Touchpoint => "touchpoint",
             GroupBy::Channel => "channel",
+            GroupBy::Employee => "employee",
         }
     }
     pub fn is_time(self) -> bool {

@@ -212,6 +212,37 @@ pub struct HistogramAsk<'a> {
     pub split: HistogramSplit,
 }
 
+/// Which raw responses [`Store::raw_rows`] reads: for filters the aggregates do not keep
+/// (handling employee, survey version, contact attribute).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct RawAsk<'a> {
+    pub survey_id: i64,
+    /// Submitted at or after / before (epoch ms).
+    pub since: Option<i64>,
+    pub until: Option<i64>,
+    pub units: Option<&'a [i64]>,
+    pub touchpoint: Option<i64>,
+    pub channel: Option<i64>,
+    pub employee: Option<i64>,
+    /// The survey version's id.
+    pub version_id: Option<i64>,
+    /// Only responses whose contact has this attribute value.
+    pub attribute: Option<(&'a str, &'a str)>,
+}
+
+/// One raw response as the raw path reads it.
+#[derive(Clone, Debug)]
+pub struct RawRow {
+    pub id: i64,
+    pub version_id: i64,
+    pub unit_id: i64,
+    pub touchpoint_id: i64,
+    pub channel_id: i64,
+    pub employee_id: i64,
+    pub answers: String,
+    pub submitted_at: i64,
+}
+
 /// One moment row summed over a query's periods: per unit and answered set.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct MomentRow {
@@ -351,6 +382,75 @@ impl Store {
             })
             .collect::<std::result::Result<_, sqlx::Error>>()
             .map_err(StoreError::from)
+    }
+
+    /// One page (by id, after `after`) of raw responses for a filter the aggregates do not
+    /// keep, and the last id read (`None`: nothing left). An attribute filter is applied here,
+    /// on the contact's attributes, so a page may hold fewer rows than were read.
+    pub async fn raw_rows(
+        &self,
+        ask: &RawAsk<'_>,
+        after: i64,
+        limit: i64,
+    ) -> Result<(Vec<RawRow>, Option<i64>)> {
+        let mut sql = String::from(
+            "SELECT r.id, r.version_id, r.unit_id, r.touchpoint_id, r.channel_id, r.employee_id, r.answers, \
+             r.submitted_at, c.attributes FROM responses r LEFT JOIN contacts c ON c.id = r.contact_id \
+             WHERE r.survey_id = $1 AND r.id > $2 AND r.submitted_at >= $3 AND r.submitted_at < $4",
+        );
+        // Ids from our own tables, as integer literals.
+        for (col, v) in [
+            ("r.touchpoint_id", ask.touchpoint),
+            ("r.channel_id", ask.channel),
+            ("r.employee_id", ask.employee),
+            ("r.version_id", ask.version_id),
+        ] {
+            if let Some(v) = v {
+                sql.push_str(&format!(" AND {col} = {v}"));
+            }
+        }
+        sql.push_str(&units_sql(ask.units).replace("unit_id", "r.unit_id"));
+        sql.push_str(" ORDER BY r.id LIMIT $5");
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(ask.survey_id)
+            .bind(after)
+            .bind(ask.since.unwrap_or(i64::MIN))
+            .bind(ask.until.unwrap_or(i64::MAX))
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in &rows {
+            let id: i64 = r.try_get(0)?;
+            if let Some((key, value)) = ask.attribute {
+                let attrs: Option<String> = r.try_get(8)?;
+                let matches = attrs
+                    .and_then(|a| serde_json::from_str::<serde_json::Value>(&a).ok())
+                    .is_some_and(|a| match &a[key] {
+                        serde_json::Value::String(s) => s == value,
+                        serde_json::Value::Null => false,
+                        other => format!("{other}").as_str() == value,
+                    });
+                if !matches {
+                    continue;
+                }
+            }
+            out.push(RawRow {
+                id,
+                version_id: r.try_get(1)?,
+                unit_id: r.try_get::<Option<i64>, _>(2)?.unwrap_or(0),
+                touchpoint_id: r.try_get::<Option<i64>, _>(3)?.unwrap_or(0),
+                channel_id: r.try_get::<Option<i64>, _>(4)?.unwrap_or(0),
+                employee_id: r.try_get::<Option<i64>, _>(5)?.unwrap_or(0),
+                answers: r.try_get(6)?,
+                submitted_at: r.try_get(7)?,
+            });
+        }
+        let last = match rows.last() {
+            Some(r) => Some(r.try_get::<i64, _>(0)?),
+            None => None,
+        };
+        Ok((out, last))
     }
 
     /// The first and last day with answers to one aggregate key (`None` without answers).

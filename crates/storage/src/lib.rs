@@ -25,7 +25,9 @@ mod tokens;
 pub use accounts::{
     AuditEntry, Email, LinkPurpose, NewAudit, NewUser, OutboxMessage, Session, SessionPolicy, User,
 };
-pub use analytics::{CountRow, HistogramAsk, HistogramSplit, HistogramSum, MomentRow, RollupCheck};
+pub use analytics::{
+    CountRow, HistogramAsk, HistogramSplit, HistogramSum, MomentRow, RawAsk, RawRow, RollupCheck,
+};
 pub use db::{Backend, DatabaseUrl, Store, StoreOptions, now_ms};
 pub use directory::{Contact, Employee, EmployeeFilter, RecordOutcome};
 pub use error::StoreError;

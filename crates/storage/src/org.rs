@@ -423,6 +423,27 @@ impl Store {
             .await?)
     }
 
+    /// (external id, name) of the given employees.
+    pub async fn employee_names(
+        &self,
+        org_id: i64,
+        ids: &[i64],
+    ) -> Result<HashMap<i64, (String, String)>> {
+        if ids.is_empty() {
+            return Ok(HashMap::new());
+        }
+        // Ids from our own tables, as integer literals.
+        let list: Vec<String> = ids.iter().map(i64::to_string).collect();
+        let rows: Vec<(i64, String, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT id, external_id, name FROM employees WHERE org_id = $1 AND id IN ({})",
+            list.join(",")
+        )))
+        .bind(org_id)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(|(id, e, n)| (id, (e, n))).collect())
+    }
+
     pub async fn employee_ids_in_unit(&self, unit_id: i64) -> Result<Vec<i64>> {
         Ok(
             sqlx::query_scalar("SELECT id FROM employees WHERE unit_id = $1 ORDER BY id")

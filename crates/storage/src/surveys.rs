@@ -387,6 +387,15 @@ impl Store {
         survey_from_row(&row)
     }
 
+    pub async fn survey_by_id(&self, id: i64) -> Result<Survey> {
+        let row = sqlx::query("SELECT * FROM surveys WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or_else(|| StoreError::not_found(format!("survey {id}")))?;
+        survey_from_row(&row)
+    }
+
     pub async fn survey(&self, org_id: i64, key: &str) -> Result<Survey> {
         let row = sqlx::query("SELECT * FROM surveys WHERE org_id = $1 AND key = $2")
             .bind(org_id)

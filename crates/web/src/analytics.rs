@@ -31,6 +31,22 @@ pub struct Filter {
     pub or_touchpoints: Option<Vec<i64>>,
     pub touchpoint: Option<i64>,
     pub channel: Option<i64>,
+    /// Filters the aggregates do not keep: answered through the raw responses.
+    pub employee: Option<i64>,
+    /// A survey version's id.
+    pub version_id: Option<i64>,
+    /// A contact attribute and its value.
+    pub attribute: Option<(String, String)>,
+}
+
+impl Filter {
+    /// Whether the query must read raw responses (a filter or grouping the aggregates lack).
+    pub fn needs_raw(&self, group_by: Option<GroupBy>) -> bool {
+        self.employee.is_some()
+            || self.version_id.is_some()
+            || self.attribute.is_some()
+            || group_by == Some(GroupBy::Employee)
+    }
 }
 
 /// Names for group keys: id → (key, name) of units, touchpoints and channels.
@@ -171,12 +187,16 @@ async fn sums(
         question,
         measurement: m,
     } = asked;
+    if filter.needs_raw(group_by) {
+        return raw_sums(store, asked, filter, (from, to), group_by).await;
+    }
     let mut sums = Sums::new(m.width());
     let split = match group_by {
         None => HistogramSplit::Nothing,
         Some(GroupBy::Unit) => HistogramSplit::Unit,
         Some(GroupBy::Touchpoint) => HistogramSplit::Touchpoint,
         Some(GroupBy::Channel) => HistogramSplit::Channel,
+        Some(GroupBy::Employee) => HistogramSplit::Nothing,
         Some(_) => HistogramSplit::Period,
     };
     for part in read_plan(from, to, GroupBy::coarse_grain(group_by)) {
@@ -204,6 +224,91 @@ async fn sums(
                 }
             });
             sums.add(group, slot, r.n.max(0) as u64);
+        }
+    }
+    Ok(sums)
+}
+
+/// [`sums`] from raw responses, for filters and groupings the aggregates do not keep: each
+/// response's answers are read with the definition of the version it answered, exactly as the
+/// aggregates would have counted them.
+async fn raw_sums(
+    store: &Store,
+    asked: Asked<'_>,
+    filter: &Filter,
+    (from, to): (i32, i32),
+    group_by: Option<GroupBy>,
+) -> Result<Sums, StoreError> {
+    use tevreden_domain::rollup::{answer_facts, day_start_ms, local_day};
+    use tevreden_domain::survey::stored_answers;
+    let m = asked.measurement;
+    let survey = store.survey_by_id(asked.survey_id).await?;
+    let tz = store.org_time_zone(survey.org_id).await?;
+    let defs: HashMap<i64, tevreden_domain::survey::SurveyDefinition> = store
+        .survey_versions(asked.survey_id)
+        .await?
+        .into_iter()
+        .map(|v| (v.id, v.definition))
+        .collect();
+    let ask = tevreden_storage::RawAsk {
+        survey_id: asked.survey_id,
+        since: Some(day_start_ms(from, &tz)),
+        until: Some(day_start_ms(to + 1, &tz)),
+        units: filter.units.as_deref(),
+        touchpoint: filter.touchpoint,
+        channel: filter.channel,
+        employee: filter.employee,
+        version_id: filter.version_id,
+        attribute: filter
+            .attribute
+            .as_ref()
+            .map(|(k, v)| (k.as_str(), v.as_str())),
+    };
+    let or_touchpoints: Option<std::collections::HashSet<i64>> = filter
+        .or_touchpoints
+        .as_ref()
+        .map(|t| t.iter().copied().collect());
+    let mut sums = Sums::new(m.width());
+    let mut after = 0;
+    loop {
+        // A unit scorecard's touchpoints widen the unit filter: read without it, then keep
+        // rows of the units or the touchpoints.
+        let page_ask = if or_touchpoints.is_some() {
+            tevreden_storage::RawAsk { units: None, ..ask }
+        } else {
+            ask
+        };
+        let (rows, last) = store.raw_rows(&page_ask, after, 20_000).await?;
+        let Some(last) = last else { break };
+        after = last;
+        for r in rows {
+            if let (Some(tps), Some(units)) = (&or_touchpoints, &filter.units)
+                && !units.contains(&r.unit_id)
+                && !tps.contains(&r.touchpoint_id)
+            {
+                continue;
+            }
+            let Some(def) = defs.get(&r.version_id) else {
+                continue;
+            };
+            let Ok(serde_json::Value::Object(raw)) = serde_json::from_str(&r.answers) else {
+                continue;
+            };
+            let facts = answer_facts(def, &stored_answers(def, &raw));
+            let Some((_, value)) = facts.counts.iter().find(|(q, _)| q == asked.question) else {
+                continue;
+            };
+            let Some(slot) = m.slot(*value) else {
+                continue;
+            };
+            let group = group_by.map(|g| match g {
+                GroupBy::Unit => r.unit_id,
+                GroupBy::Touchpoint => r.touchpoint_id,
+                GroupBy::Channel => r.channel_id,
+                GroupBy::Employee => r.employee_id,
+                time => i64::from(time.bucket_of_day(local_day(r.submitted_at, &tz))),
+            });
+            sums.add(group, slot, 1);
         }
     }
     Ok(sums)
@@ -291,9 +396,16 @@ pub async fn results(
             )
         }
         Some(g) => {
+            let employees;
             let table = match g {
                 GroupBy::Unit => &names.units,
                 GroupBy::Touchpoint => &names.touchpoints,
+                GroupBy::Employee => {
+                    let ids: Vec<i64> = sums.groups.keys().copied().filter(|id| *id != 0).collect();
+                    let org_id = store.survey_by_id(asked.survey_id).await?.org_id;
+                    employees = store.employee_names(org_id, &ids).await?;
+                    &employees
+                }
                 _ => &names.channels,
             };
             let mut groups: Vec<Group> = sums

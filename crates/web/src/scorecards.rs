@@ -76,6 +76,9 @@ pub fn unit_filter(
         or_touchpoints: Some(tps),
         touchpoint: None,
         channel: None,
+        employee: None,
+        version_id: None,
+        attribute: None,
     }
 }
 

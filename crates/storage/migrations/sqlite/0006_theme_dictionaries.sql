@@ -5,3 +5,6 @@ CREATE TABLE theme_dictionaries (
     yaml TEXT NOT NULL,
     updated_at INTEGER NOT NULL
 );
+
+-- Results filtered by the handling employee read raw responses through this index.
+CREATE INDEX responses_survey_employee ON responses (survey_id, employee_id);

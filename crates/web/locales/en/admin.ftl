@@ -401,6 +401,7 @@ period-month = month
 period-quarter = quarter
 by-unit = unit
 by-touchpoint = touchpoint
+by-employee = handling employee
 by-channel = channel
 quadrant-act-here = Act here
 quadrant-keep-up = Keep up

@@ -401,6 +401,7 @@ period-month = maand
 period-quarter = kwartaal
 by-unit = eenheid
 by-touchpoint = contactmoment
+by-employee = behandelend medewerker
 by-channel = kanaal
 quadrant-act-here = Hier actie
 quadrant-keep-up = Vasthouden

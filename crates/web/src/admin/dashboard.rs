@@ -277,6 +277,9 @@ pub async fn dashboard(
         or_touchpoints: None,
         touchpoint,
         channel,
+        employee: None,
+        version_id: None,
+        attribute: None,
     };
     let period = q
         .period
@@ -671,16 +674,21 @@ pub async fn dashboard(
             )
         })
         .collect();
-    let bys = [GroupBy::Unit, GroupBy::Touchpoint, GroupBy::Channel]
-        .into_iter()
-        .map(|g| {
-            choice(
-                g.as_str().into(),
-                tr.t(&format!("by-{}", g.as_str())),
-                g == by,
-            )
-        })
-        .collect();
+    let bys = [
+        GroupBy::Unit,
+        GroupBy::Touchpoint,
+        GroupBy::Channel,
+        GroupBy::Employee,
+    ]
+    .into_iter()
+    .map(|g| {
+        choice(
+            g.as_str().into(),
+            tr.t(&format!("by-{}", g.as_str())),
+            g == by,
+        )
+    })
+    .collect();
     let query_string = {
         let mut s = form_urlencoded::Serializer::new(String::new());
         s.append_pair("q", &qid);

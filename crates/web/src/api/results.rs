@@ -43,7 +43,15 @@ struct ResultsQuery {
     touchpoint: Option<String>,
     /// Only responses through this channel.
     channel: Option<String>,
-    /// `week`, `month`, `quarter`, `unit`, `touchpoint` or `channel`.
+    /// Only responses handled by this employee (external id). Read from raw responses.
+    employee: Option<String>,
+    /// Only answers to this published version (1, 2, …). Read from raw responses.
+    version: Option<i64>,
+    /// Only responses of contacts with this attribute value, `key:value` (e.g.
+    /// `segment:zakelijk`). Read from raw responses.
+    attribute: Option<String>,
+    /// `week`, `month`, `quarter`, `unit`, `touchpoint`, `channel` or `employee` (raw
+    /// responses).
     group_by: Option<String>,
     /// NPS interval: `adjusted-wald` (default) or `wald`.
     method: Option<String>,
@@ -134,6 +142,9 @@ async fn filter(
         or_touchpoints: None,
         touchpoint,
         channel,
+        employee: None,
+        version_id: None,
+        attribute: None,
     })
 }
 
@@ -192,7 +203,7 @@ async fn survey_results(
                 errors.push(FieldError {
                     path: "group_by".into(),
                     message: format!(
-                        "`{g}` is not one of week, month, quarter, unit, touchpoint, channel"
+                        "`{g}` is not one of week, month, quarter, unit, touchpoint, channel, employee"
                     ),
                 });
                 None
@@ -227,7 +238,37 @@ async fn survey_results(
         touchpoint: q.touchpoint.as_deref(),
         channel: q.channel.as_deref(),
     };
-    let filter = filter(&app, &auth, params, &mut errors).await?;
+    let mut filter = filter(&app, &auth, params, &mut errors).await?;
+    if let Some(e) = q.employee.as_deref().filter(|s| !s.is_empty()) {
+        filter.employee = Some(
+            app.store
+                .employee(auth.0.org_id, e)
+                .await
+                .map_err(|_| ApiError::not_found(format!("employee `{e}`")))?
+                .id,
+        );
+    }
+    if let Some(n) = q.version {
+        let versions = app.store.survey_versions(survey.id).await?;
+        match versions.iter().find(|v| v.version == Some(n)) {
+            Some(v) => filter.version_id = Some(v.id),
+            None => errors.push(FieldError {
+                path: "version".into(),
+                message: format!("the survey has no published version {n}"),
+            }),
+        }
+    }
+    if let Some(a) = q.attribute.as_deref().filter(|s| !s.is_empty()) {
+        match a.split_once(':') {
+            Some((k, v)) if !k.trim().is_empty() => {
+                filter.attribute = Some((k.trim().to_string(), v.trim().to_string()))
+            }
+            _ => errors.push(FieldError {
+                path: "attribute".into(),
+                message: "write it as key:value, e.g. segment:zakelijk".into(),
+            }),
+        }
+    }
     let Some(qid) = q.question.as_deref().filter(|s| !s.is_empty()) else {
         errors.push(FieldError {
             path: "question".into(),
@@ -247,7 +288,7 @@ async fn survey_results(
         )),
     };
     let names = match group_by {
-        Some(GroupBy::Unit | GroupBy::Touchpoint | GroupBy::Channel) => {
+        Some(GroupBy::Unit | GroupBy::Touchpoint | GroupBy::Channel | GroupBy::Employee) => {
             Names::load(&app.store, auth.0.org_id).await?
         }
         _ => Names::default(),

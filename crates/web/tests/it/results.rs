@@ -107,6 +107,18 @@ async fn seed(app: &TestApp) {
         json!({"name": "E-mail", "kind": "email"}),
     )
     .await;
+    put(
+        app,
+        "/employees/E1",
+        json!({"name": "Sanne de Vries", "unit": "KS-TEL", "customer_facing": true}),
+    )
+    .await;
+    put(
+        app,
+        "/contacts/C1",
+        json!({"name": "Klaas", "attributes": {"segment": "zakelijk"}}),
+    )
+    .await;
     app.publish(SURVEY).await;
     let mut bodies = Vec::new();
     // January: NPS example A, CSAT on the first 100; units alternate KS and KS-TEL; phone.
@@ -117,10 +129,15 @@ async fn seed(app: &TestApp) {
             answers["csat"] = json!(c);
         }
         let unit = if i % 2 == 0 { "KS" } else { "KS-TEL" };
+        let mut context = json!({"unit": unit, "channel": "phone"});
+        // Sanne handled the odd ones of the first hundred.
+        if i % 2 == 1 && i < 100 {
+            context["employee"] = json!("E1");
+        }
         bodies.push(json!({
             "answers": answers,
             "submitted_at": format!("2026-01-{:02}T10:00:00Z", 1 + i % 28),
-            "context": {"unit": unit, "channel": "phone"},
+            "context": context,
         }));
     }
     // February: example B, all at FIN by email.
@@ -130,10 +147,15 @@ async fn seed(app: &TestApp) {
         if let Some(c) = csat.get(i) {
             answers["csat"] = json!(c);
         }
+        let mut context = json!({"unit": "FIN", "channel": "email"});
+        // The first thirty came from a business customer.
+        if i < 30 {
+            context["contact"] = json!("C1");
+        }
         bodies.push(json!({
             "answers": answers,
             "submitted_at": format!("2026-02-{:02}T10:00:00Z", 1 + i % 28),
-            "context": {"unit": "FIN", "channel": "email"},
+            "context": context,
         }));
     }
     post_all(app, "nazorg", bodies).await;
@@ -290,6 +312,61 @@ async fn results_reproduce_the_reference_values() {
         (g.len(), g[0]["key"].as_str(), g[0]["n"].as_u64()),
         (1, Some("phone"), Some(200))
     );
+
+    // Filters the aggregates do not keep read raw responses and count alike.
+    let all = get(&app, "/surveys/nazorg/results?question=nps&group_by=month")
+        .await
+        .1;
+    let by_version = get(
+        &app,
+        "/surveys/nazorg/results?question=nps&group_by=month&version=1",
+    )
+    .await
+    .1;
+    assert_eq!(all["groups"], by_version["groups"]);
+    assert_eq!(all["counts"], by_version["counts"]);
+    let (_, v) = get(&app, "/surveys/nazorg/results?question=nps&employee=E1").await;
+    let mut expected = [0u64; 11];
+    for (i, x) in values(&A, 0).into_iter().enumerate() {
+        if i % 2 == 1 && i < 100 {
+            expected[x as usize] += 1;
+        }
+    }
+    assert_eq!(
+        (v["n"].as_u64(), v["counts"].clone()),
+        (Some(50), json!(expected))
+    );
+    let (_, v) = get(
+        &app,
+        "/surveys/nazorg/results?question=nps&attribute=segment:zakelijk",
+    )
+    .await;
+    let mut expected = [0u64; 11];
+    for x in values(&B, 0).into_iter().take(30) {
+        expected[x as usize] += 1;
+    }
+    assert_eq!(v["counts"], json!(expected));
+    let (_, v) = get(
+        &app,
+        "/surveys/nazorg/results?question=nps&group_by=employee",
+    )
+    .await;
+    let g = v["groups"].as_array().unwrap();
+    assert_eq!(
+        (g[0]["key"].as_str(), g[0]["n"].as_u64()),
+        (Some("E1"), Some(50))
+    );
+    assert_eq!(
+        (g[1]["key"].is_null(), g[1]["n"].as_u64()),
+        (true, Some(350))
+    );
+    let (s, v) = get(
+        &app,
+        "/surveys/nazorg/results?question=nps&version=7&attribute=nocolon",
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    assert_eq!(v["errors"].as_array().unwrap().len(), 2);
 
     // No answers: no score, never 0.
     let (s, v) = get(
