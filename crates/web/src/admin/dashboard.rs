@@ -161,7 +161,8 @@ fn decimals(m: &Measurement) -> usize {
     if m.metric == Metric::Mean { 2 } else { 1 }
 }
 
-fn chart_text(tr: &Tr, m: Option<&Measurement>) -> ChartText {
+/// The chart texts in the page's language; `decimals` from the measurement when given.
+pub(super) fn chart_text(tr: &Tr, m: Option<&Measurement>) -> ChartText {
     ChartText {
         decimal_comma: tr.lang().starts_with("nl"),
         no_data: tr.t("dash-no-data"),

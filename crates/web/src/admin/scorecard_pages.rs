@@ -104,18 +104,11 @@ fn row(tr: &Tr, s: &Scorecard, depth: usize) -> Row {
     }
 }
 
+/// The chart texts, one decimal (scores on a 0–100 or −100–100 scale).
 fn chart_text(tr: &Tr) -> ChartText {
     ChartText {
-        decimal_comma: tr.lang().starts_with("nl"),
-        no_data: tr.t("dash-no-data"),
-        signal: tr.t("dash-signal"),
-        target: tr.t("dash-target"),
-        interval: tr.t("dash-interval"),
-        control_limits: tr.t("dash-control-limits"),
-        centre: tr.t("dash-centre"),
-        relative_weight: tr.t("dash-relative-weight"),
-        shapley: tr.t("dash-shapley"),
         decimals: Some(1),
+        ..super::dashboard::chart_text(tr, None)
     }
 }
 

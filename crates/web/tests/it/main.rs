@@ -158,3 +158,50 @@ pub fn hidden(html: &str, name: &str) -> String {
     let end = html[start..].find('"').unwrap() + start;
     html[start..end].to_string()
 }
+
+/// The scale values a histogram stands for: `counts[i]` times `first + i`.
+pub fn values(counts: &[u64], first: i64) -> Vec<i64> {
+    counts
+        .iter()
+        .enumerate()
+        .flat_map(|(i, c)| std::iter::repeat_n(first + i as i64, *c as usize))
+        .collect()
+}
+
+/// Asserts a JSON number equals `expected` (to 1e-9).
+pub fn close(v: &serde_json::Value, expected: f64) {
+    let got = v.as_f64().unwrap_or(f64::NAN);
+    assert!((got - expected).abs() < 1e-9, "{got} ≠ {expected}");
+}
+
+/// Posts responses to a survey through the API, 50 at a time in parallel; each must be
+/// acknowledged (201) once stored.
+pub async fn post_all(app: &TestApp, key: &str, bodies: Vec<serde_json::Value>) {
+    let mut set = tokio::task::JoinSet::new();
+    for chunk in bodies.chunks(50) {
+        let chunk = chunk.to_vec();
+        let http = app.http.clone();
+        let url = app.url(&format!("/api/v1/surveys/{key}/responses"));
+        let token = app.token.clone();
+        set.spawn(async move {
+            for b in chunk {
+                let r = http
+                    .post(&url)
+                    .bearer_auth(&token)
+                    .json(&b)
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(
+                    r.status(),
+                    reqwest::StatusCode::CREATED,
+                    "{}",
+                    r.text().await.unwrap()
+                );
+            }
+        });
+    }
+    while let Some(r) = set.join_next().await {
+        r.unwrap();
+    }
+}

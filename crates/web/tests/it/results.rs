@@ -4,7 +4,7 @@
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::TestApp;
+use crate::{TestApp, close, post_all, values};
 
 const SURVEY: &str = r#"key: nazorg
 title: {nl: Nazorg, en: Aftercare}
@@ -22,14 +22,6 @@ const B: [u64; 11] = [8, 4, 5, 6, 9, 14, 24, 34, 36, 30, 30];
 const CSAT_JAN: [u64; 5] = [3, 5, 12, 40, 40];
 const CSAT_FEB: [u64; 5] = [10, 10, 20, 30, 30];
 
-fn values(counts: &[u64], first: i64) -> Vec<i64> {
-    counts
-        .iter()
-        .enumerate()
-        .flat_map(|(i, c)| std::iter::repeat_n(first + i as i64, *c as usize))
-        .collect()
-}
-
 async fn put(app: &TestApp, path: &str, body: Value) {
     let r = app.api(Method::PUT, path).json(&body).send().await.unwrap();
     assert!(
@@ -37,37 +29,6 @@ async fn put(app: &TestApp, path: &str, body: Value) {
         "{path}: {}",
         r.text().await.unwrap()
     );
-}
-
-/// Posts responses concurrently; each is acknowledged only once stored.
-async fn post_all(app: &TestApp, key: &str, bodies: Vec<Value>) {
-    let mut set = tokio::task::JoinSet::new();
-    for chunk in bodies.chunks(50) {
-        let chunk = chunk.to_vec();
-        let http = app.http.clone();
-        let url = app.url(&format!("/api/v1/surveys/{key}/responses"));
-        let token = app.token.clone();
-        set.spawn(async move {
-            for b in chunk {
-                let r = http
-                    .post(&url)
-                    .bearer_auth(&token)
-                    .json(&b)
-                    .send()
-                    .await
-                    .unwrap();
-                assert_eq!(
-                    r.status(),
-                    StatusCode::CREATED,
-                    "{}",
-                    r.text().await.unwrap()
-                );
-            }
-        });
-    }
-    while let Some(r) = set.join_next().await {
-        r.unwrap();
-    }
 }
 
 async fn get(app: &TestApp, path: &str) -> (StatusCode, Value) {
@@ -159,11 +120,6 @@ async fn seed(app: &TestApp) {
         }));
     }
     post_all(app, "nazorg", bodies).await;
-}
-
-fn close(v: &Value, expected: f64) {
-    let got = v.as_f64().unwrap_or(f64::NAN);
-    assert!((got - expected).abs() < 1e-9, "{got} ≠ {expected}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -4,7 +4,7 @@
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::TestApp;
+use crate::{TestApp, close, post_all, values};
 
 const SURVEY: &str = r#"key: nazorg
 title: {nl: Nazorg, en: Aftercare}
@@ -19,14 +19,6 @@ const A: [u64; 11] = [5, 2, 3, 4, 6, 10, 20, 30, 40, 35, 45];
 const B: [u64; 11] = [8, 4, 5, 6, 9, 14, 24, 34, 36, 30, 30];
 const CSAT: [u64; 5] = [3, 5, 12, 40, 40];
 
-fn values(counts: &[u64], first: i64) -> Vec<i64> {
-    counts
-        .iter()
-        .enumerate()
-        .flat_map(|(i, c)| std::iter::repeat_n(first + i as i64, *c as usize))
-        .collect()
-}
-
 async fn call(
     app: &TestApp,
     method: Method,
@@ -40,36 +32,6 @@ async fn call(
     let r = r.send().await.unwrap();
     let s = r.status();
     (s, r.json().await.unwrap_or(Value::Null))
-}
-
-async fn post_all(app: &TestApp, bodies: Vec<Value>) {
-    let mut set = tokio::task::JoinSet::new();
-    for chunk in bodies.chunks(50) {
-        let chunk = chunk.to_vec();
-        let http = app.http.clone();
-        let url = app.url("/api/v1/surveys/nazorg/responses");
-        let token = app.token.clone();
-        set.spawn(async move {
-            for b in chunk {
-                let r = http
-                    .post(&url)
-                    .bearer_auth(&token)
-                    .json(&b)
-                    .send()
-                    .await
-                    .unwrap();
-                assert_eq!(r.status(), StatusCode::CREATED);
-            }
-        });
-    }
-    while let Some(r) = set.join_next().await {
-        r.unwrap();
-    }
-}
-
-fn close(v: &Value, expected: f64) {
-    let got = v.as_f64().unwrap_or(f64::NAN);
-    assert!((got - expected).abs() < 1e-9, "{got} ≠ {expected}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -119,7 +81,7 @@ async fn scorecards_measure_units_against_targets_with_the_interval() {
             "context": {"unit": "KS-TEL", "touchpoint": "call", "channel": "phone"}}),
         );
     }
-    post_all(&app, bodies).await;
+    post_all(&app, "nazorg", bodies).await;
 
     // No indicator yet: said so, with what to do.
     let (s, v) = call(&app, Method::GET, "/scorecards?period=2026-Q1", None).await;
@@ -343,7 +305,7 @@ async fn scorecard_pages_show_status_slots_and_save_settings() {
         .into_iter()
         .map(|v| json!({"answers": {"nps": v}, "submitted_at": "2026-02-02T10:00:00Z", "context": {"unit": "KS"}}))
         .collect();
-    post_all(&app, bodies).await;
+    post_all(&app, "nazorg", bodies).await;
     add_user(&app, app.org_id, "boss@example.nl", Role::Admin, vec![]).await;
     let admin = login(&app, "boss@example.nl").await;
 
