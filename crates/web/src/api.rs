@@ -968,23 +968,44 @@ pub(crate) async fn export_stream(
         .map(|v| v.definition)
         .collect();
     let cols = answer_columns(versions.iter());
+    // A reader task fetches the next page while this one is being formatted, so the database
+    // and the formatting work side by side (on SQLite they run on different threads).
+    type Page = Result<tevreden_storage::ResponsePage, tevreden_storage::StoreError>;
+    let (tx, rx) = tokio::sync::mpsc::channel::<Page>(2);
+    let store = app.store.clone();
+    let survey_id = survey.id;
+    tokio::spawn(async move {
+        let mut after = 0;
+        loop {
+            let page = store
+                .responses_after_in(survey_id, after, EXPORT_PAGE, units.as_deref())
+                .await;
+            let next = match &page {
+                Ok(p) if p.len() == EXPORT_PAGE as usize => p.last().map(|r| r.id),
+                _ => None,
+            };
+            if tx.send(page).await.is_err() {
+                return;
+            }
+            match next {
+                Some(id) => after = id,
+                None => return,
+            }
+        }
+    });
     struct Cursor {
-        after: i64,
+        rx: tokio::sync::mpsc::Receiver<Page>,
         first: bool,
         done: bool,
     }
-    let store = app.store.clone();
-    let survey_id = survey.id;
     let stream = futures_util::stream::unfold(
         Cursor {
-            after: 0,
+            rx,
             first: true,
             done: false,
         },
         move |mut cur| {
-            let store = store.clone();
             let cols = cols.clone();
-            let units = units.clone();
             async move {
                 if cur.done {
                     return None;
@@ -998,17 +1019,17 @@ pub(crate) async fn export_stream(
                         out.push(b'[');
                     }
                 }
-                let page = match store
-                    .responses_after_in(survey_id, cur.after, EXPORT_PAGE, units.as_deref())
-                    .await
-                {
-                    Ok(p) => p,
-                    Err(e) => {
+                let page = match cur.rx.recv().await {
+                    Some(Ok(p)) => p,
+                    Some(Err(e)) => {
                         tracing::error!(error = %e, "export failed mid-stream");
-                        return Some((
-                            Err(std::io::Error::other("export failed")),
-                            Cursor { done: true, ..cur },
-                        ));
+                        cur.done = true;
+                        return Some((Err(std::io::Error::other("export failed")), cur));
+                    }
+                    None => {
+                        tracing::error!("export reader stopped");
+                        cur.done = true;
+                        return Some((Err(std::io::Error::other("export failed")), cur));
                     }
                 };
                 if csv {
@@ -1028,9 +1049,6 @@ pub(crate) async fn export_stream(
                     if !csv {
                         out.push(b']');
                     }
-                }
-                if let Some(last) = page.last() {
-                    cur.after = last.id;
                 }
                 if !page.is_empty() {
                     cur.first = false;
