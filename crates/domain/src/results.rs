@@ -142,11 +142,7 @@ impl Measurement {
         let share = stats::wilson(self.hits(counts), n);
         match self.metric {
             Metric::Nps => {
-                let mut h = [0u64; 11];
-                for (i, c) in counts.iter().take(11).enumerate() {
-                    h[i] = *c;
-                }
-                if let Some(nps) = stats::nps(&h, method) {
+                if let Some(nps) = stats::nps(&nps_counts(counts), method) {
                     m.score = Some(nps.score);
                     m.ci95 = Some(nps.ci95);
                     m.method = Some(method);
@@ -174,21 +170,21 @@ impl Measurement {
     }
 }
 
+/// An NPS histogram (scores 0–10) from a 0–10 slice; missing points count 0.
+pub fn nps_counts(counts: &[u64]) -> [u64; 11] {
+    let mut h = [0u64; 11];
+    for (slot, c) in h.iter_mut().zip(counts) {
+        *slot = *c;
+    }
+    h
+}
+
 /// A − B for two independent groups' histograms, by the metric's test: NPS difference (z),
 /// the share's difference (z, % points) or, for means, Welch's t.
 pub fn difference(m: &Measurement, a: &[u64], b: &[u64]) -> Option<crate::change::Difference> {
     use crate::change::{mean_difference, nps_difference, proportion_difference};
     match m.metric {
-        Metric::Nps => {
-            let arr = |h: &[u64]| {
-                let mut x = [0u64; 11];
-                for (i, v) in h.iter().take(11).enumerate() {
-                    x[i] = *v;
-                }
-                x
-            };
-            nps_difference(&arr(a), &arr(b))
-        }
+        Metric::Nps => nps_difference(&nps_counts(a), &nps_counts(b)),
         Metric::Mean => {
             let (ma, sa) = stats::mean_sd(a, m.scale.min)?;
             let (mb, sb) = stats::mean_sd(b, m.scale.min)?;

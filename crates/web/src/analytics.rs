@@ -493,13 +493,7 @@ fn charts(
         Metric::Nps => {
             let h = |v: &[Vec<u64>]| -> Vec<[u64; 11]> {
                 v.iter()
-                    .map(|c| {
-                        let mut a = [0u64; 11];
-                        for (i, x) in c.iter().take(11).enumerate() {
-                            a[i] = *x;
-                        }
-                        a
-                    })
+                    .map(|c| tevreden_domain::results::nps_counts(c))
                     .collect()
             };
             let (p, b) = (h(periods), h(baseline));

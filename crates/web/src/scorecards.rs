@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 
 use serde::Serialize;
-use tevreden_domain::results::{Measurement, Metric};
+use tevreden_domain::results::{Measurement, Metric, difference};
 use tevreden_domain::scorecard::{
     IndicatorKind, IndicatorValue, Period, Status, customer_index, status,
 };
@@ -88,7 +88,7 @@ pub async fn value(
     store: &Store,
     measured: &Measured,
     filter: &Filter,
-) -> Result<(IndicatorValue, Option<(Metric, Vec<u64>)>), StoreError> {
+) -> Result<(IndicatorValue, Option<(Measurement, Vec<u64>)>), StoreError> {
     let names = Names::default();
     let survey_id = measured.indicator.survey_id;
     let mut parts = Vec::new();
@@ -122,7 +122,7 @@ pub async fn value(
                     ci95: me.ci95,
                     small_n: me.small_n,
                 },
-                Some((m.metric, me.counts)),
+                Some((m, me.counts)),
             )
         }
         IndicatorKind::Index => (
@@ -137,28 +137,26 @@ pub async fn value(
     })
 }
 
-/// Whether two periods differ beyond noise (z test on the histograms; not for the index).
-pub fn changed(a: &Option<(Metric, Vec<u64>)>, b: &Option<(Metric, Vec<u64>)>) -> Option<bool> {
-    use tevreden_domain::change::{nps_difference, proportion_difference};
-    let ((ma, ha), (_, hb)) = (a.as_ref()?, b.as_ref()?);
-    let d = match ma {
-        Metric::Nps => {
-            let arr = |h: &Vec<u64>| {
-                let mut x = [0u64; 11];
-                for (i, v) in h.iter().take(11).enumerate() {
-                    x[i] = *v;
-                }
-                x
-            };
-            nps_difference(&arr(ha), &arr(hb))?
-        }
-        Metric::Csat => {
-            let top = |h: &Vec<u64>| (h.iter().rev().take(2).sum::<u64>(), h.iter().sum::<u64>());
-            proportion_difference(top(ha), top(hb))?
-        }
-        _ => return None,
-    };
-    Some(d.p < 0.05)
+/// Whether two periods differ beyond noise (the metric's test on the histograms; not for the
+/// index).
+pub fn changed(
+    a: &Option<(Measurement, Vec<u64>)>,
+    b: &Option<(Measurement, Vec<u64>)>,
+) -> Option<bool> {
+    let ((m, ha), (_, hb)) = (a.as_ref()?, b.as_ref()?);
+    if !matches!(m.metric, Metric::Nps | Metric::Csat) {
+        return None;
+    }
+    difference(m, ha, hb).map(|d| d.p < 0.05)
+}
+
+/// The quarter of today in Amsterdam: the period scorecards show unless asked for another.
+pub fn current_quarter() -> Period {
+    let tz = jiff::tz::TimeZone::get("Europe/Amsterdam").unwrap_or(jiff::tz::TimeZone::UTC);
+    Period::quarter_of_day(tevreden_domain::rollup::local_day(
+        tevreden_storage::now_ms(),
+        &tz,
+    ))
 }
 
 /// One unit's scorecard.

@@ -128,7 +128,7 @@ fn num(x: f64, decimals: usize, lang: &str) -> String {
     }
 }
 
-fn opt_num(x: Option<f64>, decimals: usize, lang: &str) -> String {
+pub(super) fn opt_num(x: Option<f64>, decimals: usize, lang: &str) -> String {
     x.map(|v| num(v, decimals, lang))
         .unwrap_or_else(|| "–".into())
 }

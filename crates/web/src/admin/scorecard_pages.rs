@@ -17,7 +17,7 @@ use super::pages::visible_units;
 use super::{Layout, Tr, all_values, first, html_page};
 use crate::AppState;
 use crate::charts::{self, ChartText};
-use crate::scorecards::{Context, Scorecard};
+use crate::scorecards::{Context, Scorecard, current_quarter};
 
 fn server_error(e: impl std::fmt::Display) -> Response {
     tracing::error!(error = %e, "scorecard page failed");
@@ -30,26 +30,9 @@ pub struct PeriodQuery {
     saved: Option<String>,
 }
 
-fn current_quarter() -> Period {
-    let tz = jiff::tz::TimeZone::get("Europe/Amsterdam").unwrap_or(jiff::tz::TimeZone::UTC);
-    Period::quarter_of_day(tevreden_domain::rollup::local_day(
-        tevreden_storage::now_ms(),
-        &tz,
-    ))
-}
-
+/// One decimal in the page's language (decimal comma in Dutch); `–` for no value.
 fn num(x: Option<f64>, lang: &str) -> String {
-    match x {
-        None => "–".into(),
-        Some(v) => {
-            let s = format!("{v:.1}").replace('-', "−");
-            if lang.starts_with("nl") {
-                s.replace('.', ",")
-            } else {
-                s
-            }
-        }
-    }
+    super::dashboard::opt_num(x, 1, lang)
 }
 
 /// One row of the overview and the headline of a unit's page.

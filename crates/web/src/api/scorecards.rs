@@ -383,11 +383,7 @@ struct ScorecardQuery {
 fn period_or_current(p: Option<&str>) -> Result<Period, ApiError> {
     match p.filter(|s| !s.is_empty()) {
         Some(s) => parse_period("period", s),
-        None => {
-            let tz = jiff::tz::TimeZone::get("Europe/Amsterdam").unwrap_or(jiff::tz::TimeZone::UTC);
-            let day = tevreden_domain::rollup::local_day(tevreden_storage::now_ms(), &tz);
-            Ok(Period::quarter_of_day(day))
-        }
+        None => Ok(crate::scorecards::current_quarter()),
     }
 }
 
