@@ -472,7 +472,7 @@ async fn export_responses(
     output: Option<PathBuf>,
 ) -> Result<(), String> {
     use std::io::Write;
-    use tevreden_domain::export::{answer_columns, csv_record, header};
+    use tevreden_domain::export::{AnswerLayout, CsvRows, answer_columns, header};
     let store = open_store(url).await?;
     let org = store.org_by_slug(org).await.map_err(|e| e.to_string())?;
     let survey = store
@@ -512,24 +512,31 @@ async fn export_responses(
     let delimiter = if semicolon { b';' } else { b',' };
     let io = |e: std::io::Error| format!("writing the export failed: {e}");
     if format == ExportFormat::Csv {
+        let mut csv = CsvRows::new(delimiter);
+        csv.record(header(&cols).iter().map(String::as_str));
         out.write_all(b"\xef\xbb\xbf").map_err(io)?;
-        out.write_all(&csv_record(&header(&cols), delimiter))
-            .map_err(io)?;
+        out.write_all(&csv.take()).map_err(io)?;
+        let layout = AnswerLayout::new(&cols);
+        let mut reader = tevreden_storage::ExportReader::new(survey.id, None);
+        while let Some(page) = reader
+            .next_page(&store, 2_000)
+            .await
+            .map_err(|e| e.to_string())?
+        {
+            page.write_csv(&layout, &mut csv);
+            out.write_all(&csv.take()).map_err(io)?;
+            bar.inc(page.len() as u64);
+        }
     } else {
         out.write_all(b"[").map_err(io)?;
-    }
-    let mut after = 0;
-    let mut first = true;
-    loop {
-        let page = store
-            .responses_after(survey.id, after, 2_000)
-            .await
-            .map_err(|e| e.to_string())?;
-        for r in &page {
-            if format == ExportFormat::Csv {
-                out.write_all(&csv_record(&r.export_cells(&cols), delimiter))
-                    .map_err(io)?;
-            } else {
+        let mut after = 0;
+        let mut first = true;
+        loop {
+            let page = store
+                .responses_after(survey.id, after, 2_000)
+                .await
+                .map_err(|e| e.to_string())?;
+            for r in &page {
                 if !first {
                     out.write_all(b",\n").map_err(io)?;
                 }
@@ -537,14 +544,12 @@ async fn export_responses(
                 out.write_all(&serde_json::to_vec(&r.export_json()).unwrap_or_default())
                     .map_err(io)?;
             }
+            bar.inc(page.len() as u64);
+            match page.last() {
+                Some(last) if page.len() == 2_000 => after = last.id,
+                _ => break,
+            }
         }
-        bar.inc(page.len() as u64);
-        match page.last() {
-            Some(last) if page.len() == 2_000 => after = last.id,
-            _ => break,
-        }
-    }
-    if format == ExportFormat::Json {
         out.write_all(b"]\n").map_err(io)?;
     }
     out.flush().map_err(io)?;

@@ -4,7 +4,9 @@
 
 use std::borrow::Cow;
 
+use rustc_hash::FxHashMap;
 use serde_json::Value;
+use serde_json::value::RawValue;
 
 use crate::survey::{QuestionKind, SurveyDefinition};
 
@@ -78,57 +80,252 @@ pub fn answer_cells(
 ) -> Vec<String> {
     cols.iter()
         .map(|c| {
-            let v = match c {
+            value_cell(match c {
                 AnswerColumn::Question(q) => answers.get(q),
                 AnswerColumn::Item(q, i) => answers.get(q).and_then(|m| m.get(i)),
-            };
-            match v {
-                None | Some(Value::Null) => String::new(),
-                Some(Value::Bool(true)) => "yes".into(),
-                Some(Value::Bool(false)) => "no".into(),
-                Some(Value::String(s)) => s.clone(),
-                Some(Value::Number(n)) => n.to_string(),
-                Some(Value::Array(a)) => a
-                    .iter()
-                    .map(|x| {
-                        x.as_str()
-                            .map(str::to_string)
-                            .unwrap_or_else(|| x.to_string())
-                    })
-                    .collect::<Vec<_>>()
-                    .join("|"),
-                Some(other) => other.to_string(),
-            }
+            })
         })
         .collect()
+}
+
+/// The cell text of one stored answer value.
+fn value_cell(v: Option<&Value>) -> String {
+    match v {
+        None | Some(Value::Null) => String::new(),
+        Some(Value::Bool(true)) => "yes".into(),
+        Some(Value::Bool(false)) => "no".into(),
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Number(n)) => n.to_string(),
+        Some(Value::Array(a)) => a
+            .iter()
+            .map(|x| {
+                x.as_str()
+                    .map(str::to_string)
+                    .unwrap_or_else(|| x.to_string())
+            })
+            .collect::<Vec<_>>()
+            .join("|"),
+        Some(other) => other.to_string(),
+    }
 }
 
 /// One CSV record (with line end) for the given cells, quoted where needed, and with cells that
 /// a spreadsheet would run as a formula defused (see [`spreadsheet_safe`]).
 pub fn csv_record(cells: &[String], delimiter: u8) -> Vec<u8> {
-    let mut w = csv::WriterBuilder::new()
-        .delimiter(delimiter)
-        .from_writer(Vec::with_capacity(256));
-    let _ = w.write_record(cells.iter().map(|c| match spreadsheet_safe(c) {
-        Cow::Borrowed(s) => Cow::Borrowed(s.as_bytes()),
-        Cow::Owned(s) => Cow::Owned(s.into_bytes()),
-    }));
-    w.into_inner().unwrap_or_default()
+    let mut w = CsvRows::new(delimiter);
+    w.record(cells.iter().map(String::as_str));
+    w.take()
 }
 
-/// Many CSV records at once, through one writer: the same output as [`csv_record`] for each,
-/// without a new writer (and its buffer) per row.
-pub fn csv_records<'a>(rows: impl IntoIterator<Item = &'a [String]>, delimiter: u8) -> Vec<u8> {
-    let mut w = csv::WriterBuilder::new()
-        .delimiter(delimiter)
-        .from_writer(Vec::with_capacity(64 * 1024));
-    for cells in rows {
-        let _ = w.write_record(cells.iter().map(|c| match spreadsheet_safe(c) {
-            Cow::Borrowed(s) => Cow::Borrowed(s.as_bytes()),
-            Cow::Owned(s) => Cow::Owned(s.into_bytes()),
-        }));
+/// CSV records written one after another into one buffer (see [`csv_record`] for the rules),
+/// taken out in pieces as a download streams.
+pub struct CsvRows {
+    w: csv::Writer<Vec<u8>>,
+    delimiter: u8,
+}
+
+impl CsvRows {
+    pub fn new(delimiter: u8) -> CsvRows {
+        CsvRows {
+            w: Self::writer(delimiter),
+            delimiter,
+        }
     }
-    w.into_inner().unwrap_or_default()
+
+    fn writer(delimiter: u8) -> csv::Writer<Vec<u8>> {
+        csv::WriterBuilder::new()
+            .delimiter(delimiter)
+            .flexible(true)
+            .from_writer(Vec::with_capacity(64 * 1024))
+    }
+
+    /// Appends one record.
+    pub fn record<'s>(&mut self, cells: impl IntoIterator<Item = &'s str>) {
+        // Writing into a Vec cannot fail.
+        for cell in cells {
+            let _ = self.w.write_field(spreadsheet_safe(cell).as_bytes());
+        }
+        let _ = self.w.write_record(None::<&[u8]>);
+    }
+
+    /// The bytes written since the last call.
+    pub fn take(&mut self) -> Vec<u8> {
+        let full = std::mem::replace(&mut self.w, Self::writer(self.delimiter));
+        full.into_inner().unwrap_or_default()
+    }
+}
+
+/// Where each stored answer goes among the answer columns, built once per export. A stored
+/// response's JSON text is read once, borrowing from it, and each answer is written into its
+/// column without building a JSON tree: the same cells as [`answer_cells`], at the speed that
+/// exports of millions of responses need.
+pub struct AnswerLayout {
+    width: usize,
+    slots: FxHashMap<String, Slot>,
+}
+
+#[derive(Default)]
+struct Slot {
+    /// The column of the question as a whole.
+    whole: Vec<usize>,
+    /// The columns of its items (matrix, allocation): (item id, column).
+    items: Vec<(String, usize)>,
+}
+
+impl AnswerLayout {
+    pub fn new(cols: &[AnswerColumn]) -> AnswerLayout {
+        let mut slots: FxHashMap<String, Slot> = FxHashMap::default();
+        for (i, c) in cols.iter().enumerate() {
+            match c {
+                AnswerColumn::Question(q) => slots.entry(q.clone()).or_default().whole.push(i),
+                AnswerColumn::Item(q, item) => slots
+                    .entry(q.clone())
+                    .or_default()
+                    .items
+                    .push((item.clone(), i)),
+            }
+        }
+        AnswerLayout {
+            width: cols.len(),
+            slots,
+        }
+    }
+
+    /// The answer cells of one response from its stored JSON text, into `cells` (cleared
+    /// first). Text that is not a JSON object gives empty cells.
+    pub fn cells<'a>(&self, answers: &'a str, cells: &mut Vec<Cow<'a, str>>) {
+        cells.clear();
+        cells.resize(self.width, Cow::Borrowed(""));
+        let mut de = serde_json::Deserializer::from_str(answers);
+        let filled = serde::de::DeserializeSeed::deserialize(
+            FillCells {
+                layout: self,
+                cells: &mut *cells,
+            },
+            &mut de,
+        );
+        if filled.is_err() {
+            cells.iter_mut().for_each(|c| *c = Cow::Borrowed(""));
+        }
+    }
+}
+
+struct FillCells<'l, 'c, 'a> {
+    layout: &'l AnswerLayout,
+    cells: &'c mut Vec<Cow<'a, str>>,
+}
+
+impl<'a> serde::de::DeserializeSeed<'a> for FillCells<'_, '_, 'a> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'a>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'a> serde::de::Visitor<'a> for FillCells<'_, '_, 'a> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("an object of answers")
+    }
+    fn visit_map<M: serde::de::MapAccess<'a>>(self, mut map: M) -> Result<(), M::Error> {
+        while let Some(Key(key)) = map.next_key::<Key<'a>>()? {
+            let raw: &'a RawValue = map.next_value()?;
+            let Some(slot) = self.layout.slots.get(key.as_ref()) else {
+                continue;
+            };
+            if let Some((&first, rest)) = slot.whole.split_first() {
+                let cell = raw_cell(raw.get());
+                for &col in rest {
+                    self.cells[col] = cell.clone();
+                }
+                self.cells[first] = cell;
+            }
+            if !slot.items.is_empty() {
+                for (_, col) in &slot.items {
+                    self.cells[*col] = Cow::Borrowed("");
+                }
+                if raw.get().starts_with('{') {
+                    let items: Vec<(Key<'a>, &'a RawValue)> =
+                        serde_json::from_str::<ItemPairs<'a>>(raw.get())
+                            .map(|p| p.0)
+                            .unwrap_or_default();
+                    for (Key(item), v) in items {
+                        for (_, col) in slot.items.iter().filter(|(id, _)| *id == item) {
+                            self.cells[*col] = raw_cell(v.get());
+                        }
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// An object key, borrowed from the JSON text unless it holds escapes.
+struct Key<'a>(Cow<'a, str>);
+
+impl<'a> serde::Deserialize<'a> for Key<'a> {
+    fn deserialize<D: serde::Deserializer<'a>>(d: D) -> Result<Key<'a>, D::Error> {
+        struct V;
+        impl<'a> serde::de::Visitor<'a> for V {
+            type Value = Key<'a>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E>(self, s: &'a str) -> Result<Key<'a>, E> {
+                Ok(Key(Cow::Borrowed(s)))
+            }
+            fn visit_str<E>(self, s: &str) -> Result<Key<'a>, E> {
+                Ok(Key(Cow::Owned(s.to_string())))
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
+/// The entries of a matrix or allocation answer, in order.
+struct ItemPairs<'a>(Vec<(Key<'a>, &'a RawValue)>);
+
+impl<'a> serde::Deserialize<'a> for ItemPairs<'a> {
+    fn deserialize<D: serde::Deserializer<'a>>(d: D) -> Result<ItemPairs<'a>, D::Error> {
+        struct V;
+        impl<'a> serde::de::Visitor<'a> for V {
+            type Value = ItemPairs<'a>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an object")
+            }
+            fn visit_map<M: serde::de::MapAccess<'a>>(
+                self,
+                mut map: M,
+            ) -> Result<ItemPairs<'a>, M::Error> {
+                let mut pairs = Vec::new();
+                while let Some(entry) = map.next_entry::<Key<'a>, &'a RawValue>()? {
+                    pairs.push(entry);
+                }
+                Ok(ItemPairs(pairs))
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+/// One answer cell from the JSON text of a value, with the rules of [`answer_cells`]: plain
+/// strings and integers are borrowed as they are; everything else goes through
+/// [`serde_json::Value`].
+fn raw_cell(raw: &str) -> Cow<'_, str> {
+    match raw.as_bytes().first() {
+        Some(b'"') if !raw.contains('\\') && raw.len() >= 2 => {
+            Cow::Borrowed(&raw[1..raw.len() - 1])
+        }
+        Some(b'-' | b'0'..=b'9') if !raw.contains(['.', 'e', 'E']) => Cow::Borrowed(raw),
+        Some(b't') => Cow::Borrowed("yes"),
+        Some(b'f') => Cow::Borrowed("no"),
+        Some(b'n') | None => Cow::Borrowed(""),
+        _ => match serde_json::from_str::<Value>(raw) {
+            Ok(v) => Cow::Owned(value_cell(Some(&v))),
+            Err(_) => Cow::Borrowed(""),
+        },
+    }
 }
 
 /// Open answers are written by anyone with the survey link. A cell that starts with `=`, `+`,
@@ -150,18 +347,108 @@ pub fn spreadsheet_safe(cell: &str) -> Cow<'_, str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     #[test]
     fn many_records_equal_one_by_one() {
         let rows = [
             vec!["a".to_string(), "=1+1".into(), "x;y".into()],
             vec!["\"q\"".to_string(), "-3".into(), String::new()],
+            vec![String::new()],
         ];
         for d in [b',', b';'] {
             let one: Vec<u8> = rows.iter().flat_map(|r| csv_record(r, d)).collect();
-            assert_eq!(csv_records(rows.iter().map(Vec::as_slice), d), one);
+            let mut w = CsvRows::new(d);
+            for r in &rows {
+                w.record(r.iter().map(String::as_str));
+            }
+            assert_eq!(w.take(), one);
+            assert!(w.take().is_empty());
+        }
+        // One record of one empty cell stays distinguishable from no record (the csv crate's rule).
+        assert_eq!(csv_record(&[String::new()], b','), b"\"\"\n");
+    }
+
+    /// Cells straight from stored JSON text for `cols`.
+    fn layout_cells(cols: &[AnswerColumn], json: &str) -> Vec<String> {
+        let mut cells = Vec::new();
+        AnswerLayout::new(cols).cells(json, &mut cells);
+        cells.into_iter().map(Cow::into_owned).collect()
+    }
+
+    #[test]
+    fn layout_reads_escapes_floats_lists_and_bad_text() {
+        let cols = vec![
+            AnswerColumn::Question("a".into()),
+            AnswerColumn::Item("g".into(), "x".into()),
+            AnswerColumn::Question("g".into()),
+            AnswerColumn::Question("t".into()),
+            AnswerColumn::Question("f".into()),
+            AnswerColumn::Question("m".into()),
+            AnswerColumn::Question("\u{e9}".into()),
+        ];
+        let json = r#"{"a":"line\nnext \"q\"","g":{"x":2.50,"y":1},"t":1e2,"f":-0.5,"m":["p",3,null],"\u00e9":true,"zz":1}"#;
+        let map: serde_json::Map<String, Value> = serde_json::from_str(json).unwrap();
+        let expected = answer_cells(&cols, &map);
+        assert_eq!(
+            expected,
+            [
+                "line\nnext \"q\"",
+                "2.5",
+                r#"{"x":2.5,"y":1}"#,
+                "100.0",
+                "-0.5",
+                "p|3|null",
+                "yes"
+            ]
+        );
+        assert_eq!(layout_cells(&cols, json), expected);
+        assert_eq!(layout_cells(&cols, "[1,2]"), vec![String::new(); 7]);
+        assert_eq!(
+            layout_cells(&cols, r#"{"a":"x","g":"#),
+            vec![String::new(); 7]
+        );
+        assert_eq!(layout_cells(&[], "{}"), Vec::<String>::new());
+    }
+
+    fn arb_value() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(Value::from),
+            (-1e6f64..1e6).prop_map(Value::from),
+            "[a-z\"\\\\ \n\u{e9}=+-]{0,8}".prop_map(Value::String),
+        ];
+        leaf.prop_recursive(2, 12, 4, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+                proptest::collection::btree_map("[a-c]", inner, 0..4)
+                    .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2_000))]
+        /// The fast path gives exactly the cells of the JSON-tree path, for any stored answers.
+        #[test]
+        fn layout_equals_json_tree_cells(
+            answers in proptest::collection::btree_map("[a-d]", arb_value(), 0..6),
+            cols in proptest::collection::vec(
+                prop_oneof![
+                    "[a-e]".prop_map(AnswerColumn::Question),
+                    ("[a-e]", "[a-c]").prop_map(|(q, i)| AnswerColumn::Item(q, i)),
+                ],
+                0..8,
+            ),
+        ) {
+            let json = serde_json::to_string(&answers).unwrap();
+            // the stored text read back as a tree, as the JSON-tree path reads it
+            let map: serde_json::Map<String, Value> = serde_json::from_str(&json).unwrap();
+            prop_assert_eq!(layout_cells(&cols, &json), answer_cells(&cols, &map));
         }
     }
+
     use crate::survey::{FileFormat, parse_survey_file};
 
     #[test]

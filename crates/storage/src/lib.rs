@@ -14,6 +14,7 @@ mod analytics;
 mod db;
 mod directory;
 mod error;
+mod export;
 pub mod ingest;
 mod org;
 mod responses;
@@ -31,6 +32,7 @@ pub use analytics::{
 pub use db::{Backend, DatabaseUrl, Store, StoreOptions, now_ms};
 pub use directory::{Contact, Employee, EmployeeFilter, RecordOutcome};
 pub use error::StoreError;
+pub use export::{ExportPage, ExportReader};
 pub use ingest::{IngestError, IngestOutcome, NewResponse, request_hash};
 pub use org::{
     Channel, CheckedImport, ContactRef, ContextKeys, ImportKind as ImportFileKind, ImportRecords,

@@ -1,6 +1,5 @@
 use serde::Serialize;
 use sqlx::Row;
-use tevreden_domain::export::{AnswerColumn, answer_cells};
 
 use std::collections::HashMap;
 
@@ -37,24 +36,6 @@ fn iso(ms: i64) -> String {
 }
 
 impl ResponseRecord {
-    /// The cells of an export row: the fixed columns of
-    /// [`tevreden_domain::export::FIXED_COLUMNS`], then the answer columns.
-    pub fn export_cells(&self, cols: &[AnswerColumn]) -> Vec<String> {
-        let mut cells = vec![
-            self.uid.clone(),
-            iso(self.submitted_at),
-            self.version.to_string(),
-            self.lang.clone(),
-            self.unit.clone().unwrap_or_default(),
-            self.touchpoint.clone().unwrap_or_default(),
-            self.channel.clone().unwrap_or_default(),
-            self.employee.clone().unwrap_or_default(),
-            self.contact.clone().unwrap_or_default(),
-        ];
-        cells.extend(answer_cells(cols, &self.answers));
-        cells
-    }
-
     /// The JSON export form of one response.
     pub fn export_json(&self) -> serde_json::Value {
         serde_json::json!({
@@ -168,7 +149,7 @@ impl Store {
 
 /// `AND r.unit_id IN (…)` for a unit scope (ids are integers from our own tables, never user
 /// text); nothing for no scope; a scope without units matches nothing.
-fn unit_filter(units: Option<&[i64]>) -> String {
+pub(crate) fn unit_filter(units: Option<&[i64]>) -> String {
     match units {
         None => String::new(),
         Some([]) => " AND 1 = 0".to_string(),

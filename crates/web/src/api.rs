@@ -15,7 +15,7 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use tevreden_domain::Lang;
-use tevreden_domain::export::{answer_columns, csv_record, csv_records, header as export_header};
+use tevreden_domain::export::{AnswerLayout, CsvRows, answer_columns, header as export_header};
 use tevreden_domain::rollup::answer_facts;
 use tevreden_domain::survey::{
     FileFormat, HiddenAnswers, Scope, SurveyDefinition, parse_survey_file, validate_answers,
@@ -886,6 +886,53 @@ async fn export_responses(
     Ok(export_stream(&app, &survey, csv, delimiter, units).await?)
 }
 
+/// The answer columns of an export: over every published version of the survey.
+async fn export_columns(
+    app: &AppState,
+    survey: &Survey,
+) -> Result<Vec<tevreden_domain::export::AnswerColumn>, tevreden_storage::StoreError> {
+    let versions: Vec<SurveyDefinition> = app
+        .store
+        .survey_versions(survey.id)
+        .await?
+        .into_iter()
+        .filter(|v| v.version.is_some())
+        .map(|v| v.definition)
+        .collect();
+    Ok(answer_columns(versions.iter()))
+}
+
+/// Responses read per page when exporting.
+const EXPORT_PAGE: i64 = 2_000;
+
+type ExportPageResult = Result<tevreden_storage::ExportPage, tevreden_storage::StoreError>;
+
+/// Starts a task that reads the pages of an export ahead of the one being formatted, so the
+/// database and the formatting work side by side (on SQLite they run on different threads).
+fn read_ahead(
+    app: &AppState,
+    survey: &Survey,
+    units: Option<Vec<i64>>,
+) -> tokio::sync::mpsc::Receiver<ExportPageResult> {
+    let (tx, rx) = tokio::sync::mpsc::channel::<ExportPageResult>(2);
+    let store = app.store.clone();
+    let mut reader = tevreden_storage::ExportReader::new(survey.id, units);
+    tokio::spawn(async move {
+        loop {
+            let page = match reader.next_page(&store, EXPORT_PAGE).await {
+                Ok(None) => return,
+                Ok(Some(p)) => Ok(p),
+                Err(e) => Err(e),
+            };
+            let failed = page.is_err();
+            if tx.send(page).await.is_err() || failed {
+                return;
+            }
+        }
+    });
+    rx
+}
+
 /// Every response of `survey` (of `units` only, when given) as an XLSX workbook: pages of rows
 /// go to a writer thread that keeps one row in memory (rust_xlsxwriter's constant-memory
 /// mode), the finished file is streamed from a temporary folder removed afterwards.
@@ -895,35 +942,20 @@ pub(crate) async fn export_xlsx(
     units: Option<Vec<i64>>,
 ) -> Result<Response, tevreden_storage::StoreError> {
     use tevreden_storage::StoreError;
-    let versions: Vec<SurveyDefinition> = app
-        .store
-        .survey_versions(survey.id)
-        .await?
-        .into_iter()
-        .filter(|v| v.version.is_some())
-        .map(|v| v.definition)
-        .collect();
-    let cols = answer_columns(versions.iter());
+    let cols = export_columns(app, survey).await?;
+    let layout = AnswerLayout::new(&cols);
     let dir = tempfile::tempdir().map_err(|e| StoreError::Invalid(e.to_string()))?;
     let (tx, rx) = tokio::sync::mpsc::channel::<Vec<Vec<String>>>(4);
     let path = dir.path().to_path_buf();
     let writer =
         tokio::task::spawn_blocking(move || crate::xlsx::write_streamed(&path, "responses", rx));
+    let mut pages = read_ahead(app, survey, units);
     let send_all = async {
         if tx.send(vec![export_header(&cols)]).await.is_err() {
             return Ok(());
         }
-        let mut after = 0;
-        loop {
-            let page = app
-                .store
-                .responses_after_in(survey.id, after, 2_000, units.as_deref())
-                .await?;
-            let Some(last) = page.last() else { break };
-            after = last.id;
-            let rows: Vec<Vec<String>> = page.iter().map(|r| r.export_cells(&cols)).collect();
-            let more = page.len() == 2_000;
-            if tx.send(rows).await.is_err() || !more {
+        while let Some(page) = pages.recv().await {
+            if tx.send(page?.rows(&layout)).await.is_err() {
                 break;
             }
         }
@@ -947,11 +979,8 @@ pub(crate) async fn export_xlsx(
     ))
 }
 
-/// Responses read per page when exporting.
-const EXPORT_PAGE: i64 = 2_000;
-
 /// Streams every published-version response of `survey` (of `units` only, when given) as CSV
-/// (UTF-8 with BOM) or a JSON array, in pages of 2,000: constant memory for any size.
+/// (UTF-8 with BOM) or a JSON array, a page at a time: constant memory for any size.
 pub(crate) async fn export_stream(
     app: &AppState,
     survey: &Survey,
@@ -959,110 +988,17 @@ pub(crate) async fn export_stream(
     delimiter: u8,
     units: Option<Vec<i64>>,
 ) -> Result<Response, tevreden_storage::StoreError> {
-    let versions: Vec<SurveyDefinition> = app
-        .store
-        .survey_versions(survey.id)
-        .await?
-        .into_iter()
-        .filter(|v| v.version.is_some())
-        .map(|v| v.definition)
-        .collect();
-    let cols = answer_columns(versions.iter());
-    // A reader task fetches the next page while this one is being formatted, so the database
-    // and the formatting work side by side (on SQLite they run on different threads).
-    type Page = Result<tevreden_storage::ResponsePage, tevreden_storage::StoreError>;
-    let (tx, rx) = tokio::sync::mpsc::channel::<Page>(2);
-    let store = app.store.clone();
-    let survey_id = survey.id;
-    tokio::spawn(async move {
-        let mut after = 0;
-        loop {
-            let page = store
-                .responses_after_in(survey_id, after, EXPORT_PAGE, units.as_deref())
-                .await;
-            let next = match &page {
-                Ok(p) if p.len() == EXPORT_PAGE as usize => p.last().map(|r| r.id),
-                _ => None,
-            };
-            if tx.send(page).await.is_err() {
-                return;
-            }
-            match next {
-                Some(id) => after = id,
-                None => return,
-            }
-        }
-    });
-    struct Cursor {
-        rx: tokio::sync::mpsc::Receiver<Page>,
-        first: bool,
-        done: bool,
-    }
-    let stream = futures_util::stream::unfold(
-        Cursor {
-            rx,
-            first: true,
-            done: false,
-        },
-        move |mut cur| {
-            let cols = cols.clone();
-            async move {
-                if cur.done {
-                    return None;
-                }
-                let mut out: Vec<u8> = Vec::with_capacity(64 * 1024);
-                if cur.first {
-                    if csv {
-                        out.extend_from_slice(b"\xef\xbb\xbf");
-                        out.extend(csv_record(&export_header(&cols), delimiter));
-                    } else {
-                        out.push(b'[');
-                    }
-                }
-                let page = match cur.rx.recv().await {
-                    Some(Ok(p)) => p,
-                    Some(Err(e)) => {
-                        tracing::error!(error = %e, "export failed mid-stream");
-                        cur.done = true;
-                        return Some((Err(std::io::Error::other("export failed")), cur));
-                    }
-                    None => {
-                        tracing::error!("export reader stopped");
-                        cur.done = true;
-                        return Some((Err(std::io::Error::other("export failed")), cur));
-                    }
-                };
-                if csv {
-                    let rows: Vec<Vec<String>> =
-                        page.iter().map(|r| r.export_cells(&cols)).collect();
-                    out.extend(csv_records(rows.iter().map(Vec::as_slice), delimiter));
-                } else {
-                    for (i, r) in page.iter().enumerate() {
-                        if !(cur.first && i == 0) {
-                            out.push(b',');
-                        }
-                        out.extend(serde_json::to_vec(&r.export_json()).unwrap_or_default());
-                    }
-                }
-                if page.len() < EXPORT_PAGE as usize {
-                    cur.done = true;
-                    if !csv {
-                        out.push(b']');
-                    }
-                }
-                if !page.is_empty() {
-                    cur.first = false;
-                }
-                Some((Ok::<_, std::io::Error>(Bytes::from(out)), cur))
-            }
-        },
-    );
     let (ct, ext) = if csv {
         ("text/csv; charset=utf-8", "csv")
     } else {
         ("application/json", "json")
     };
-    let mut resp = Response::new(Body::from_stream(stream));
+    let body = if csv {
+        csv_body(app, survey, delimiter, units).await?
+    } else {
+        json_body(app, survey, units)
+    };
+    let mut resp = Response::new(body);
     let h = resp.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static(ct));
     if let Ok(v) = HeaderValue::from_str(&format!(
@@ -1072,6 +1008,101 @@ pub(crate) async fn export_stream(
         h.insert(header::CONTENT_DISPOSITION, v);
     }
     Ok(resp)
+}
+
+/// The CSV export as a stream: the BOM and header, then one chunk per page.
+async fn csv_body(
+    app: &AppState,
+    survey: &Survey,
+    delimiter: u8,
+    units: Option<Vec<i64>>,
+) -> Result<Body, tevreden_storage::StoreError> {
+    let cols = export_columns(app, survey).await?;
+    let mut head = CsvRows::new(delimiter);
+    head.record(export_header(&cols).iter().map(String::as_str));
+    let head = [b"\xef\xbb\xbf".as_slice(), &head.take()].concat();
+    let layout = std::sync::Arc::new(AnswerLayout::new(&cols));
+    let pages = read_ahead(app, survey, units);
+    let rest = futures_util::stream::unfold(pages, move |mut pages| {
+        let layout = layout.clone();
+        async move {
+            let page = match pages.recv().await? {
+                Ok(p) => p,
+                Err(e) => {
+                    tracing::error!(error = %e, "export failed mid-stream");
+                    pages.close();
+                    return Some((Err(std::io::Error::other("export failed")), pages));
+                }
+            };
+            let mut out = CsvRows::new(delimiter);
+            page.write_csv(&layout, &mut out);
+            Some((Ok::<_, std::io::Error>(Bytes::from(out.take())), pages))
+        }
+    });
+    let first =
+        futures_util::stream::once(async move { Ok::<_, std::io::Error>(Bytes::from(head)) });
+    Ok(Body::from_stream(futures_util::StreamExt::chain(
+        first, rest,
+    )))
+}
+
+/// The JSON export as a stream: an array of response objects, one chunk per page.
+fn json_body(app: &AppState, survey: &Survey, units: Option<Vec<i64>>) -> Body {
+    struct Cursor {
+        store: tevreden_storage::Store,
+        survey_id: i64,
+        units: Option<Vec<i64>>,
+        after: i64,
+        first: bool,
+        done: bool,
+    }
+    let stream = futures_util::stream::unfold(
+        Cursor {
+            store: app.store.clone(),
+            survey_id: survey.id,
+            units,
+            after: 0,
+            first: true,
+            done: false,
+        },
+        |mut cur| async move {
+            if cur.done {
+                return None;
+            }
+            let page = match cur
+                .store
+                .responses_after_in(cur.survey_id, cur.after, EXPORT_PAGE, cur.units.as_deref())
+                .await
+            {
+                Ok(p) => p,
+                Err(e) => {
+                    tracing::error!(error = %e, "export failed mid-stream");
+                    cur.done = true;
+                    return Some((Err(std::io::Error::other("export failed")), cur));
+                }
+            };
+            let mut out: Vec<u8> = Vec::with_capacity(64 * 1024);
+            if cur.first {
+                out.push(b'[');
+            }
+            for r in &page {
+                if !cur.first {
+                    out.push(b',');
+                }
+                cur.first = false;
+                out.extend(serde_json::to_vec(&r.export_json()).unwrap_or_default());
+            }
+            match page.last() {
+                Some(last) if page.len() == EXPORT_PAGE as usize => cur.after = last.id,
+                _ => {
+                    cur.done = true;
+                    out.push(b']');
+                }
+            }
+            Some((Ok::<_, std::io::Error>(Bytes::from(out)), cur))
+        },
+    );
+    Body::from_stream(stream)
 }
 
 // ---------------------------------------------------------------------------------------------

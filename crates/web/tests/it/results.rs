@@ -708,6 +708,63 @@ async fn responses_and_tables_export_as_xlsx() {
     );
 }
 
+/// The CSV export (read through the concatenated-page path) says exactly what the JSON export
+/// (read row by row with joins, an independent path) says, context names included.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn csv_export_agrees_with_the_json_export() {
+    let app = TestApp::spawn().await;
+    seed(&app).await;
+    let csv = app
+        .api(
+            Method::GET,
+            "/surveys/nazorg/responses?format=csv&delimiter=semicolon",
+        )
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csv = csv.strip_prefix('\u{feff}').expect("a BOM");
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(b';')
+        .from_reader(csv.as_bytes());
+    let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+    let rows: Vec<Vec<String>> = reader
+        .records()
+        .map(|r| r.unwrap().iter().map(String::from).collect())
+        .collect();
+    let (_, json) = get(&app, "/surveys/nazorg/responses?format=json").await;
+    let json = json.as_array().unwrap();
+    assert_eq!(rows.len(), 400);
+    assert_eq!(json.len(), 400);
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let text = |v: &Value| match v {
+        Value::Null => String::new(),
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    let mut with_employee = 0;
+    let mut with_contact = 0;
+    for (row, doc) in rows.iter().zip(json) {
+        assert_eq!(row[col("response_id")], text(&doc["id"]));
+        assert_eq!(row[col("submitted_at")], text(&doc["submitted_at"]));
+        assert_eq!(row[col("survey_version")], text(&doc["version"]));
+        assert_eq!(row[col("lang")], text(&doc["lang"]));
+        for field in ["unit", "touchpoint", "channel", "employee", "contact"] {
+            assert_eq!(row[col(field)], text(&doc["context"][field]), "{field}");
+        }
+        for q in ["nps", "csat"] {
+            assert_eq!(row[col(q)], text(&doc["answers"][q]), "{q}");
+        }
+        with_employee += usize::from(!row[col("employee")].is_empty());
+        with_contact += usize::from(!row[col("contact")].is_empty());
+    }
+    // the seed's context, so that the comparison above covered names and not only blanks
+    assert_eq!((with_employee, with_contact), (50, 30));
+    assert!(rows.iter().all(|r| !r[col("unit")].is_empty()));
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn theme_dictionary_is_checked_and_used_for_open_answers() {
     let app = TestApp::spawn().await;
