@@ -113,6 +113,9 @@ pub struct Store {
     url: Arc<DatabaseUrl>,
 }
 
+/// The page cache of each SQLite connection, KiB.
+pub(crate) const SQLITE_CACHE_KIB: u32 = 32_000;
+
 pub(crate) const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; \
      PRAGMA busy_timeout = 10000; PRAGMA cache_size = -32000; PRAGMA temp_store = MEMORY;";
 
@@ -349,5 +352,15 @@ mod schema {
         }
         out.sort();
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_pragmas_set_the_cache_size_that_exports_restore() {
+        assert!(SQLITE_PRAGMAS.contains(&format!("cache_size = -{SQLITE_CACHE_KIB};")));
     }
 }

@@ -89,6 +89,9 @@ impl Named {
 /// needed (contacts can run into the millions).
 const NAMES_KEPT: usize = 50_000;
 
+/// The page cache of the connection that reads an export, KiB (SQLite).
+const EXPORT_CACHE_KIB: u32 = 2_048;
+
 /// Reads the responses of one survey page by page, oldest first (keyset pagination: constant
 /// memory for any number of responses).
 pub struct ExportReader {
@@ -97,6 +100,8 @@ pub struct ExportReader {
     after: i64,
     done: bool,
     names: [FxHashMap<i64, String>; 6],
+    /// One connection for the whole export: its page cache is the only one the scan fills.
+    conn: Option<sqlx::pool::PoolConnection<sqlx::Any>>,
 }
 
 /// One page of an export with the names its rows refer to.
@@ -115,6 +120,7 @@ impl ExportReader {
             after: 0,
             done: false,
             names: Default::default(),
+            conn: None,
         }
     }
 
@@ -126,6 +132,22 @@ impl ExportReader {
         let (field, record, aggregate) = match store.backend {
             Backend::Sqlite => ("char(31)", "char(30)", "group_concat"),
             Backend::Postgres => ("chr(31)", "chr(30)", "string_agg"),
+        };
+        let conn = match &mut self.conn {
+            Some(c) => c,
+            None => {
+                let mut c = store.pool.acquire().await?;
+                if store.backend == Backend::Sqlite {
+                    // A scan of every response would fill the connection's page cache with
+                    // pages nobody reads again; a small cache keeps the export's memory flat.
+                    sqlx::query(sqlx::AssertSqlSafe(format!(
+                        "PRAGMA cache_size = -{EXPORT_CACHE_KIB}"
+                    )))
+                    .execute(&mut *c)
+                    .await?;
+                }
+                self.conn.insert(c)
+            }
         };
         let opt = |c: &str| format!("COALESCE(CAST(r.{c} AS TEXT), '')");
         let fields = [
@@ -150,7 +172,7 @@ impl ExportReader {
         .bind(self.survey_id)
         .bind(self.after)
         .bind(limit)
-        .fetch_one(&store.pool)
+        .fetch_one(&mut **conn)
         .await?;
         let text = text.unwrap_or_default();
         let mut rows = split_rows(&text)?;
@@ -160,6 +182,7 @@ impl ExportReader {
             self.done = true;
         }
         let Some(last) = rows.last() else {
+            self.release(store).await?;
             return Ok(None);
         };
         self.after = last.id;
@@ -193,7 +216,7 @@ impl ExportReader {
                         .join(",");
                     for row in
                         sqlx::query(sqlx::AssertSqlSafe(format!("{} ({list})", kind.select())))
-                            .fetch_all(&store.pool)
+                            .fetch_all(&mut **conn)
                             .await?
                     {
                         kept.insert(row.try_get(0)?, row.try_get(1)?);
@@ -209,7 +232,37 @@ impl ExportReader {
                 }
             }
         }
+        if self.done {
+            self.release(store).await?;
+        }
         Ok(Some(page))
+    }
+}
+
+impl ExportReader {
+    /// Returns the connection to the pool with its usual page cache.
+    async fn release(&mut self, store: &Store) -> Result<()> {
+        if let Some(mut c) = self.conn.take()
+            && store.backend == Backend::Sqlite
+        {
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "PRAGMA cache_size = -{}",
+                crate::db::SQLITE_CACHE_KIB
+            )))
+            .execute(&mut *c)
+            .await?;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for ExportReader {
+    /// A reader dropped before its last page (a download broken off) closes its connection
+    /// rather than return it to the pool with the export's small page cache.
+    fn drop(&mut self) {
+        if let Some(c) = &mut self.conn {
+            c.close_on_drop();
+        }
     }
 }
 
