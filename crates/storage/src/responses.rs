@@ -114,6 +114,12 @@ pub struct ResponseFilter<'a> {
     pub since: Option<i64>,
     /// Submitted before this instant (epoch ms).
     pub until: Option<i64>,
+    /// Handled by this employee.
+    pub employee: Option<i64>,
+    /// Answered to this survey version (its id).
+    pub version_id: Option<i64>,
+    /// From a contact with this attribute value.
+    pub attribute: Option<(&'a str, &'a str)>,
 }
 
 impl Store {
@@ -135,12 +141,33 @@ impl Store {
         if let Some(c) = filter.channel {
             sql.push_str(&format!(" AND r.channel_id = {c}"));
         }
+        if let Some(e) = filter.employee {
+            sql.push_str(&format!(" AND r.employee_id = {e}"));
+        }
+        if let Some(v) = filter.version_id {
+            sql.push_str(&format!(" AND r.version_id = {v}"));
+        }
+        // Attribute values are strings (contacts are imported from CSV); key and value are
+        // bound, never written into the SQL.
+        let (key, value) = filter.attribute.unwrap_or(("", ""));
+        if filter.attribute.is_some() {
+            sql.push_str(match self.backend {
+                Backend::Sqlite => {
+                    " AND EXISTS (SELECT 1 FROM json_each(ct.attributes) a WHERE a.key = $5 AND a.value = $6)"
+                }
+                Backend::Postgres => " AND (CAST(ct.attributes AS jsonb) ->> $5) = $6",
+            });
+        } else {
+            sql.push_str(" AND $5 = $6");
+        }
         sql.push_str(" ORDER BY r.submitted_at DESC LIMIT $4");
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(survey_id)
             .bind(filter.since.unwrap_or(i64::MIN))
             .bind(filter.until.unwrap_or(i64::MAX))
             .bind(limit)
+            .bind(key)
+            .bind(value)
             .fetch_all(&self.pool)
             .await?;
         rows.iter().map(record_from_row).collect()

@@ -40,12 +40,23 @@ pub struct DashboardQuery {
     unit: Option<String>,
     touchpoint: Option<String>,
     channel: Option<String>,
+    /// An employee's external id (read through the raw responses).
+    employee: Option<String>,
+    /// A published version number.
+    version: Option<String>,
+    /// A contact attribute, `key:value`.
+    attribute: Option<String>,
     period: Option<String>,
     by: Option<String>,
     /// Download one table: `trend`, `breakdown`, `distribution` or `drivers`.
     export: Option<String>,
     /// With `export`: `csv` (`,`) or `csv-semicolon` (`;`, for Dutch Excel).
     format: Option<String>,
+}
+
+/// A filter field's text, trimmed; `None` when empty.
+fn nonempty(v: &Option<String>) -> Option<&str> {
+    v.as_deref().map(str::trim).filter(|v| !v.is_empty())
 }
 
 /// An option of a `<select>`.
@@ -83,6 +94,9 @@ struct DashboardPage<'a> {
     units: Vec<Choice>,
     touchpoints: Vec<Choice>,
     channels: Vec<Choice>,
+    versions: Vec<Choice>,
+    employee: String,
+    attribute: String,
     periods: Vec<Choice>,
     bys: Vec<Choice>,
     from: String,
@@ -271,6 +285,38 @@ pub async fn dashboard(
         }
     };
     let (from, to) = (day(q.from.as_deref()), day(q.to.as_deref()));
+    let employee = match nonempty(&q.employee) {
+        None => None,
+        Some(e) => match app.store.employee(signed.org.id, e).await {
+            Ok(found) => Some(found.id),
+            Err(tevreden_storage::StoreError::NotFound(_)) => {
+                warnings.push(tr.t_args("dash-unknown-employee", &[("value", e.to_string())]));
+                None
+            }
+            Err(e) => return server_error(e),
+        },
+    };
+    let versions = match app.store.survey_versions(survey.id).await {
+        Ok(v) => v,
+        Err(e) => return server_error(e),
+    };
+    let version_id = nonempty(&q.version).and_then(|n| {
+        let found = n
+            .parse::<i64>()
+            .ok()
+            .and_then(|n| versions.iter().find(|v| v.version == Some(n)));
+        if found.is_none() {
+            warnings.push(tr.t_args("dash-bad-version", &[("value", n.to_string())]));
+        }
+        found.map(|v| v.id)
+    });
+    let attribute = nonempty(&q.attribute).and_then(|a| match a.split_once(':') {
+        Some((k, v)) if !k.trim().is_empty() => Some((k.trim().to_string(), v.trim().to_string())),
+        _ => {
+            warnings.push(tr.t_args("dash-bad-attribute", &[("value", a.to_string())]));
+            None
+        }
+    });
     let filter = Filter {
         from,
         to,
@@ -278,9 +324,9 @@ pub async fn dashboard(
         or_touchpoints: None,
         touchpoint,
         channel,
-        employee: None,
-        version_id: None,
-        attribute: None,
+        employee,
+        version_id,
+        attribute,
     };
     let period = q
         .period
@@ -665,6 +711,17 @@ pub async fn dashboard(
         tr.t("dash-all"),
     );
     let channels = sorted(&names.channels, q.channel.as_deref(), tr.t("dash-all"));
+    let current_version = nonempty(&q.version);
+    let mut version_choices = vec![choice(
+        String::new(),
+        tr.t("dash-all"),
+        current_version.is_none(),
+    )];
+    version_choices.extend(versions.iter().rev().filter_map(|v| {
+        let n = v.version?.to_string();
+        let selected = current_version == Some(n.as_str());
+        Some(choice(n.clone(), n, selected))
+    }));
     let periods = [GroupBy::Week, GroupBy::Month, GroupBy::Quarter]
         .into_iter()
         .map(|g| {
@@ -699,6 +756,9 @@ pub async fn dashboard(
             ("unit", &q.unit),
             ("touchpoint", &q.touchpoint),
             ("channel", &q.channel),
+            ("employee", &q.employee),
+            ("version", &q.version),
+            ("attribute", &q.attribute),
         ] {
             if let Some(v) = v.as_deref().filter(|v| !v.is_empty()) {
                 s.append_pair(k, v);
@@ -719,6 +779,9 @@ pub async fn dashboard(
             units: unit_choices,
             touchpoints,
             channels,
+            versions: version_choices,
+            employee: q.employee.clone().unwrap_or_default(),
+            attribute: q.attribute.clone().unwrap_or_default(),
             periods,
             bys,
             from: from.map(day_label).unwrap_or_default(),
@@ -797,6 +860,12 @@ async fn comments(
         channel: filter.channel,
         since: filter.from.map(|d| day_start_ms(d, &tz)),
         until: filter.to.map(|d| day_start_ms(d + 1, &tz)),
+        employee: filter.employee,
+        version_id: filter.version_id,
+        attribute: filter
+            .attribute
+            .as_ref()
+            .map(|(k, v)| (k.as_str(), v.as_str())),
     };
     let page = app.store.recent_responses(survey_id, &wanted, 200).await?;
     let text_questions: Vec<&str> = def

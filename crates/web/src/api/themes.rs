@@ -211,6 +211,7 @@ async fn survey_comments(
         channel: None,
         since: from.map(|d| tevreden_domain::rollup::day_start_ms(d, &tz)),
         until: to.map(|d| tevreden_domain::rollup::day_start_ms(d + 1, &tz)),
+        ..Default::default()
     };
     let page = app
         .store

@@ -594,6 +594,58 @@ async fn the_dashboard_shows_scores_charts_tables_and_comments_within_scope() {
     .await;
     assert_eq!(s, 200);
     assert!(html.contains("31-12-2025"), "{html}");
+    // Handling employee, version and contact attribute filter the measures (the counts are
+    // the seed's: Sanne handled 50, the business customer answered 30) and the comments.
+    for (query, n) in [
+        ("employee=E1", 50),
+        ("employee=E1&version=1", 50),
+        ("attribute=segment%3Azakelijk", 30),
+        ("attribute=segment%3Azakelijk&employee=E1", 0),
+    ] {
+        let (s, html) = page(
+            &app,
+            &admin,
+            &format!("/app/surveys/nazorg/dashboard?q=nps&{query}"),
+        )
+        .await;
+        assert_eq!(s, 200);
+        if n > 0 {
+            assert!(html.contains(&format!("n = {n}<")), "{query}: {html}");
+        } else {
+            assert!(
+                html.contains("class=\"empty card\"") && !html.contains("class=\"card headline\""),
+                "{query}: no responses, no score"
+            );
+        }
+        assert!(
+            html.contains("name=\"employee\"") && html.contains("name=\"attribute\""),
+            "the filter fields"
+        );
+    }
+    let (_, html) = page(
+        &app,
+        &admin,
+        "/app/surveys/nazorg/dashboard?q=csat&attribute=segment%3Azakelijk",
+    )
+    .await;
+    assert!(
+        !html.contains("Heel vriendelijk en snel geholpen"),
+        "a comment from outside the attribute filter"
+    );
+    for (query, shown) in [
+        ("employee=NOBODY", "NOBODY"),
+        ("version=7", "“7”"),
+        ("attribute=segment", "“segment”"),
+    ] {
+        let (s, html) = page(
+            &app,
+            &admin,
+            &format!("/app/surveys/nazorg/dashboard?q=nps&{query}"),
+        )
+        .await;
+        assert_eq!(s, 200, "{query}");
+        assert!(html.contains(shown), "{query}: the warning names the value");
+    }
 
     // The theme dictionary page: a broken dictionary is refused and nothing changes.
     let (s, html) = page(&app, &admin, "/app/results/themes").await;
