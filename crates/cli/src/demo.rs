@@ -670,8 +670,14 @@ async fn generate(store: &Store, seed: u64) -> Result<Generated, StoreError> {
         indicatif::ProgressStyle::with_template("  storing responses {bar:30} {pos}/{len}")
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
-    for chunk in rows.chunks(10_000) {
-        store.bulk_insert_responses(chunk).await?;
+    let parts = rows.len().div_ceil(10_000);
+    for (i, chunk) in rows.chunks(10_000).enumerate() {
+        // the last part's durable commit makes the earlier ones durable too
+        if i + 1 < parts {
+            store.bulk_insert_responses_deferred(chunk).await?;
+        } else {
+            store.bulk_insert_responses(chunk).await?;
+        }
         bar.inc(chunk.len() as u64);
     }
     bar.finish_and_clear();

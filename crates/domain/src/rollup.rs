@@ -313,6 +313,9 @@ impl Rollup {
 /// (survey, interned question, grain, period, unit, touchpoint, channel, value).
 type PackedCountKey = (i64, u32, Grain, i32, i64, i64, i64, i64);
 
+/// (survey, interned question, day, unit, touchpoint, channel, value).
+type PackedDayKey = (i64, u32, i32, i64, i64, i64, i64);
+
 /// A fast accumulator for many responses (bulk loads, recomputation, the writer's batches):
 /// question ids are interned, histogram cells keyed by small integers, and each response's
 /// moments added into one vector per (period, unit, set) instead of one map entry per sum.
@@ -321,9 +324,10 @@ type PackedCountKey = (i64, u32, Grain, i32, i64, i64, i64, i64);
 pub struct RollupBuilder {
     ids: FxHashMap<String, u32>,
     names: Vec<String>,
-    counts: FxHashMap<PackedCountKey, i64>,
-    /// (survey, grain, period, unit, set hash) → [n, Σx…, Σxy… (upper triangle)].
-    moments: FxHashMap<(i64, Grain, i32, i64, i64), Vec<i64>>,
+    /// Day cells; weeks and months are summed from them when finishing.
+    counts: FxHashMap<PackedDayKey, i64>,
+    /// (survey, day, unit, set hash) → [n, Σx…, Σxy… (upper triangle)].
+    moments: FxHashMap<(i64, i32, i64, i64), Vec<i64>>,
     sets: BTreeMap<(i64, i64), String>,
     scratch: Vec<u32>,
 }
@@ -346,23 +350,21 @@ impl RollupBuilder {
             let id = self.intern(q);
             ids.push(id);
         }
-        for grain in Grain::ALL {
-            let period = grain.period_of(at.day);
-            for (id, (_, value)) in ids.iter().zip(&facts.counts) {
-                *self
-                    .counts
-                    .entry((
-                        at.survey_id,
-                        *id,
-                        grain,
-                        period,
-                        at.unit_id,
-                        at.touchpoint_id,
-                        at.channel_id,
-                        *value,
-                    ))
-                    .or_insert(0) += 1;
-            }
+        // Day cells only: weeks and months are summed from them in `finish`, once per cell
+        // instead of once per response.
+        for (id, (_, value)) in ids.iter().zip(&facts.counts) {
+            *self
+                .counts
+                .entry((
+                    at.survey_id,
+                    *id,
+                    at.day,
+                    at.unit_id,
+                    at.touchpoint_id,
+                    at.channel_id,
+                    *value,
+                ))
+                .or_insert(0) += 1;
         }
         self.scratch = ids;
         let m = facts.numeric.len();
@@ -379,28 +381,50 @@ impl RollupBuilder {
                 .join(",")
         });
         let len = 1 + m + m * (m + 1) / 2;
-        for grain in MOMENT_GRAINS {
-            let period = grain.period_of(at.day);
-            let v = self
-                .moments
-                .entry((at.survey_id, grain, period, at.unit_id, hash))
-                .or_insert_with(|| vec![0; len]);
-            v[0] += 1;
-            let mut k = 1 + m;
-            for (i, (_, x)) in facts.numeric.iter().enumerate() {
-                v[1 + i] += x;
-                for (_, y) in &facts.numeric[i..] {
-                    v[k] += x * y;
-                    k += 1;
-                }
+        let v = self
+            .moments
+            .entry((at.survey_id, at.day, at.unit_id, hash))
+            .or_insert_with(|| vec![0; len]);
+        v[0] += 1;
+        let mut k = 1 + m;
+        for (i, (_, x)) in facts.numeric.iter().enumerate() {
+            v[1 + i] += x;
+            for (_, y) in &facts.numeric[i..] {
+                v[k] += x * y;
+                k += 1;
             }
         }
     }
 
     pub fn finish(self) -> Rollup {
         let names = self.names;
-        let counts = self
-            .counts
+        let mut cells: FxHashMap<PackedCountKey, i64> =
+            FxHashMap::with_capacity_and_hasher(self.counts.len() * 2, Default::default());
+        for ((survey_id, q, day, unit_id, touchpoint_id, channel_id, value), n) in self.counts {
+            for grain in Grain::ALL {
+                let key = (
+                    survey_id,
+                    q,
+                    grain,
+                    grain.period_of(day),
+                    unit_id,
+                    touchpoint_id,
+                    channel_id,
+                    value,
+                );
+                *cells.entry(key).or_insert(0) += n;
+            }
+        }
+        let mut sums: FxHashMap<(i64, Grain, i32, i64, i64), Vec<i64>> = FxHashMap::default();
+        for ((survey_id, day, unit_id, set_hash), v) in self.moments {
+            for grain in MOMENT_GRAINS.into_iter().filter(|g| *g != Grain::Day) {
+                let key = (survey_id, grain, grain.period_of(day), unit_id, set_hash);
+                let sum = sums.entry(key).or_insert_with(|| vec![0; v.len()]);
+                sum.iter_mut().zip(&v).for_each(|(s, x)| *s += x);
+            }
+            sums.insert((survey_id, Grain::Day, day, unit_id, set_hash), v);
+        }
+        let counts = cells
             .into_iter()
             .filter(|(_, n)| *n != 0)
             .map(
@@ -422,7 +446,7 @@ impl RollupBuilder {
             )
             .collect();
         let mut moments = BTreeMap::new();
-        for ((survey_id, grain, period, unit_id, set_hash), v) in self.moments {
+        for ((survey_id, grain, period, unit_id, set_hash), v) in sums {
             // v = [n, Σx₀…Σx_{m−1}, Σx₀x₀, Σx₀x₁, …]; recover m from its length.
             let m = (1..=64)
                 .find(|m| 1 + m + m * (m + 1) / 2 == v.len())

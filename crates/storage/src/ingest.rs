@@ -573,7 +573,7 @@ fn insert_sql(backend: Backend, rows: usize) -> String {
     sql
 }
 
-type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>;
+pub(crate) type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>;
 
 /// Binds the insert's rows (in [`COLUMNS`] order) and then `now` for the open-survey check.
 fn bind_rows<'q>(q: AnyQuery<'q>, items: &[&'q NewResponse], now: i64) -> AnyQuery<'q> {

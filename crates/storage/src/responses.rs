@@ -2,13 +2,15 @@ use serde::Serialize;
 use sqlx::Row;
 
 use std::collections::HashMap;
+use std::future::Future;
+use std::task::Poll;
 
 use tevreden_domain::rollup::{RollupBuilder, local_day};
 
 use crate::analytics::{self, placement};
 use crate::db::{Backend, Store, now_ms};
 use crate::error::Result;
-use crate::ingest::{COLUMNS, NCOLS, NewResponse, bind_row, placeholders};
+use crate::ingest::{AnyQuery, COLUMNS, NCOLS, NewResponse, bind_row, placeholders};
 
 /// A stored response as exports show it: ids resolved to the organisation's own keys.
 #[derive(Clone, Debug, Serialize)]
@@ -218,6 +220,36 @@ fn record_from_row(r: &sqlx::any::AnyRow) -> Result<ResponseRecord> {
     })
 }
 
+/// An insert statement with its rows bound (`full_sql` is the statement for `per_stmt` rows).
+fn bind_rows<'q>(
+    backend: Backend,
+    full_sql: &str,
+    per_stmt: usize,
+    rows: &'q [NewResponse],
+    now: i64,
+) -> AnyQuery<'q> {
+    let sql = if rows.len() == per_stmt {
+        full_sql.to_owned()
+    } else {
+        insert_rows_sql(backend, rows.len())
+    };
+    rows.iter()
+        .fold(sqlx::query(sqlx::AssertSqlSafe(sql)), |q, r| {
+            bind_row(q, r, now)
+        })
+}
+
+/// `INSERT INTO responses (…) VALUES (…),(…)…` for `rows` rows.
+fn insert_rows_sql(backend: Backend, rows: usize) -> String {
+    let values: Vec<String> = (0..rows)
+        .map(|i| format!("({})", placeholders(backend, 1 + i * NCOLS, NCOLS)))
+        .collect();
+    format!(
+        "INSERT INTO responses ({COLUMNS}) VALUES {}",
+        values.join(",")
+    )
+}
+
 impl Store {
     /// Every submission key of a survey's responses (tests and integrity checks).
     pub async fn submission_keys(
@@ -254,50 +286,108 @@ impl Store {
     }
 
     /// Writes many responses directly in one transaction, with their aggregates (demo data,
-    /// history imports, benchmarks). Not for live traffic: it bypasses the writer's
-    /// open-survey check and the submission-key conflict handling.
+    /// history imports, benchmarks), durably: stored on disk when this returns. Not for live
+    /// traffic: it bypasses the writer's open-survey check and the submission-key conflict
+    /// handling.
     pub async fn bulk_insert_responses(&self, rows: &[NewResponse]) -> Result<()> {
+        self.bulk_insert(rows, true).await
+    }
+
+    /// [`Store::bulk_insert_responses`] for all but the last part of a long bulk load: just
+    /// as atomic (responses and aggregates together, or neither), but the commit does not wait
+    /// for the disk (SQLite `synchronous = NORMAL` in WAL mode, PostgreSQL
+    /// `synchronous_commit = off`). A crash can lose such parts, never tear one, and the next
+    /// durable commit — the load's last part, through `bulk_insert_responses` — makes them all
+    /// durable, since both engines write their log in order.
+    pub async fn bulk_insert_responses_deferred(&self, rows: &[NewResponse]) -> Result<()> {
+        self.bulk_insert(rows, false).await
+    }
+
+    async fn bulk_insert(&self, rows: &[NewResponse], durable: bool) -> Result<()> {
         let per_stmt = match self.backend {
             Backend::Sqlite => 2_000,
             Backend::Postgres => 4_000,
         };
         let now = now_ms();
         let mut zones: HashMap<i64, jiff::tz::TimeZone> = HashMap::new();
-        let mut rollup = RollupBuilder::default();
         for r in rows {
-            let tz = match zones.get(&r.org_id) {
-                Some(tz) => tz.clone(),
-                None => {
-                    let tz = self.org_time_zone(r.org_id).await?;
-                    zones.insert(r.org_id, tz.clone());
-                    tz
-                }
+            if let std::collections::hash_map::Entry::Vacant(e) = zones.entry(r.org_id) {
+                e.insert(self.org_time_zone(r.org_id).await?);
+            }
+        }
+        let full_sql = insert_rows_sql(self.backend, per_stmt);
+        let backend = self.backend;
+        let bind = |chunk| bind_rows(backend, &full_sql, per_stmt, chunk, now);
+        let mut rollup = RollupBuilder::default();
+        let mut conn = RelaxedConnection {
+            conn: self.pool.acquire().await?,
+            relaxed: false,
+        };
+        if !durable && self.backend == Backend::Sqlite {
+            conn.relaxed = true;
+            // and the log is copied into the database file every ~200 MB instead of every 4 MB:
+            // pages that every part changes (indexes, aggregates) are written once per copy
+            sqlx::raw_sql("PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 50000")
+                .execute(&mut *conn.conn)
+                .await?;
+        }
+        let mut tx = match self.backend {
+            Backend::Sqlite => {
+                sqlx::Connection::begin_with(&mut *conn.conn, "BEGIN IMMEDIATE").await?
+            }
+            Backend::Postgres => sqlx::Connection::begin(&mut *conn.conn).await?,
+        };
+        if !durable && self.backend == Backend::Postgres {
+            sqlx::query("SET LOCAL synchronous_commit = off")
+                .execute(&mut *tx)
+                .await?;
+        }
+        // A pipeline: while the database runs one insert (on SQLite's worker thread, or in the
+        // PostgreSQL server), this thread adds its rows to the aggregates and binds the next.
+        let mut chunks = rows.chunks(per_stmt);
+        let mut current = chunks.next().map(|c| (c, bind(c)));
+        while let Some((chunk, q)) = current.take() {
+            let mut insert = std::pin::pin!(q.execute(&mut *tx));
+            // the first poll hands the statement to the database
+            let started = std::future::poll_fn(|cx| Poll::Ready(insert.as_mut().poll(cx))).await;
+            for r in chunk {
+                let day = local_day(r.submitted_at, &zones[&r.org_id]);
+                rollup.add(
+                    placement(r.survey_id, day, r.unit_id, r.touchpoint_id, r.channel_id),
+                    &r.facts,
+                );
+            }
+            current = chunks.next().map(|c| (c, bind(c)));
+            match started {
+                Poll::Ready(done) => done?,
+                Poll::Pending => insert.await?,
             };
-            let day = local_day(r.submitted_at, &tz);
-            rollup.add(
-                placement(r.survey_id, day, r.unit_id, r.touchpoint_id, r.channel_id),
-                &r.facts,
-            );
         }
         let rollup = rollup.finish();
-        let mut tx = self.begin_write().await?;
-        for chunk in rows.chunks(per_stmt) {
-            let values: Vec<String> = (0..chunk.len())
-                .map(|i| format!("({})", placeholders(self.backend, 1 + i * NCOLS, NCOLS)))
-                .collect();
-            let sql = format!(
-                "INSERT INTO responses ({COLUMNS}) VALUES {}",
-                values.join(",")
-            );
-            let q = chunk
-                .iter()
-                .fold(sqlx::query(sqlx::AssertSqlSafe(sql)), |q, r| {
-                    bind_row(q, r, now)
-                });
-            q.execute(&mut *tx).await?;
-        }
         analytics::apply(&mut tx, self.backend, &rollup).await?;
         tx.commit().await?;
+        if conn.relaxed {
+            sqlx::raw_sql("PRAGMA synchronous = FULL; PRAGMA wal_autocheckpoint = 1000")
+                .execute(&mut *conn.conn)
+                .await?;
+            conn.relaxed = false;
+        }
         Ok(())
+    }
+}
+
+/// A pooled connection that may have SQLite's `synchronous` relaxed: closed rather than
+/// returned to the pool unless it was restored, so no other write ever commits on it without
+/// waiting for the disk.
+struct RelaxedConnection {
+    conn: sqlx::pool::PoolConnection<sqlx::Any>,
+    relaxed: bool,
+}
+
+impl Drop for RelaxedConnection {
+    fn drop(&mut self) {
+        if self.relaxed {
+            self.conn.close_on_drop();
+        }
     }
 }

@@ -30,6 +30,24 @@ pub async fn execute_sql(store: &Store, sql: &str) -> crate::error::Result<u64> 
     Ok(done.rows_affected())
 }
 
+/// SQLite's `synchronous` setting on every connection the pool holds now (all of them taken
+/// at once, so none is missed): a test that no relaxed connection went back to the pool.
+pub async fn sqlite_synchronous_settings(store: &Store) -> crate::error::Result<Vec<i64>> {
+    let mut held = Vec::new();
+    let mut settings = Vec::new();
+    while let Ok(Ok(mut c)) =
+        tokio::time::timeout(std::time::Duration::from_millis(200), store.pool.acquire()).await
+    {
+        settings.push(
+            sqlx::query_scalar::<_, i64>("PRAGMA synchronous")
+                .fetch_one(&mut *c)
+                .await?,
+        );
+        held.push(c);
+    }
+    Ok(settings)
+}
+
 pub struct TestDatabase {
     pub url: DatabaseUrl,
     _dir: Option<tempfile::TempDir>,

@@ -316,3 +316,34 @@ async fn export_pages_agree_with_the_joined_reader() {
         );
     }
 }
+
+/// A deferred bulk part is stored with its aggregates like a durable one, and the connection
+/// it relaxed goes back to the pool waiting for the disk again (SQLite `synchronous = FULL`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deferred_bulk_parts_are_whole_and_leave_no_relaxed_connection() {
+    let (db, store, org, survey, version) = setup().await;
+    let rows: Vec<NewResponse> = (0..40)
+        .map(|i| response(org, survey, version, &format!("d{i}")))
+        .collect();
+    store
+        .bulk_insert_responses_deferred(&rows[..25])
+        .await
+        .unwrap();
+    store.bulk_insert_responses(&rows[25..]).await.unwrap();
+    assert_eq!(store.count_responses(survey).await.unwrap(), 40);
+    let checks = store.verify_rollups(Some(survey)).await.unwrap();
+    assert_eq!(checks.len(), 1);
+    assert_eq!(checks[0].responses, 40);
+    assert!(checks[0].diff.is_empty(), "aggregates equal the responses");
+    if db.url.backend() == tevreden_storage::Backend::Sqlite {
+        let settings = tevreden_storage::testing::sqlite_synchronous_settings(&store)
+            .await
+            .unwrap();
+        assert!(!settings.is_empty());
+        assert!(settings.iter().all(|s| *s == 2), "{settings:?}");
+    }
+    // A part that fails (a key used twice) leaves nothing behind.
+    let again = vec![response(org, survey, version, "d0")];
+    assert!(store.bulk_insert_responses_deferred(&again).await.is_err());
+    assert_eq!(store.count_responses(survey).await.unwrap(), 40);
+}
