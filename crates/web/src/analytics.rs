@@ -40,6 +40,25 @@ pub struct Filter {
 }
 
 impl Filter {
+    /// The same selection for reading responses one by one (the newest open answers), with
+    /// the dates as instants in the organisation's time zone `tz`.
+    pub fn responses(&self, tz: &jiff::tz::TimeZone) -> tevreden_storage::ResponseFilter<'_> {
+        use tevreden_domain::rollup::day_start_ms;
+        tevreden_storage::ResponseFilter {
+            units: self.units.as_deref(),
+            touchpoint: self.touchpoint,
+            channel: self.channel,
+            since: self.from.map(|d| day_start_ms(d, tz)),
+            until: self.to.map(|d| day_start_ms(d + 1, tz)),
+            employee: self.employee,
+            version_id: self.version_id,
+            attribute: self
+                .attribute
+                .as_ref()
+                .map(|(k, v)| (k.as_str(), v.as_str())),
+        }
+    }
+
     /// Whether the query must read raw responses (a filter or grouping the aggregates lack).
     pub fn needs_raw(&self, group_by: Option<GroupBy>) -> bool {
         self.employee.is_some()

@@ -13,12 +13,12 @@ use axum::response::{IntoResponse, Response};
 use jiff::civil::Date;
 use serde::Deserialize;
 use tevreden_domain::results::{GroupBy, Measure, Measurement, Metric};
-use tevreden_domain::rollup::{day_label, day_of_date, day_start_ms};
+use tevreden_domain::rollup::{day_label, day_of_date};
 use tevreden_domain::stats::NpsMethod;
 use tevreden_domain::survey::{AnswerValue, QuestionKind};
 use tevreden_domain::text::{Sentiment, sentiment, suggest_phrases};
 use tevreden_domain::{Lang, survey::stored_answers};
-use tevreden_storage::{ResponseFilter, Role};
+use tevreden_storage::Role;
 
 use super::auth::Signed;
 use super::pages::visible_units;
@@ -854,19 +854,7 @@ async fn comments(
 ) -> Result<CommentsView, tevreden_storage::StoreError> {
     let tr = signed.tr();
     let tz = app.store.org_time_zone(signed.org.id).await?;
-    let wanted = ResponseFilter {
-        units: filter.units.as_deref(),
-        touchpoint: filter.touchpoint,
-        channel: filter.channel,
-        since: filter.from.map(|d| day_start_ms(d, &tz)),
-        until: filter.to.map(|d| day_start_ms(d + 1, &tz)),
-        employee: filter.employee,
-        version_id: filter.version_id,
-        attribute: filter
-            .attribute
-            .as_ref()
-            .map(|(k, v)| (k.as_str(), v.as_str())),
-    };
+    let wanted = filter.responses(&tz);
     let page = app.store.recent_responses(survey_id, &wanted, 200).await?;
     let text_questions: Vec<&str> = def
         .questions()
