@@ -385,18 +385,17 @@ impl Store {
     }
 
     /// One page (by id, after `after`) of raw responses for a filter the aggregates do not
-    /// keep, and the last id read (`None`: nothing left). An attribute filter is applied here,
-    /// on the contact's attributes, so a page may hold fewer rows than were read.
+    /// keep, and the last id read (`None`: nothing left). The page is read as one packed value
+    /// (see [`crate::export`]): row-by-row reads cost a thread hand-off each on SQLite.
     pub async fn raw_rows(
         &self,
         ask: &RawAsk<'_>,
         after: i64,
         limit: i64,
     ) -> Result<(Vec<RawRow>, Option<i64>)> {
-        let mut sql = String::from(
-            "SELECT r.id, r.version_id, r.unit_id, r.touchpoint_id, r.channel_id, r.employee_id, r.answers, \
-             r.submitted_at, c.attributes FROM responses r LEFT JOIN contacts c ON c.id = r.contact_id \
-             WHERE r.survey_id = $1 AND r.id > $2 AND r.submitted_at >= $3 AND r.submitted_at < $4",
+        let mut rows = String::from(
+            "SELECT r.* FROM responses r WHERE r.survey_id = $1 AND r.id > $2 \
+             AND r.submitted_at >= $3 AND r.submitted_at < $4",
         );
         // Ids from our own tables, as integer literals.
         for (col, v) in [
@@ -406,50 +405,70 @@ impl Store {
             ("r.version_id", ask.version_id),
         ] {
             if let Some(v) = v {
-                sql.push_str(&format!(" AND {col} = {v}"));
+                rows.push_str(&format!(" AND {col} = {v}"));
             }
         }
-        sql.push_str(&units_sql(ask.units).replace("unit_id", "r.unit_id"));
-        sql.push_str(" ORDER BY r.id LIMIT $5");
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        rows.push_str(&units_sql(ask.units).replace("unit_id", "r.unit_id"));
+        // Attribute values are strings (contacts come from CSV); key and value are bound.
+        rows.push_str(match (ask.attribute.is_some(), self.backend) {
+            (false, _) => " AND $6 = $7",
+            (true, Backend::Sqlite) => {
+                " AND EXISTS (SELECT 1 FROM contacts c, json_each(c.attributes) a \
+                 WHERE c.id = r.contact_id AND a.key = $6 AND a.value = $7)"
+            }
+            (true, Backend::Postgres) => {
+                " AND EXISTS (SELECT 1 FROM contacts c WHERE c.id = r.contact_id \
+                 AND (CAST(c.attributes AS jsonb) ->> $6) = $7)"
+            }
+        });
+        rows.push_str(" ORDER BY r.id LIMIT $5");
+        let sql = crate::export::packed_page_sql(
+            self.backend,
+            &[
+                "r.id",
+                "r.version_id",
+                "r.unit_id",
+                "r.touchpoint_id",
+                "r.channel_id",
+                "r.employee_id",
+                "r.answers",
+                "r.submitted_at",
+            ],
+            &rows,
+        );
+        let (key, value) = ask.attribute.unwrap_or(("", ""));
+        let text: Option<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
             .bind(ask.survey_id)
             .bind(after)
             .bind(ask.since.unwrap_or(i64::MIN))
             .bind(ask.until.unwrap_or(i64::MAX))
             .bind(limit)
-            .fetch_all(&self.pool)
+            .bind(key)
+            .bind(value)
+            .fetch_one(&self.pool)
             .await?;
-        let mut out = Vec::with_capacity(rows.len());
-        for r in &rows {
-            let id: i64 = r.try_get(0)?;
-            if let Some((key, value)) = ask.attribute {
-                let attrs: Option<String> = r.try_get(8)?;
-                let matches = attrs
-                    .and_then(|a| serde_json::from_str::<serde_json::Value>(&a).ok())
-                    .is_some_and(|a| match &a[key] {
-                        serde_json::Value::String(s) => s == value,
-                        serde_json::Value::Null => false,
-                        other => format!("{other}").as_str() == value,
-                    });
-                if !matches {
-                    continue;
-                }
-            }
-            out.push(RawRow {
-                id,
-                version_id: r.try_get(1)?,
-                unit_id: r.try_get::<Option<i64>, _>(2)?.unwrap_or(0),
-                touchpoint_id: r.try_get::<Option<i64>, _>(3)?.unwrap_or(0),
-                channel_id: r.try_get::<Option<i64>, _>(4)?.unwrap_or(0),
-                employee_id: r.try_get::<Option<i64>, _>(5)?.unwrap_or(0),
-                answers: r.try_get(6)?,
-                submitted_at: r.try_get(7)?,
-            });
-        }
-        let last = match rows.last() {
-            Some(r) => Some(r.try_get::<i64, _>(0)?),
-            None => None,
+        let text = text.unwrap_or_default();
+        let int = |f: &std::ops::Range<usize>| -> Result<i64> {
+            Ok(crate::export::packed_int(&text, f)?.unwrap_or(0))
         };
+        let mut out = crate::export::packed_records::<8>(&text)?
+            .into_iter()
+            .map(|f| {
+                Ok(RawRow {
+                    id: int(&f[0])?,
+                    version_id: int(&f[1])?,
+                    unit_id: int(&f[2])?,
+                    touchpoint_id: int(&f[3])?,
+                    channel_id: int(&f[4])?,
+                    employee_id: int(&f[5])?,
+                    answers: text[f[6].clone()].to_string(),
+                    submitted_at: int(&f[7])?,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        // the aggregate need not keep the subquery's order
+        out.sort_unstable_by_key(|r| r.id);
+        let last = out.last().map(|r| r.id);
         Ok((out, last))
     }
 

@@ -129,10 +129,6 @@ impl ExportReader {
         if self.done {
             return Ok(None);
         }
-        let (field, record, aggregate) = match store.backend {
-            Backend::Sqlite => ("char(31)", "char(30)", "group_concat"),
-            Backend::Postgres => ("chr(31)", "chr(30)", "string_agg"),
-        };
         let conn = match &mut self.conn {
             Some(c) => c,
             None => {
@@ -149,25 +145,25 @@ impl ExportReader {
                 self.conn.insert(c)
             }
         };
-        let opt = |c: &str| format!("COALESCE(CAST(r.{c} AS TEXT), '')");
-        let fields = [
-            "CAST(r.id AS TEXT)".to_string(),
-            "r.uid".into(),
-            "CAST(r.version_id AS TEXT)".into(),
-            "r.lang".into(),
-            opt("unit_id"),
-            opt("touchpoint_id"),
-            opt("channel_id"),
-            opt("employee_id"),
-            opt("contact_id"),
-            "r.answers".into(),
-            "CAST(r.submitted_at AS TEXT)".into(),
-        ]
-        .join(&format!(" || {field} || "));
-        let text: Option<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-            "SELECT {aggregate}({fields}, {record}) FROM (SELECT * FROM responses r \
-             WHERE r.survey_id = $1 AND r.id > $2{} ORDER BY r.id LIMIT $3) r",
-            crate::responses::unit_filter(self.units.as_deref())
+        let text: Option<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(packed_page_sql(
+            store.backend,
+            &[
+                "r.id",
+                "r.uid",
+                "r.version_id",
+                "r.lang",
+                "r.unit_id",
+                "r.touchpoint_id",
+                "r.channel_id",
+                "r.employee_id",
+                "r.contact_id",
+                "r.answers",
+                "r.submitted_at",
+            ],
+            &format!(
+                "SELECT * FROM responses r WHERE r.survey_id = $1 AND r.id > $2{} ORDER BY r.id LIMIT $3",
+                crate::responses::unit_filter(self.units.as_deref())
+            ),
         )))
         .bind(self.survey_id)
         .bind(self.after)
@@ -334,16 +330,35 @@ impl ExportPage {
     }
 }
 
-/// The rows of a page's text (see the module's documentation for the encoding).
-fn split_rows(text: &str) -> Result<Vec<StoredResponse>> {
-    let bad = || StoreError::Invalid("an export page did not split into whole responses".into());
-    let mut rows = Vec::new();
+/// `SELECT` of one text value holding every row of `rows` (a subquery aliased `r`): the
+/// `columns` of each row cast to text (NULL as empty) and joined by ASCII 31, the rows by
+/// ASCII 30. Split it with [`packed_records`].
+pub(crate) fn packed_page_sql(backend: Backend, columns: &[&str], rows: &str) -> String {
+    let (field, record, aggregate) = match backend {
+        Backend::Sqlite => ("char(31)", "char(30)", "group_concat"),
+        Backend::Postgres => ("chr(31)", "chr(30)", "string_agg"),
+    };
+    let fields = columns
+        .iter()
+        .map(|c| format!("COALESCE(CAST({c} AS TEXT), '')"))
+        .collect::<Vec<_>>()
+        .join(&format!(" || {field} || "));
+    format!("SELECT {aggregate}({fields}, {record}) FROM ({rows}) r")
+}
+
+/// The records of a packed page (see [`packed_page_sql`]): for each, the byte ranges of its
+/// `N` fields in `text`. A record without exactly `N` fields is an error.
+pub(crate) fn packed_records<const N: usize>(
+    text: &str,
+) -> Result<Vec<[std::ops::Range<usize>; N]>> {
+    let bad = || StoreError::Invalid("a page of responses did not split into whole rows".into());
+    let mut out = Vec::new();
     if text.is_empty() {
-        return Ok(rows);
+        return Ok(out);
     }
     let mut start = 0;
     for record in text.split('\x1e') {
-        let mut fields: [std::ops::Range<usize>; 11] = Default::default();
+        let mut fields: [std::ops::Range<usize>; N] = std::array::from_fn(|_| 0..0);
         let mut n = 0;
         let mut at = start;
         for f in record.split('\x1f') {
@@ -351,30 +366,49 @@ fn split_rows(text: &str) -> Result<Vec<StoredResponse>> {
             at += f.len() + 1;
             n += 1;
         }
-        if n != 11 {
+        if n != N {
             return Err(bad());
         }
         start += record.len() + 1;
-        let int = |i: usize| text[fields[i].clone()].parse::<i64>().map_err(|_| bad());
-        let opt = |i: usize| match &text[fields[i].clone()] {
-            "" => Ok(None),
-            s => s.parse::<i64>().map(Some).map_err(|_| bad()),
-        };
-        rows.push(StoredResponse {
-            id: int(0)?,
-            uid: fields[1].clone(),
-            version_id: int(2)?,
-            lang: fields[3].clone(),
-            unit_id: opt(4)?,
-            touchpoint_id: opt(5)?,
-            channel_id: opt(6)?,
-            employee_id: opt(7)?,
-            contact_id: opt(8)?,
-            answers: fields[9].clone(),
-            submitted_at: int(10)?,
-        });
+        out.push(fields);
     }
-    Ok(rows)
+    Ok(out)
+}
+
+/// An integer field of a packed page; `None` when empty (NULL).
+pub(crate) fn packed_int(text: &str, field: &std::ops::Range<usize>) -> Result<Option<i64>> {
+    match &text[field.clone()] {
+        "" => Ok(None),
+        s => s.parse::<i64>().map(Some).map_err(|_| {
+            StoreError::Invalid(format!("`{s}` in a page of responses is not an integer"))
+        }),
+    }
+}
+
+/// The rows of an export page's text.
+fn split_rows(text: &str) -> Result<Vec<StoredResponse>> {
+    let int = |f: &std::ops::Range<usize>| {
+        packed_int(text, f)?
+            .ok_or_else(|| StoreError::Invalid("a required field of a response is empty".into()))
+    };
+    packed_records::<11>(text)?
+        .into_iter()
+        .map(|f| {
+            Ok(StoredResponse {
+                id: int(&f[0])?,
+                uid: f[1].clone(),
+                version_id: int(&f[2])?,
+                lang: f[3].clone(),
+                unit_id: packed_int(text, &f[4])?,
+                touchpoint_id: packed_int(text, &f[5])?,
+                channel_id: packed_int(text, &f[6])?,
+                employee_id: packed_int(text, &f[7])?,
+                contact_id: packed_int(text, &f[8])?,
+                answers: f[9].clone(),
+                submitted_at: int(&f[10])?,
+            })
+        })
+        .collect()
 }
 
 #[cfg(test)]
