@@ -680,6 +680,7 @@ async fn generate(store: &Store, seed: u64) -> Result<Generated, StoreError> {
         }
         bar.inc(chunk.len() as u64);
     }
+    store.refresh_statistics().await?;
     bar.finish_and_clear();
     Ok(Generated {
         responses: rows.len(),

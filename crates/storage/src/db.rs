@@ -208,6 +208,16 @@ impl Store {
         })
     }
 
+    /// Refreshes the planner's statistics after a bulk load. PostgreSQL plans from them (and
+    /// picks poor plans on a table that grew by millions since its last `ANALYZE`); SQLite
+    /// plans from its indexes alone here, so nothing is done there.
+    pub async fn refresh_statistics(&self) -> Result<()> {
+        if self.backend == Backend::Postgres {
+            sqlx::query("ANALYZE").execute(&self.pool).await?;
+        }
+        Ok(())
+    }
+
     /// A cheap liveness check for `/healthz`.
     pub async fn ping(&self) -> Result<()> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;

@@ -234,6 +234,11 @@ pub(super) async fn fill(store: &Store, shape: &Shape, total: usize) -> Result<f
         "  (generating the responses took {:.1} s of the {secs:.1} s, on its own thread)",
         busy.as_secs_f64()
     );
+    // after the timed fill, as a bulk load should end
+    store
+        .refresh_statistics()
+        .await
+        .map_err(|e| format!("ANALYZE failed: {e}"))?;
     Ok(total as f64 / secs)
 }
 
