@@ -148,6 +148,28 @@ pub struct Ewma {
     pub signal: bool,
 }
 
+/// Which rule of methods.md 9 fired for a period.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Signal {
+    /// The score lies outside the 3σ control limits.
+    Limits,
+    /// The EWMA (λ 0.2, L 2.86) left its limits: a sustained shift.
+    Ewma,
+}
+
+impl Group {
+    /// The rule that fired for this period, if any (the control limits first).
+    pub fn signal(&self) -> Option<Signal> {
+        if self.control.as_ref().is_some_and(|c| c.signal) {
+            Some(Signal::Limits)
+        } else if self.ewma.as_ref().is_some_and(|e| e.signal) {
+            Some(Signal::Ewma)
+        } else {
+            None
+        }
+    }
+}
+
 /// A query's answer.
 #[derive(Clone, Debug, Serialize)]
 pub struct Results {
@@ -678,5 +700,52 @@ fn add_moment(m: &mut Moments, pos: &[usize], i: i32, j: i32, s: i64) {
             let offset = a * (2 * k - a + 1) / 2 + (b - a);
             m.cross[offset] += s;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tevreden_domain::survey::{QuestionKind, Scale};
+
+    fn period(limits: bool, ewma: bool) -> Group {
+        let m = Measurement::of(&QuestionKind::Nps {
+            scale: Scale::nps(),
+        })
+        .expect("nps has a measurement");
+        Group {
+            key: Some("2026-03".into()),
+            label: "2026-03-01".into(),
+            measure: m.measure(
+                &[0, 0, 0, 0, 0, 0, 0, 0, 0, 10, 20],
+                NpsMethod::AdjustedWald,
+            ),
+            control: Some(Control {
+                centre: Some(10.0),
+                lcl: Some(-20.0),
+                ucl: Some(40.0),
+                signal: limits,
+            }),
+            ewma: Some(Ewma {
+                value: Some(30.0),
+                lcl: 0.0,
+                ucl: 20.0,
+                signal: ewma,
+            }),
+            vs_rest: None,
+        }
+    }
+
+    /// methods.md 9: "significant change" when either rule fires, naming the rule.
+    #[test]
+    fn a_period_signals_by_either_rule() {
+        assert_eq!(period(false, false).signal(), None);
+        assert_eq!(period(true, false).signal(), Some(Signal::Limits));
+        assert_eq!(period(false, true).signal(), Some(Signal::Ewma));
+        assert_eq!(period(true, true).signal(), Some(Signal::Limits));
+        let mut without = period(false, true);
+        without.ewma = None;
+        without.control = None;
+        assert_eq!(without.signal(), None);
     }
 }

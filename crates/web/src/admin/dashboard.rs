@@ -24,7 +24,7 @@ use super::auth::Signed;
 use super::pages::visible_units;
 use super::{Layout, Tr, html_page};
 use crate::AppState;
-use crate::analytics::{self, Asked, DriversFailure, Filter, Group, Names};
+use crate::analytics::{self, Asked, DriversFailure, Filter, Group, Names, Signal};
 use crate::charts::{self, ChartText};
 
 fn server_error(e: impl std::fmt::Display) -> Response {
@@ -405,7 +405,7 @@ pub async fn dashboard(
             lcl: g.control.as_ref().and_then(|c| c.lcl),
             ucl: g.control.as_ref().and_then(|c| c.ucl),
             centre: g.control.as_ref().and_then(|c| c.centre),
-            signal: g.control.as_ref().is_some_and(|c| c.signal),
+            signal: g.signal().is_some(),
         })
         .collect();
     let trend_title = tr.t_args(
@@ -465,17 +465,14 @@ pub async fn dashboard(
             tr.t("dash-signal"),
         ]
     };
-    let measure_row = |label: String, me: &Measure, signal: Option<bool>| {
+    let measure_row = |label: String, me: &Measure, signal: String| {
         vec![
             label,
             me.n.to_string(),
             opt_num(me.score, d, &l),
             interval(me.ci95, d, &l),
             opt_num(me.mean, 2, &l),
-            match signal {
-                Some(true) => tr.t("dash-yes"),
-                _ => String::new(),
-            },
+            signal,
         ]
     };
     let mut tables = vec![
@@ -489,7 +486,11 @@ pub async fn dashboard(
                     measure_row(
                         g.key.clone().unwrap_or_default(),
                         &g.measure,
-                        g.control.as_ref().map(|c| c.signal),
+                        match g.signal() {
+                            Some(Signal::Limits) => tr.t("dash-signal-limits"),
+                            Some(Signal::Ewma) => tr.t("dash-signal-ewma"),
+                            None => String::new(),
+                        },
                     )
                 })
                 .collect(),
@@ -527,7 +528,11 @@ pub async fn dashboard(
                     measure_row(
                         group_label(g, &none_label),
                         &g.measure,
-                        g.vs_rest.as_ref().map(|v| v.significant),
+                        if g.vs_rest.as_ref().is_some_and(|v| v.significant) {
+                            tr.t("dash-yes")
+                        } else {
+                            String::new()
+                        },
                     )
                 })
                 .collect(),
