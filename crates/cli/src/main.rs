@@ -472,7 +472,7 @@ async fn export_responses(
     output: Option<PathBuf>,
 ) -> Result<(), String> {
     use std::io::Write;
-    use tevreden_domain::export::{AnswerLayout, CsvRows, answer_columns, header};
+    use tevreden_domain::export::{AnswerLayout, CsvRows, header};
     let store = open_store(url).await?;
     let org = store.org_by_slug(org).await.map_err(|e| e.to_string())?;
     let survey = store
@@ -483,15 +483,10 @@ async fn export_responses(
         .count_responses(survey.id)
         .await
         .map_err(|e| e.to_string())?;
-    let versions: Vec<_> = store
-        .survey_versions(survey.id)
+    let cols = store
+        .export_columns(survey.id)
         .await
-        .map_err(|e| e.to_string())?
-        .into_iter()
-        .filter(|v| v.version.is_some())
-        .map(|v| v.definition)
-        .collect();
-    let cols = answer_columns(versions.iter());
+        .map_err(|e| e.to_string())?;
     let mut out: Box<dyn Write> = match &output {
         Some(p) => Box::new(std::io::BufWriter::new(
             std::fs::File::create(p).map_err(|e| format!("cannot create {}: {e}", p.display()))?,

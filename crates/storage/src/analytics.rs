@@ -18,6 +18,7 @@ use tevreden_domain::survey::{SurveyDefinition, parse_survey_value, stored_answe
 use crate::db::{Backend, Store};
 use crate::error::{Result, StoreError};
 use crate::ingest::placeholders;
+use crate::responses::ResponseFilter;
 
 /// Rows per upsert statement (9 parameters each; well under both engines' limits).
 const UPSERT_ROWS: usize = 1_000;
@@ -212,24 +213,6 @@ pub struct HistogramAsk<'a> {
     pub split: HistogramSplit,
 }
 
-/// Which raw responses [`Store::raw_rows`] reads: for filters the aggregates do not keep
-/// (handling employee, survey version, contact attribute).
-#[derive(Clone, Copy, Debug, Default)]
-pub struct RawAsk<'a> {
-    pub survey_id: i64,
-    /// Submitted at or after / before (epoch ms).
-    pub since: Option<i64>,
-    pub until: Option<i64>,
-    pub units: Option<&'a [i64]>,
-    pub touchpoint: Option<i64>,
-    pub channel: Option<i64>,
-    pub employee: Option<i64>,
-    /// The survey version's id.
-    pub version_id: Option<i64>,
-    /// Only responses whose contact has this attribute value.
-    pub attribute: Option<(&'a str, &'a str)>,
-}
-
 /// One raw response as the raw path reads it.
 #[derive(Clone, Debug)]
 pub struct RawRow {
@@ -389,39 +372,15 @@ impl Store {
     /// (see [`crate::export`]): row-by-row reads cost a thread hand-off each on SQLite.
     pub async fn raw_rows(
         &self,
-        ask: &RawAsk<'_>,
+        survey_id: i64,
+        filter: &ResponseFilter<'_>,
         after: i64,
         limit: i64,
     ) -> Result<(Vec<RawRow>, Option<i64>)> {
-        let mut rows = String::from(
-            "SELECT r.* FROM responses r WHERE r.survey_id = $1 AND r.id > $2 \
-             AND r.submitted_at >= $3 AND r.submitted_at < $4",
+        let rows = format!(
+            "SELECT r.* FROM responses r WHERE r.survey_id = $1 AND r.id > $7{} ORDER BY r.id LIMIT $4",
+            filter.conditions(self.backend)
         );
-        // Ids from our own tables, as integer literals.
-        for (col, v) in [
-            ("r.touchpoint_id", ask.touchpoint),
-            ("r.channel_id", ask.channel),
-            ("r.employee_id", ask.employee),
-            ("r.version_id", ask.version_id),
-        ] {
-            if let Some(v) = v {
-                rows.push_str(&format!(" AND {col} = {v}"));
-            }
-        }
-        rows.push_str(&units_sql(ask.units).replace("unit_id", "r.unit_id"));
-        // Attribute values are strings (contacts come from CSV); key and value are bound.
-        rows.push_str(match (ask.attribute.is_some(), self.backend) {
-            (false, _) => " AND $6 = $7",
-            (true, Backend::Sqlite) => {
-                " AND EXISTS (SELECT 1 FROM contacts c, json_each(c.attributes) a \
-                 WHERE c.id = r.contact_id AND a.key = $6 AND a.value = $7)"
-            }
-            (true, Backend::Postgres) => {
-                " AND EXISTS (SELECT 1 FROM contacts c WHERE c.id = r.contact_id \
-                 AND (CAST(c.attributes AS jsonb) ->> $6) = $7)"
-            }
-        });
-        rows.push_str(" ORDER BY r.id LIMIT $5");
         let sql = crate::export::packed_page_sql(
             self.backend,
             &[
@@ -436,17 +395,12 @@ impl Store {
             ],
             &rows,
         );
-        let (key, value) = ask.attribute.unwrap_or(("", ""));
-        let text: Option<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
-            .bind(ask.survey_id)
+        let text: Option<String> = filter
+            .bind(sqlx::query(sqlx::AssertSqlSafe(sql)), survey_id, limit)
             .bind(after)
-            .bind(ask.since.unwrap_or(i64::MIN))
-            .bind(ask.until.unwrap_or(i64::MAX))
-            .bind(limit)
-            .bind(key)
-            .bind(value)
             .fetch_one(&self.pool)
-            .await?;
+            .await?
+            .try_get(0)?;
         let text = text.unwrap_or_default();
         let int = |f: &std::ops::Range<usize>| -> Result<i64> {
             Ok(crate::export::packed_int(&text, f)?.unwrap_or(0))

@@ -16,7 +16,7 @@ use std::fmt::Write as _;
 
 use rustc_hash::FxHashMap;
 use sqlx::Row;
-use tevreden_domain::export::{AnswerLayout, CsvRows};
+use tevreden_domain::export::{AnswerColumn, AnswerLayout, CsvRows, answer_columns};
 
 use crate::db::{Backend, Store};
 use crate::error::{Result, StoreError};
@@ -109,6 +109,20 @@ pub struct ExportPage {
     text: String,
     rows: Vec<StoredResponse>,
     names: [FxHashMap<i64, String>; 6],
+}
+
+impl Store {
+    /// The answer columns of a survey's export: over every published version, newest first.
+    pub async fn export_columns(&self, survey_id: i64) -> Result<Vec<AnswerColumn>> {
+        let versions: Vec<_> = self
+            .survey_versions(survey_id)
+            .await?
+            .into_iter()
+            .filter(|v| v.version.is_some())
+            .map(|v| v.definition)
+            .collect();
+        Ok(answer_columns(versions.iter()))
+    }
 }
 
 impl ExportReader {

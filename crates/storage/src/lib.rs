@@ -27,7 +27,7 @@ pub use accounts::{
     AuditEntry, Email, LinkPurpose, NewAudit, NewUser, OutboxMessage, Session, SessionPolicy, User,
 };
 pub use analytics::{
-    CountRow, HistogramAsk, HistogramSplit, HistogramSum, MomentRow, RawAsk, RawRow, RollupCheck,
+    CountRow, HistogramAsk, HistogramSplit, HistogramSum, MomentRow, RawRow, RollupCheck,
 };
 pub use db::{Backend, DatabaseUrl, Store, StoreOptions, now_ms};
 pub use directory::{Contact, Employee, EmployeeFilter, RecordOutcome};

@@ -124,6 +124,51 @@ pub struct ResponseFilter<'a> {
     pub attribute: Option<(&'a str, &'a str)>,
 }
 
+impl ResponseFilter<'_> {
+    /// The conditions on `responses r` for this filter. `$2` and `$3` are the time bounds and
+    /// `$5`, `$6` an attribute's key and value: bind them (with the survey as `$1` and a limit
+    /// as `$4`) through [`ResponseFilter::bind`]. Ids come from our own tables and are written
+    /// as integer literals; the attribute's key and value, user text, are always bound.
+    pub(crate) fn conditions(&self, backend: Backend) -> String {
+        let mut sql = String::from(" AND r.submitted_at >= $2 AND r.submitted_at < $3");
+        sql.push_str(&unit_filter(self.units));
+        for (col, v) in [
+            ("r.touchpoint_id", self.touchpoint),
+            ("r.channel_id", self.channel),
+            ("r.employee_id", self.employee),
+            ("r.version_id", self.version_id),
+        ] {
+            if let Some(v) = v {
+                sql.push_str(&format!(" AND {col} = {v}"));
+            }
+        }
+        // Attribute values are strings (contacts are imported from CSV).
+        sql.push_str(match (self.attribute.is_some(), backend) {
+            (false, _) => " AND $5 = $6",
+            (true, Backend::Sqlite) => {
+                " AND EXISTS (SELECT 1 FROM contacts c, json_each(c.attributes) a \
+                 WHERE c.id = r.contact_id AND a.key = $5 AND a.value = $6)"
+            }
+            (true, Backend::Postgres) => {
+                " AND EXISTS (SELECT 1 FROM contacts c WHERE c.id = r.contact_id \
+                 AND (CAST(c.attributes AS jsonb) ->> $5) = $6)"
+            }
+        });
+        sql
+    }
+
+    /// Binds `$1` … `$6` of a query built with [`ResponseFilter::conditions`].
+    pub(crate) fn bind<'q>(&'q self, q: AnyQuery<'q>, survey_id: i64, limit: i64) -> AnyQuery<'q> {
+        let (key, value) = self.attribute.unwrap_or(("", ""));
+        q.bind(survey_id)
+            .bind(self.since.unwrap_or(i64::MIN))
+            .bind(self.until.unwrap_or(i64::MAX))
+            .bind(limit)
+            .bind(key)
+            .bind(value)
+    }
+}
+
 impl Store {
     /// The most recently submitted responses of a survey in a filter, newest first.
     pub async fn recent_responses(
@@ -132,44 +177,12 @@ impl Store {
         filter: &ResponseFilter<'_>,
         limit: i64,
     ) -> Result<ResponsePage> {
-        let mut sql = format!(
-            "{RECORD_SELECT} WHERE r.survey_id = $1 AND r.submitted_at >= $2 AND r.submitted_at < $3{}",
-            unit_filter(filter.units)
+        let sql = format!(
+            "{RECORD_SELECT} WHERE r.survey_id = $1{} ORDER BY r.submitted_at DESC LIMIT $4",
+            filter.conditions(self.backend)
         );
-        // Ids from our own tables, written as integer literals.
-        if let Some(t) = filter.touchpoint {
-            sql.push_str(&format!(" AND r.touchpoint_id = {t}"));
-        }
-        if let Some(c) = filter.channel {
-            sql.push_str(&format!(" AND r.channel_id = {c}"));
-        }
-        if let Some(e) = filter.employee {
-            sql.push_str(&format!(" AND r.employee_id = {e}"));
-        }
-        if let Some(v) = filter.version_id {
-            sql.push_str(&format!(" AND r.version_id = {v}"));
-        }
-        // Attribute values are strings (contacts are imported from CSV); key and value are
-        // bound, never written into the SQL.
-        let (key, value) = filter.attribute.unwrap_or(("", ""));
-        if filter.attribute.is_some() {
-            sql.push_str(match self.backend {
-                Backend::Sqlite => {
-                    " AND EXISTS (SELECT 1 FROM json_each(ct.attributes) a WHERE a.key = $5 AND a.value = $6)"
-                }
-                Backend::Postgres => " AND (CAST(ct.attributes AS jsonb) ->> $5) = $6",
-            });
-        } else {
-            sql.push_str(" AND $5 = $6");
-        }
-        sql.push_str(" ORDER BY r.submitted_at DESC LIMIT $4");
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(survey_id)
-            .bind(filter.since.unwrap_or(i64::MIN))
-            .bind(filter.until.unwrap_or(i64::MAX))
-            .bind(limit)
-            .bind(key)
-            .bind(value)
+        let rows = filter
+            .bind(sqlx::query(sqlx::AssertSqlSafe(sql)), survey_id, limit)
             .fetch_all(&self.pool)
             .await?;
         rows.iter().map(record_from_row).collect()

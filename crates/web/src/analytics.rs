@@ -291,35 +291,26 @@ async fn raw_sums(
         .into_iter()
         .map(|v| (v.id, v.definition))
         .collect();
-    let ask = tevreden_storage::RawAsk {
-        survey_id: asked.survey_id,
+    let mut wanted = tevreden_storage::ResponseFilter {
         since: Some(day_start_ms(from, &tz)),
         until: Some(day_start_ms(to + 1, &tz)),
-        units: filter.units.as_deref(),
-        touchpoint: filter.touchpoint,
-        channel: filter.channel,
-        employee: filter.employee,
-        version_id: filter.version_id,
-        attribute: filter
-            .attribute
-            .as_ref()
-            .map(|(k, v)| (k.as_str(), v.as_str())),
+        ..filter.responses(&tz)
     };
     let or_touchpoints: Option<std::collections::HashSet<i64>> = filter
         .or_touchpoints
         .as_ref()
         .map(|t| t.iter().copied().collect());
+    if or_touchpoints.is_some() {
+        // A unit scorecard's touchpoints widen the unit filter: read without it, then keep
+        // rows of the units or the touchpoints.
+        wanted.units = None;
+    }
     let mut sums = Sums::new(m.width());
     let mut after = 0;
     loop {
-        // A unit scorecard's touchpoints widen the unit filter: read without it, then keep
-        // rows of the units or the touchpoints.
-        let page_ask = if or_touchpoints.is_some() {
-            tevreden_storage::RawAsk { units: None, ..ask }
-        } else {
-            ask
-        };
-        let (rows, last) = store.raw_rows(&page_ask, after, 20_000).await?;
+        let (rows, last) = store
+            .raw_rows(asked.survey_id, &wanted, after, 20_000)
+            .await?;
         let Some(last) = last else { break };
         after = last;
         for r in rows {

@@ -15,7 +15,7 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use tevreden_domain::Lang;
-use tevreden_domain::export::{AnswerLayout, CsvRows, answer_columns, header as export_header};
+use tevreden_domain::export::{AnswerLayout, CsvRows, header as export_header};
 use tevreden_domain::rollup::answer_facts;
 use tevreden_domain::survey::{
     FileFormat, HiddenAnswers, Scope, SurveyDefinition, parse_survey_file, validate_answers,
@@ -886,22 +886,6 @@ async fn export_responses(
     Ok(export_stream(&app, &survey, csv, delimiter, units).await?)
 }
 
-/// The answer columns of an export: over every published version of the survey.
-async fn export_columns(
-    app: &AppState,
-    survey: &Survey,
-) -> Result<Vec<tevreden_domain::export::AnswerColumn>, tevreden_storage::StoreError> {
-    let versions: Vec<SurveyDefinition> = app
-        .store
-        .survey_versions(survey.id)
-        .await?
-        .into_iter()
-        .filter(|v| v.version.is_some())
-        .map(|v| v.definition)
-        .collect();
-    Ok(answer_columns(versions.iter()))
-}
-
 /// Responses read per page when exporting.
 const EXPORT_PAGE: i64 = 2_000;
 
@@ -942,7 +926,7 @@ pub(crate) async fn export_xlsx(
     units: Option<Vec<i64>>,
 ) -> Result<Response, tevreden_storage::StoreError> {
     use tevreden_storage::StoreError;
-    let cols = export_columns(app, survey).await?;
+    let cols = app.store.export_columns(survey.id).await?;
     let layout = AnswerLayout::new(&cols);
     let dir = tempfile::tempdir().map_err(|e| StoreError::Invalid(e.to_string()))?;
     let (tx, rx) = tokio::sync::mpsc::channel::<Vec<Vec<String>>>(4);
@@ -1017,7 +1001,7 @@ async fn csv_body(
     delimiter: u8,
     units: Option<Vec<i64>>,
 ) -> Result<Body, tevreden_storage::StoreError> {
-    let cols = export_columns(app, survey).await?;
+    let cols = app.store.export_columns(survey.id).await?;
     let mut head = CsvRows::new(delimiter);
     head.record(export_header(&cols).iter().map(String::as_str));
     let head = [b"\xef\xbb\xbf".as_slice(), &head.take()].concat();
