@@ -520,6 +520,10 @@ async fn generate(store: &Store, seed: u64) -> Result<Generated, StoreError> {
         })
         .collect();
     store.import_contacts(org.id, &contacts).await?;
+    // Results per segment and region come from the aggregates.
+    store
+        .set_kept_attributes(org.id, &["segment".into(), "regio".into()], "demo")
+        .await?;
 
     let mut channels = HashMap::new();
     for (key, name, kind) in CHANNELS {

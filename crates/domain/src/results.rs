@@ -227,6 +227,11 @@ pub enum GroupBy {
     Channel,
     /// The handling employee (read from raw responses: the aggregates do not keep it).
     Employee,
+    /// The survey version answered (read from raw responses).
+    Version,
+    /// The values of one contact attribute (its key is given with the grouping): from the
+    /// aggregates when the organisation keeps it, else from raw responses.
+    Attribute,
 }
 
 impl GroupBy {
@@ -239,6 +244,8 @@ impl GroupBy {
             "touchpoint" => GroupBy::Touchpoint,
             "channel" => GroupBy::Channel,
             "employee" => GroupBy::Employee,
+            "version" => GroupBy::Version,
+            "attribute" => GroupBy::Attribute,
             _ => return None,
         })
     }
@@ -251,6 +258,8 @@ impl GroupBy {
             GroupBy::Touchpoint => "touchpoint",
             GroupBy::Channel => "channel",
             GroupBy::Employee => "employee",
+            GroupBy::Version => "version",
+            GroupBy::Attribute => "attribute",
         }
     }
     pub fn is_time(self) -> bool {

@@ -1,7 +1,9 @@
 //! What one response contributes to the analytics aggregates, and the calendar of periods.
 //!
 //! Dashboards never scan raw responses: they read *histograms* (how many answers had each
-//! value) per survey, question, period, unit, touchpoint and channel, and — for key driver
+//! value) per survey, question, period, unit, touchpoint and channel — and again per value of
+//! each contact attribute the organisation chose to keep (`segment`, `region`) — and, for key
+//! driver
 //! analysis — exact integer *moments* (n, Σx, Σxy) per survey, period, unit and set of answered
 //! numeric questions. Both are sums, so they can be kept up to date one response at a time,
 //! added up over any range, and recomputed from raw responses to check them
@@ -187,13 +189,70 @@ pub fn set_hash<'a>(keys: impl IntoIterator<Item = &'a str>) -> i64 {
 
 /// Where a response falls: its survey, local day and context.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Placement {
+pub struct Placement<'a> {
     pub survey_id: i64,
     pub day: i32,
     /// 0 when the response has no unit (likewise touchpoint and channel).
     pub unit_id: i64,
     pub touchpoint_id: i64,
     pub channel_id: i64,
+    /// The kept contact attributes of the response (see [`kept_attributes`]): (key, value),
+    /// each adding the response to the attribute histograms once.
+    pub attributes: &'a [(String, String)],
+}
+
+/// The most contact attributes an organisation may keep in the aggregates: each one adds a
+/// copy of every histogram cell of the responses that carry it.
+pub const MAX_KEPT_ATTRIBUTES: usize = 5;
+
+/// Why a list of attribute keys to keep was refused.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum KeptAttributesError {
+    #[error("at most {MAX_KEPT_ATTRIBUTES} attributes can be kept")]
+    TooMany,
+    #[error("attribute `{0}` is longer than 100 characters")]
+    TooLong(String),
+}
+
+/// Normalises the contact attribute keys an organisation keeps in the aggregates: trimmed and
+/// lower-cased like the column headers of a contact import, empty entries and repeats dropped,
+/// order kept.
+pub fn kept_attribute_keys<'a>(
+    keys: impl IntoIterator<Item = &'a str>,
+) -> Result<Vec<String>, KeptAttributesError> {
+    let mut out: Vec<String> = Vec::new();
+    for k in keys {
+        let k = k.trim().to_lowercase();
+        if k.is_empty() || out.contains(&k) {
+            continue;
+        }
+        if k.chars().count() > 100 {
+            return Err(KeptAttributesError::TooLong(k));
+        }
+        out.push(k);
+    }
+    if out.len() > MAX_KEPT_ATTRIBUTES {
+        return Err(KeptAttributesError::TooMany);
+    }
+    Ok(out)
+}
+
+/// The (key, value) pairs of a response's contact attributes (the JSON object stored with the
+/// response) that the organisation keeps: string values of the kept keys, in the kept keys'
+/// order. Nothing for a response without a contact or with unreadable attributes.
+pub fn kept_attributes(kept: &[String], attributes_json: Option<&str>) -> Vec<(String, String)> {
+    let (false, Some(text)) = (kept.is_empty(), attributes_json) else {
+        return Vec::new();
+    };
+    let Ok(map) = serde_json::from_str::<BTreeMap<String, serde_json::Value>>(text) else {
+        return Vec::new();
+    };
+    kept.iter()
+        .filter_map(|k| match map.get(k) {
+            Some(serde_json::Value::String(v)) => Some((k.clone(), v.clone())),
+            _ => None,
+        })
+        .collect()
 }
 
 /// One histogram cell's key.
@@ -201,6 +260,22 @@ pub struct Placement {
 pub struct CountKey {
     pub survey_id: i64,
     pub question: String,
+    pub grain: Grain,
+    pub period: i32,
+    pub unit_id: i64,
+    pub touchpoint_id: i64,
+    pub channel_id: i64,
+    pub value: i64,
+}
+
+/// One attribute histogram cell's key: a [`CountKey`] for the responses whose contact had
+/// `attribute = attribute_value`.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct AttrCountKey {
+    pub survey_id: i64,
+    pub question: String,
+    pub attribute: String,
+    pub attribute_value: String,
     pub grain: Grain,
     pub period: i32,
     pub unit_id: i64,
@@ -230,6 +305,7 @@ pub const MOMENT_GRAINS: [Grain; 2] = [Grain::Day, Grain::Month];
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Rollup {
     pub counts: BTreeMap<CountKey, i64>,
+    pub attr_counts: BTreeMap<AttrCountKey, i64>,
     pub moments: BTreeMap<MomentKey, i64>,
     /// (survey, set hash) → the set's question ids, comma-separated.
     pub sets: BTreeMap<(i64, i64), String>,
@@ -237,7 +313,7 @@ pub struct Rollup {
 
 impl Rollup {
     pub fn is_empty(&self) -> bool {
-        self.counts.is_empty() && self.moments.is_empty()
+        self.counts.is_empty() && self.attr_counts.is_empty() && self.moments.is_empty()
     }
 
     /// Adds one response.
@@ -258,6 +334,23 @@ impl Rollup {
                         value: *value,
                     })
                     .or_insert(0) += 1;
+                for (attribute, attribute_value) in at.attributes {
+                    *self
+                        .attr_counts
+                        .entry(AttrCountKey {
+                            survey_id: at.survey_id,
+                            question: question.clone(),
+                            attribute: attribute.clone(),
+                            attribute_value: attribute_value.clone(),
+                            grain,
+                            period,
+                            unit_id: at.unit_id,
+                            touchpoint_id: at.touchpoint_id,
+                            channel_id: at.channel_id,
+                            value: *value,
+                        })
+                        .or_insert(0) += 1;
+                }
             }
         }
         if facts.numeric.is_empty() {
@@ -303,6 +396,9 @@ impl Rollup {
         for (k, v) in other.counts {
             *self.counts.entry(k).or_insert(0) += v;
         }
+        for (k, v) in other.attr_counts {
+            *self.attr_counts.entry(k).or_insert(0) += v;
+        }
         for (k, v) in other.moments {
             *self.moments.entry(k).or_insert(0) += v;
         }
@@ -316,6 +412,9 @@ type PackedCountKey = (i64, u32, Grain, i32, i64, i64, i64, i64);
 /// (survey, interned question, day, unit, touchpoint, channel, value).
 type PackedDayKey = (i64, u32, i32, i64, i64, i64, i64);
 
+/// A [`PackedDayKey`] with an interned (attribute, value) pair after the question.
+type PackedAttrDayKey = (i64, u32, u32, i32, i64, i64, i64, i64);
+
 /// A fast accumulator for many responses (bulk loads, recomputation, the writer's batches):
 /// question ids are interned, histogram cells keyed by small integers, and each response's
 /// moments added into one vector per (period, unit, set) instead of one map entry per sum.
@@ -326,6 +425,9 @@ pub struct RollupBuilder {
     names: Vec<String>,
     /// Day cells; weeks and months are summed from them when finishing.
     counts: FxHashMap<PackedDayKey, i64>,
+    attr_counts: FxHashMap<PackedAttrDayKey, i64>,
+    pair_ids: FxHashMap<(String, String), u32>,
+    pairs: Vec<(String, String)>,
     /// (survey, day, unit, set hash) → [n, Σx…, Σxy… (upper triangle)].
     moments: FxHashMap<(i64, i32, i64, i64), Vec<i64>>,
     sets: BTreeMap<(i64, i64), String>,
@@ -340,6 +442,16 @@ impl RollupBuilder {
         let i = self.names.len() as u32;
         self.names.push(q.to_owned());
         self.ids.insert(q.to_owned(), i);
+        i
+    }
+
+    fn intern_pair(&mut self, pair: &(String, String)) -> u32 {
+        if let Some(&i) = self.pair_ids.get(pair) {
+            return i;
+        }
+        let i = self.pairs.len() as u32;
+        self.pairs.push(pair.clone());
+        self.pair_ids.insert(pair.clone(), i);
         i
     }
 
@@ -365,6 +477,24 @@ impl RollupBuilder {
                     *value,
                 ))
                 .or_insert(0) += 1;
+        }
+        for pair in at.attributes {
+            let p = self.intern_pair(pair);
+            for (id, (_, value)) in ids.iter().zip(&facts.counts) {
+                *self
+                    .attr_counts
+                    .entry((
+                        at.survey_id,
+                        *id,
+                        p,
+                        at.day,
+                        at.unit_id,
+                        at.touchpoint_id,
+                        at.channel_id,
+                        *value,
+                    ))
+                    .or_insert(0) += 1;
+            }
         }
         self.scratch = ids;
         let m = facts.numeric.len();
@@ -415,6 +545,28 @@ impl RollupBuilder {
                 *cells.entry(key).or_insert(0) += n;
             }
         }
+        let mut attr_cells: BTreeMap<AttrCountKey, i64> = BTreeMap::new();
+        for ((survey_id, q, p, day, unit_id, touchpoint_id, channel_id, value), n) in
+            self.attr_counts
+        {
+            let (attribute, attribute_value) = &self.pairs[p as usize];
+            for grain in Grain::ALL {
+                let key = AttrCountKey {
+                    survey_id,
+                    question: names[q as usize].clone(),
+                    attribute: attribute.clone(),
+                    attribute_value: attribute_value.clone(),
+                    grain,
+                    period: grain.period_of(day),
+                    unit_id,
+                    touchpoint_id,
+                    channel_id,
+                    value,
+                };
+                *attr_cells.entry(key).or_insert(0) += n;
+            }
+        }
+        attr_cells.retain(|_, n| *n != 0);
         let mut sums: FxHashMap<(i64, Grain, i32, i64, i64), Vec<i64>> = FxHashMap::default();
         for ((survey_id, day, unit_id, set_hash), v) in self.moments {
             for grain in MOMENT_GRAINS.into_iter().filter(|g| *g != Grain::Day) {
@@ -472,6 +624,7 @@ impl RollupBuilder {
         }
         Rollup {
             counts,
+            attr_counts: attr_cells,
             moments,
             sets: self.sets,
         }
@@ -483,12 +636,18 @@ impl RollupBuilder {
 pub struct RollupDiff {
     /// (key, stored, recomputed) for every histogram cell that differs.
     pub counts: Vec<(CountKey, i64, i64)>,
+    pub attr_counts: Vec<(AttrCountKey, i64, i64)>,
     pub moments: Vec<(MomentKey, i64, i64)>,
 }
 
 impl RollupDiff {
     pub fn is_empty(&self) -> bool {
-        self.counts.is_empty() && self.moments.is_empty()
+        self.counts.is_empty() && self.attr_counts.is_empty() && self.moments.is_empty()
+    }
+
+    /// How many cells differ.
+    pub fn len(&self) -> usize {
+        self.counts.len() + self.attr_counts.len() + self.moments.len()
     }
 }
 
@@ -511,6 +670,7 @@ pub fn diff(stored: &Rollup, recomputed: &Rollup) -> RollupDiff {
     }
     RollupDiff {
         counts: cmp(&stored.counts, &recomputed.counts),
+        attr_counts: cmp(&stored.attr_counts, &recomputed.attr_counts),
         moments: cmp(&stored.moments, &recomputed.moments),
     }
 }
@@ -624,6 +784,7 @@ questions:
             unit_id: 3,
             touchpoint_id: 0,
             channel_id: 2,
+            attributes: &[],
         };
         let mut r = Rollup::default();
         r.add(at, &facts);
@@ -666,17 +827,87 @@ questions:
         assert_eq!(b.finish(), r);
     }
 
+    #[test]
+    fn kept_attributes_count_every_cell_again_per_value() {
+        let kept = kept_attribute_keys([" Segment ", "region", "segment", ""]).unwrap();
+        assert_eq!(kept, ["segment", "region"]);
+        let attrs = kept_attributes(
+            &kept,
+            Some(r#"{"region": "noord", "segment": "zakelijk", "klantnummer": "K1"}"#),
+        );
+        assert_eq!(
+            attrs,
+            [
+                ("segment".to_string(), "zakelijk".to_string()),
+                ("region".to_string(), "noord".to_string())
+            ]
+        );
+        assert!(kept_attributes(&kept, None).is_empty());
+        assert!(kept_attributes(&kept, Some("not json")).is_empty());
+        assert!(kept_attributes(&[], Some(r#"{"segment": "x"}"#)).is_empty());
+        assert_eq!(
+            kept_attribute_keys(["a", "b", "c", "d", "e", "f"]),
+            Err(KeptAttributesError::TooMany)
+        );
+        assert!(matches!(
+            kept_attribute_keys([&"x".repeat(101) as &str]),
+            Err(KeptAttributesError::TooLong(_))
+        ));
+
+        let facts = AnswerFacts {
+            counts: vec![("csat".into(), 4), ("nps".into(), 9)],
+            numeric: vec![],
+        };
+        let at = Placement {
+            survey_id: 1,
+            day: 20_784,
+            unit_id: 3,
+            touchpoint_id: 5,
+            channel_id: 2,
+            attributes: &attrs,
+        };
+        let mut r = Rollup::default();
+        r.add(at, &facts);
+        // 2 answers × 3 grains, once without and once per kept attribute.
+        assert_eq!(r.counts.len(), 6);
+        assert_eq!(r.attr_counts.len(), 12);
+        let key = AttrCountKey {
+            survey_id: 1,
+            question: "nps".into(),
+            attribute: "region".into(),
+            attribute_value: "noord".into(),
+            grain: Grain::Week,
+            period: week_of(20_784),
+            unit_id: 3,
+            touchpoint_id: 5,
+            channel_id: 2,
+            value: 9,
+        };
+        assert_eq!(r.attr_counts[&key], 1);
+        let mut stored = r.clone();
+        *stored.attr_counts.get_mut(&key).unwrap() += 1;
+        let d = diff(&stored, &r);
+        assert_eq!(d.attr_counts, vec![(key, 2, 1)]);
+        assert_eq!(d.len(), 1);
+    }
+
     proptest::proptest! {
         #[test]
         fn builder_equals_adding_one_by_one(
             rows in proptest::collection::vec(
-                (0..3i64, 0..60i32, proptest::option::of(0..11i64), proptest::option::of(1..6i64), proptest::option::of(1..8i64)),
+                (0..3i64, 0..60i32, proptest::option::of(0..11i64), proptest::option::of(1..6i64), proptest::option::of(1..8i64), 0..4usize),
                 0..60,
             )
         ) {
+            let pairs = [
+                vec![],
+                vec![("segment".to_string(), "business".to_string())],
+                vec![("segment".to_string(), "private".to_string())],
+                vec![("region".to_string(), "north".to_string()), ("segment".to_string(), "business".to_string())],
+            ];
             let mut slow = Rollup::default();
             let mut fast = RollupBuilder::default();
-            for (unit, day, a, b, c) in rows {
+            for (unit, day, a, b, c, p) in rows {
                 let mut facts = AnswerFacts::default();
                 for (k, v) in [("a", a), ("b", b), ("c", c)] {
                     if let Some(v) = v {
@@ -684,7 +915,7 @@ questions:
                         facts.numeric.push((k.into(), v));
                     }
                 }
-                let at = Placement { survey_id: 1, day: 20_000 + day, unit_id: unit, touchpoint_id: 0, channel_id: unit % 2 };
+                let at = Placement { survey_id: 1, day: 20_000 + day, unit_id: unit, touchpoint_id: 0, channel_id: unit % 2, attributes: &pairs[p] };
                 slow.add(at, &facts);
                 fast.add(at, &facts);
             }

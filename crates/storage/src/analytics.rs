@@ -10,8 +10,8 @@ use std::collections::HashMap;
 use jiff::tz::TimeZone;
 use sqlx::{AnyConnection, Row};
 use tevreden_domain::rollup::{
-    AnswerFacts, CountKey, Grain, MomentKey, Placement, Rollup, RollupBuilder, RollupDiff,
-    answer_facts, diff, local_day,
+    AnswerFacts, AttrCountKey, CountKey, Grain, MomentKey, Placement, Rollup, RollupBuilder,
+    RollupDiff, answer_facts, diff, kept_attributes, local_day,
 };
 use tevreden_domain::survey::{SurveyDefinition, parse_survey_value, stored_answers};
 
@@ -20,7 +20,7 @@ use crate::error::{Result, StoreError};
 use crate::ingest::placeholders;
 use crate::responses::ResponseFilter;
 
-/// Rows per upsert statement (9 parameters each; well under both engines' limits).
+/// Rows per upsert statement (at most 11 parameters each; well under both engines' limits).
 const UPSERT_ROWS: usize = 1_000;
 
 /// The organisations' time zones, looked up once per writer.
@@ -53,21 +53,40 @@ fn zone(name: Option<&str>) -> TimeZone {
         .unwrap_or(TimeZone::UTC)
 }
 
-/// One stored response's place in the aggregates.
+/// One stored response's place in the aggregates: its survey, local day, (unit, touchpoint,
+/// channel) and kept contact attributes.
 pub(crate) fn placement(
     survey_id: i64,
     day: i32,
-    unit: Option<i64>,
-    touchpoint: Option<i64>,
-    channel: Option<i64>,
-) -> Placement {
+    (unit, touchpoint, channel): (Option<i64>, Option<i64>, Option<i64>),
+    attributes: &[(String, String)],
+) -> Placement<'_> {
     Placement {
         survey_id,
         day,
         unit_id: unit.unwrap_or(0),
         touchpoint_id: touchpoint.unwrap_or(0),
         channel_id: channel.unwrap_or(0),
+        attributes,
     }
+}
+
+/// The contact attribute keys an organisation keeps in the aggregates, read on `conn` (inside
+/// the caller's transaction).
+pub(crate) async fn kept_keys(
+    conn: &mut AnyConnection,
+    org_id: i64,
+) -> std::result::Result<Vec<String>, sqlx::Error> {
+    let text: Option<String> = sqlx::query_scalar("SELECT kept_attributes FROM orgs WHERE id = $1")
+        .bind(org_id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    Ok(parse_kept(text.as_deref()))
+}
+
+fn parse_kept(text: Option<&str>) -> Vec<String> {
+    text.and_then(|t| serde_json::from_str(t).ok())
+        .unwrap_or_default()
 }
 
 /// Adds a rollup to the aggregate tables on `conn` (inside the caller's transaction).
@@ -89,6 +108,31 @@ pub(crate) async fn apply(
             q = q
                 .bind(k.survey_id)
                 .bind(k.question.as_str())
+                .bind(k.grain.code())
+                .bind(i64::from(k.period))
+                .bind(k.unit_id)
+                .bind(k.touchpoint_id)
+                .bind(k.channel_id)
+                .bind(k.value)
+                .bind(**n);
+        }
+        q.execute(&mut *conn).await?;
+    }
+    let attr_counts: Vec<(&AttrCountKey, &i64)> = rollup.attr_counts.iter().collect();
+    for chunk in attr_counts.chunks(UPSERT_ROWS) {
+        let values = rows_sql(backend, chunk.len(), 11);
+        let sql = format!(
+            "INSERT INTO agg_attr_counts (survey_id, question, attribute, attribute_value, grain, period, unit_id, touchpoint_id, channel_id, value, n) \
+             VALUES {values} ON CONFLICT (survey_id, question, attribute, attribute_value, grain, period, unit_id, touchpoint_id, channel_id, value) \
+             DO UPDATE SET n = agg_attr_counts.n + excluded.n"
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).persistent(keep_prepared(chunk.len()));
+        for (k, n) in chunk {
+            q = q
+                .bind(k.survey_id)
+                .bind(k.question.as_str())
+                .bind(k.attribute.as_str())
+                .bind(k.attribute_value.as_str())
                 .bind(k.grain.code())
                 .bind(i64::from(k.period))
                 .bind(k.unit_id)
@@ -178,21 +222,24 @@ pub struct CountRow {
 
 /// What a histogram read keeps apart besides the value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum HistogramSplit {
+pub enum HistogramSplit<'a> {
     Nothing,
     Period,
     Unit,
     Touchpoint,
     Channel,
+    /// The values of this kept contact attribute (responses without it are not read).
+    Attribute(&'a str),
 }
 
 /// One summed histogram cell: `key` is the period or the unit, touchpoint or channel id of
-/// the split (0 when not split).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// the split (0 when not split); `attribute_value` the attribute's value of an attribute split.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct HistogramSum {
     pub key: i64,
     pub value: i64,
     pub n: i64,
+    pub attribute_value: Option<String>,
 }
 
 /// Which cells a histogram read sums.
@@ -210,7 +257,10 @@ pub struct HistogramAsk<'a> {
     pub or_touchpoints: Option<&'a [i64]>,
     pub touchpoint: Option<i64>,
     pub channel: Option<i64>,
-    pub split: HistogramSplit,
+    /// Only responses whose contact had this (kept) attribute value: read from the attribute
+    /// histograms. With an attribute split, it must be the split's attribute.
+    pub attribute: Option<(&'a str, &'a str)>,
+    pub split: HistogramSplit<'a>,
 }
 
 /// One raw response as the raw path reads it.
@@ -224,6 +274,8 @@ pub struct RawRow {
     pub employee_id: i64,
     pub answers: String,
     pub submitted_at: i64,
+    /// The contact's attributes as stored with the response (JSON), if any.
+    pub contact_attributes: Option<String>,
 }
 
 /// One moment row summed over a query's periods: per unit and answered set.
@@ -308,12 +360,38 @@ impl Store {
             HistogramSplit::Unit => "unit_id",
             HistogramSplit::Touchpoint => "touchpoint_id",
             HistogramSplit::Channel => "channel_id",
+            HistogramSplit::Attribute(_) => "attribute_value",
+        };
+        let split_attribute = match ask.split {
+            HistogramSplit::Attribute(a) => Some(a),
+            _ => None,
         };
         let mut sql = format!(
-            "SELECT {key}, value, CAST(SUM(n) AS BIGINT) FROM agg_counts \
-             WHERE survey_id = $1 AND question = $2 AND grain = $3 AND period >= $4 AND period <= $5"
+            "SELECT {id}, value, CAST(SUM(n) AS BIGINT), {text} FROM {table} \
+             WHERE survey_id = $1 AND question = $2 AND grain = $3 AND period >= $4 AND period <= $5",
+            id = if split_attribute.is_some() { "0" } else { key },
+            text = if split_attribute.is_some() {
+                "attribute_value"
+            } else {
+                "CAST(NULL AS TEXT)"
+            },
+            table = if ask.attribute.is_some() || split_attribute.is_some() {
+                "agg_attr_counts"
+            } else {
+                "agg_counts"
+            }
         );
         let mut next = 6;
+        if ask.attribute.is_some() {
+            sql.push_str(&format!(
+                " AND attribute = ${next} AND attribute_value = ${}",
+                next + 1
+            ));
+            next += 2;
+        } else if split_attribute.is_some() {
+            sql.push_str(&format!(" AND attribute = ${next}"));
+            next += 1;
+        }
         if ask.touchpoint.is_some() {
             sql.push_str(&format!(" AND touchpoint_id = ${next}"));
             next += 1;
@@ -348,6 +426,11 @@ impl Store {
             .bind(ask.grain.code())
             .bind(i64::from(ask.from))
             .bind(i64::from(ask.to));
+        if let Some((key, value)) = ask.attribute {
+            q = q.bind(key).bind(value);
+        } else if let Some(key) = split_attribute {
+            q = q.bind(key);
+        }
         if let Some(t) = ask.touchpoint {
             q = q.bind(t);
         }
@@ -361,6 +444,7 @@ impl Store {
                     key: r.try_get(0)?,
                     value: r.try_get(1)?,
                     n: r.try_get(2)?,
+                    attribute_value: r.try_get(3)?,
                 })
             })
             .collect::<std::result::Result<_, sqlx::Error>>()
@@ -392,6 +476,7 @@ impl Store {
                 "r.employee_id",
                 "r.answers",
                 "r.submitted_at",
+                "r.contact_attributes",
             ],
             &rows,
         );
@@ -405,7 +490,7 @@ impl Store {
         let int = |f: &std::ops::Range<usize>| -> Result<i64> {
             Ok(crate::export::packed_int(&text, f)?.unwrap_or(0))
         };
-        let mut out = crate::export::packed_records::<8>(&text)?
+        let mut out = crate::export::packed_records::<9>(&text)?
             .into_iter()
             .map(|f| {
                 Ok(RawRow {
@@ -417,6 +502,9 @@ impl Store {
                     employee_id: int(&f[5])?,
                     answers: text[f[6].clone()].to_string(),
                     submitted_at: int(&f[7])?,
+                    // a NULL and an empty text both read as empty: neither names an attribute
+                    contact_attributes: Some(text[f[8].clone()].to_string())
+                        .filter(|t| !t.is_empty()),
                 })
             })
             .collect::<Result<Vec<_>>>()?;
@@ -506,10 +594,31 @@ impl Store {
 
     /// Recomputes one survey's aggregates from its raw responses.
     pub async fn recompute_rollup(&self, survey_id: i64) -> Result<(Rollup, u64)> {
-        let org_id: i64 = sqlx::query_scalar("SELECT org_id FROM surveys WHERE id = $1")
-            .bind(survey_id)
-            .fetch_one(&self.pool)
-            .await?;
+        let org_id = self.survey_org(survey_id).await?;
+        let kept = self.kept_attributes(org_id).await?;
+        self.recompute_rollup_keeping(survey_id, org_id, &kept, "")
+            .await
+    }
+
+    async fn survey_org(&self, survey_id: i64) -> Result<i64> {
+        Ok(
+            sqlx::query_scalar("SELECT org_id FROM surveys WHERE id = $1")
+                .bind(survey_id)
+                .fetch_one(&self.pool)
+                .await?,
+        )
+    }
+
+    /// [`Store::recompute_rollup`] with the given kept attribute keys, over the responses that
+    /// match `condition` (SQL on `responses`, `""` for all; from our own code, never user
+    /// text).
+    async fn recompute_rollup_keeping(
+        &self,
+        survey_id: i64,
+        org_id: i64,
+        kept: &[String],
+        condition: &str,
+    ) -> Result<(Rollup, u64)> {
         let tz = self.org_time_zone(org_id).await?;
         let mut defs: HashMap<i64, Option<SurveyDefinition>> = HashMap::new();
         for (id, text) in sqlx::query_as::<_, (i64, String)>(
@@ -528,15 +637,16 @@ impl Store {
         let mut rollup = RollupBuilder::default();
         let mut after = 0i64;
         let mut responses = 0u64;
+        let sql = format!(
+            "SELECT id, version_id, unit_id, touchpoint_id, channel_id, answers, submitted_at, contact_attributes \
+             FROM responses WHERE survey_id = $1 AND id > $2{condition} ORDER BY id LIMIT 20000"
+        );
         loop {
-            let rows = sqlx::query(
-                "SELECT id, version_id, unit_id, touchpoint_id, channel_id, answers, submitted_at \
-                 FROM responses WHERE survey_id = $1 AND id > $2 ORDER BY id LIMIT 20000",
-            )
-            .bind(survey_id)
-            .bind(after)
-            .fetch_all(&self.pool)
-            .await?;
+            let rows = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
+                .bind(survey_id)
+                .bind(after)
+                .fetch_all(&self.pool)
+                .await?;
             if rows.is_empty() {
                 break;
             }
@@ -549,12 +659,180 @@ impl Store {
                 let answers: String = r.try_get(5)?;
                 let facts = stored_facts(def, &answers);
                 let day = local_day(r.try_get(6)?, &tz);
-                let at = placement(survey_id, day, r.try_get(2)?, r.try_get(3)?, r.try_get(4)?);
-                rollup.add(at, &facts);
+                let attributes: Option<String> = r.try_get(7)?;
+                let pairs = kept_attributes(kept, attributes.as_deref());
+                let context = (r.try_get(2)?, r.try_get(3)?, r.try_get(4)?);
+                rollup.add(placement(survey_id, day, context, &pairs), &facts);
                 responses += 1;
             }
         }
         Ok((rollup.finish(), responses))
+    }
+
+    /// Removes a contact's attributes from the responses it gave, and those responses from the
+    /// attribute histograms, inside the caller's write transaction.
+    pub(crate) async fn forget_contact_attributes(
+        &self,
+        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        org_id: i64,
+        contact_id: i64,
+    ) -> Result<()> {
+        let surveys: Vec<i64> = sqlx::query_scalar(
+            "SELECT DISTINCT survey_id FROM responses WHERE contact_id = $1 AND contact_attributes IS NOT NULL ORDER BY survey_id",
+        )
+        .bind(contact_id)
+        .fetch_all(&mut **tx)
+        .await?;
+        if surveys.is_empty() {
+            return Ok(());
+        }
+        if self.backend == Backend::Postgres {
+            let list = surveys.iter().map(i64::to_string).collect::<Vec<_>>();
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT id FROM surveys WHERE id IN ({}) ORDER BY id FOR SHARE",
+                list.join(",")
+            )))
+            .execute(&mut **tx)
+            .await?;
+        }
+        let kept = kept_keys(&mut *tx, org_id).await?;
+        if !kept.is_empty() {
+            for survey_id in surveys {
+                let (rollup, _) = self
+                    .recompute_rollup_keeping(
+                        survey_id,
+                        org_id,
+                        &kept,
+                        &format!(" AND contact_id = {contact_id}"),
+                    )
+                    .await?;
+                let minus = Rollup {
+                    attr_counts: rollup
+                        .attr_counts
+                        .into_iter()
+                        .map(|(k, n)| (k, -n))
+                        .collect(),
+                    ..Rollup::default()
+                };
+                apply(&mut *tx, self.backend, &minus).await?;
+                sqlx::query("DELETE FROM agg_attr_counts WHERE survey_id = $1 AND n = 0")
+                    .bind(survey_id)
+                    .execute(&mut **tx)
+                    .await?;
+            }
+        }
+        sqlx::query("UPDATE responses SET contact_attributes = NULL WHERE contact_id = $1")
+            .bind(contact_id)
+            .execute(&mut **tx)
+            .await?;
+        Ok(())
+    }
+
+    /// The contact attribute keys kept in the aggregates by a survey's organisation.
+    pub async fn survey_kept_attributes(&self, survey_id: i64) -> Result<Vec<String>> {
+        let text: Option<String> = sqlx::query_scalar(
+            "SELECT o.kept_attributes FROM surveys s JOIN orgs o ON o.id = s.org_id WHERE s.id = $1",
+        )
+        .bind(survey_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(parse_kept(text.as_deref()))
+    }
+
+    /// The attribute keys of the organisation's newest 10,000 contacts, each with how many of
+    /// them have it, most common first: what could be kept in the aggregates.
+    pub async fn contact_attribute_keys(&self, org_id: i64) -> Result<Vec<(String, i64)>> {
+        let newest =
+            "SELECT attributes FROM contacts WHERE org_id = $1 ORDER BY id DESC LIMIT 10000";
+        let sql = match self.backend {
+            Backend::Sqlite => format!(
+                "SELECT a.key, COUNT(*) FROM ({newest}) c, json_each(c.attributes) a \
+                 GROUP BY a.key ORDER BY COUNT(*) DESC, a.key"
+            ),
+            Backend::Postgres => format!(
+                "SELECT k, CAST(COUNT(*) AS BIGINT) FROM ({newest}) c, \
+                 jsonb_object_keys(CAST(c.attributes AS jsonb)) k GROUP BY k ORDER BY COUNT(*) DESC, k"
+            ),
+        };
+        Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(org_id)
+            .fetch_all(&self.pool)
+            .await?)
+    }
+
+    /// The contact attribute keys the organisation keeps in the aggregates.
+    pub async fn kept_attributes(&self, org_id: i64) -> Result<Vec<String>> {
+        let text: Option<String> =
+            sqlx::query_scalar("SELECT kept_attributes FROM orgs WHERE id = $1")
+                .bind(org_id)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(parse_kept(text.as_deref()))
+    }
+
+    /// Chooses the contact attributes the organisation keeps in the aggregates (keys as
+    /// checked by [`tevreden_domain::rollup::kept_attribute_keys`]) and recounts every
+    /// survey's attribute histograms for them from the responses' stored attributes, in one
+    /// transaction that holds the writer off (as [`Store::rebuild_rollup`] does). Returns how
+    /// many responses with contact attributes were read.
+    pub async fn set_kept_attributes(
+        &self,
+        org_id: i64,
+        keys: &[String],
+        actor: &str,
+    ) -> Result<u64> {
+        let before = self.kept_attributes(org_id).await?;
+        let mut tx = self.begin_write().await?;
+        if self.backend == Backend::Postgres {
+            sqlx::query("SELECT id FROM surveys WHERE org_id = $1 ORDER BY id FOR UPDATE")
+                .bind(org_id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        sqlx::query("UPDATE orgs SET kept_attributes = $1 WHERE id = $2")
+            .bind(serde_json::json!(keys).to_string())
+            .bind(org_id)
+            .execute(&mut *tx)
+            .await?;
+        let mut counted = 0;
+        for (survey_id, _) in self.rollup_surveys(Some(org_id), None).await? {
+            sqlx::query("DELETE FROM agg_attr_counts WHERE survey_id = $1")
+                .bind(survey_id)
+                .execute(&mut *tx)
+                .await?;
+            if keys.is_empty() {
+                continue;
+            }
+            let (rollup, responses) = self
+                .recompute_rollup_keeping(
+                    survey_id,
+                    org_id,
+                    keys,
+                    " AND contact_attributes IS NOT NULL",
+                )
+                .await?;
+            counted += responses;
+            let attr_only = Rollup {
+                attr_counts: rollup.attr_counts,
+                ..Rollup::default()
+            };
+            apply(&mut tx, self.backend, &attr_only).await?;
+        }
+        crate::accounts::insert_audit(
+            &mut tx,
+            &crate::accounts::NewAudit {
+                org_id,
+                actor,
+                action: "kept_attributes.set",
+                object_type: "org",
+                object_key: "kept_attributes",
+                before: Some(serde_json::json!(before)),
+                after: Some(serde_json::json!(keys)),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(counted)
     }
 
     /// Reads one survey's stored aggregates.
@@ -579,6 +857,28 @@ impl Store {
                 value: r.try_get(6)?,
             };
             rollup.counts.insert(key, r.try_get(7)?);
+        }
+        let rows = sqlx::query(
+            "SELECT question, attribute, attribute_value, grain, period, unit_id, touchpoint_id, channel_id, value, n \
+             FROM agg_attr_counts WHERE survey_id = $1",
+        )
+        .bind(survey_id)
+        .fetch_all(&self.pool)
+        .await?;
+        for r in &rows {
+            let key = AttrCountKey {
+                survey_id,
+                question: r.try_get(0)?,
+                attribute: r.try_get(1)?,
+                attribute_value: r.try_get(2)?,
+                grain: grain_of(r.try_get(3)?)?,
+                period: r.try_get::<i64, _>(4)? as i32,
+                unit_id: r.try_get(5)?,
+                touchpoint_id: r.try_get(6)?,
+                channel_id: r.try_get(7)?,
+                value: r.try_get(8)?,
+            };
+            rollup.attr_counts.insert(key, r.try_get(9)?);
         }
         let rows = sqlx::query(
             "SELECT grain, period, unit_id, set_hash, i, j, s FROM agg_moments WHERE survey_id = $1",
@@ -635,7 +935,7 @@ impl Store {
                 .await?;
         }
         let (rollup, responses) = self.recompute_rollup(survey_id).await?;
-        for table in ["agg_counts", "agg_moments", "agg_sets"] {
+        for table in ["agg_counts", "agg_attr_counts", "agg_moments", "agg_sets"] {
             sqlx::query(sqlx::AssertSqlSafe(format!(
                 "DELETE FROM {table} WHERE survey_id = $1"
             )))

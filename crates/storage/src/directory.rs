@@ -334,7 +334,8 @@ impl Store {
     }
 
     /// Erases a contact (a customer's right to be forgotten): the record goes; responses stay,
-    /// no longer linked to them.
+    /// no longer linked to them and without the contact's attributes (which leave the
+    /// attribute histograms in the same transaction).
     pub async fn delete_contact(
         &self,
         org_id: i64,
@@ -343,6 +344,8 @@ impl Store {
     ) -> Result<Contact> {
         let contact = self.contact(org_id, external_id).await?;
         let mut tx = self.begin_write().await?;
+        self.forget_contact_attributes(&mut tx, org_id, contact.id)
+            .await?;
         delete_audited(
             &mut tx,
             "contacts",

@@ -12,7 +12,7 @@
 //! response on a personal invitation as [`IngestError::AlreadyAnswered`]. If a batch fails as a
 //! whole, its items are retried one per transaction so one bad row cannot sink the others.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -21,7 +21,7 @@ use sqlx::any::{AnyConnectOptions, AnyRow};
 use sqlx::{AnyConnection, Connection, Executor, Row};
 use tokio::sync::{mpsc, oneshot};
 
-use tevreden_domain::rollup::{AnswerFacts, Rollup, RollupBuilder, local_day};
+use tevreden_domain::rollup::{AnswerFacts, Rollup, RollupBuilder, kept_attributes, local_day};
 
 use crate::analytics::{self, Zones, placement};
 use crate::db::{Backend, SQLITE_PRAGMAS, Store, now_ms};
@@ -423,7 +423,7 @@ async fn insert_batch(
     backend: Backend,
     zones: &mut Zones,
     items: &[&NewResponse],
-) -> Result<HashSet<String>, (sqlx::Error, bool)> {
+) -> Result<Inserted, (sqlx::Error, bool)> {
     let now = now_ms();
     let uids = match backend {
         Backend::Sqlite => insert_sqlite(conn, zones, items, now).await?,
@@ -456,8 +456,18 @@ async fn insert_batch(
     Ok(uids)
 }
 
-fn returned_uids(rows: &[AnyRow]) -> Result<HashSet<String>, sqlx::Error> {
-    rows.iter().map(|r| r.try_get::<String, _>(0)).collect()
+/// The rows a batch inserted: uid → the contact attributes stored with it.
+type Inserted = HashMap<String, Option<String>>;
+
+fn returned_uids(rows: &[AnyRow]) -> Result<Inserted, sqlx::Error> {
+    rows.iter()
+        .map(|r| {
+            Ok((
+                r.try_get::<String, _>(0)?,
+                r.try_get::<Option<String>, _>(1)?,
+            ))
+        })
+        .collect()
 }
 
 /// The aggregate sums of the responses of a batch that were inserted.
@@ -465,14 +475,37 @@ async fn rollup_of(
     conn: &mut AnyConnection,
     zones: &mut Zones,
     items: &[&NewResponse],
-    inserted: &HashSet<String>,
+    inserted: &Inserted,
 ) -> Result<Rollup, sqlx::Error> {
     let mut rollup = RollupBuilder::default();
-    for r in items.iter().filter(|r| inserted.contains(&r.uid)) {
+    // Read inside the transaction, after the insert took its share lock on the surveys: a
+    // change of the kept keys (which locks them for update) is wholly before or after.
+    let mut kept: HashMap<i64, Vec<String>> = HashMap::new();
+    for r in items {
+        let Some(attributes) = inserted.get(&r.uid) else {
+            continue;
+        };
         let tz = zones.get(conn, r.org_id).await?;
         let day = local_day(r.submitted_at, &tz);
+        let pairs = match attributes {
+            None => Vec::new(),
+            Some(text) => {
+                let keys = match kept.entry(r.org_id) {
+                    std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+                    std::collections::hash_map::Entry::Vacant(e) => {
+                        e.insert(analytics::kept_keys(conn, r.org_id).await?)
+                    }
+                };
+                kept_attributes(keys, Some(text))
+            }
+        };
         rollup.add(
-            placement(r.survey_id, day, r.unit_id, r.touchpoint_id, r.channel_id),
+            placement(
+                r.survey_id,
+                day,
+                (r.unit_id, r.touchpoint_id, r.channel_id),
+                &pairs,
+            ),
             &r.facts,
         );
     }
@@ -493,11 +526,11 @@ fn query<'q>(sql: String, rows: usize) -> AnyQuery<'q> {
 async fn classify_rows(
     conn: &mut AnyConnection,
     items: &[&NewResponse],
-    inserted: &HashSet<String>,
+    inserted: &Inserted,
 ) -> Vec<Result<IngestOutcome, IngestError>> {
     let mut results = Vec::with_capacity(items.len());
     for r in items {
-        if inserted.contains(&r.uid) {
+        if inserted.contains_key(&r.uid) {
             results.push(Ok(IngestOutcome::Stored { uid: r.uid.clone() }));
             continue;
         }
@@ -555,11 +588,13 @@ fn insert_sql(backend: Backend, rows: usize) -> String {
     let values: Vec<String> = (0..rows)
         .map(|i| format!("({})", placeholders(backend, 1 + i * NCOLS, NCOLS)))
         .collect();
+    // The contact's attributes are copied from its row as the response is stored.
     let sql = format!(
-        "WITH v({cols}) AS (VALUES {values}) INSERT INTO responses ({COLUMNS}) SELECT {cols} FROM v \
+        "WITH v({cols}) AS (VALUES {values}) INSERT INTO responses ({COLUMNS}, contact_attributes) \
+         SELECT {cols}, (SELECT ct.attributes FROM contacts ct WHERE ct.id = v.c13) FROM v \
          WHERE EXISTS (SELECT 1 FROM survey_versions sv JOIN surveys s ON s.id = sv.survey_id \
            WHERE sv.id = v.c3 AND sv.published_at IS NOT NULL AND s.status = 'open' AND (s.closes_at IS NULL OR s.closes_at > {now_param}){lock}) \
-         ON CONFLICT DO NOTHING RETURNING uid",
+         ON CONFLICT DO NOTHING RETURNING uid, contact_attributes",
         cols = cols.join(", "),
         values = values.join(","),
         now_param = placeholders(backend, 1 + rows * NCOLS, 1),
@@ -609,7 +644,7 @@ async fn insert_sqlite(
     zones: &mut Zones,
     items: &[&NewResponse],
     now: i64,
-) -> Result<HashSet<String>, (sqlx::Error, bool)> {
+) -> Result<Inserted, (sqlx::Error, bool)> {
     let sql = insert_sql(Backend::Sqlite, items.len());
     let sql = format!("BEGIN IMMEDIATE; {sql}");
     let written = async {

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::future::Future;
 use std::task::Poll;
 
-use tevreden_domain::rollup::{RollupBuilder, local_day};
+use tevreden_domain::rollup::{RollupBuilder, kept_attributes, local_day};
 
 use crate::analytics::{self, placement};
 use crate::db::{Backend, Store, now_ms};
@@ -120,7 +120,7 @@ pub struct ResponseFilter<'a> {
     pub employee: Option<i64>,
     /// Answered to this survey version (its id).
     pub version_id: Option<i64>,
-    /// From a contact with this attribute value.
+    /// From a contact with this attribute value (when the response was stored).
     pub attribute: Option<(&'a str, &'a str)>,
 }
 
@@ -142,16 +142,17 @@ impl ResponseFilter<'_> {
                 sql.push_str(&format!(" AND {col} = {v}"));
             }
         }
-        // Attribute values are strings (contacts are imported from CSV).
+        // The contact's attributes as stored with the response (strings: contacts are imported
+        // from CSV), as the attribute histograms count them.
         sql.push_str(match (self.attribute.is_some(), backend) {
             (false, _) => " AND $5 = $6",
             (true, Backend::Sqlite) => {
-                " AND EXISTS (SELECT 1 FROM contacts c, json_each(c.attributes) a \
-                 WHERE c.id = r.contact_id AND a.key = $5 AND a.value = $6)"
+                " AND EXISTS (SELECT 1 FROM json_each(r.contact_attributes) a \
+                 WHERE a.key = $5 AND a.type = 'text' AND a.value = $6)"
             }
             (true, Backend::Postgres) => {
-                " AND EXISTS (SELECT 1 FROM contacts c WHERE c.id = r.contact_id \
-                 AND (CAST(c.attributes AS jsonb) ->> $5) = $6)"
+                " AND jsonb_typeof(CAST(r.contact_attributes AS jsonb) -> $5) = 'string' \
+                 AND (CAST(r.contact_attributes AS jsonb) ->> $5) = $6"
             }
         });
         sql
@@ -233,12 +234,14 @@ fn record_from_row(r: &sqlx::any::AnyRow) -> Result<ResponseRecord> {
     })
 }
 
-/// An insert statement with its rows bound (`full_sql` is the statement for `per_stmt` rows).
+/// An insert statement with its rows bound (`full_sql` is the statement for `per_stmt` rows),
+/// each with its contact's attributes from `contacts`.
 fn bind_rows<'q>(
     backend: Backend,
     full_sql: &str,
     per_stmt: usize,
     rows: &'q [NewResponse],
+    contacts: &'q HashMap<i64, String>,
     now: i64,
 ) -> AnyQuery<'q> {
     let sql = if rows.len() == per_stmt {
@@ -248,17 +251,26 @@ fn bind_rows<'q>(
     };
     rows.iter()
         .fold(sqlx::query(sqlx::AssertSqlSafe(sql)), |q, r| {
-            bind_row(q, r, now)
+            bind_row(q, r, now).bind(
+                r.contact_id
+                    .and_then(|c| contacts.get(&c))
+                    .map(String::as_str),
+            )
         })
 }
 
-/// `INSERT INTO responses (…) VALUES (…),(…)…` for `rows` rows.
+/// `INSERT INTO responses (…, contact_attributes) VALUES (…),(…)…` for `rows` rows.
 fn insert_rows_sql(backend: Backend, rows: usize) -> String {
     let values: Vec<String> = (0..rows)
-        .map(|i| format!("({})", placeholders(backend, 1 + i * NCOLS, NCOLS)))
+        .map(|i| {
+            format!(
+                "({})",
+                placeholders(backend, 1 + i * (NCOLS + 1), NCOLS + 1)
+            )
+        })
         .collect();
     format!(
-        "INSERT INTO responses ({COLUMNS}) VALUES {}",
+        "INSERT INTO responses ({COLUMNS}, contact_attributes) VALUES {}",
         values.join(",")
     )
 }
@@ -317,9 +329,10 @@ impl Store {
     }
 
     async fn bulk_insert(&self, rows: &[NewResponse], durable: bool) -> Result<()> {
+        // 17 parameters a row, under SQLite's 32,766 and PostgreSQL's 65,535 per statement
         let per_stmt = match self.backend {
-            Backend::Sqlite => 2_000,
-            Backend::Postgres => 4_000,
+            Backend::Sqlite => 1_900,
+            Backend::Postgres => 3_800,
         };
         let now = now_ms();
         let mut zones: HashMap<i64, jiff::tz::TimeZone> = HashMap::new();
@@ -330,7 +343,6 @@ impl Store {
         }
         let full_sql = insert_rows_sql(self.backend, per_stmt);
         let backend = self.backend;
-        let bind = |chunk| bind_rows(backend, &full_sql, per_stmt, chunk, now);
         let mut rollup = RollupBuilder::default();
         let mut conn = RelaxedConnection {
             conn: self.pool.acquire().await?,
@@ -355,6 +367,31 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
         }
+        // The contacts' attributes and the kept keys are read inside the transaction (on
+        // PostgreSQL after a share lock on the surveys, which a change of the kept keys waits
+        // for), so the stored attributes and the attribute histograms agree.
+        let mut surveys: Vec<i64> = rows.iter().map(|r| r.survey_id).collect();
+        surveys.sort_unstable();
+        surveys.dedup();
+        if self.backend == Backend::Postgres {
+            for ids in surveys.chunks(1_000) {
+                let list = ids.iter().map(i64::to_string).collect::<Vec<_>>();
+                sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "SELECT id FROM surveys WHERE id IN ({}) ORDER BY id FOR SHARE",
+                    list.join(",")
+                )))
+                .execute(&mut *tx)
+                .await?;
+            }
+        }
+        let contacts = contact_attributes(&mut tx, rows).await?;
+        let mut kept: HashMap<i64, Vec<String>> = HashMap::new();
+        if !contacts.is_empty() {
+            for org in zones.keys() {
+                kept.insert(*org, crate::analytics::kept_keys(&mut tx, *org).await?);
+            }
+        }
+        let bind = |chunk| bind_rows(backend, &full_sql, per_stmt, chunk, &contacts, now);
         // A pipeline: while the database runs one insert (on SQLite's worker thread, or in the
         // PostgreSQL server), this thread adds its rows to the aggregates and binds the next.
         let mut chunks = rows.chunks(per_stmt);
@@ -365,8 +402,18 @@ impl Store {
             let started = std::future::poll_fn(|cx| Poll::Ready(insert.as_mut().poll(cx))).await;
             for r in chunk {
                 let day = local_day(r.submitted_at, &zones[&r.org_id]);
+                let attributes = r.contact_id.and_then(|c| contacts.get(&c));
+                let pairs = match (attributes, kept.get(&r.org_id)) {
+                    (Some(text), Some(keys)) => kept_attributes(keys, Some(text)),
+                    _ => Vec::new(),
+                };
                 rollup.add(
-                    placement(r.survey_id, day, r.unit_id, r.touchpoint_id, r.channel_id),
+                    placement(
+                        r.survey_id,
+                        day,
+                        (r.unit_id, r.touchpoint_id, r.channel_id),
+                        &pairs,
+                    ),
                     &r.facts,
                 );
             }
@@ -387,6 +434,28 @@ impl Store {
         }
         Ok(())
     }
+}
+
+/// The attributes (JSON text) of the contacts that `rows` name.
+async fn contact_attributes(
+    conn: &mut sqlx::AnyConnection,
+    rows: &[NewResponse],
+) -> Result<HashMap<i64, String>> {
+    let mut ids: Vec<i64> = rows.iter().filter_map(|r| r.contact_id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let mut out = HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(1_000) {
+        let list = chunk.iter().map(i64::to_string).collect::<Vec<_>>();
+        let found: Vec<(i64, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT id, attributes FROM contacts WHERE id IN ({})",
+            list.join(",")
+        )))
+        .fetch_all(&mut *conn)
+        .await?;
+        out.extend(found);
+    }
+    Ok(out)
 }
 
 /// A pooled connection that may have SQLite's `synchronous` relaxed: closed rather than

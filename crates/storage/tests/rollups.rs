@@ -7,13 +7,52 @@ use std::collections::BTreeMap;
 
 use proptest::prelude::*;
 use tevreden_domain::ExternalId;
-use tevreden_domain::import::{Office, UnitRecord};
+use tevreden_domain::import::{ContactRecord, Office, UnitRecord};
 use tevreden_domain::rollup::{Grain, answer_facts, local_day, month_of};
 use tevreden_domain::survey::{
     FileFormat, HiddenAnswers, Scope, SurveyDefinition, parse_survey_file, validate_answers,
 };
 use tevreden_storage::testing::{TestDatabase, execute_sql};
-use tevreden_storage::{NewResponse, Store, StoreOptions, random_uuid};
+use tevreden_storage::{
+    HistogramAsk, HistogramSplit, NewResponse, Store, StoreOptions, random_uuid,
+};
+
+/// The generated contacts' kept attributes (see [`World::contacts`]).
+const CONTACT_ATTRIBUTES: [&[(&str, &str)]; 4] = [
+    &[],
+    &[("segment", "zakelijk"), ("region", "noord")],
+    &[("segment", "particulier")],
+    &[("region", "zuid")],
+];
+
+/// NPS per (month, value) in the attribute histograms of one attribute value.
+async fn attribute_months(
+    store: &Store,
+    survey_id: i64,
+    (key, value): (&str, &str),
+) -> BTreeMap<(i32, i64), i64> {
+    let ask = HistogramAsk {
+        survey_id,
+        question: "nps",
+        grain: Grain::Month,
+        from: i32::MIN,
+        to: i32::MAX,
+        units: None,
+        or_touchpoints: None,
+        touchpoint: None,
+        channel: None,
+        attribute: Some((key, value)),
+        split: HistogramSplit::Period,
+    };
+    store
+        .histogram_sums(&ask)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|s| s.n != 0)
+        .map(|s| ((s.key as i32, s.value), s.n))
+        .collect()
+}
 
 const SURVEY: &str = r#"
 key: s
@@ -38,6 +77,8 @@ struct Gen {
     /// Seconds after 2025-01-01T00:00:00Z, spread over ~14 months.
     at: i64,
     bulk: bool,
+    /// 0: no contact; else one of the world's three contacts.
+    contact: usize,
 }
 
 fn generated() -> impl Strategy<Value = Gen> {
@@ -51,9 +92,10 @@ fn generated() -> impl Strategy<Value = Gen> {
         any::<bool>(),
         0..36_000_000i64,
         any::<bool>(),
+        0..4usize,
     )
         .prop_map(
-            |(nps, csat, effort, ok, unit, touchpoint, channel, at, bulk)| Gen {
+            |(nps, csat, effort, ok, unit, touchpoint, channel, at, bulk, contact)| Gen {
                 nps,
                 csat,
                 effort,
@@ -63,6 +105,7 @@ fn generated() -> impl Strategy<Value = Gen> {
                 channel,
                 at,
                 bulk,
+                contact,
             },
         )
 }
@@ -74,6 +117,9 @@ struct World {
     units: [Option<i64>; 3],
     touchpoint: i64,
     channel: i64,
+    /// None, then C1 {segment: zakelijk, region: noord}, C2 {segment: particulier},
+    /// C3 {region: zuid}.
+    contacts: [Option<i64>; 4],
     def: SurveyDefinition,
     rt: tokio::runtime::Runtime,
 }
@@ -84,7 +130,7 @@ fn world() -> World {
         .enable_all()
         .build()
         .unwrap();
-    let (db, store, org, units, touchpoint, channel) = rt.block_on(async {
+    let (db, store, org, units, touchpoint, channel, contacts) = rt.block_on(async {
         let db = TestDatabase::new().await;
         let store = Store::open(&db.url, StoreOptions::default()).await.unwrap();
         let org = store.create_org("acme", "Acme").await.unwrap();
@@ -106,6 +152,37 @@ fn world() -> World {
             .upsert_touchpoint(org.id, "call", "Call", id("A"), Some(channel))
             .await
             .unwrap();
+        let contact = |id: &str, attrs: &[(&str, &str)]| ContactRecord {
+            external_id: ExternalId::parse(id).unwrap(),
+            email: None,
+            name: None,
+            lang: None,
+            attributes: attrs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        };
+        store
+            .import_contacts(
+                org.id,
+                &[
+                    contact("C1", &[("segment", "zakelijk"), ("region", "noord")]),
+                    contact("C2", &[("segment", "particulier")]),
+                    contact("C3", &[("region", "zuid")]),
+                ],
+            )
+            .await
+            .unwrap();
+        let cid = |k: &str| {
+            let store = store.clone();
+            let k = k.to_string();
+            async move { Some(store.contact(org.id, &k).await.unwrap().id) }
+        };
+        let contacts = [None, cid("C1").await, cid("C2").await, cid("C3").await];
+        store
+            .set_kept_attributes(org.id, &["segment".into(), "region".into()], "test")
+            .await
+            .unwrap();
         (
             db,
             store,
@@ -113,6 +190,7 @@ fn world() -> World {
             [None, Some(id("A")), Some(id("B"))],
             touchpoint,
             channel,
+            contacts,
         )
     });
     let def = parse_survey_file(SURVEY.as_bytes(), FileFormat::Yaml)
@@ -125,6 +203,7 @@ fn world() -> World {
         units,
         touchpoint,
         channel,
+        contacts,
         def,
         rt,
     }
@@ -168,7 +247,7 @@ fn new_response(w: &World, survey: i64, version: i64, g: &Gen) -> NewResponse {
         touchpoint_id: g.touchpoint.then_some(w.touchpoint),
         channel_id: g.channel.then_some(w.channel),
         employee_id: None,
-        contact_id: None,
+        contact_id: w.contacts[g.contact],
         answers: answers.to_json(),
         facts: answer_facts(&w.def, &answers),
         submitted_at: (START + g.at) * 1000,
@@ -222,6 +301,19 @@ proptest! {
                 *got.entry((r.period, r.unit_id, r.value)).or_insert(0) += r.n;
             }
             assert_eq!(got, expected);
+            // The attribute histograms: NPS per (month, value) of each attribute value.
+            for (key, value) in [("segment", "zakelijk"), ("segment", "particulier"), ("region", "noord"), ("region", "zuid")] {
+                let mut expected: BTreeMap<(i32, i64), i64> = BTreeMap::new();
+                for g in &gens {
+                    if let Some(v) = g.nps
+                        && CONTACT_ATTRIBUTES[g.contact].contains(&(key, value))
+                    {
+                        let month = month_of(local_day((START + g.at) * 1000, &tz));
+                        *expected.entry((month, v)).or_insert(0) += 1;
+                    }
+                }
+                assert_eq!(attribute_months(&w.store, survey.id, (key, value)).await, expected, "{key}:{value}");
+            }
             // Every grain sums to the same total.
             for grain in Grain::ALL {
                 let total: i64 = w.store
@@ -258,6 +350,7 @@ async fn verify_reports_drift_and_rebuild_repairs_it() {
             channel: true,
             at: i * 86_400 * 7,
             bulk: false,
+            contact: 0,
         })
         .collect();
     for g in &gens {
@@ -284,6 +377,119 @@ async fn verify_reports_drift_and_rebuild_repairs_it() {
     );
     assert_eq!(store.rebuild_rollup(survey.id).await.unwrap(), 20);
     assert!(store.verify_rollups(None).await.unwrap()[0].diff.is_empty());
+    drop(store);
+    tokio::task::spawn_blocking(move || drop(w)).await.unwrap();
+}
+
+/// NPS answers per value in a raw-response read with an attribute filter.
+async fn raw_nps_count(store: &Store, survey_id: i64, attribute: (&str, &str)) -> usize {
+    let filter = tevreden_storage::ResponseFilter {
+        attribute: Some(attribute),
+        ..Default::default()
+    };
+    let (rows, _) = store.raw_rows(survey_id, &filter, 0, 10_000).await.unwrap();
+    rows.len()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kept_attributes_follow_the_choice_the_snapshot_and_erasure() {
+    let w = tokio::task::spawn_blocking(world).await.unwrap();
+    let store = w.store.clone();
+    store.save_survey_draft(w.org, &w.def).await.unwrap();
+    let (survey, version) = store.publish_survey(w.org, "s").await.unwrap();
+    // 30 responses: contacts 0..3 in turn, every third through the bulk path.
+    let gens: Vec<Gen> = (0..30)
+        .map(|i| Gen {
+            nps: Some(i % 11),
+            csat: None,
+            effort: None,
+            ok: None,
+            unit: (i % 3) as usize,
+            touchpoint: false,
+            channel: false,
+            at: i * 86_400 * 3,
+            bulk: i % 3 == 0,
+            contact: (i % 4) as usize,
+        })
+        .collect();
+    let bulk: Vec<NewResponse> = gens
+        .iter()
+        .filter(|g| g.bulk)
+        .map(|g| new_response(&w, survey.id, version.id, g))
+        .collect();
+    store.bulk_insert_responses(&bulk).await.unwrap();
+    for g in gens.iter().filter(|g| !g.bulk) {
+        store
+            .submit(new_response(&w, survey.id, version.id, g))
+            .await
+            .unwrap();
+    }
+    let with = |c: usize| gens.iter().filter(|g| g.contact == c).count() as i64;
+    let total = |m: BTreeMap<(i32, i64), i64>| m.values().sum::<i64>();
+    let zakelijk = ("segment", "zakelijk");
+    let noord = ("region", "noord");
+    assert_eq!(
+        total(attribute_months(&store, survey.id, zakelijk).await),
+        with(1)
+    );
+    assert_eq!(
+        raw_nps_count(&store, survey.id, zakelijk).await as i64,
+        with(1)
+    );
+    let clean = |checks: Vec<tevreden_storage::RollupCheck>| checks[0].diff.is_empty();
+    assert!(clean(store.verify_rollups(Some(survey.id)).await.unwrap()));
+
+    // A later import that moves C1 to another segment leaves its earlier answers where they
+    // were, in the aggregates and in raw reads alike.
+    let moved = ContactRecord {
+        external_id: ExternalId::parse("C1").unwrap(),
+        email: None,
+        name: None,
+        lang: None,
+        attributes: [("segment".to_string(), "particulier".to_string())].into(),
+    };
+    store.import_contacts(w.org, &[moved]).await.unwrap();
+    assert_eq!(
+        total(attribute_months(&store, survey.id, zakelijk).await),
+        with(1)
+    );
+    assert_eq!(
+        raw_nps_count(&store, survey.id, zakelijk).await as i64,
+        with(1)
+    );
+    assert!(clean(store.verify_rollups(Some(survey.id)).await.unwrap()));
+
+    // Keeping only the region recounts: no segment cells are left, the regions are complete.
+    let n = store
+        .set_kept_attributes(w.org, &["region".into()], "test")
+        .await
+        .unwrap();
+    assert_eq!(n as i64, with(1) + with(2) + with(3));
+    assert!(
+        attribute_months(&store, survey.id, zakelijk)
+            .await
+            .is_empty()
+    );
+    assert_eq!(
+        total(attribute_months(&store, survey.id, noord).await),
+        with(1)
+    );
+    assert_eq!(
+        total(attribute_months(&store, survey.id, ("region", "zuid")).await),
+        with(3)
+    );
+    assert!(clean(store.verify_rollups(Some(survey.id)).await.unwrap()));
+
+    // Erasing C1 takes its attributes off its responses and out of the aggregates.
+    store.delete_contact(w.org, "C1", "test").await.unwrap();
+    assert!(attribute_months(&store, survey.id, noord).await.is_empty());
+    assert_eq!(raw_nps_count(&store, survey.id, noord).await, 0);
+    assert!(clean(store.verify_rollups(Some(survey.id)).await.unwrap()));
+    let (all, _) = store
+        .raw_rows(survey.id, &Default::default(), 0, 10_000)
+        .await
+        .unwrap();
+    assert_eq!(all.len(), 30, "the responses themselves stay");
     drop(store);
     tokio::task::spawn_blocking(move || drop(w)).await.unwrap();
 }

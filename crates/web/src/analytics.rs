@@ -4,7 +4,9 @@
 //! A query names a survey question, a date range, filters and an optional grouping. It reads
 //! the histogram rows of a [`read_plan`] (whole months or weeks where they fit, days at the
 //! ragged ends), keeps the rows inside the unit filter, sums them per group and hands each
-//! group's histogram to the domain's measures. Nothing here scans raw responses.
+//! group's histogram to the domain's measures. Filters the aggregates do not keep (handling
+//! employee, survey version, an attribute the organisation does not keep) read the raw
+//! responses instead, counting them exactly as the aggregates would.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -35,8 +37,31 @@ pub struct Filter {
     pub employee: Option<i64>,
     /// A survey version's id.
     pub version_id: Option<i64>,
-    /// A contact attribute and its value.
+    /// A contact attribute (lower-case key) and its value, as stored with the response: from
+    /// the attribute histograms when the organisation keeps the key, else from raw responses.
     pub attribute: Option<(String, String)>,
+    /// With [`GroupBy::Attribute`]: the attribute (lower-case key) whose values are the groups.
+    pub by_attribute: Option<String>,
+}
+
+/// A grouping as written in a query: `week`, …, `employee`, `version` or `attribute:KEY` (the
+/// key lower-cased), with the attribute's key for the last.
+pub fn parse_group_by(text: &str) -> Option<(GroupBy, Option<String>)> {
+    if let Some(key) = text.strip_prefix("attribute:") {
+        let key = key.trim().to_lowercase();
+        return (!key.is_empty()).then_some((GroupBy::Attribute, Some(key)));
+    }
+    GroupBy::parse(text)
+        .filter(|g| *g != GroupBy::Attribute)
+        .map(|g| (g, None))
+}
+
+/// An attribute filter written `key:value` (`segment:zakelijk`): the key trimmed and
+/// lower-cased as contact imports store it, the value trimmed. `None` without a key.
+pub fn parse_attribute_filter(text: &str) -> Option<(String, String)> {
+    let (k, v) = text.split_once(':')?;
+    let key = k.trim().to_lowercase();
+    (!key.is_empty()).then(|| (key, v.trim().to_string()))
 }
 
 impl Filter {
@@ -59,12 +84,23 @@ impl Filter {
         }
     }
 
-    /// Whether the query must read raw responses (a filter or grouping the aggregates lack).
-    pub fn needs_raw(&self, group_by: Option<GroupBy>) -> bool {
+    /// Whether the query must read raw responses (a filter or grouping the aggregates lack);
+    /// `kept` are the contact attributes the organisation keeps in the aggregates.
+    pub fn needs_raw(&self, group_by: Option<GroupBy>, kept: &[String]) -> bool {
+        let by_kept_attribute = match (&self.by_attribute, &self.attribute) {
+            (Some(by), None) => kept.contains(by),
+            // one attribute per aggregate row: a filter on the grouping's own attribute only
+            (Some(by), Some((key, _))) => kept.contains(by) && by == key,
+            (None, _) => false,
+        };
         self.employee.is_some()
             || self.version_id.is_some()
-            || self.attribute.is_some()
-            || group_by == Some(GroupBy::Employee)
+            || self
+                .attribute
+                .as_ref()
+                .is_some_and(|(key, _)| !kept.contains(key))
+            || matches!(group_by, Some(GroupBy::Employee | GroupBy::Version))
+            || (group_by == Some(GroupBy::Attribute) && !by_kept_attribute)
     }
 }
 
@@ -189,6 +225,9 @@ struct Sums {
     width: usize,
     overall: Vec<u64>,
     groups: BTreeMap<i64, Vec<u64>>,
+    /// Attribute groupings: the values, group `i` (from 1) being `values[i - 1]`; group 0
+    /// holds the responses without the attribute.
+    values: Vec<String>,
 }
 
 impl Sums {
@@ -197,12 +236,43 @@ impl Sums {
             width,
             overall: vec![0; width],
             groups: BTreeMap::new(),
+            values: Vec::new(),
         }
     }
     fn add(&mut self, group: Option<i64>, slot: usize, n: u64) {
         self.overall[slot] += n;
         if let Some(g) = group {
-            self.groups.entry(g).or_insert_with(|| vec![0; self.width])[slot] += n;
+            self.add_to_group(g, slot, n);
+        }
+    }
+    fn add_to_group(&mut self, group: i64, slot: usize, n: u64) {
+        self.groups
+            .entry(group)
+            .or_insert_with(|| vec![0; self.width])[slot] += n;
+    }
+    /// The group of an attribute value (0: none).
+    fn value_group(&mut self, value: Option<&str>) -> i64 {
+        let Some(v) = value else { return 0 };
+        let i = match self.values.iter().position(|x| x == v) {
+            Some(i) => i,
+            None => {
+                self.values.push(v.to_owned());
+                self.values.len() - 1
+            }
+        };
+        i as i64 + 1
+    }
+    /// Attribute groupings from the aggregates: the responses without the attribute are the
+    /// overall counts less every value's.
+    fn rest_to_group_zero(&mut self) {
+        let mut rest = self.overall.clone();
+        for h in self.groups.values() {
+            for (r, x) in rest.iter_mut().zip(h) {
+                *r = r.saturating_sub(*x);
+            }
+        }
+        if rest.iter().any(|n| *n > 0) {
+            self.groups.insert(0, rest);
         }
     }
 }
@@ -228,7 +298,11 @@ async fn sums(
         question,
         measurement: m,
     } = asked;
-    if filter.needs_raw(group_by) {
+    let kept = match (&filter.attribute, &filter.by_attribute) {
+        (None, None) => Vec::new(),
+        _ => store.survey_kept_attributes(survey_id).await?,
+    };
+    if filter.needs_raw(group_by, &kept) {
         return raw_sums(store, asked, filter, (from, to), group_by).await;
     }
     let mut sums = Sums::new(m.width());
@@ -237,7 +311,8 @@ async fn sums(
         Some(GroupBy::Unit) => HistogramSplit::Unit,
         Some(GroupBy::Touchpoint) => HistogramSplit::Touchpoint,
         Some(GroupBy::Channel) => HistogramSplit::Channel,
-        Some(GroupBy::Employee) => HistogramSplit::Nothing,
+        // counted from raw responses; the attribute's groups are read below
+        Some(GroupBy::Employee | GroupBy::Version | GroupBy::Attribute) => HistogramSplit::Nothing,
         Some(_) => HistogramSplit::Period,
     };
     for part in read_plan(from, to, GroupBy::coarse_grain(group_by)) {
@@ -251,21 +326,42 @@ async fn sums(
             or_touchpoints: filter.or_touchpoints.as_deref(),
             touchpoint: filter.touchpoint,
             channel: filter.channel,
+            attribute: filter
+                .attribute
+                .as_ref()
+                .map(|(k, v)| (k.as_str(), v.as_str())),
             split,
         };
         for r in store.histogram_sums(&ask).await? {
             let Some(slot) = m.slot(r.value) else {
                 continue;
             };
-            let group = group_by.map(|g| {
-                if g.is_time() {
-                    i64::from(g.bucket_of_day(part.grain.first_day(r.key as i32)))
-                } else {
-                    r.key
-                }
-            });
+            let group = match group_by {
+                // the overall counts only: the groups are read next
+                None | Some(GroupBy::Attribute) => None,
+                Some(g) if g.is_time() => Some(i64::from(
+                    g.bucket_of_day(part.grain.first_day(r.key as i32)),
+                )),
+                Some(_) => Some(r.key),
+            };
             sums.add(group, slot, r.n.max(0) as u64);
         }
+        if let (Some(GroupBy::Attribute), Some(by)) = (group_by, &filter.by_attribute) {
+            let ask = HistogramAsk {
+                split: HistogramSplit::Attribute(by),
+                ..ask
+            };
+            for r in store.histogram_sums(&ask).await? {
+                let Some(slot) = m.slot(r.value) else {
+                    continue;
+                };
+                let g = sums.value_group(r.attribute_value.as_deref());
+                sums.add_to_group(g, slot, r.n.max(0) as u64);
+            }
+        }
+    }
+    if group_by == Some(GroupBy::Attribute) {
+        sums.rest_to_group_zero();
     }
     Ok(sums)
 }
@@ -280,7 +376,7 @@ async fn raw_sums(
     (from, to): (i32, i32),
     group_by: Option<GroupBy>,
 ) -> Result<Sums, StoreError> {
-    use tevreden_domain::rollup::{answer_facts, day_start_ms, local_day};
+    use tevreden_domain::rollup::{answer_facts, day_start_ms, kept_attributes, local_day};
     use tevreden_domain::survey::stored_answers;
     let m = asked.measurement;
     let survey = store.survey_by_id(asked.survey_id).await?;
@@ -333,13 +429,22 @@ async fn raw_sums(
             let Some(slot) = m.slot(*value) else {
                 continue;
             };
-            let group = group_by.map(|g| match g {
-                GroupBy::Unit => r.unit_id,
-                GroupBy::Touchpoint => r.touchpoint_id,
-                GroupBy::Channel => r.channel_id,
-                GroupBy::Employee => r.employee_id,
-                time => i64::from(time.bucket_of_day(local_day(r.submitted_at, &tz))),
-            });
+            let group = match group_by {
+                None => None,
+                Some(GroupBy::Unit) => Some(r.unit_id),
+                Some(GroupBy::Touchpoint) => Some(r.touchpoint_id),
+                Some(GroupBy::Channel) => Some(r.channel_id),
+                Some(GroupBy::Employee) => Some(r.employee_id),
+                Some(GroupBy::Version) => Some(r.version_id),
+                Some(GroupBy::Attribute) => {
+                    let key = filter.by_attribute.clone().unwrap_or_default();
+                    let pairs = kept_attributes(&[key], r.contact_attributes.as_deref());
+                    Some(sums.value_group(pairs.first().map(|(_, v)| v.as_str())))
+                }
+                Some(time) => Some(i64::from(
+                    time.bucket_of_day(local_day(r.submitted_at, &tz)),
+                )),
+            };
             sums.add(group, slot, 1);
         }
     }
@@ -428,15 +533,36 @@ pub async fn results(
             )
         }
         Some(g) => {
-            let employees;
+            let looked_up: HashMap<i64, (String, String)>;
             let table = match g {
                 GroupBy::Unit => &names.units,
                 GroupBy::Touchpoint => &names.touchpoints,
                 GroupBy::Employee => {
                     let ids: Vec<i64> = sums.groups.keys().copied().filter(|id| *id != 0).collect();
                     let org_id = store.survey_by_id(asked.survey_id).await?.org_id;
-                    employees = store.employee_names(org_id, &ids).await?;
-                    &employees
+                    looked_up = store.employee_names(org_id, &ids).await?;
+                    &looked_up
+                }
+                GroupBy::Version => {
+                    looked_up = store
+                        .survey_versions(asked.survey_id)
+                        .await?
+                        .into_iter()
+                        .filter_map(|v| {
+                            let n = v.version?.to_string();
+                            Some((v.id, (n.clone(), n)))
+                        })
+                        .collect();
+                    &looked_up
+                }
+                GroupBy::Attribute => {
+                    looked_up = sums
+                        .values
+                        .iter()
+                        .enumerate()
+                        .map(|(i, v)| (i as i64 + 1, (v.clone(), v.clone())))
+                        .collect();
+                    &looked_up
                 }
                 _ => &names.channels,
             };

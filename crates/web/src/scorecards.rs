@@ -79,6 +79,7 @@ pub fn unit_filter(
         employee: None,
         version_id: None,
         attribute: None,
+        by_attribute: None,
     }
 }
 

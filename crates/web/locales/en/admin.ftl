@@ -413,6 +413,8 @@ by-unit = unit
 by-touchpoint = touchpoint
 by-employee = handling employee
 by-channel = channel
+by-version = survey version
+by-attribute = contact attribute “{ $key }”
 quadrant-act-here = Act here
 quadrant-keep-up = Keep up
 quadrant-possible-overkill = Possible overkill
@@ -478,3 +480,22 @@ themes-edit = The dictionary (YAML)
 themes-hint = Per theme a key, a name per language and synonyms: word* matches words that start with it, *word the end of a compound (jaarfactuur). Nothing is saved while anything is wrong.
 themes-reset = Back to the built-in dictionary
 themes-invalid = Not saved: { $reason }
+
+kept-title = Contact attributes in the results
+kept-lead = Results filtered by a kept attribute (such as segment or region) come straight from the aggregates, as fast as any other filter. Other attributes can still be filtered on; those results are counted from the individual responses, which takes longer for large surveys.
+kept-note = A response counts under the attributes its contact had when it answered: a later import that moves a customer to another segment does not move earlier answers. Erasing a contact also removes its attributes from its responses.
+kept-available = Attributes of your contacts
+kept-contacts = { $n ->
+    [one] 1 contact
+   *[other] { $n } contacts
+}
+kept-none = Your contacts have no attributes yet. Import contacts with extra columns (segment, region, …) or type the keys below.
+kept-other = Other attribute keys
+kept-other-hint = Comma-separated, e.g. segment, region. At most { $max } attributes in all.
+kept-save = Keep and recount
+kept-saved = Saved: { $n ->
+    [one] 1 response
+   *[other] { $n } responses
+} with contact attributes recounted.
+kept-invalid = Not saved: { $reason }
+kept-manage = Choose which attributes are kept in the results

@@ -413,6 +413,8 @@ by-unit = eenheid
 by-touchpoint = contactmoment
 by-employee = behandelend medewerker
 by-channel = kanaal
+by-version = versie van de vragenlijst
+by-attribute = klantkenmerk “{ $key }”
 quadrant-act-here = Hier actie
 quadrant-keep-up = Vasthouden
 quadrant-possible-overkill = Mogelijk te veel
@@ -478,3 +480,22 @@ themes-edit = Het woordenboek (YAML)
 themes-hint = Per thema een sleutel, een naam per taal en synoniemen: woord* vindt woorden die ermee beginnen, *woord het eind van een samenstelling (jaarfactuur). Er wordt niets opgeslagen zolang er iets niet klopt.
 themes-reset = Terug naar het ingebouwde woordenboek
 themes-invalid = Niet opgeslagen: { $reason }
+
+kept-title = Klantkenmerken in de resultaten
+kept-lead = Resultaten gefilterd op een bewaard kenmerk (zoals segment of regio) komen rechtstreeks uit de totalen, even snel als elk ander filter. Op andere kenmerken kunt u ook filteren; die resultaten worden uit de losse antwoorden geteld, wat bij grote vragenlijsten langer duurt.
+kept-note = Een antwoord telt mee onder de kenmerken die de klant had toen hij antwoordde: een latere import die een klant naar een ander segment verplaatst, verplaatst eerdere antwoorden niet. Wie een klant wist, haalt ook diens kenmerken van zijn antwoorden.
+kept-available = Kenmerken van uw klanten
+kept-contacts = { $n ->
+    [one] 1 klant
+   *[other] { $n } klanten
+}
+kept-none = Uw klanten hebben nog geen kenmerken. Importeer klanten met extra kolommen (segment, regio, …) of typ de kenmerken hieronder.
+kept-other = Andere kenmerken
+kept-other-hint = Gescheiden door komma's, bijv. segment, regio. Samen hooguit { $max } kenmerken.
+kept-save = Bewaren en opnieuw tellen
+kept-saved = Opgeslagen: { $n ->
+    [one] 1 antwoord
+   *[other] { $n } antwoorden
+} met klantkenmerken opnieuw geteld.
+kept-invalid = Niet opgeslagen: { $reason }
+kept-manage = Kies welke kenmerken in de resultaten bewaard worden

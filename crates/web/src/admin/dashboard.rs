@@ -24,7 +24,9 @@ use super::auth::Signed;
 use super::pages::visible_units;
 use super::{Layout, Tr, html_page};
 use crate::AppState;
-use crate::analytics::{self, Asked, DriversFailure, Filter, Group, Names, Signal};
+use crate::analytics::{
+    self, Asked, DriversFailure, Filter, Group, Names, Signal, parse_attribute_filter,
+};
 use crate::charts::{self, ChartText};
 
 fn server_error(e: impl std::fmt::Display) -> Response {
@@ -310,9 +312,9 @@ pub async fn dashboard(
         }
         found.map(|v| v.id)
     });
-    let attribute = nonempty(&q.attribute).and_then(|a| match a.split_once(':') {
-        Some((k, v)) if !k.trim().is_empty() => Some((k.trim().to_string(), v.trim().to_string())),
-        _ => {
+    let attribute = nonempty(&q.attribute).and_then(|a| match parse_attribute_filter(a) {
+        Some(pair) => Some(pair),
+        None => {
             warnings.push(tr.t_args("dash-bad-attribute", &[("value", a.to_string())]));
             None
         }
@@ -327,6 +329,7 @@ pub async fn dashboard(
         employee,
         version_id,
         attribute,
+        by_attribute: None,
     };
     let period = q
         .period
@@ -334,11 +337,27 @@ pub async fn dashboard(
         .and_then(GroupBy::parse)
         .filter(|g| g.is_time())
         .unwrap_or(GroupBy::Month);
-    let by =
+    let kept = match app.store.kept_attributes(signed.org.id).await {
+        Ok(k) => k,
+        Err(e) => return server_error(e),
+    };
+    let (by, by_attribute) =
         q.by.as_deref()
-            .and_then(GroupBy::parse)
-            .filter(|g| !g.is_time())
-            .unwrap_or(GroupBy::Unit);
+            .and_then(analytics::parse_group_by)
+            .filter(|(g, _)| !g.is_time())
+            .unwrap_or((GroupBy::Unit, None));
+    let by_param = match &by_attribute {
+        Some(key) => format!("attribute:{key}"),
+        None => by.as_str().to_string(),
+    };
+    let by_name = match &by_attribute {
+        Some(key) => tr.t_args("by-attribute", &[("key", key.clone())]),
+        None => tr.t(&format!("by-{}", by.as_str())),
+    };
+    let filter = Filter {
+        by_attribute,
+        ..filter
+    };
     let asked = Asked {
         survey_id: survey.id,
         question: &qid,
@@ -447,10 +466,7 @@ pub async fn dashboard(
         .collect();
     let by_title = tr.t_args(
         "dash-breakdown-title",
-        &[
-            ("metric", metric_name.clone()),
-            ("by", tr.t(&format!("by-{}", by.as_str()))),
-        ],
+        &[("metric", metric_name.clone()), ("by", by_name.clone())],
     );
     let breakdown_svg = charts::bars("breakdown", &by_title, &bars, axis(&m), None, &ct);
 
@@ -516,7 +532,7 @@ pub async fn dashboard(
             name: "breakdown",
             caption: by_title.clone(),
             headers: {
-                let mut h = measure_headers(tr.t(&format!("by-{}", by.as_str())));
+                let mut h = measure_headers(by_name.clone());
                 if let Some(last) = h.last_mut() {
                     *last = tr.t("dash-differs");
                 }
@@ -737,21 +753,34 @@ pub async fn dashboard(
             )
         })
         .collect();
-    let bys = [
+    let mut bys: Vec<_> = [
         GroupBy::Unit,
         GroupBy::Touchpoint,
         GroupBy::Channel,
         GroupBy::Employee,
+        GroupBy::Version,
     ]
     .into_iter()
     .map(|g| {
         choice(
             g.as_str().into(),
             tr.t(&format!("by-{}", g.as_str())),
-            g == by,
+            g.as_str() == by_param,
         )
     })
     .collect();
+    // the kept attributes, and one typed into the address that is not kept
+    let mut attribute_keys = kept.clone();
+    if let Some(key) = by_param.strip_prefix("attribute:")
+        && !attribute_keys.iter().any(|k| k == key)
+    {
+        attribute_keys.push(key.to_string());
+    }
+    bys.extend(attribute_keys.into_iter().map(|key| {
+        let value = format!("attribute:{key}");
+        let selected = value == by_param;
+        choice(value, tr.t_args("by-attribute", &[("key", key)]), selected)
+    }));
     let query_string = {
         let mut s = form_urlencoded::Serializer::new(String::new());
         s.append_pair("q", &qid);
@@ -770,7 +799,7 @@ pub async fn dashboard(
             }
         }
         s.append_pair("period", period.as_str());
-        s.append_pair("by", by.as_str());
+        s.append_pair("by", &by_param);
         s.finish()
     };
     html_page(
@@ -1021,6 +1050,141 @@ pub async fn themes_save(
             let tr = signed.tr();
             let msg = tr.t_args("themes-invalid", &[("reason", e)]);
             themes_render(&app, &signed, Some(yaml), Some(msg), false).await
+        }
+    }
+}
+
+/// One attribute on the kept-attributes page.
+struct KeptRow {
+    key: String,
+    contacts_label: String,
+    kept: bool,
+}
+
+#[derive(Template)]
+#[template(path = "admin/kept_attributes.html")]
+struct KeptAttributesPage<'a> {
+    layout: Layout<'a>,
+    rows: Vec<KeptRow>,
+    other: String,
+    other_hint: String,
+    saved: Option<String>,
+    error: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct KeptQuery {
+    saved: Option<i64>,
+}
+
+/// `GET /app/results/attributes`: which contact attributes the aggregates keep (admins
+/// choose).
+pub async fn kept_attributes_page(
+    State(app): State<AppState>,
+    signed: Signed,
+    Query(q): Query<KeptQuery>,
+) -> Response {
+    kept_attributes_render(&app, &signed, None, q.saved, None).await
+}
+
+async fn kept_attributes_render(
+    app: &AppState,
+    signed: &Signed,
+    asked: Option<(Vec<String>, String)>,
+    saved: Option<i64>,
+    error: Option<String>,
+) -> Response {
+    let org = signed.org.id;
+    let (kept, available) = match tokio::try_join!(
+        app.store.kept_attributes(org),
+        app.store.contact_attribute_keys(org)
+    ) {
+        Ok(x) => x,
+        Err(e) => return server_error(e),
+    };
+    let tr = signed.tr();
+    let (checked, other) = asked.unwrap_or_else(|| (kept.clone(), String::new()));
+    let mut rows: Vec<KeptRow> = available
+        .into_iter()
+        .map(|(key, contacts)| KeptRow {
+            kept: checked.contains(&key),
+            key,
+            contacts_label: tr.t_n("kept-contacts", contacts),
+        })
+        .collect();
+    // kept keys no contact has (yet) are listed too, so they can be unticked
+    for key in kept.iter().chain(&checked) {
+        if !rows.iter().any(|r| &r.key == key) {
+            rows.push(KeptRow {
+                key: key.clone(),
+                contacts_label: tr.t_n("kept-contacts", 0),
+                kept: checked.contains(key),
+            });
+        }
+    }
+    let status = if error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    html_page(
+        status,
+        KeptAttributesPage {
+            other_hint: tr.t_args(
+                "kept-other-hint",
+                &[(
+                    "max",
+                    tevreden_domain::rollup::MAX_KEPT_ATTRIBUTES.to_string(),
+                )],
+            ),
+            layout: Layout::new(signed, "results", "kept-title"),
+            rows,
+            other,
+            saved: saved.map(|n| tr.t_n("kept-saved", n)),
+            error,
+        }
+        .render(),
+    )
+}
+
+/// `POST /app/results/attributes`: keeps the ticked and typed attributes and recounts.
+pub async fn kept_attributes_save(
+    State(app): State<AppState>,
+    signed: Signed,
+    body: axum::body::Bytes,
+) -> Response {
+    let fields = match signed.admin_form(&body) {
+        Ok(f) => f,
+        Err(r) => return *r,
+    };
+    let other = super::first(&fields, "other").to_string();
+    let ticked = super::all_values(&fields, "key");
+    let asked: Vec<&str> = ticked.iter().copied().chain(other.split(',')).collect();
+    match tevreden_domain::rollup::kept_attribute_keys(asked) {
+        Ok(keys) => match app
+            .store
+            .set_kept_attributes(signed.org.id, &keys, &signed.actor())
+            .await
+        {
+            Ok(n) => axum::response::Redirect::to(&format!("/app/results/attributes?saved={n}"))
+                .into_response(),
+            Err(e) => server_error(e),
+        },
+        Err(e) => {
+            let tr = signed.tr();
+            let reason = match e {
+                tevreden_domain::rollup::KeptAttributesError::TooMany => tr.t_args(
+                    "kept-other-hint",
+                    &[(
+                        "max",
+                        tevreden_domain::rollup::MAX_KEPT_ATTRIBUTES.to_string(),
+                    )],
+                ),
+                other => other.to_string(),
+            };
+            let msg = tr.t_args("kept-invalid", &[("reason", reason)]);
+            let checked = ticked.iter().map(|k| k.to_string()).collect();
+            kept_attributes_render(&app, &signed, Some((checked, other)), None, Some(msg)).await
         }
     }
 }

@@ -66,6 +66,10 @@ pub fn router() -> Router<AppState> {
             "/app/results/themes",
             get(dashboard::themes_page).post(dashboard::themes_save),
         )
+        .route(
+            "/app/results/attributes",
+            get(dashboard::kept_attributes_page).post(dashboard::kept_attributes_save),
+        )
         .route("/app/scorecards", get(scorecard_pages::overview))
         .route(
             "/app/scorecards/settings",

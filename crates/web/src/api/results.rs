@@ -26,6 +26,95 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(survey_results))
         .routes(routes!(survey_drivers))
+        .routes(routes!(get_kept_attributes, put_kept_attributes))
+}
+
+#[derive(serde::Serialize, ToSchema)]
+struct AttributeKeyDoc {
+    key: String,
+    /// How many of the newest 10,000 contacts have it.
+    contacts: i64,
+}
+
+#[derive(serde::Serialize, ToSchema)]
+struct KeptAttributesDoc {
+    /// The contact attributes kept in the aggregates: results filtered by one of them are read
+    /// from the aggregates instead of the raw responses.
+    kept: Vec<String>,
+    /// The most that can be kept.
+    max: usize,
+    /// The attribute keys the contacts have.
+    available: Vec<AttributeKeyDoc>,
+}
+
+#[derive(Deserialize, ToSchema)]
+struct KeptAttributesBody {
+    /// Attribute keys (case does not matter), at most five.
+    kept: Vec<String>,
+}
+
+#[derive(serde::Serialize, ToSchema)]
+struct KeptAttributesSaved {
+    kept: Vec<String>,
+    /// Responses with contact attributes recounted into the attribute aggregates.
+    recounted_responses: u64,
+}
+
+/// Contact attributes kept in the aggregates
+#[utoipa::path(get, path = "/analytics/attributes", tag = "results",
+    responses((status = 200, description = "The kept attributes and those the contacts have", body = KeptAttributesDoc)))]
+async fn get_kept_attributes(
+    State(app): State<AppState>,
+    auth: ApiAuth,
+) -> Result<Json<KeptAttributesDoc>, ApiError> {
+    let org = auth.0.org_id;
+    Ok(Json(KeptAttributesDoc {
+        kept: app.store.kept_attributes(org).await?,
+        max: tevreden_domain::rollup::MAX_KEPT_ATTRIBUTES,
+        available: app
+            .store
+            .contact_attribute_keys(org)
+            .await?
+            .into_iter()
+            .map(|(key, contacts)| AttributeKeyDoc { key, contacts })
+            .collect(),
+    }))
+}
+
+/// Choose the contact attributes kept in the aggregates
+///
+/// Recounts every survey's attribute aggregates from the attributes stored with each response
+/// (the contact's as it answered), in one transaction: results per attribute are complete the
+/// moment this returns. Admin tokens without a unit.
+#[utoipa::path(put, path = "/analytics/attributes", tag = "results", request_body = KeptAttributesBody,
+    responses((status = 200, description = "Kept and recounted", body = KeptAttributesSaved)))]
+async fn put_kept_attributes(
+    State(app): State<AppState>,
+    auth: ApiAuth,
+    body: axum::body::Bytes,
+) -> Result<Json<KeptAttributesSaved>, ApiError> {
+    auth.require_org_admin("choosing the kept attributes")?;
+    let body: KeptAttributesBody = serde_json::from_slice(&body).map_err(|e| {
+        ApiError::validation(vec![FieldError {
+            path: "kept".into(),
+            message: format!("send {{\"kept\": [\"segment\", …]}}: {e}"),
+        }])
+    })?;
+    let kept = tevreden_domain::rollup::kept_attribute_keys(body.kept.iter().map(String::as_str))
+        .map_err(|e| {
+        ApiError::validation(vec![FieldError {
+            path: "kept".into(),
+            message: e.to_string(),
+        }])
+    })?;
+    let recounted_responses = app
+        .store
+        .set_kept_attributes(auth.0.org_id, &kept, &auth.actor())
+        .await?;
+    Ok(Json(KeptAttributesSaved {
+        kept,
+        recounted_responses,
+    }))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -48,10 +137,12 @@ struct ResultsQuery {
     /// Only answers to this published version (1, 2, …). Read from raw responses.
     version: Option<i64>,
     /// Only responses of contacts with this attribute value, `key:value` (e.g.
-    /// `segment:zakelijk`). Read from raw responses.
+    /// `segment:zakelijk`), as the contact was when it answered. From the aggregates when the
+    /// organisation keeps the attribute (`/analytics/attributes`), else from raw responses.
     attribute: Option<String>,
-    /// `week`, `month`, `quarter`, `unit`, `touchpoint`, `channel` or `employee` (raw
-    /// responses).
+    /// `week`, `month`, `quarter`, `unit`, `touchpoint`, `channel`, `employee` or `version`
+    /// (raw responses), or `attribute:KEY` (a contact attribute's values; responses without it
+    /// form a group with a null key).
     group_by: Option<String>,
     /// NPS interval: `adjusted-wald` (default) or `wald`.
     method: Option<String>,
@@ -145,6 +236,7 @@ async fn filter(
         employee: None,
         version_id: None,
         attribute: None,
+        by_attribute: None,
     })
 }
 
@@ -195,18 +287,18 @@ async fn survey_results(
 ) -> Result<Json<Value>, ApiError> {
     let survey = app.store.survey(auth.0.org_id, &key).await?;
     let mut errors = Vec::new();
-    let group_by = match q.group_by.as_deref().filter(|s| !s.is_empty()) {
-        None => None,
-        Some(g) => match GroupBy::parse(g) {
-            Some(g) => Some(g),
+    let (group_by, by_attribute) = match q.group_by.as_deref().filter(|s| !s.is_empty()) {
+        None => (None, None),
+        Some(g) => match analytics::parse_group_by(g) {
+            Some((g, attribute)) => (Some(g), attribute),
             None => {
                 errors.push(FieldError {
                     path: "group_by".into(),
                     message: format!(
-                        "`{g}` is not one of week, month, quarter, unit, touchpoint, channel, employee"
+                        "`{g}` is not one of week, month, quarter, unit, touchpoint, channel, employee, version or attribute:KEY"
                     ),
                 });
-                None
+                (None, None)
             }
         },
     };
@@ -239,6 +331,7 @@ async fn survey_results(
         channel: q.channel.as_deref(),
     };
     let mut filter = filter(&app, &auth, params, &mut errors).await?;
+    filter.by_attribute = by_attribute;
     if let Some(e) = q.employee.as_deref().filter(|s| !s.is_empty()) {
         filter.employee = Some(
             app.store
@@ -259,11 +352,9 @@ async fn survey_results(
         }
     }
     if let Some(a) = q.attribute.as_deref().filter(|s| !s.is_empty()) {
-        match a.split_once(':') {
-            Some((k, v)) if !k.trim().is_empty() => {
-                filter.attribute = Some((k.trim().to_string(), v.trim().to_string()))
-            }
-            _ => errors.push(FieldError {
+        match crate::analytics::parse_attribute_filter(a) {
+            Some(pair) => filter.attribute = Some(pair),
+            None => errors.push(FieldError {
                 path: "attribute".into(),
                 message: "write it as key:value, e.g. segment:zakelijk".into(),
             }),
@@ -288,7 +379,7 @@ async fn survey_results(
         )),
     };
     let names = match group_by {
-        Some(GroupBy::Unit | GroupBy::Touchpoint | GroupBy::Channel | GroupBy::Employee) => {
+        Some(GroupBy::Unit | GroupBy::Touchpoint | GroupBy::Channel) => {
             Names::load(&app.store, auth.0.org_id).await?
         }
         _ => Names::default(),

@@ -302,6 +302,94 @@ async fn results_reproduce_the_reference_values() {
         expected[x as usize] += 1;
     }
     assert_eq!(v["counts"], json!(expected));
+
+    // Kept in the aggregates, the attribute answers the same from them: every query that
+    // was read from raw responses above gives the same answer.
+    let queries = [
+        "question=nps&attribute=segment:zakelijk",
+        "question=nps&attribute=segment:zakelijk&group_by=month",
+        "question=csat&attribute=segment:zakelijk&group_by=unit&channel=email",
+        "question=nps&attribute=Segment:zakelijk&unit=FIN&from=2026-02-03&to=2026-02-20",
+        "question=nps&attribute=segment:particulier",
+        "question=nps&group_by=attribute:segment",
+        "question=csat&group_by=attribute:Segment&attribute=segment:zakelijk&from=2026-02-02",
+    ];
+    let mut raw = Vec::new();
+    for q in queries {
+        raw.push(get(&app, &format!("/surveys/nazorg/results?{q}")).await.1);
+    }
+    // By segment: the business customer's 30 answers, and the 370 of no segment (null key).
+    let by_segment = &raw[5]["groups"];
+    assert_eq!(
+        (by_segment[0]["key"].as_str(), by_segment[0]["n"].as_u64()),
+        (Some("zakelijk"), Some(30))
+    );
+    assert_eq!(
+        (by_segment[1]["key"].is_null(), by_segment[1]["n"].as_u64()),
+        (true, Some(370))
+    );
+    let (_, v) = get(
+        &app,
+        "/surveys/nazorg/results?question=nps&group_by=version",
+    )
+    .await;
+    assert_eq!(v["groups"].as_array().map(Vec::len), Some(1));
+    assert_eq!(
+        (v["groups"][0]["key"].as_str(), v["groups"][0]["n"].as_u64()),
+        (Some("1"), Some(400))
+    );
+    let (s, v) = get(&app, "/analytics/attributes").await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["kept"], json!([]));
+    assert_eq!(v["available"], json!([{"key": "segment", "contacts": 1}]));
+    let r = app
+        .api(Method::PUT, "/analytics/attributes")
+        .json(&json!({"kept": [" Segment ", "region"]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["kept"], json!(["segment", "region"]));
+    assert_eq!(v["recounted_responses"], 30);
+    for (q, before) in queries.iter().zip(&raw) {
+        let (s, now) = get(&app, &format!("/surveys/nazorg/results?{q}")).await;
+        assert_eq!(s, 200);
+        assert_eq!(
+            &now, before,
+            "{q}: the aggregates answer as the raw responses did"
+        );
+    }
+    // The answers keep the segment the contact had when it answered.
+    put(
+        &app,
+        "/contacts/C1",
+        json!({"name": "Klaas", "attributes": {"segment": "particulier"}}),
+    )
+    .await;
+    let (_, v) = get(&app, &format!("/surveys/nazorg/results?{}", queries[0])).await;
+    assert_eq!(v["n"], 30);
+    let (_, v) = get(&app, &format!("/surveys/nazorg/results?{}", queries[4])).await;
+    assert_eq!(v["n"], 0);
+    // Too many keys, or not a list: refused, nothing changes.
+    for body in [
+        json!({"kept": ["a", "b", "c", "d", "e", "f"]}),
+        json!({"kept": "segment"}),
+    ] {
+        let r = app
+            .api(Method::PUT, "/analytics/attributes")
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let v: Value = r.json().await.unwrap();
+        assert_eq!(v["errors"][0]["path"], "kept", "{v}");
+    }
+    assert_eq!(
+        get(&app, "/analytics/attributes").await.1["kept"],
+        json!(["segment", "region"])
+    );
     let (_, v) = get(
         &app,
         "/surveys/nazorg/results?question=nps&group_by=employee",
@@ -700,6 +788,68 @@ async fn the_dashboard_shows_scores_charts_tables_and_comments_within_scope() {
             .unwrap()
             .contains("wacht*")
     );
+
+    // The kept-attributes page: the contacts' keys offered, six keys refused (nothing
+    // changes), the segment kept and recounted; then the breakdown by segment is offered.
+    let (s, html) = page(&app, &admin, "/app/results/attributes").await;
+    assert_eq!(s, 200);
+    assert!(
+        html.contains("value=\"segment\"") && html.contains("1 contact"),
+        "{html}"
+    );
+    let (s, body, _) = crate::admin::post_form(
+        &app,
+        &admin,
+        "/app/results/attributes",
+        "/app/results/attributes",
+        &[("key", "segment"), ("other", "a, b, c, d, e")],
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("Not saved"), "{body}");
+    assert!(
+        app.store
+            .kept_attributes(app.org_id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let (s, _, loc) = crate::admin::post_form(
+        &app,
+        &admin,
+        "/app/results/attributes",
+        "/app/results/attributes",
+        &[("key", "segment"), ("other", "")],
+    )
+    .await;
+    assert_eq!(
+        (s, loc.as_deref()),
+        (
+            StatusCode::SEE_OTHER,
+            Some("/app/results/attributes?saved=30")
+        )
+    );
+    assert_eq!(
+        app.store.kept_attributes(app.org_id).await.unwrap(),
+        ["segment"]
+    );
+    let (_, html) = page(
+        &app,
+        &admin,
+        "/app/surveys/nazorg/dashboard?q=nps&by=attribute%3Asegment",
+    )
+    .await;
+    assert!(
+        html.contains("value=\"attribute:segment\" selected") && html.contains(">zakelijk<"),
+        "the breakdown by segment: {html}"
+    );
+    let (_, html) = page(
+        &app,
+        &admin,
+        "/app/surveys/nazorg/dashboard?q=nps&by=version",
+    )
+    .await;
+    assert!(html.contains("value=\"version\" selected"), "{html}");
 
     // A manager of FIN sees FIN's results only (February and the two comments: n 202).
     let manager = login(&app, "fin@example.nl").await;
