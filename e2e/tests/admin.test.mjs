@@ -216,6 +216,8 @@ test('organisation: add units, move one, add an employee and a touchpoint', { ti
 test('results dashboard and scorecards, on a desktop and a phone', { timeout: 120_000 }, async (t) => {
   await server.publish('results', 'results.yaml');
   await server.api('PUT', '/units/SC', { name: 'Service centre', office: 'front' });
+  await server.api('PUT', '/contacts/C1', { attributes: { segment: 'zakelijk' } });
+  await server.api('PUT', '/contacts/C2', { attributes: { segment: 'particulier' } });
   // 160 responses over four months; a fixed pseudo-random sequence, so every run is alike.
   let seed = 7;
   const rnd = (n) => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed % n; };
@@ -226,7 +228,8 @@ test('results dashboard and scorecards, on a desktop and a phone', { timeout: 12
     if (i % 8 === 0) answers.why = texts[(i / 8) % texts.length];
     const month = String(1 + (i % 4)).padStart(2, '0');
     await server.api('POST', '/surveys/results/responses', {
-      answers, submitted_at: `2026-${month}-${String(1 + (i % 27)).padStart(2, '0')}T10:00:00Z`, context: { unit: 'SC' },
+      answers, submitted_at: `2026-${month}-${String(1 + (i % 27)).padStart(2, '0')}T10:00:00Z`,
+      context: { unit: 'SC', contact: i % 3 === 0 ? 'C1' : 'C2' },
     });
   }
   const { page, watcher } = await open(t, { locale: 'en-GB' });
@@ -253,6 +256,20 @@ test('results dashboard and scorecards, on a desktop and a phone', { timeout: 12
   await noHorizontalScroll(page, 375);
   await shot(page, 'dashboard-phone');
   await page.setViewportSize({ width: 1280, height: 900 });
+
+  // Keep the customers' segment in the results, then break the scores down by it.
+  await page.click('#f-attr-hint a[href="/app/results/attributes"]');
+  await page.check('input[name=key][value=segment]');
+  await submitWith(page, page.locator('form[action="/app/results/attributes"] button.primary'));
+  assert.match(await page.locator('p.ok').textContent(), /160 responses/);
+  await shot(page, 'kept-attributes');
+  await page.goto(`${server.base}/app/surveys/results/dashboard`);
+  await page.locator('#f-by').selectOption('attribute:segment');
+  await submitWith(page, page.locator('form.filters button.primary'));
+  assert.match(page.url(), /by=attribute%3Asegment/);
+  const bars = await page.locator('svg.chart-bars').first().textContent();
+  assert.ok(bars.includes('zakelijk') && bars.includes('particulier'), 'one bar per segment');
+  await shot(page, 'dashboard-by-segment');
 
   // Scorecards: choose NPS as the indicator, give the service centre a target, see its status.
   await page.click('nav.main-nav a[href="/app/scorecards"]');

@@ -127,10 +127,11 @@ fn report(c: &RollupCheck) {
         return;
     }
     println!(
-        "DIFFERS  {:<24} {} responses: {} histogram cell(s), {} moment cell(s) differ",
+        "DIFFERS  {:<24} {} responses: {} histogram cell(s), {} attribute cell(s), {} moment cell(s) differ",
         c.survey_key,
         c.responses,
         d.counts.len(),
+        d.attr_counts.len(),
         d.moments.len()
     );
     for (k, stored, recomputed) in d.counts.iter().take(20) {
@@ -146,6 +147,20 @@ fn report(c: &RollupCheck) {
     }
     if d.counts.len() > 20 {
         println!("         … and {} more", d.counts.len() - 20);
+    }
+    for (k, stored, recomputed) in d.attr_counts.iter().take(20) {
+        println!(
+            "         {} {} {}={} unit {} value {}: stored {stored}, responses say {recomputed}",
+            k.question,
+            period(k.grain, k.period),
+            k.attribute,
+            k.attribute_value,
+            k.unit_id,
+            k.value
+        );
+    }
+    if d.attr_counts.len() > 20 {
+        println!("         … and {} more", d.attr_counts.len() - 20);
     }
 }
 

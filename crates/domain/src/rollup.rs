@@ -268,8 +268,10 @@ pub struct CountKey {
     pub value: i64,
 }
 
-/// One attribute histogram cell's key: a [`CountKey`] for the responses whose contact had
-/// `attribute = attribute_value`.
+/// One attribute histogram cell's key: a [`CountKey`] without touchpoint and channel, for the
+/// responses whose contact had `attribute = attribute_value`. Touchpoint and channel are left
+/// out because each kept attribute multiplies the cells by its number of values; a filter on
+/// an attribute and a touchpoint or channel together reads the raw responses.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct AttrCountKey {
     pub survey_id: i64,
@@ -279,8 +281,6 @@ pub struct AttrCountKey {
     pub grain: Grain,
     pub period: i32,
     pub unit_id: i64,
-    pub touchpoint_id: i64,
-    pub channel_id: i64,
     pub value: i64,
 }
 
@@ -345,8 +345,6 @@ impl Rollup {
                             grain,
                             period,
                             unit_id: at.unit_id,
-                            touchpoint_id: at.touchpoint_id,
-                            channel_id: at.channel_id,
                             value: *value,
                         })
                         .or_insert(0) += 1;
@@ -412,8 +410,8 @@ type PackedCountKey = (i64, u32, Grain, i32, i64, i64, i64, i64);
 /// (survey, interned question, day, unit, touchpoint, channel, value).
 type PackedDayKey = (i64, u32, i32, i64, i64, i64, i64);
 
-/// A [`PackedDayKey`] with an interned (attribute, value) pair after the question.
-type PackedAttrDayKey = (i64, u32, u32, i32, i64, i64, i64, i64);
+/// (survey, interned question, interned (attribute, value) pair, day, unit, value).
+type PackedAttrDayKey = (i64, u32, u32, i32, i64, i64);
 
 /// A fast accumulator for many responses (bulk loads, recomputation, the writer's batches):
 /// question ids are interned, histogram cells keyed by small integers, and each response's
@@ -483,16 +481,7 @@ impl RollupBuilder {
             for (id, (_, value)) in ids.iter().zip(&facts.counts) {
                 *self
                     .attr_counts
-                    .entry((
-                        at.survey_id,
-                        *id,
-                        p,
-                        at.day,
-                        at.unit_id,
-                        at.touchpoint_id,
-                        at.channel_id,
-                        *value,
-                    ))
+                    .entry((at.survey_id, *id, p, at.day, at.unit_id, *value))
                     .or_insert(0) += 1;
             }
         }
@@ -546,9 +535,7 @@ impl RollupBuilder {
             }
         }
         let mut attr_cells: BTreeMap<AttrCountKey, i64> = BTreeMap::new();
-        for ((survey_id, q, p, day, unit_id, touchpoint_id, channel_id, value), n) in
-            self.attr_counts
-        {
+        for ((survey_id, q, p, day, unit_id, value), n) in self.attr_counts {
             let (attribute, attribute_value) = &self.pairs[p as usize];
             for grain in Grain::ALL {
                 let key = AttrCountKey {
@@ -559,8 +546,6 @@ impl RollupBuilder {
                     grain,
                     period: grain.period_of(day),
                     unit_id,
-                    touchpoint_id,
-                    channel_id,
                     value,
                 };
                 *attr_cells.entry(key).or_insert(0) += n;
@@ -879,8 +864,6 @@ questions:
             grain: Grain::Week,
             period: week_of(20_784),
             unit_id: 3,
-            touchpoint_id: 5,
-            channel_id: 2,
             value: 9,
         };
         assert_eq!(r.attr_counts[&key], 1);

@@ -17,10 +17,10 @@ use tevreden_domain::survey::{SurveyDefinition, parse_survey_value, stored_answe
 
 use crate::db::{Backend, Store};
 use crate::error::{Result, StoreError};
-use crate::ingest::placeholders;
+use crate::ingest::{AnyQuery, placeholders};
 use crate::responses::ResponseFilter;
 
-/// Rows per upsert statement (at most 11 parameters each; well under both engines' limits).
+/// Rows per upsert statement (at most 9 parameters each; well under both engines' limits).
 const UPSERT_ROWS: usize = 1_000;
 
 /// The organisations' time zones, looked up once per writer.
@@ -95,18 +95,16 @@ pub(crate) async fn apply(
     backend: Backend,
     rollup: &Rollup,
 ) -> std::result::Result<(), sqlx::Error> {
-    let counts: Vec<(&CountKey, &i64)> = rollup.counts.iter().collect();
-    for chunk in counts.chunks(UPSERT_ROWS) {
-        let values = rows_sql(backend, chunk.len(), 9);
-        let sql = format!(
-            "INSERT INTO agg_counts (survey_id, question, grain, period, unit_id, touchpoint_id, channel_id, value, n) \
-             VALUES {values} ON CONFLICT (survey_id, question, grain, period, unit_id, touchpoint_id, channel_id, value) \
-             DO UPDATE SET n = agg_counts.n + excluded.n"
-        );
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).persistent(keep_prepared(chunk.len()));
-        for (k, n) in chunk {
-            q = q
-                .bind(k.survey_id)
+    upsert(
+        conn,
+        backend,
+        "agg_counts (survey_id, question, grain, period, unit_id, touchpoint_id, channel_id, value, n)",
+        "(survey_id, question, grain, period, unit_id, touchpoint_id, channel_id, value) \
+         DO UPDATE SET n = agg_counts.n + excluded.n",
+        9,
+        rollup.counts.iter(),
+        |q, (k, n)| {
+            q.bind(k.survey_id)
                 .bind(k.question.as_str())
                 .bind(k.grain.code())
                 .bind(i64::from(k.period))
@@ -114,69 +112,82 @@ pub(crate) async fn apply(
                 .bind(k.touchpoint_id)
                 .bind(k.channel_id)
                 .bind(k.value)
-                .bind(**n);
-        }
-        q.execute(&mut *conn).await?;
-    }
-    let attr_counts: Vec<(&AttrCountKey, &i64)> = rollup.attr_counts.iter().collect();
-    for chunk in attr_counts.chunks(UPSERT_ROWS) {
-        let values = rows_sql(backend, chunk.len(), 11);
-        let sql = format!(
-            "INSERT INTO agg_attr_counts (survey_id, question, attribute, attribute_value, grain, period, unit_id, touchpoint_id, channel_id, value, n) \
-             VALUES {values} ON CONFLICT (survey_id, question, attribute, attribute_value, grain, period, unit_id, touchpoint_id, channel_id, value) \
-             DO UPDATE SET n = agg_attr_counts.n + excluded.n"
-        );
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).persistent(keep_prepared(chunk.len()));
-        for (k, n) in chunk {
-            q = q
-                .bind(k.survey_id)
+                .bind(*n)
+        },
+    )
+    .await?;
+    upsert(
+        conn,
+        backend,
+        "agg_attr_counts (survey_id, question, attribute, attribute_value, grain, period, unit_id, value, n)",
+        "(survey_id, question, attribute, attribute_value, grain, period, unit_id, value) \
+         DO UPDATE SET n = agg_attr_counts.n + excluded.n",
+        9,
+        rollup.attr_counts.iter(),
+        |q, (k, n)| {
+            q.bind(k.survey_id)
                 .bind(k.question.as_str())
                 .bind(k.attribute.as_str())
                 .bind(k.attribute_value.as_str())
                 .bind(k.grain.code())
                 .bind(i64::from(k.period))
                 .bind(k.unit_id)
-                .bind(k.touchpoint_id)
-                .bind(k.channel_id)
                 .bind(k.value)
-                .bind(**n);
-        }
-        q.execute(&mut *conn).await?;
-    }
-    let moments: Vec<(&MomentKey, &i64)> = rollup.moments.iter().collect();
-    for chunk in moments.chunks(UPSERT_ROWS) {
-        let values = rows_sql(backend, chunk.len(), 8);
-        let sql = format!(
-            "INSERT INTO agg_moments (survey_id, grain, period, unit_id, set_hash, i, j, s) \
-             VALUES {values} ON CONFLICT (survey_id, grain, period, unit_id, set_hash, i, j) \
-             DO UPDATE SET s = agg_moments.s + excluded.s"
-        );
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).persistent(keep_prepared(chunk.len()));
-        for (k, s) in chunk {
-            q = q
-                .bind(k.survey_id)
+                .bind(*n)
+        },
+    )
+    .await?;
+    upsert(
+        conn,
+        backend,
+        "agg_moments (survey_id, grain, period, unit_id, set_hash, i, j, s)",
+        "(survey_id, grain, period, unit_id, set_hash, i, j) \
+         DO UPDATE SET s = agg_moments.s + excluded.s",
+        8,
+        rollup.moments.iter(),
+        |q, (k, s)| {
+            q.bind(k.survey_id)
                 .bind(k.grain.code())
                 .bind(i64::from(k.period))
                 .bind(k.unit_id)
                 .bind(k.set_hash)
                 .bind(i64::from(k.i))
                 .bind(i64::from(k.j))
-                .bind(**s);
-        }
-        q.execute(&mut *conn).await?;
-    }
-    let sets: Vec<(&(i64, i64), &String)> = rollup.sets.iter().collect();
-    for chunk in sets.chunks(UPSERT_ROWS) {
-        let values = rows_sql(backend, chunk.len(), 3);
-        let sql = format!(
-            "INSERT INTO agg_sets (survey_id, set_hash, questions) VALUES {values} \
-             ON CONFLICT (survey_id, set_hash) DO NOTHING"
-        );
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).persistent(keep_prepared(chunk.len()));
-        for ((survey, hash), questions) in chunk {
-            q = q.bind(*survey).bind(*hash).bind(questions.as_str());
-        }
-        q.execute(&mut *conn).await?;
+                .bind(*s)
+        },
+    )
+    .await?;
+    upsert(
+        conn,
+        backend,
+        "agg_sets (survey_id, set_hash, questions)",
+        "(survey_id, set_hash) DO NOTHING",
+        3,
+        rollup.sets.iter(),
+        |q, ((survey, hash), questions)| q.bind(*survey).bind(*hash).bind(questions.as_str()),
+    )
+    .await
+}
+
+/// `INSERT INTO {table} VALUES (…),(…) ON CONFLICT {on_conflict}` for every row, in statements
+/// of [`UPSERT_ROWS`] rows of `cols` parameters, each row bound by `bind`.
+async fn upsert<'r, T: 'r>(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    table: &str,
+    on_conflict: &str,
+    cols: usize,
+    rows: impl Iterator<Item = T>,
+    bind: impl Fn(AnyQuery<'r>, T) -> AnyQuery<'r>,
+) -> std::result::Result<(), sqlx::Error> {
+    let rows: Vec<T> = rows.collect();
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<T> = rows.by_ref().take(UPSERT_ROWS).collect();
+        let values = rows_sql(backend, chunk.len(), cols);
+        let sql = format!("INSERT INTO {table} VALUES {values} ON CONFLICT {on_conflict}");
+        let q = sqlx::query(sqlx::AssertSqlSafe(sql)).persistent(keep_prepared(chunk.len()));
+        chunk.into_iter().fold(q, &bind).execute(&mut *conn).await?;
     }
     Ok(())
 }
@@ -258,7 +269,8 @@ pub struct HistogramAsk<'a> {
     pub touchpoint: Option<i64>,
     pub channel: Option<i64>,
     /// Only responses whose contact had this (kept) attribute value: read from the attribute
-    /// histograms. With an attribute split, it must be the split's attribute.
+    /// histograms, which keep no touchpoint or channel (so neither may be asked for with it).
+    /// With an attribute split, it must be the split's attribute.
     pub attribute: Option<(&'a str, &'a str)>,
     pub split: HistogramSplit<'a>,
 }
@@ -366,6 +378,19 @@ impl Store {
             HistogramSplit::Attribute(a) => Some(a),
             _ => None,
         };
+        if (ask.attribute.is_some() || split_attribute.is_some())
+            && (ask.touchpoint.is_some()
+                || ask.channel.is_some()
+                || ask.or_touchpoints.is_some()
+                || matches!(
+                    ask.split,
+                    HistogramSplit::Touchpoint | HistogramSplit::Channel
+                ))
+        {
+            return Err(StoreError::Invalid(
+                "the attribute histograms keep no touchpoint or channel".into(),
+            ));
+        }
         let mut sql = format!(
             "SELECT {id}, value, CAST(SUM(n) AS BIGINT), {text} FROM {table} \
              WHERE survey_id = $1 AND question = $2 AND grain = $3 AND period >= $4 AND period <= $5",
@@ -461,8 +486,22 @@ impl Store {
         after: i64,
         limit: i64,
     ) -> Result<(Vec<RawRow>, Option<i64>)> {
+        self.raw_rows_where(survey_id, filter, "", after, limit)
+            .await
+    }
+
+    /// [`Store::raw_rows`] with a further condition on `responses r` (SQL from our own code,
+    /// never user text).
+    async fn raw_rows_where(
+        &self,
+        survey_id: i64,
+        filter: &ResponseFilter<'_>,
+        condition: &str,
+        after: i64,
+        limit: i64,
+    ) -> Result<(Vec<RawRow>, Option<i64>)> {
         let rows = format!(
-            "SELECT r.* FROM responses r WHERE r.survey_id = $1 AND r.id > $7{} ORDER BY r.id LIMIT $4",
+            "SELECT r.* FROM responses r WHERE r.survey_id = $1 AND r.id > $7{}{condition} ORDER BY r.id LIMIT $4",
             filter.conditions(self.backend)
         );
         let sql = crate::export::packed_page_sql(
@@ -610,8 +649,8 @@ impl Store {
     }
 
     /// [`Store::recompute_rollup`] with the given kept attribute keys, over the responses that
-    /// match `condition` (SQL on `responses`, `""` for all; from our own code, never user
-    /// text).
+    /// match `condition` (SQL on `responses r`, `""` for all; from our own code, never user
+    /// text). Responses are read in packed pages, as the raw results path reads them.
     async fn recompute_rollup_keeping(
         &self,
         survey_id: i64,
@@ -637,31 +676,21 @@ impl Store {
         let mut rollup = RollupBuilder::default();
         let mut after = 0i64;
         let mut responses = 0u64;
-        let sql = format!(
-            "SELECT id, version_id, unit_id, touchpoint_id, channel_id, answers, submitted_at, contact_attributes \
-             FROM responses WHERE survey_id = $1 AND id > $2{condition} ORDER BY id LIMIT 20000"
-        );
+        let all = ResponseFilter::default();
         loop {
-            let rows = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
-                .bind(survey_id)
-                .bind(after)
-                .fetch_all(&self.pool)
+            let (rows, last) = self
+                .raw_rows_where(survey_id, &all, condition, after, 20_000)
                 .await?;
-            if rows.is_empty() {
-                break;
-            }
-            for r in &rows {
-                after = r.try_get(0)?;
-                let version: i64 = r.try_get(1)?;
-                let Some(Some(def)) = defs.get(&version) else {
+            let Some(last) = last else { break };
+            after = last;
+            for r in rows {
+                let Some(Some(def)) = defs.get(&r.version_id) else {
                     continue;
                 };
-                let answers: String = r.try_get(5)?;
-                let facts = stored_facts(def, &answers);
-                let day = local_day(r.try_get(6)?, &tz);
-                let attributes: Option<String> = r.try_get(7)?;
-                let pairs = kept_attributes(kept, attributes.as_deref());
-                let context = (r.try_get(2)?, r.try_get(3)?, r.try_get(4)?);
+                let facts = stored_facts(def, &r.answers);
+                let day = local_day(r.submitted_at, &tz);
+                let pairs = kept_attributes(kept, r.contact_attributes.as_deref());
+                let context = (Some(r.unit_id), Some(r.touchpoint_id), Some(r.channel_id));
                 rollup.add(placement(survey_id, day, context, &pairs), &facts);
                 responses += 1;
             }
@@ -703,7 +732,7 @@ impl Store {
                         survey_id,
                         org_id,
                         &kept,
-                        &format!(" AND contact_id = {contact_id}"),
+                        &format!(" AND r.contact_id = {contact_id}"),
                     )
                     .await?;
                 let minus = Rollup {
@@ -808,7 +837,7 @@ impl Store {
                     survey_id,
                     org_id,
                     keys,
-                    " AND contact_attributes IS NOT NULL",
+                    " AND r.contact_attributes IS NOT NULL",
                 )
                 .await?;
             counted += responses;
@@ -859,7 +888,7 @@ impl Store {
             rollup.counts.insert(key, r.try_get(7)?);
         }
         let rows = sqlx::query(
-            "SELECT question, attribute, attribute_value, grain, period, unit_id, touchpoint_id, channel_id, value, n \
+            "SELECT question, attribute, attribute_value, grain, period, unit_id, value, n \
              FROM agg_attr_counts WHERE survey_id = $1",
         )
         .bind(survey_id)
@@ -874,11 +903,9 @@ impl Store {
                 grain: grain_of(r.try_get(3)?)?,
                 period: r.try_get::<i64, _>(4)? as i32,
                 unit_id: r.try_get(5)?,
-                touchpoint_id: r.try_get(6)?,
-                channel_id: r.try_get(7)?,
-                value: r.try_get(8)?,
+                value: r.try_get(6)?,
             };
-            rollup.attr_counts.insert(key, r.try_get(9)?);
+            rollup.attr_counts.insert(key, r.try_get(7)?);
         }
         let rows = sqlx::query(
             "SELECT grain, period, unit_id, set_hash, i, j, s FROM agg_moments WHERE survey_id = $1",

@@ -87,20 +87,30 @@ impl Filter {
     /// Whether the query must read raw responses (a filter or grouping the aggregates lack);
     /// `kept` are the contact attributes the organisation keeps in the aggregates.
     pub fn needs_raw(&self, group_by: Option<GroupBy>, kept: &[String]) -> bool {
-        let by_kept_attribute = match (&self.by_attribute, &self.attribute) {
-            (Some(by), None) => kept.contains(by),
-            // one attribute per aggregate row: a filter on the grouping's own attribute only
-            (Some(by), Some((key, _))) => kept.contains(by) && by == key,
-            (None, _) => false,
-        };
+        let by_attribute = group_by == Some(GroupBy::Attribute);
+        let filter_kept = self
+            .attribute
+            .as_ref()
+            .is_none_or(|(key, _)| kept.contains(key));
+        let grouping_kept = !by_attribute
+            || match (&self.by_attribute, &self.attribute) {
+                (Some(by), None) => kept.contains(by),
+                // one attribute per aggregate row: a filter on the grouping's own attribute only
+                (Some(by), Some((key, _))) => kept.contains(by) && by == key,
+                (None, _) => false,
+            };
+        // the attribute histograms keep no touchpoint or channel
+        let attributes_with_touchpoints = (self.attribute.is_some() || by_attribute)
+            && (self.touchpoint.is_some()
+                || self.channel.is_some()
+                || self.or_touchpoints.is_some()
+                || matches!(group_by, Some(GroupBy::Touchpoint | GroupBy::Channel)));
         self.employee.is_some()
             || self.version_id.is_some()
-            || self
-                .attribute
-                .as_ref()
-                .is_some_and(|(key, _)| !kept.contains(key))
             || matches!(group_by, Some(GroupBy::Employee | GroupBy::Version))
-            || (group_by == Some(GroupBy::Attribute) && !by_kept_attribute)
+            || !filter_kept
+            || !grouping_kept
+            || attributes_with_touchpoints
     }
 }
 
@@ -824,6 +834,49 @@ fn add_moment(m: &mut Moments, pos: &[usize], i: i32, j: i32, s: i64) {
 mod tests {
     use super::*;
     use tevreden_domain::survey::{QuestionKind, Scale};
+
+    #[test]
+    fn kept_attributes_are_read_from_the_aggregates_unless_combined_with_what_they_lack() {
+        let kept = vec!["segment".to_string()];
+        let on = |k: &str| Some((k.to_string(), "x".to_string()));
+        let f = |attribute, by_attribute: Option<&str>| Filter {
+            attribute,
+            by_attribute: by_attribute.map(str::to_string),
+            ..Filter::default()
+        };
+        assert!(!f(on("segment"), None).needs_raw(None, &kept));
+        assert!(!f(on("segment"), None).needs_raw(Some(GroupBy::Month), &kept));
+        assert!(!f(on("segment"), None).needs_raw(Some(GroupBy::Unit), &kept));
+        assert!(f(on("region"), None).needs_raw(None, &kept), "not kept");
+        assert!(f(on("segment"), None).needs_raw(Some(GroupBy::Channel), &kept));
+        let with_touchpoint = Filter {
+            touchpoint: Some(3),
+            ..f(on("segment"), None)
+        };
+        assert!(with_touchpoint.needs_raw(None, &kept));
+        assert!(!f(None, Some("segment")).needs_raw(Some(GroupBy::Attribute), &kept));
+        assert!(!f(on("segment"), Some("segment")).needs_raw(Some(GroupBy::Attribute), &kept));
+        assert!(f(None, Some("region")).needs_raw(Some(GroupBy::Attribute), &kept));
+        let kept2 = vec!["segment".to_string(), "region".to_string()];
+        assert!(
+            f(on("region"), Some("segment")).needs_raw(Some(GroupBy::Attribute), &kept2),
+            "one attribute per aggregate row"
+        );
+        assert!(Filter::default().needs_raw(Some(GroupBy::Version), &kept));
+        assert!(!Filter::default().needs_raw(Some(GroupBy::Touchpoint), &[]));
+        assert_eq!(
+            parse_group_by("attribute: Segment"),
+            Some((GroupBy::Attribute, Some("segment".into())))
+        );
+        assert_eq!(parse_group_by("attribute"), None);
+        assert_eq!(parse_group_by("attribute:"), None);
+        assert_eq!(parse_group_by("version"), Some((GroupBy::Version, None)));
+        assert_eq!(
+            parse_attribute_filter(" Regio : Noord "),
+            Some(("regio".into(), "Noord".into()))
+        );
+        assert_eq!(parse_attribute_filter(":x"), None);
+    }
 
     fn period(limits: bool, ewma: bool) -> Group {
         let m = Measurement::of(&QuestionKind::Nps {

@@ -25,7 +25,7 @@ pub async fn run(database_url: Option<String>, responses: usize) -> Result<(), S
         responses,
         url.redacted()
     );
-    let shape = dashboard::setup(&store).await?;
+    let shape = dashboard::setup(&store, false).await?;
     let rate = dashboard::fill(&store, &shape, responses).await?;
     println!("  filled at {rate:.0} responses/s");
     let (token, _) = store

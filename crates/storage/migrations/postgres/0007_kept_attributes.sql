@@ -10,8 +10,10 @@ WHERE contact_id IS NOT NULL;
 -- The attribute keys (a JSON array, at most five) the organisation keeps in the aggregates.
 ALTER TABLE orgs ADD COLUMN kept_attributes TEXT NOT NULL DEFAULT '[]';
 
--- The histograms of agg_counts once more per kept attribute and value: only responses whose
--- contact had that value are counted in a row.
+-- The histograms of agg_counts once more per kept attribute and value, without touchpoint and
+-- channel (each kept attribute multiplies the cells by its number of values; a filter on an
+-- attribute and a touchpoint or channel together reads the raw responses): only responses
+-- whose contact had that value are counted in a row.
 CREATE TABLE agg_attr_counts (
     survey_id BIGINT NOT NULL REFERENCES surveys (id) ON DELETE CASCADE,
     question TEXT NOT NULL,
@@ -20,9 +22,7 @@ CREATE TABLE agg_attr_counts (
     grain INTEGER NOT NULL,
     period INTEGER NOT NULL,
     unit_id BIGINT NOT NULL,
-    touchpoint_id BIGINT NOT NULL,
-    channel_id BIGINT NOT NULL,
     value BIGINT NOT NULL,
     n BIGINT NOT NULL,
-    PRIMARY KEY (survey_id, question, attribute, attribute_value, grain, period, unit_id, touchpoint_id, channel_id, value)
+    PRIMARY KEY (survey_id, question, attribute, attribute_value, grain, period, unit_id, value)
 );
