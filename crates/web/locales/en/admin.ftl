@@ -498,4 +498,5 @@ kept-saved = Saved: { $n ->
    *[other] { $n } responses
 } with contact attributes recounted.
 kept-invalid = Not saved: { $reason }
+kept-wait = Saving recounts every response that has contact attributes, in one go. New responses wait meanwhile: with millions of responses that takes minutes, so choose a quiet moment.
 kept-manage = Choose which attributes are kept in the results

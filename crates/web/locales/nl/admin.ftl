@@ -498,4 +498,5 @@ kept-saved = Opgeslagen: { $n ->
    *[other] { $n } antwoorden
 } met klantkenmerken opnieuw geteld.
 kept-invalid = Niet opgeslagen: { $reason }
+kept-wait = Opslaan telt alle antwoorden met klantkenmerken in één keer opnieuw. Nieuwe antwoorden wachten zolang: bij miljoenen antwoorden duurt dat minuten, kies dus een rustig moment.
 kept-manage = Kies welke kenmerken in de resultaten bewaard worden

@@ -85,7 +85,8 @@ async fn get_kept_attributes(
 ///
 /// Recounts every survey's attribute aggregates from the attributes stored with each response
 /// (the contact's as it answered), in one transaction: results per attribute are complete the
-/// moment this returns. Admin tokens without a unit.
+/// moment this returns. New responses wait meanwhile (minutes with millions of responses).
+/// Admin tokens without a unit.
 #[utoipa::path(put, path = "/analytics/attributes", tag = "results", request_body = KeptAttributesBody,
     responses((status = 200, description = "Kept and recounted", body = KeptAttributesSaved)))]
 async fn put_kept_attributes(
