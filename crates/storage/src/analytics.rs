@@ -71,6 +71,28 @@ pub(crate) fn placement(
     }
 }
 
+/// PostgreSQL: share-locks the given surveys (sorted ids) for the caller's transaction, so a
+/// change of the kept attribute keys, which locks them for update, is wholly before or after
+/// it. SQLite's write lock already serialises the two.
+pub(crate) async fn share_lock_surveys(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    surveys: &[i64],
+) -> std::result::Result<(), sqlx::Error> {
+    if backend != Backend::Postgres {
+        return Ok(());
+    }
+    for ids in surveys.chunks(1_000) {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT id FROM surveys WHERE id IN ({}) ORDER BY id FOR SHARE",
+            crate::directory::id_list(ids)
+        )))
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
 /// The contact attribute keys an organisation keeps in the aggregates, read on `conn` (inside
 /// the caller's transaction).
 pub(crate) async fn kept_keys(
@@ -715,15 +737,7 @@ impl Store {
         if surveys.is_empty() {
             return Ok(());
         }
-        if self.backend == Backend::Postgres {
-            let list = surveys.iter().map(i64::to_string).collect::<Vec<_>>();
-            sqlx::query(sqlx::AssertSqlSafe(format!(
-                "SELECT id FROM surveys WHERE id IN ({}) ORDER BY id FOR SHARE",
-                list.join(",")
-            )))
-            .execute(&mut **tx)
-            .await?;
-        }
+        share_lock_surveys(tx, self.backend, &surveys).await?;
         let kept = kept_keys(&mut *tx, org_id).await?;
         if !kept.is_empty() {
             for survey_id in surveys {

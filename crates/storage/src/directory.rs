@@ -48,7 +48,8 @@ pub struct EmployeeFilter<'a> {
     pub customer_facing: Option<bool>,
 }
 
-fn id_list(ids: &[i64]) -> String {
+/// `1,2,3` for an `IN (…)` list of our own integer ids; `NULL` (matching nothing) for none.
+pub(crate) fn id_list(ids: &[i64]) -> String {
     if ids.is_empty() {
         "NULL".to_string()
     } else {

@@ -373,17 +373,7 @@ impl Store {
         let mut surveys: Vec<i64> = rows.iter().map(|r| r.survey_id).collect();
         surveys.sort_unstable();
         surveys.dedup();
-        if self.backend == Backend::Postgres {
-            for ids in surveys.chunks(1_000) {
-                let list = ids.iter().map(i64::to_string).collect::<Vec<_>>();
-                sqlx::query(sqlx::AssertSqlSafe(format!(
-                    "SELECT id FROM surveys WHERE id IN ({}) ORDER BY id FOR SHARE",
-                    list.join(",")
-                )))
-                .execute(&mut *tx)
-                .await?;
-            }
-        }
+        analytics::share_lock_surveys(&mut tx, self.backend, &surveys).await?;
         let contacts = contact_attributes(&mut tx, rows).await?;
         let mut kept: HashMap<i64, Vec<String>> = HashMap::new();
         if !contacts.is_empty() {
@@ -446,10 +436,9 @@ async fn contact_attributes(
     ids.dedup();
     let mut out = HashMap::with_capacity(ids.len());
     for chunk in ids.chunks(1_000) {
-        let list = chunk.iter().map(i64::to_string).collect::<Vec<_>>();
         let found: Vec<(i64, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "SELECT id, attributes FROM contacts WHERE id IN ({})",
-            list.join(",")
+            crate::directory::id_list(chunk)
         )))
         .fetch_all(&mut *conn)
         .await?;
