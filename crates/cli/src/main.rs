@@ -511,7 +511,11 @@ async fn export_responses(
         csv.record(header(&cols).iter().map(String::as_str));
         out.write_all(b"\xef\xbb\xbf").map_err(io)?;
         out.write_all(&csv.take()).map_err(io)?;
-        let layout = AnswerLayout::new(&cols);
+        let tz = store
+            .org_time_zone(org.id)
+            .await
+            .map_err(|e| e.to_string())?;
+        let layout = AnswerLayout::new(&cols).speaking("en", tz);
         let mut reader = tevreden_storage::ExportReader::new(survey.id, None);
         while let Some(page) = reader
             .next_page(&store, 2_000)

@@ -72,6 +72,57 @@ pub fn header(cols: &[AnswerColumn]) -> Vec<String> {
         .collect()
 }
 
+/// The header for people: each column's id with its text beside it (`nps: Hoe waarschijnlijk
+/// …`, `kwaliteit.snel: Kwaliteit – Snelheid`), the question's text in `lang` from the newest
+/// of `versions` that has it; `fixed` names the fixed columns in that language.
+pub fn labelled_header(
+    cols: &[AnswerColumn],
+    versions: &[&SurveyDefinition],
+    lang: &crate::Lang,
+    fixed: &[String; FIXED_COLUMNS.len()],
+) -> Vec<String> {
+    let question = |q: &str| {
+        versions.iter().find_map(|def| {
+            def.questions()
+                .find(|x| x.id.as_str() == q)
+                .map(|x| (def, x))
+        })
+    };
+    let label = |c: &AnswerColumn| -> Option<String> {
+        match c {
+            AnswerColumn::Question(q) => {
+                let (def, x) = question(q)?;
+                Some(x.text.get(lang, def.default_lang()).to_string())
+            }
+            AnswerColumn::Item(q, i) => {
+                let (def, x) = question(q)?;
+                let items = match &x.kind {
+                    QuestionKind::Matrix { items, .. } | QuestionKind::Allocation { items, .. } => {
+                        items
+                    }
+                    _ => return None,
+                };
+                let item = items.iter().find(|o| o.id.as_str() == i)?;
+                let fallback = def.default_lang();
+                Some(format!(
+                    "{} – {}",
+                    x.text.get(lang, fallback),
+                    item.text.get(lang, fallback)
+                ))
+            }
+        }
+    };
+    FIXED_COLUMNS
+        .iter()
+        .zip(fixed)
+        .map(|(id, text)| format!("{id}: {text}"))
+        .chain(cols.iter().map(|c| match label(c) {
+            Some(text) => format!("{}: {text}", c.header()),
+            None => c.header(),
+        }))
+        .collect()
+}
+
 /// The cells of the answer columns for one response's stored answers. Lists (multiple choice,
 /// ranking in order) are joined with `|`; yes/no is written as `yes`/`no`.
 pub fn answer_cells(
@@ -162,6 +213,19 @@ impl CsvRows {
 pub struct AnswerLayout {
     width: usize,
     slots: FxHashMap<String, Slot>,
+    /// The words for a yes/no answer in the export's language.
+    yes_no: (&'static str, &'static str),
+    /// Where `submitted_at` is told: the organisation's time zone, with its offset.
+    tz: jiff::tz::TimeZone,
+}
+
+/// The words a yes/no answer is written as in an export in `lang` (`yes`/`no` unless Dutch).
+pub fn yes_no_words(lang: &str) -> (&'static str, &'static str) {
+    if lang.starts_with("nl") {
+        ("ja", "nee")
+    } else {
+        ("yes", "no")
+    }
 }
 
 #[derive(Default)]
@@ -188,6 +252,26 @@ impl AnswerLayout {
         AnswerLayout {
             width: cols.len(),
             slots,
+            yes_no: ("yes", "no"),
+            tz: jiff::tz::TimeZone::UTC,
+        }
+    }
+
+    /// The same layout speaking `lang` (yes/no words) and telling times in `tz`.
+    pub fn speaking(mut self, lang: &str, tz: jiff::tz::TimeZone) -> AnswerLayout {
+        self.yes_no = yes_no_words(lang);
+        self.tz = tz;
+        self
+    }
+
+    /// Appends the moment `ms` (milliseconds since the epoch) as RFC 3339 in the layout's time
+    /// zone with its offset (`2026-03-01T10:00:00+01:00`), which spreadsheets and programs read
+    /// back to the same instant.
+    pub fn write_time(&self, ms: i64, out: &mut String) {
+        use std::fmt::Write;
+        if let Ok(t) = jiff::Timestamp::from_millisecond(ms) {
+            let offset = self.tz.to_offset(t);
+            let _ = write!(out, "{}", t.display_with_offset(offset));
         }
     }
 
@@ -234,7 +318,7 @@ impl<'a> serde::de::Visitor<'a> for FillCells<'_, '_, 'a> {
                 continue;
             };
             if let Some((&first, rest)) = slot.whole.split_first() {
-                let cell = raw_cell(raw.get());
+                let cell = raw_cell(raw.get(), self.layout.yes_no);
                 for &col in rest {
                     self.cells[col] = cell.clone();
                 }
@@ -251,7 +335,7 @@ impl<'a> serde::de::Visitor<'a> for FillCells<'_, '_, 'a> {
                             .unwrap_or_default();
                     for (Key(item), v) in items {
                         for (_, col) in slot.items.iter().filter(|(id, _)| *id == item) {
-                            self.cells[*col] = raw_cell(v.get());
+                            self.cells[*col] = raw_cell(v.get(), self.layout.yes_no);
                         }
                     }
                 }
@@ -312,14 +396,14 @@ impl<'a> serde::Deserialize<'a> for ItemPairs<'a> {
 /// One answer cell from the JSON text of a value, with the rules of [`answer_cells`]: plain
 /// strings and integers are borrowed as they are; everything else goes through
 /// [`serde_json::Value`].
-fn raw_cell(raw: &str) -> Cow<'_, str> {
+fn raw_cell<'a>(raw: &'a str, (yes, no): (&'static str, &'static str)) -> Cow<'a, str> {
     match raw.as_bytes().first() {
         Some(b'"') if !raw.contains('\\') && raw.len() >= 2 => {
             Cow::Borrowed(&raw[1..raw.len() - 1])
         }
         Some(b'-' | b'0'..=b'9') if !raw.contains(['.', 'e', 'E']) => Cow::Borrowed(raw),
-        Some(b't') => Cow::Borrowed("yes"),
-        Some(b'f') => Cow::Borrowed("no"),
+        Some(b't') => Cow::Borrowed(yes),
+        Some(b'f') => Cow::Borrowed(no),
         Some(b'n') | None => Cow::Borrowed(""),
         _ => match serde_json::from_str::<Value>(raw) {
             Ok(v) => Cow::Owned(value_cell(Some(&v))),
@@ -331,13 +415,17 @@ fn raw_cell(raw: &str) -> Cow<'_, str> {
 /// Open answers are written by anyone with the survey link. A cell that starts with `=`, `+`,
 /// `-`, `@`, a tab or a carriage return is taken as a formula by Excel and LibreOffice (CSV
 /// injection), so such a cell gets a leading `'`, which spreadsheets show as text. Numbers such
-/// as `-3` stay as they are.
+/// as `-3` (or `-3,5` with a decimal comma) stay as they are.
 pub fn spreadsheet_safe(cell: &str) -> Cow<'_, str> {
     let risky = matches!(
         cell.as_bytes().first(),
         Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r')
     );
-    if risky && cell.parse::<f64>().is_err() {
+    let number = || {
+        cell.parse::<f64>().is_ok()
+            || (cell.matches(',').count() == 1 && cell.replace(',', ".").parse::<f64>().is_ok())
+    };
+    if risky && !number() {
         Cow::Owned(format!("'{cell}"))
     } else {
         Cow::Borrowed(cell)
@@ -468,6 +556,42 @@ mod tests {
     }
 
     #[test]
+    fn an_export_speaks_its_language_and_time_zone() {
+        let v1 = parse_survey_file(b"key: s\ntitle: {en: S}\nquestions:\n  - {id: old, type: text, text: {en: Old, nl: Oud}}\n", FileFormat::Yaml).unwrap().definition;
+        let v2 = parse_survey_file(b"key: s\ntitle: {nl: S, en: S}\nquestions:\n  - {id: g, type: matrix, likert: 5, text: {nl: Kwaliteit, en: Quality}, items: [{id: x, text: {nl: Snelheid, en: Speed}}]}\n  - {id: a, type: yesno, text: {nl: Opgelost?, en: Solved?}}\n", FileFormat::Yaml).unwrap().definition;
+        let cols = answer_columns([&v2, &v1]);
+        let fixed: [String; 9] = std::array::from_fn(|i| format!("F{i}"));
+        let nl = crate::Lang::parse("nl").unwrap();
+        let head = labelled_header(&cols, &[&v2, &v1], &nl, &fixed);
+        assert_eq!(head[0], "response_id: F0");
+        assert_eq!(head[1], "submitted_at: F1");
+        assert_eq!(
+            &head[9..],
+            ["g.x: Kwaliteit – Snelheid", "a: Opgelost?", "old: Oud"]
+        );
+        // Dutch words for yes and no, in the fast path
+        let layout = AnswerLayout::new(&cols)
+            .speaking("nl", jiff::tz::TimeZone::get("Europe/Amsterdam").unwrap());
+        let mut cells = Vec::new();
+        layout.cells(r#"{"a": true, "g": {"x": 3}}"#, &mut cells);
+        assert_eq!(cells, ["3", "ja", ""]);
+        layout.cells(r#"{"a": false}"#, &mut cells);
+        assert_eq!(cells[1], "nee");
+        // 2026-01-15T09:30:00Z is 10:30 in Amsterdam in winter (+01:00), 2026-07-01T09:30Z is
+        // 11:30 in summer (+02:00); both name the same instant as the UTC time.
+        let mut t = String::new();
+        layout.write_time(1_768_469_400_000, &mut t);
+        assert_eq!(t, "2026-01-15T10:30:00+01:00");
+        t.clear();
+        layout.write_time(1_782_898_200_000, &mut t);
+        assert_eq!(t, "2026-07-01T11:30:00+02:00");
+        assert_eq!(
+            t.parse::<jiff::Timestamp>().unwrap().as_millisecond(),
+            1_782_898_200_000
+        );
+    }
+
+    #[test]
     fn formulas_are_defused_and_numbers_kept() {
         let cells: Vec<String> = [
             "=HYPERLINK(\"http://x\")",
@@ -478,6 +602,8 @@ mod tests {
             "-3",
             "-0.5",
             "+7",
+            "-3,5",
+            "-1,2,3",
             "fine",
             "",
         ]
@@ -486,7 +612,7 @@ mod tests {
         .collect();
         assert_eq!(
             String::from_utf8(csv_record(&cells, b';')).unwrap(),
-            "\"'=HYPERLINK(\"\"http://x\"\")\";'+1+2;'-2+3;'@SUM(A1);'\tx;-3;-0.5;+7;fine;\n"
+            "\"'=HYPERLINK(\"\"http://x\"\")\";'+1+2;'-2+3;'@SUM(A1);'\tx;-3;-0.5;+7;-3,5;'-1,2,3;fine;\n"
         );
     }
 }

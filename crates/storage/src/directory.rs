@@ -57,6 +57,16 @@ pub(crate) fn id_list(ids: &[i64]) -> String {
     }
 }
 
+/// The condition that a contact (the row `id` of `contacts`) answered or was invited in one of
+/// `units`; the ids are integers we hold, written into the statement.
+fn contact_in_units(units: &[i64]) -> String {
+    let ids = id_list(units);
+    format!(
+        " AND (EXISTS (SELECT 1 FROM responses r WHERE r.contact_id = contacts.id AND r.unit_id IN ({ids})) \
+         OR EXISTS (SELECT 1 FROM invitations i WHERE i.contact_id = contacts.id AND i.unit_id IN ({ids})))"
+    )
+}
+
 /// `%text%` for LIKE with `\` escaping the wildcards in `text`.
 fn like_pattern(text: &str) -> String {
     let mut p = String::with_capacity(text.len() + 2);
@@ -293,14 +303,20 @@ impl Store {
 
     /// Up to `limit` contacts with id greater than `after`; `query` matches name, email or
     /// external id.
+    /// A page of contacts. With `units` (a unit-scoped caller), only the contacts who answered
+    /// or were invited in one of those units.
     pub async fn contacts_page(
         &self,
         org_id: i64,
         query: Option<&str>,
+        units: Option<&[i64]>,
         after: i64,
         limit: i64,
     ) -> Result<Vec<Contact>> {
         let mut sql = format!("{CONTACT_SELECT} WHERE org_id = $1 AND id > $2");
+        if let Some(units) = units {
+            sql.push_str(&contact_in_units(units));
+        }
         if query.is_some() {
             sql.push_str(
                 " AND (LOWER(COALESCE(name, '')) LIKE $4 ESCAPE '\\' OR LOWER(COALESCE(email, '')) LIKE $4 ESCAPE '\\' \
@@ -323,8 +339,20 @@ impl Store {
     }
 
     pub async fn contact(&self, org_id: i64, external_id: &str) -> Result<Contact> {
+        self.contact_in(org_id, external_id, None).await
+    }
+
+    /// One contact; with `units`, only one who answered or was invited in those units (others
+    /// are not found, as if they did not exist).
+    pub async fn contact_in(
+        &self,
+        org_id: i64,
+        external_id: &str,
+        units: Option<&[i64]>,
+    ) -> Result<Contact> {
+        let scope = units.map(contact_in_units).unwrap_or_default();
         let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "{CONTACT_SELECT} WHERE org_id = $1 AND external_id = $2"
+            "{CONTACT_SELECT} WHERE org_id = $1 AND external_id = $2{scope}"
         )))
         .bind(org_id)
         .bind(external_id)

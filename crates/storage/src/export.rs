@@ -12,7 +12,6 @@
 //! keeps a million-row CSV export within seconds.
 
 use std::borrow::Cow;
-use std::fmt::Write as _;
 
 use rustc_hash::FxHashMap;
 use sqlx::Row;
@@ -302,9 +301,7 @@ impl ExportPage {
         let mut answers: Vec<Cow<'s, str>> = Vec::new();
         for r in &self.rows {
             submitted.clear();
-            if let Ok(t) = jiff::Timestamp::from_millisecond(r.submitted_at) {
-                let _ = write!(submitted, "{t}");
-            }
+            layout.write_time(r.submitted_at, &mut submitted);
             layout.cells(&self.text[r.answers.clone()], &mut answers);
             let fixed = [
                 &self.text[r.uid.clone()],

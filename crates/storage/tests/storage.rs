@@ -278,6 +278,7 @@ async fn export_pages_agree_with_the_joined_reader() {
                 r.uid.clone(),
                 jiff::Timestamp::from_millisecond(r.submitted_at)
                     .unwrap()
+                    .display_with_offset(jiff::tz::Offset::UTC)
                     .to_string(),
                 r.version.to_string(),
                 r.lang.clone(),

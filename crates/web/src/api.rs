@@ -658,7 +658,7 @@ async fn create_response(
             None
         }
     };
-    let context = match app.store.resolve_context(auth.0.org_id, &ctx_keys).await? {
+    let mut context = match app.store.resolve_context(auth.0.org_id, &ctx_keys).await? {
         Ok(c) => c,
         Err(errs) => {
             errors.extend(
@@ -668,6 +668,10 @@ async fn create_response(
             Default::default()
         }
     };
+    if errors.is_empty() {
+        auth.confine_context(&app, &mut context, ctx_keys.unit.as_deref())
+            .await?;
+    }
     let (Some(answers), true) = (answers, errors.is_empty()) else {
         return Err(ApiError::validation(errors));
     };
@@ -802,7 +806,7 @@ async fn create_invitation(
             None
         }
     };
-    let context = match app.store.resolve_context(auth.0.org_id, &ctx_keys).await? {
+    let mut context = match app.store.resolve_context(auth.0.org_id, &ctx_keys).await? {
         Ok(c) => c,
         Err(errs) => {
             errors.extend(
@@ -812,6 +816,10 @@ async fn create_invitation(
             Default::default()
         }
     };
+    if errors.is_empty() {
+        auth.confine_context(&app, &mut context, ctx_keys.unit.as_deref())
+            .await?;
+    }
     if !errors.is_empty() {
         return Err(ApiError::validation(errors));
     }
@@ -841,6 +849,11 @@ struct ExportQuery {
     format: Option<String>,
     /// For CSV: `comma` (default) or `semicolon` (Dutch Excel).
     delimiter: Option<String>,
+    /// For CSV and XLSX, an export for people in `nl` or `en`: each column's text beside its id
+    /// in the header (`nps: Hoe waarschijnlijk …`) and yes/no answers in that language
+    /// (`ja`/`nee`). Without it the header holds the ids alone and yes/no is `yes`/`no`.
+    #[param(example = "nl")]
+    lang: Option<String>,
 }
 
 #[utoipa::path(get, path = "/surveys/{key}/responses", tag = "responses",
@@ -859,18 +872,27 @@ async fn export_responses(
     auth.require(&[Role::Admin, Role::Manager], "exporting responses")?;
     let survey = app.store.survey(auth.0.org_id, &key).await?;
     let csv = match q.format.as_deref() {
-        None | Some("json") => false,
-        Some("csv") => true,
-        Some("xlsx") => {
-            let units = auth.unit_scope_ids(&app).await?;
-            return Ok(export_xlsx(&app, &survey, units).await?);
-        }
+        None | Some("json") => Some(false),
+        Some("csv") => Some(true),
+        Some("xlsx") => None,
         Some(other) => {
             return Err(ApiError::field(
                 "format",
                 format!("`{other}` is not csv, xlsx or json"),
             ));
         }
+    };
+    let lang = match q.lang.as_deref().filter(|l| !l.is_empty()) {
+        None => None,
+        Some(l) => match Lang::parse(l) {
+            Ok(lang) if ["nl", "en"].contains(&lang.primary()) => Some(lang),
+            _ => {
+                return Err(ApiError::field(
+                    "lang",
+                    format!("`{l}` is not one of nl, en"),
+                ));
+            }
+        },
     };
     let delimiter = match q.delimiter.as_deref() {
         None | Some("comma") | Some(",") => b',',
@@ -883,8 +905,45 @@ async fn export_responses(
         }
     };
     let units = auth.unit_scope_ids(&app).await?;
-    Ok(export_stream(&app, &survey, csv, delimiter, units).await?)
+    let Some(csv) = csv else {
+        return Ok(export_xlsx(&app, &survey, units, lang.as_ref()).await?);
+    };
+    Ok(export_stream(&app, &survey, csv, delimiter, units, lang.as_ref()).await?)
 }
+
+/// The header and answer layout of a response export. For people (`lang` given): the header
+/// with each column's text beside its id, yes/no in that language. Times are always told in the
+/// organisation's time zone, with the offset.
+pub(crate) async fn export_shape(
+    app: &AppState,
+    survey: &Survey,
+    lang: Option<&Lang>,
+) -> Result<(Vec<String>, AnswerLayout), tevreden_storage::StoreError> {
+    let cols = app.store.export_columns(survey.id).await?;
+    let tz = app.store.org_time_zone(survey.org_id).await?;
+    let Some(lang) = lang else {
+        return Ok((
+            export_header(&cols),
+            AnswerLayout::new(&cols).speaking("en", tz),
+        ));
+    };
+    let versions: Vec<_> = app
+        .store
+        .survey_versions(survey.id)
+        .await?
+        .into_iter()
+        .filter(|v| v.version.is_some())
+        .map(|v| v.definition)
+        .collect();
+    let newest_first: Vec<&tevreden_domain::survey::SurveyDefinition> = versions.iter().collect();
+    let fixed = tevreden_domain::export::FIXED_COLUMNS
+        .map(|c| crate::i18n::t(lang, &format!("export-col-{}", c.replace('_', "-"))));
+    let header = tevreden_domain::export::labelled_header(&cols, &newest_first, lang, &fixed);
+    Ok((header, AnswerLayout::new(&cols).speaking(lang.as_str(), tz)))
+}
+
+/// The column of `submitted_at` in a response export (a real date in XLSX).
+const SUBMITTED_AT_COLUMN: usize = 1;
 
 /// Responses read per page when exporting.
 const EXPORT_PAGE: i64 = 2_000;
@@ -924,18 +983,19 @@ pub(crate) async fn export_xlsx(
     app: &AppState,
     survey: &Survey,
     units: Option<Vec<i64>>,
+    lang: Option<&Lang>,
 ) -> Result<Response, tevreden_storage::StoreError> {
     use tevreden_storage::StoreError;
-    let cols = app.store.export_columns(survey.id).await?;
-    let layout = AnswerLayout::new(&cols);
+    let (header, layout) = export_shape(app, survey, lang).await?;
     let dir = tempfile::tempdir().map_err(|e| StoreError::Invalid(e.to_string()))?;
     let (tx, rx) = tokio::sync::mpsc::channel::<Vec<Vec<String>>>(4);
     let path = dir.path().to_path_buf();
-    let writer =
-        tokio::task::spawn_blocking(move || crate::xlsx::write_streamed(&path, "responses", rx));
+    let writer = tokio::task::spawn_blocking(move || {
+        crate::xlsx::write_streamed(&path, "responses", rx, &[SUBMITTED_AT_COLUMN])
+    });
     let mut pages = read_ahead(app, survey, units);
     let send_all = async {
-        if tx.send(vec![export_header(&cols)]).await.is_err() {
+        if tx.send(vec![header]).await.is_err() {
             return Ok(());
         }
         while let Some(page) = pages.recv().await {
@@ -971,6 +1031,7 @@ pub(crate) async fn export_stream(
     csv: bool,
     delimiter: u8,
     units: Option<Vec<i64>>,
+    lang: Option<&Lang>,
 ) -> Result<Response, tevreden_storage::StoreError> {
     let (ct, ext) = if csv {
         ("text/csv; charset=utf-8", "csv")
@@ -978,7 +1039,7 @@ pub(crate) async fn export_stream(
         ("application/json", "json")
     };
     let body = if csv {
-        csv_body(app, survey, delimiter, units).await?
+        csv_body(app, survey, delimiter, units, lang).await?
     } else {
         json_body(app, survey, units)
     };
@@ -1000,12 +1061,13 @@ async fn csv_body(
     survey: &Survey,
     delimiter: u8,
     units: Option<Vec<i64>>,
+    lang: Option<&Lang>,
 ) -> Result<Body, tevreden_storage::StoreError> {
-    let cols = app.store.export_columns(survey.id).await?;
+    let (header, layout) = export_shape(app, survey, lang).await?;
     let mut head = CsvRows::new(delimiter);
-    head.record(export_header(&cols).iter().map(String::as_str));
+    head.record(header.iter().map(String::as_str));
     let head = [b"\xef\xbb\xbf".as_slice(), &head.take()].concat();
-    let layout = std::sync::Arc::new(AnswerLayout::new(&cols));
+    let layout = std::sync::Arc::new(layout);
     let pages = read_ahead(app, survey, units);
     let rest = futures_util::stream::unfold(pages, move |mut pages| {
         let layout = layout.clone();

@@ -182,7 +182,7 @@ mod tests {
         // Keys built from a name at run time: nav-<section>, role-<role>, status-<status>,
         // qtype-<type>, op-<operator>, password-<mode>-title, org-tab-<tab>, office-<office>,
         // <message>-title/-body, metric-<metric>, period-<grouping>, by-<grouping>,
-        // quadrant-<quadrant>, sentiment-<label>.
+        // quadrant-<quadrant>, sentiment-<label>, export-col-<fixed export column>.
         let dynamic = [
             "metric-",
             "period-",
@@ -199,6 +199,7 @@ mod tests {
             "password-",
             "org-tab-",
             "office-",
+            "export-col-",
         ];
         for k in en {
             let message = k

@@ -28,16 +28,28 @@ fn write_cell(
     Ok(())
 }
 
+/// The wall-clock time of an RFC 3339 text with an offset (`2026-03-01T10:00:00+01:00`) as a
+/// spreadsheet date: what the person who answered saw on their clock. Other text is `None`.
+fn local_datetime(text: &str) -> Option<rust_xlsxwriter::ExcelDateTime> {
+    let local = text.get(..19)?;
+    if text.len() < 20 || local.as_bytes().get(10) != Some(&b'T') {
+        return None;
+    }
+    rust_xlsxwriter::ExcelDateTime::parse_from_str(&local.replace('T', " ")).ok()
+}
+
 /// Writes rows received from `rx` (the header first) into a constant-memory worksheet saved in
 /// `dir`; returns the file's path. Runs on a blocking thread.
 pub fn write_streamed(
     dir: &std::path::Path,
     sheet: &str,
     mut rx: tokio::sync::mpsc::Receiver<Vec<Vec<String>>>,
+    date_columns: &[usize],
 ) -> Result<std::path::PathBuf, XlsxError> {
     let mut wb = Workbook::new();
     wb.set_tempdir(dir)?;
     let bold = Format::new().set_bold();
+    let datetime = Format::new().set_num_format("yyyy-mm-dd hh:mm:ss");
     let ws = wb.add_worksheet_with_constant_memory()?;
     ws.set_name(sheet)?;
     let mut row: u32 = 0;
@@ -48,6 +60,10 @@ pub fn write_streamed(
                 let col = u16::try_from(c).unwrap_or(u16::MAX);
                 if header {
                     ws.write_string_with_format(row, col, text, &bold)?;
+                } else if date_columns.contains(&c)
+                    && let Some(local) = local_datetime(text)
+                {
+                    ws.write_datetime_with_format(row, col, &local, &datetime)?;
                 } else {
                     write_cell(ws, row, col, text)?;
                 }
@@ -64,8 +80,18 @@ pub fn write_streamed(
     Ok(path)
 }
 
+/// A cell of a small table: numbers are written as numbers, text as text (never a formula).
+pub enum TableCell {
+    Text(String),
+    Number(f64),
+}
+
 /// A small table as an XLSX file in memory.
-pub fn table(sheet: &str, headers: &[String], rows: &[Vec<String>]) -> Result<Vec<u8>, XlsxError> {
+pub fn table(
+    sheet: &str,
+    headers: &[String],
+    rows: &[Vec<TableCell>],
+) -> Result<Vec<u8>, XlsxError> {
     let mut wb = Workbook::new();
     let bold = Format::new().set_bold();
     let ws = wb.add_worksheet();
@@ -74,10 +100,21 @@ pub fn table(sheet: &str, headers: &[String], rows: &[Vec<String>]) -> Result<Ve
         ws.write_string_with_format(0, c as u16, h, &bold)?;
     }
     for (r, cells) in rows.iter().enumerate() {
-        for (c, text) in cells.iter().enumerate() {
-            write_cell(ws, r as u32 + 1, c as u16, text)?;
+        for (c, cell) in cells.iter().enumerate() {
+            let (row, col) = (r as u32 + 1, c as u16);
+            match cell {
+                TableCell::Number(v) if v.is_finite() => {
+                    ws.write_number(row, col, *v)?;
+                }
+                TableCell::Number(_) => {}
+                TableCell::Text(t) if t.is_empty() => {}
+                TableCell::Text(t) => {
+                    ws.write_string(row, col, t)?;
+                }
+            }
         }
     }
+    ws.set_freeze_panes(1, 0)?;
     wb.save_to_buffer()
 }
 
@@ -115,12 +152,13 @@ mod tests {
 
     #[test]
     fn numbers_stay_numbers_and_ids_stay_text() {
+        let t = |s: &str| TableCell::Text(s.into());
         let bytes = table(
             "t",
             &["id".into(), "score".into(), "note".into()],
             &[
-                vec!["0012".into(), "8".into(), "=1+1".into()],
-                vec!["A7".into(), "4.5".into(), String::new()],
+                vec![t("0012"), TableCell::Number(8.0), t("=1+1")],
+                vec![t("A7"), TableCell::Number(4.5), t("")],
             ],
         )
         .unwrap();

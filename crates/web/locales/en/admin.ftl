@@ -367,6 +367,8 @@ dash-signal-ewma = yes: sustained shift (EWMA)
 dash-signal-rule = “Significant change” appears only where a control-chart rule fires: the score outside its 3σ limits, or the EWMA (λ 0.2) outside its limits for a sustained shift; limits from the whole period shown. Elsewhere read the interval.
 dash-target = Target
 dash-interval = 95% interval
+dash-interval-low = 95% interval, low
+dash-interval-high = 95% interval, high
 dash-control-limits = Control limits
 dash-centre = Centre line
 dash-relative-weight = Relative weight (%)
@@ -500,3 +502,14 @@ kept-saved = Saved: { $n ->
 kept-invalid = Not saved: { $reason }
 kept-wait = Saving recounts every response that has contact attributes, in one go. New responses wait meanwhile: with millions of responses that takes minutes, so choose a quiet moment.
 kept-manage = Choose which attributes are kept in the results
+
+## Response export columns (beside their ids in an export for people)
+export-col-response-id = Response
+export-col-submitted-at = Submitted at
+export-col-survey-version = Survey version
+export-col-lang = Language
+export-col-unit = Unit
+export-col-touchpoint = Touchpoint
+export-col-channel = Channel
+export-col-employee = Employee
+export-col-contact = Customer

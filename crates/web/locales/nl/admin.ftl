@@ -367,6 +367,8 @@ dash-signal-ewma = ja: aanhoudende verschuiving (EWMA)
 dash-signal-rule = “Significante verandering” staat er alleen waar een regel van de regelkaart afgaat: de score buiten zijn 3σ-grenzen, of het EWMA (λ 0,2) buiten zijn grenzen bij een aanhoudende verschuiving; grenzen over de hele getoonde periode. Lees elders het interval.
 dash-target = Doel
 dash-interval = 95%-interval
+dash-interval-low = 95%-interval, ondergrens
+dash-interval-high = 95%-interval, bovengrens
 dash-control-limits = Regelgrenzen
 dash-centre = Middenlijn
 dash-relative-weight = Relatief gewicht (%)
@@ -500,3 +502,14 @@ kept-saved = Opgeslagen: { $n ->
 kept-invalid = Niet opgeslagen: { $reason }
 kept-wait = Opslaan telt alle antwoorden met klantkenmerken in één keer opnieuw. Nieuwe antwoorden wachten zolang: bij miljoenen antwoorden duurt dat minuten, kies dus een rustig moment.
 kept-manage = Kies welke kenmerken in de resultaten bewaard worden
+
+## Kolommen van een export van reacties (naast hun id in een export voor mensen)
+export-col-response-id = Reactie
+export-col-submitted-at = Ingevuld op
+export-col-survey-version = Versie van de vragenlijst
+export-col-lang = Taal
+export-col-unit = Eenheid
+export-col-touchpoint = Contactmoment
+export-col-channel = Kanaal
+export-col-employee = Medewerker
+export-col-contact = Klant

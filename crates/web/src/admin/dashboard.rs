@@ -28,6 +28,7 @@ use crate::analytics::{
     self, Asked, DriversFailure, Filter, Group, Names, Signal, parse_attribute_filter,
 };
 use crate::charts::{self, ChartText};
+use tevreden_domain::export::CsvRows;
 
 fn server_error(e: impl std::fmt::Display) -> Response {
     tracing::error!(error = %e, "dashboard failed");
@@ -73,7 +74,91 @@ pub struct Table {
     pub name: &'static str,
     pub caption: String,
     pub headers: Vec<String>,
-    pub rows: Vec<Vec<String>>,
+    pub rows: Vec<Vec<Cell>>,
+}
+
+/// A table cell: the text the page shows (in its language: decimal comma, thousands
+/// separators, a real minus sign) and, for a number, the number itself with its decimals, which
+/// is what downloads write (a number in XLSX; `1234.5` in a comma CSV, `1234,5` in a
+/// semicolon CSV, as Dutch Excel reads it).
+pub struct Cell {
+    pub text: String,
+    number: Option<(f64, usize)>,
+}
+
+impl Cell {
+    pub fn text(text: impl Into<String>) -> Cell {
+        Cell {
+            text: text.into(),
+            number: None,
+        }
+    }
+
+    pub fn count(n: u64, lang: &str) -> Cell {
+        Cell {
+            text: grouped(n, lang),
+            number: Some((n as f64, 0)),
+        }
+    }
+
+    /// A number shown with `decimals`; none is an empty cell ("–" on the page).
+    pub fn num(x: Option<f64>, decimals: usize, lang: &str) -> Cell {
+        match x.filter(|v| v.is_finite()) {
+            Some(v) => Cell {
+                text: num(v, decimals, lang),
+                number: Some((v, decimals)),
+            },
+            None => Cell::text("–"),
+        }
+    }
+
+    /// The cell as a download writes it: a plain number with `.` (or `,` when `decimal_comma`)
+    /// and no grouping, an empty text for a missing number, else the shown text.
+    pub fn exported(&self, decimal_comma: bool) -> String {
+        match self.number {
+            Some((v, d)) => {
+                let s = format!("{v:.d$}");
+                let s = if s.starts_with('-') && s.trim_start_matches(['-', '0', '.']).is_empty() {
+                    s[1..].to_string()
+                } else {
+                    s
+                };
+                if decimal_comma {
+                    s.replace('.', ",")
+                } else {
+                    s
+                }
+            }
+            None if self.text == "–" => String::new(),
+            None => self.text.clone(),
+        }
+    }
+
+    /// The number a spreadsheet cell holds, rounded as shown.
+    pub fn value(&self) -> Option<f64> {
+        self.number
+            .map(|(v, d)| (v * 10f64.powi(d as i32)).round() / 10f64.powi(d as i32))
+    }
+}
+
+impl std::fmt::Display for Cell {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+/// A count with thousands separators: `49.660` in Dutch, `49,660` in English.
+pub fn grouped(n: u64, lang: &str) -> String {
+    let sep = if lang.starts_with("nl") { '.' } else { ',' };
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(sep);
+        }
+        out.push(ch);
+    }
+    out
 }
 
 /// One open answer with what the text analysis read in it.
@@ -476,19 +561,21 @@ pub async fn dashboard(
             first,
             "n".to_string(),
             metric_name.clone(),
-            tr.t("dash-interval"),
+            tr.t("dash-interval-low"),
+            tr.t("dash-interval-high"),
             tr.t("dash-mean"),
             tr.t("dash-signal"),
         ]
     };
     let measure_row = |label: String, me: &Measure, signal: String| {
         vec![
-            label,
-            me.n.to_string(),
-            opt_num(me.score, d, &l),
-            interval(me.ci95, d, &l),
-            opt_num(me.mean, 2, &l),
-            signal,
+            Cell::text(label),
+            Cell::count(me.n, &l),
+            Cell::num(me.score, d, &l),
+            Cell::num(me.ci95.map(|c| c[0]), d, &l),
+            Cell::num(me.ci95.map(|c| c[1]), d, &l),
+            Cell::num(me.mean, 2, &l),
+            Cell::text(signal),
         ]
     };
     let mut tables = vec![
@@ -524,7 +611,11 @@ pub async fn dashboard(
                     } else {
                         0.0
                     };
-                    vec![lab.clone(), c.to_string(), num(pct, 1, &l)]
+                    vec![
+                        Cell::text(lab.clone()),
+                        Cell::count(*c, &l),
+                        Cell::num(Some(pct), 1, &l),
+                    ]
                 })
                 .collect(),
         },
@@ -643,11 +734,11 @@ pub async fn dashboard(
                         .iter()
                         .map(|x| {
                             vec![
-                                text_of(&x.question),
-                                num(x.relative_weight_pct, 1, &l),
-                                num(x.shapley_pct, 1, &l),
-                                num(x.performance, 2, &l),
-                                tr.t(&format!("quadrant-{}", x.quadrant)),
+                                Cell::text(text_of(&x.question)),
+                                Cell::num(Some(x.relative_weight_pct), 1, &l),
+                                Cell::num(Some(x.shapley_pct), 1, &l),
+                                Cell::num(Some(x.performance), 2, &l),
+                                Cell::text(tr.t(&format!("quadrant-{}", x.quadrant))),
                             ]
                         })
                         .collect(),
@@ -665,7 +756,19 @@ pub async fn dashboard(
             return StatusCode::NOT_FOUND.into_response();
         };
         if q.format.as_deref() == Some("xlsx") {
-            return match crate::xlsx::table(name, &table.headers, &table.rows) {
+            let cells: Vec<Vec<crate::xlsx::TableCell>> = table
+                .rows
+                .iter()
+                .map(|r| {
+                    r.iter()
+                        .map(|c| match c.value() {
+                            Some(v) => crate::xlsx::TableCell::Number(v),
+                            None => crate::xlsx::TableCell::Text(c.exported(false)),
+                        })
+                        .collect()
+                })
+                .collect();
+            return match crate::xlsx::table(name, &table.headers, &cells) {
                 Ok(bytes) => (
                     [
                         (header::CONTENT_TYPE, crate::xlsx::CONTENT_TYPE.to_string()),
@@ -847,16 +950,18 @@ fn group_label(g: &Group, none: &str) -> String {
 }
 
 /// A table as a CSV download: UTF-8 with a byte-order mark (Excel reads the accents right),
-/// `,` or `;` between fields.
+/// `,` or `;` between fields (with `;`, a decimal comma, as Dutch Excel expects). Numbers are
+/// plain numbers; a text that a spreadsheet would run as a formula (a unit or attribute named
+/// `=…`) is defused like in the response export.
 fn csv_download(filename: &str, table: &Table, semicolon: bool) -> Response {
-    let mut w = csv::WriterBuilder::new()
-        .delimiter(if semicolon { b';' } else { b',' })
-        .from_writer(vec![0xEF, 0xBB, 0xBF]);
-    let _ = w.write_record(&table.headers);
+    let mut w = CsvRows::new(if semicolon { b';' } else { b',' });
+    w.record(table.headers.iter().map(String::as_str));
     for r in &table.rows {
-        let _ = w.write_record(r);
+        let cells: Vec<String> = r.iter().map(|c| c.exported(semicolon)).collect();
+        w.record(cells.iter().map(String::as_str));
     }
-    let body = w.into_inner().unwrap_or_default();
+    let mut body = vec![0xEF, 0xBB, 0xBF];
+    body.extend(w.take());
     (
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),

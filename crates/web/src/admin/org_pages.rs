@@ -695,6 +695,24 @@ fn may_read_people(signed: &Signed) -> bool {
     matches!(signed.user.role, Role::Admin | Role::Manager)
 }
 
+/// The units whose contacts a user may read: `None` (all) for admins; for managers, the units
+/// they see, so a contact shows when they answered or were invited there.
+async fn contact_scope(
+    app: &AppState,
+    signed: &Signed,
+) -> Result<Option<Vec<i64>>, tevreden_storage::StoreError> {
+    if signed.user.role == Role::Admin {
+        return Ok(None);
+    }
+    let units = app.store.units(signed.org.id).await?;
+    Ok(Some(
+        visible_units(&signed.user, units)
+            .iter()
+            .map(|u| u.id)
+            .collect(),
+    ))
+}
+
 pub async fn employees(
     State(app): State<AppState>,
     signed: Signed,
@@ -1124,11 +1142,16 @@ async fn contacts_page(
     let tr = signed.tr();
     let after = q.cursor.as_deref().and_then(decode_cursor).unwrap_or(0);
     const PAGE: i64 = 50;
+    let scope = match contact_scope(app, signed).await {
+        Ok(s) => s,
+        Err(e) => return server_error(e),
+    };
     let page = match app
         .store
         .contacts_page(
             signed.org.id,
             q.q.as_deref().filter(|s| !s.trim().is_empty()),
+            scope.as_deref(),
             after,
             PAGE,
         )
@@ -1352,7 +1375,15 @@ pub async fn contact_page(
     if !may_read_people(&signed) {
         return super::message(&signed, StatusCode::NOT_FOUND, "notfound");
     }
-    let Ok(c) = app.store.contact(signed.org.id, &external_id).await else {
+    let scope = match contact_scope(&app, &signed).await {
+        Ok(s) => s,
+        Err(e) => return server_error(e),
+    };
+    let Ok(c) = app
+        .store
+        .contact_in(signed.org.id, &external_id, scope.as_deref())
+        .await
+    else {
         return super::message(&signed, StatusCode::NOT_FOUND, "notfound");
     };
     contact_view(&signed, &c, StatusCode::OK, None)

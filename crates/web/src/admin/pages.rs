@@ -668,12 +668,14 @@ pub async fn export_csv(
     } else {
         b','
     };
+    // For people: the question texts in the header and yes/no in the user's language.
+    let lang = Some(&signed.lang);
     if q.format.as_deref() == Some("xlsx") {
-        return crate::api::export_xlsx(&app, &survey, scope)
+        return crate::api::export_xlsx(&app, &survey, scope, lang)
             .await
             .unwrap_or_else(server_error);
     }
-    crate::api::export_stream(&app, &survey, true, delimiter, scope)
+    crate::api::export_stream(&app, &survey, true, delimiter, scope, lang)
         .await
         .unwrap_or_else(server_error)
 }

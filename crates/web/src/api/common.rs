@@ -6,7 +6,7 @@ use axum::extract::{FromRequest, FromRequestParts, Query, Request};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
-use tevreden_storage::{Role, Unit};
+use tevreden_storage::{ContactRef, Role, Unit};
 
 use super::ApiAuth;
 use crate::AppState;
@@ -219,6 +219,39 @@ impl ApiAuth {
                 .map(|u| u.id)
                 .collect(),
         ))
+    }
+
+    /// Confines the context of a response or invitation to the token's units. A unit outside
+    /// the scope (named, or implied by a touchpoint another unit owns) is `403`, and nothing
+    /// is stored; a token bound to a unit that names none files it under that unit. Unscoped
+    /// admin tokens may name any unit of their organisation.
+    pub async fn confine_context(
+        &self,
+        app: &AppState,
+        ctx: &mut ContactRef,
+        named_unit: Option<&str>,
+    ) -> Result<(), ApiError> {
+        let Some(scope) = self.unit_scope_ids(app).await? else {
+            return Ok(());
+        };
+        match ctx.unit_id {
+            Some(id) if scope.contains(&id) => Ok(()),
+            Some(_) => Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "out_of_scope",
+                "Outside this token's units",
+            )
+            .detail(match named_unit {
+                Some(u) => format!(
+                    "The unit `{u}` lies outside this token's units; nothing was stored."
+                ),
+                None => "The touchpoint belongs to a unit outside this token's units; nothing was stored.".into(),
+            })),
+            None => {
+                ctx.unit_id = self.0.unit_id;
+                Ok(())
+            }
+        }
     }
 
     /// The actor name written to the audit log.

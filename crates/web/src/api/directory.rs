@@ -539,7 +539,8 @@ const RESERVED_CONTACT_COLUMNS: &[&str] = &[
 
 /// List contacts
 ///
-/// Admins and managers.
+/// Admins and managers. A token bound to a unit (and a manager token without one, which sees
+/// no units) lists only the contacts who answered or were invited in its units.
 #[utoipa::path(get, path = "/contacts", tag = "organisation", params(ContactQuery),
     responses((status = 200, description = "A page of contacts", body = ContactPage)))]
 async fn list_contacts(
@@ -554,6 +555,7 @@ async fn list_contacts(
         .contacts_page(
             auth.0.org_id,
             q.q.as_deref().filter(|s| !s.trim().is_empty()),
+            auth.unit_scope_ids(&app).await?.as_deref(),
             ask.after,
             ask.limit,
         )
@@ -575,8 +577,11 @@ async fn get_contact(
     ApiPath(external_id): ApiPath<String>,
 ) -> Result<Json<ContactOut>, ApiError> {
     auth.require(&[Role::Admin, Role::Manager], "reading contacts")?;
+    let scope = auth.unit_scope_ids(&app).await?;
     Ok(Json(contact_out(
-        app.store.contact(auth.0.org_id, &external_id).await?,
+        app.store
+            .contact_in(auth.0.org_id, &external_id, scope.as_deref())
+            .await?,
     )))
 }
 

@@ -369,13 +369,93 @@ async fn export_streams_csv_and_json() {
         "response_id,submitted_at,survey_version,lang,unit,touchpoint,channel,employee,contact,nps,answered,effort,why"
     );
     assert_eq!(lines.len(), 4);
+    // the time in the organisation's zone (Europe/Amsterdam: 10:00Z is 11:00 there in winter)
     assert!(
-        lines[1]
-            .ends_with(",2026-01-01T10:00:00Z,1,nl,,,,,,3,no,4,\"Te lang gewacht, \"\"echt\"\"\"")
-            || lines[1].contains(",3,no,4,\"Te lang gewacht, \"\"echt\"\"\""),
+        lines[1].ends_with(
+            ",2026-01-01T11:00:00+01:00,1,nl,,,,,,3,no,4,\"Te lang gewacht, \"\"echt\"\"\""
+        ),
         "{}",
         lines[1]
     );
+    // for people: the question text beside each id, yes/no in Dutch
+    let nl = app
+        .api(
+            Method::GET,
+            "/surveys/after-call/responses?format=csv&lang=nl",
+        )
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let nl: Vec<&str> = nl.lines().collect();
+    assert!(
+        nl[0].starts_with("\u{feff}response_id: Reactie,submitted_at: Ingevuld op,"),
+        "{}",
+        nl[0]
+    );
+    assert!(
+        nl[0].ends_with(",nps: Hoe waarschijnlijk is het dat u ons aanbeveelt?,answered: Is uw vraag beantwoord?,effort: Hoe makkelijk was het?,why: Wat kan beter?"),
+        "{}",
+        nl[0]
+    );
+    assert!(
+        nl[1].contains(",3,nee,4,") && nl[2].contains(",9,ja,4"),
+        "{nl:?}"
+    );
+    let en = app
+        .api(
+            Method::GET,
+            "/surveys/after-call/responses?format=csv&lang=en",
+        )
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(en.contains(",answered: Was your question answered?,") && en.contains(",3,no,4,"));
+    let r = app
+        .api(
+            Method::GET,
+            "/surveys/after-call/responses?format=csv&lang=xx",
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    // XLSX: the moment is a real date (the local wall-clock time), numbers are numbers
+    let bytes = app
+        .api(
+            Method::GET,
+            "/surveys/after-call/responses?format=xlsx&lang=nl",
+        )
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap()
+        .to_vec();
+    {
+        use calamine::{Data, Reader};
+        let mut wb: calamine::Xlsx<_> = calamine::Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
+        let range = wb.worksheet_range_at(0).unwrap().unwrap();
+        let rows: Vec<Vec<Data>> = range.rows().map(|r| r.to_vec()).collect();
+        assert_eq!(
+            rows[0][9],
+            Data::String("nps: Hoe waarschijnlijk is het dat u ons aanbeveelt?".into())
+        );
+        match &rows[1][1] {
+            // 2026-01-01 11:00 as a spreadsheet serial: 46023 days after 1899-12-30 plus
+            // 11/24 of a day (Python: (datetime(2026,1,1,11) - datetime(1899,12,30))).
+            Data::DateTime(d) => assert!((d.as_f64() - 46023.458333).abs() < 1e-5, "{d:?}"),
+            other => panic!("submitted_at is not a date: {other:?}"),
+        }
+        assert_eq!(rows[1][9], Data::Float(3.0));
+        assert_eq!(rows[1][10], Data::String("nee".into()));
+    }
     let semi = app
         .api(
             Method::GET,

@@ -290,6 +290,122 @@ async fn organisation_records_round_trip_with_pages_filters_and_audit() {
     assert_eq!(moved["actor"], "token:test");
 }
 
+/// A unit-scoped token writes only into its units, and reads only the contacts met there.
+#[tokio::test]
+async fn scoped_tokens_write_and_read_contacts_within_their_units() {
+    let app = TestApp::spawn().await;
+    small_org(&app).await;
+    let (s, _) = put(
+        &app,
+        "/touchpoints/invoice",
+        json!({"name": "Factuur", "unit": "FIN"}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let (s, _) = put(&app, "/contacts/C2", json!({"name": "Carla Contact"})).await;
+    assert_eq!(s, StatusCode::CREATED);
+    let ks = app.store.unit(app.org_id, "KS").await.unwrap();
+    let (manager, _) = app
+        .store
+        .create_api_token(app.org_id, "mgr", Role::Manager, Some(ks.id))
+        .await
+        .unwrap();
+    let (loose, _) = app
+        .store
+        .create_api_token(app.org_id, "loose", Role::Manager, None)
+        .await
+        .unwrap();
+    app.publish(MINIMAL).await;
+    let key = MINIMAL
+        .lines()
+        .find_map(|l| l.strip_prefix("key: "))
+        .unwrap()
+        .trim()
+        .to_string();
+    let responses = format!("/surveys/{key}/responses");
+    let invitations = format!("/surveys/{key}/invitations");
+    let answers = json!({"nps": 9, "answered": true, "effort": 6});
+
+    // outside the scope: named, or implied by another unit's touchpoint; nothing is stored
+    for (path, body) in [
+        (
+            &responses,
+            json!({"answers": answers, "context": {"unit": "FIN"}}),
+        ),
+        (
+            &responses,
+            json!({"answers": answers, "context": {"touchpoint": "invoice"}}),
+        ),
+        (
+            &invitations,
+            json!({"context": {"unit": "FIN", "contact": "C2"}}),
+        ),
+        (&invitations, json!({"context": {"touchpoint": "invoice"}})),
+    ] {
+        let (s, v) = call(&app, &manager, Method::POST, path, Some(body.clone())).await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "{path} {body}: {v}");
+        assert_eq!(v["type"], "urn:tevreden:problem:out_of_scope", "{v}");
+    }
+    assert_eq!(app.count(&key).await, 0, "a refused response is not stored");
+    let (_, v) = get(&app, "/contacts").await;
+    assert_eq!(keys(&v, "external_id"), ["C1", "C2"]);
+
+    // inside the scope; without a unit the token's own unit is taken
+    let (s, v) = call(
+        &app,
+        &manager,
+        Method::POST,
+        &responses,
+        Some(json!({"answers": answers, "context": {"unit": "KS-TEL", "contact": "C1"}})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let (s, v) = call(
+        &app,
+        &manager,
+        Method::POST,
+        &responses,
+        Some(json!({"answers": answers})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let (_, page) = get(&app, &format!("/surveys/{key}/responses/pages")).await;
+    let units: Vec<&str> = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["context"]["unit"].as_str().unwrap_or("-"))
+        .collect();
+    assert_eq!(units, ["KS-TEL", "KS"]);
+
+    // contacts: the manager sees the one who answered in its units, not the other
+    let (_, v) = call(&app, &manager, Method::GET, "/contacts", None).await;
+    assert_eq!(keys(&v, "external_id"), ["C1"]);
+    let (s, _) = call(&app, &manager, Method::GET, "/contacts/C1", None).await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, _) = call(&app, &manager, Method::GET, "/contacts/C2", None).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (_, v) = call(&app, &manager, Method::GET, "/contacts?q=carla", None).await;
+    assert!(v["items"].as_array().unwrap().is_empty());
+    let (_, v) = call(&app, &loose, Method::GET, "/contacts", None).await;
+    assert!(
+        v["items"].as_array().unwrap().is_empty(),
+        "a manager token without a unit sees no contacts"
+    );
+    // an invitation in the scope makes the contact visible too
+    let (s, v) = call(
+        &app,
+        &manager,
+        Method::POST,
+        &invitations,
+        Some(json!({"context": {"unit": "KS-MAIL", "contact": "C2"}})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let (_, v) = call(&app, &manager, Method::GET, "/contacts", None).await;
+    assert_eq!(keys(&v, "external_id"), ["C1", "C2"]);
+}
+
 #[tokio::test]
 async fn scoped_tokens_see_their_units_only() {
     let app = TestApp::spawn().await;

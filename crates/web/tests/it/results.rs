@@ -653,17 +653,55 @@ async fn the_dashboard_shows_scores_charts_tables_and_comments_within_scope() {
     let body = r.bytes().await.unwrap();
     assert_eq!(&body[..3], b"\xEF\xBB\xBF");
     let text = String::from_utf8_lossy(&body[3..]).to_string();
+    // Numbers as numbers (a decimal comma with `;`), the interval as two columns.
     assert!(
         text.lines()
             .nth(1)
             .unwrap()
-            .starts_with("2026-01;200;15.0;"),
+            .starts_with("2026-01;200;15,0;3,9;25,7;"),
         "{text}"
     );
-    // The same table as a workbook.
+    let download = |query: &str| {
+        let (http, url, cookie) = (app.http.clone(), app.url(query), admin.clone());
+        async move {
+            let r = http.get(url).header("cookie", cookie).send().await.unwrap();
+            assert_eq!(r.status(), 200);
+            r.bytes().await.unwrap().to_vec()
+        }
+    };
+    let body =
+        download("/app/surveys/nazorg/dashboard?q=nps&period=month&export=trend&format=csv").await;
+    let text = String::from_utf8_lossy(&body[3..]).to_string();
+    assert!(
+        text.lines()
+            .nth(1)
+            .unwrap()
+            .starts_with("2026-01,200,15.0,3.9,25.7,"),
+        "{text}"
+    );
+    // Names that a spreadsheet would run as a formula are defused in every table download.
+    put(
+        &app,
+        "/units/FIN",
+        json!({"name": "=HYPERLINK(\"http://evil.example\")", "office": "back"}),
+    )
+    .await;
+    for format in ["csv", "csv-semicolon"] {
+        let body = download(&format!(
+            "/app/surveys/nazorg/dashboard?q=nps&by=unit&export=breakdown&format={format}"
+        ))
+        .await;
+        let text = String::from_utf8_lossy(&body[3..]).to_string();
+        let row = text
+            .lines()
+            .find(|l| l.contains("HYPERLINK"))
+            .unwrap_or_else(|| panic!("no unit row in {text}"));
+        assert!(row.starts_with("\"'=HYPERLINK"), "{format}: {row}");
+    }
+    // The same table as a workbook: numbers are numbers there, names are text.
     let r = app
         .http
-        .get(app.url("/app/surveys/nazorg/dashboard?q=nps&export=breakdown&format=xlsx"))
+        .get(app.url("/app/surveys/nazorg/dashboard?q=nps&by=unit&export=breakdown&format=xlsx"))
         .header("cookie", &admin)
         .send()
         .await
@@ -672,7 +710,27 @@ async fn the_dashboard_shows_scores_charts_tables_and_comments_within_scope() {
         r.headers()["content-type"],
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     );
-    assert_eq!(&r.bytes().await.unwrap()[..2], b"PK");
+    let bytes = r.bytes().await.unwrap().to_vec();
+    assert_eq!(&bytes[..2], b"PK");
+    {
+        use calamine::{Data, Reader};
+        let mut wb: calamine::Xlsx<_> = calamine::Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
+        let range = wb.worksheet_range_at(0).unwrap().unwrap();
+        let rows: Vec<Vec<Data>> = range.rows().map(|r| r.to_vec()).collect();
+        let fin = rows
+            .iter()
+            .find(|r| matches!(&r[0], Data::String(s) if s.contains("HYPERLINK")))
+            .expect("the FIN row");
+        assert!(matches!(fin[1], Data::Float(_)), "n is a number: {fin:?}");
+        assert!(
+            matches!(fin[2], Data::Float(_)),
+            "the score is a number: {fin:?}"
+        );
+        assert!(
+            matches!((&fin[3], &fin[4]), (Data::Float(a), Data::Float(b)) if a < b),
+            "the interval is two numbers: {fin:?}"
+        );
+    }
     // A bad date is named, not a crash.
     let (s, html) = page(
         &app,
@@ -950,7 +1008,12 @@ async fn csv_export_agrees_with_the_json_export() {
     let mut with_contact = 0;
     for (row, doc) in rows.iter().zip(json) {
         assert_eq!(row[col("response_id")], text(&doc["id"]));
-        assert_eq!(row[col("submitted_at")], text(&doc["submitted_at"]));
+        // the same instant: local time with its offset in the CSV, UTC in the JSON
+        let instant = |s: &str| s.parse::<jiff::Timestamp>().unwrap();
+        assert_eq!(
+            instant(&row[col("submitted_at")]),
+            instant(&text(&doc["submitted_at"]))
+        );
         assert_eq!(row[col("survey_version")], text(&doc["version"]));
         assert_eq!(row[col("lang")], text(&doc["lang"]));
         for field in ["unit", "touchpoint", "channel", "employee", "contact"] {
