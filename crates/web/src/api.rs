@@ -35,7 +35,7 @@ use common::{ApiPath, ApiQuery};
 mod common;
 mod directory;
 pub mod docs;
-mod people;
+pub(crate) mod people;
 mod results;
 mod scorecards;
 pub(crate) mod themes;

@@ -35,6 +35,11 @@ pub fn t(lang: &Lang, key: &str) -> String {
     LOCALES.lookup(id(lang), key)
 }
 
+/// The text for `key` in `lang`, or `None` when there is none.
+pub fn try_t(lang: &Lang, key: &str) -> Option<String> {
+    LOCALES.try_lookup(id(lang), key)
+}
+
 pub fn t_args(lang: &Lang, key: &str, args: &[(&'static str, FluentValue<'static>)]) -> String {
     let map: HashMap<Cow<'static, str>, FluentValue> = args
         .iter()
@@ -92,7 +97,13 @@ pub struct Chrome {
     pub choose_one: String,
     pub rank_label: String,
     pub rank_none: String,
+    /// "Uw antwoorden worden bewaard door" (the organisation's name follows).
     pub footer: String,
+    pub privacy_link: String,
+    /// "Nog # tekens over": `#` is replaced by the count in the browser.
+    pub chars_left: String,
+    /// Said when a text reached its limit (anything more is not taken).
+    pub chars_at_limit: String,
 }
 
 impl Chrome {
@@ -116,7 +127,10 @@ impl Chrome {
             choose_one: t("choose-one"),
             rank_label: t("rank-label"),
             rank_none: t("rank-none"),
-            footer: t("footer-privacy"),
+            footer: t("footer-kept-by"),
+            privacy_link: t("privacy-link"),
+            chars_left: t_args(lang, "text-left", &[("n", FluentValue::from("#"))]),
+            chars_at_limit: t("text-at-limit"),
         }
     }
 }
@@ -155,7 +169,8 @@ mod tests {
             let used = sources.contains(&format!("\"{k}\""))
                 || notice
                 || k.starts_with("answer-error-")
-                || k.starts_with("likert-");
+                || k.starts_with("likert-")
+                || k.starts_with("month-");
             assert!(used, "locale key `{k}` is not used");
         }
     }
@@ -200,6 +215,8 @@ mod tests {
             "org-tab-",
             "office-",
             "export-col-",
+            "audit-action-",
+            "audit-object-",
         ];
         for k in en {
             let message = k

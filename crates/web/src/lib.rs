@@ -172,11 +172,13 @@ pub fn app(state: AppState) -> Router {
             get(respondent::public_get).post(respondent::public_post),
         )
         .route("/s/{public_id}/thanks", get(respondent::public_thanks))
+        .route("/s/{public_id}/privacy", get(respondent::public_privacy))
         .route(
             "/t/{token}",
             get(respondent::personal_get).post(respondent::personal_post),
         )
         .route("/t/{token}/thanks", get(respondent::personal_thanks))
+        .route("/t/{token}/privacy", get(respondent::personal_privacy))
         .merge(admin::router())
         .route("/api/v1/openapi.json", get(api::docs::openapi_json))
         .route("/api/docs", get(api::docs::page))
@@ -213,6 +215,16 @@ async fn healthz(State(app): State<AppState>) -> Response {
 async fn not_found(State(app): State<AppState>, req: Request) -> Response {
     if req.uri().path().starts_with("/api/") {
         return ApiError::not_found(format!("route {}", req.uri().path())).into_response();
+    }
+    // An unknown admin address is the admin app's own "not found" (or the sign-in first),
+    // never the respondent's "survey not found".
+    if req.uri().path() == "/app" || req.uri().path().starts_with("/app/") {
+        use axum::extract::FromRequestParts;
+        let (mut parts, _) = req.into_parts();
+        return match admin::auth::Signed::from_request_parts(&mut parts, &app).await {
+            Ok(signed) => admin::message(&signed, StatusCode::NOT_FOUND, "page-notfound"),
+            Err(to_login) => to_login,
+        };
     }
     let lang = req
         .headers()

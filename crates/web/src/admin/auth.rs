@@ -108,7 +108,7 @@ pub struct Signed {
 
 impl Signed {
     pub fn tr(&self) -> Tr {
-        Tr::new(&self.lang)
+        Tr::local(&self.lang, self.org.tz())
     }
 
     /// True when the form carries this session's CSRF token.

@@ -502,7 +502,7 @@ pub async fn unit_page(
     Path(external_id): Path<String>,
 ) -> Response {
     let Some(unit) = visible_unit(&app, &signed, &external_id).await else {
-        return super::message(&signed, StatusCode::NOT_FOUND, "notfound");
+        return super::message(&signed, StatusCode::NOT_FOUND, "page-notfound");
     };
     unit_view(&app, &signed, &unit, StatusCode::OK, None, None).await
 }
@@ -591,7 +591,7 @@ pub async fn save_unit_page(
         Err(refused) => return *refused,
     };
     let Ok(unit) = app.store.unit(signed.org.id, &external_id).await else {
-        return super::message(&signed, StatusCode::NOT_FOUND, "notfound");
+        return super::message(&signed, StatusCode::NOT_FOUND, "page-notfound");
     };
     match save_unit(&app, &signed, &fields, Some(unit.clone())).await {
         Ok(Ok(id)) => {
@@ -622,7 +622,7 @@ pub async fn delete_unit(
         return *refused;
     }
     let Ok(unit) = app.store.unit(signed.org.id, &external_id).await else {
-        return super::message(&signed, StatusCode::NOT_FOUND, "notfound");
+        return super::message(&signed, StatusCode::NOT_FOUND, "page-notfound");
     };
     match app
         .store
@@ -962,7 +962,7 @@ pub async fn employee_page(
     Path(external_id): Path<String>,
 ) -> Response {
     let Some(e) = visible_employee(&app, &signed, &external_id).await else {
-        return super::message(&signed, StatusCode::NOT_FOUND, "notfound");
+        return super::message(&signed, StatusCode::NOT_FOUND, "page-notfound");
     };
     employee_view(&app, &signed, &e, StatusCode::OK, None).await
 }
@@ -1042,7 +1042,7 @@ pub async fn save_employee_page(
         Err(refused) => return *refused,
     };
     let Ok(e) = app.store.employee(signed.org.id, &external_id).await else {
-        return super::message(&signed, StatusCode::NOT_FOUND, "notfound");
+        return super::message(&signed, StatusCode::NOT_FOUND, "page-notfound");
     };
     match save_employee(&app, &signed, &fields, Some(e.clone())).await {
         Ok(Ok(id)) => Redirect::to(&format!(
@@ -1083,7 +1083,9 @@ pub async fn delete_employee(
             urlencode(&external_id)
         ))
         .into_response(),
-        Err(StoreError::NotFound(_)) => super::message(&signed, StatusCode::NOT_FOUND, "notfound"),
+        Err(StoreError::NotFound(_)) => {
+            super::message(&signed, StatusCode::NOT_FOUND, "page-notfound")
+        }
         Err(e) => server_error(e),
     }
 }
@@ -1373,7 +1375,7 @@ pub async fn contact_page(
     Path(external_id): Path<String>,
 ) -> Response {
     if !may_read_people(&signed) {
-        return super::message(&signed, StatusCode::NOT_FOUND, "notfound");
+        return super::message(&signed, StatusCode::NOT_FOUND, "page-notfound");
     }
     let scope = match contact_scope(&app, &signed).await {
         Ok(s) => s,
@@ -1384,7 +1386,7 @@ pub async fn contact_page(
         .contact_in(signed.org.id, &external_id, scope.as_deref())
         .await
     else {
-        return super::message(&signed, StatusCode::NOT_FOUND, "notfound");
+        return super::message(&signed, StatusCode::NOT_FOUND, "page-notfound");
     };
     contact_view(&signed, &c, StatusCode::OK, None)
 }
@@ -1461,7 +1463,7 @@ pub async fn save_contact_page(
         Err(refused) => return *refused,
     };
     let Ok(c) = app.store.contact(signed.org.id, &external_id).await else {
-        return super::message(&signed, StatusCode::NOT_FOUND, "notfound");
+        return super::message(&signed, StatusCode::NOT_FOUND, "page-notfound");
     };
     match save_contact(&app, &signed, &fields, Some(c.clone())).await {
         Ok(Ok(id)) => Redirect::to(&format!(
@@ -1493,7 +1495,9 @@ pub async fn delete_contact(
             urlencode(&external_id)
         ))
         .into_response(),
-        Err(StoreError::NotFound(_)) => super::message(&signed, StatusCode::NOT_FOUND, "notfound"),
+        Err(StoreError::NotFound(_)) => {
+            super::message(&signed, StatusCode::NOT_FOUND, "page-notfound")
+        }
         Err(e) => server_error(e),
     }
 }

@@ -506,6 +506,20 @@ async fn revoke_token(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// An audit entry in the API's shape (also the admin app's JSON download).
+pub fn audit_out(e: tevreden_storage::AuditEntry) -> AuditOut {
+    AuditOut {
+        id: e.id,
+        at: iso(e.at),
+        actor: e.actor,
+        action: e.action,
+        object_type: e.object_type,
+        object_key: e.object_key,
+        before: e.before,
+        after: e.after,
+    }
+}
+
 /// One entry of the audit log.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AuditOut {
@@ -573,19 +587,7 @@ async fn audit_log(
         .then(|| entries.last().map(|e| e.id))
         .flatten();
     Ok(Json(AuditPage {
-        items: entries
-            .into_iter()
-            .map(|e| AuditOut {
-                id: e.id,
-                at: iso(e.at),
-                actor: e.actor,
-                action: e.action,
-                object_type: e.object_type,
-                object_key: e.object_key,
-                before: e.before,
-                after: e.after,
-            })
-            .collect(),
+        items: entries.into_iter().map(audit_out).collect(),
         next,
         next_cursor: next.map(encode_cursor),
     }))
