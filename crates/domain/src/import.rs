@@ -82,6 +82,16 @@ fn read_csv(bytes: &[u8]) -> Result<Table, String> {
     let mut table = Table::default();
     for (i, rec) in reader.records().enumerate() {
         let rec = rec.map_err(|e| format!("line {}: {e}", i + 1))?;
+        if rec.len() > MAX_COLUMNS {
+            return Err(format!(
+                "record {} has {} columns: an import reads at most {MAX_COLUMNS}; check the separator and what lies beyond the table",
+                i + 1,
+                rec.len()
+            ));
+        }
+        if i > MAX_ROWS {
+            return Err(format!("the file has more than {MAX_ROWS} lines; split it"));
+        }
         let cells: Vec<String> = rec.iter().map(|c| c.trim().to_string()).collect();
         // The csv crate does not count skipped blank lines; count newlines before the record.
         let line = rec
@@ -108,40 +118,104 @@ fn read_csv(bytes: &[u8]) -> Result<Table, String> {
     Ok(table)
 }
 
+/// The widest table an import reads: far more columns than any unit, employee or contact file
+/// has, few enough that a hostile sheet cannot make us allocate a grid of XFD columns.
+pub const MAX_COLUMNS: usize = 256;
+/// The most rows an import reads (one more than a sheet of Excel can hold is never needed).
+pub const MAX_ROWS: usize = 1_048_576;
+/// The most cells (rows with content × columns) an import builds: about 16 million, a few
+/// hundred MB at worst, whatever the sheet claims about its size.
+pub const MAX_GRID_CELLS: usize = 1 << 24;
+
+/// Reads the first sheet cell by cell (calamine's streaming reader): only cells that are
+/// present are kept, so a sheet with one cell at A1 and one at XFD1048576 costs two cells, and
+/// is then refused for its width before any grid is built.
 fn read_xlsx(bytes: &[u8]) -> Result<Table, String> {
-    use calamine::{Data, Reader, Xlsx};
+    use calamine::{DataRef, Reader, Xlsx};
+    use std::collections::BTreeMap;
     let mut wb: Xlsx<_> =
         Xlsx::new(Cursor::new(bytes)).map_err(|e| format!("not a readable XLSX file: {e}"))?;
-    let range = wb
-        .worksheet_range_at(0)
-        .ok_or_else(|| "the workbook has no sheets".to_string())?
+    let first = wb
+        .sheet_names()
+        .first()
+        .cloned()
+        .ok_or_else(|| "the workbook has no sheets".to_string())?;
+    let mut reader = wb
+        .worksheet_cells_reader(&first)
         .map_err(|e| format!("the first sheet cannot be read: {e}"))?;
-    let start_row = range.start().map(|(r, _)| r as usize).unwrap_or(0);
+    let mut rows: BTreeMap<u32, Vec<(u32, String)>> = BTreeMap::new();
+    let mut width = 0usize;
+    loop {
+        let cell = match reader.next_cell() {
+            Ok(Some(c)) => c,
+            Ok(None) => break,
+            Err(e) => return Err(format!("the first sheet cannot be read: {e}")),
+        };
+        let (row, col) = cell.get_position();
+        let text = match cell.get_value() {
+            DataRef::Empty => continue,
+            DataRef::String(s) => s.trim().to_string(),
+            DataRef::SharedString(s) => s.trim().to_string(),
+            DataRef::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
+            DataRef::Float(f) => f.to_string(),
+            DataRef::Int(i) => i.to_string(),
+            DataRef::Bool(b) => b.to_string(),
+            other => calamine::Data::from(other.clone()).to_string(),
+        };
+        if text.is_empty() {
+            continue;
+        }
+        if col as usize >= MAX_COLUMNS {
+            return Err(format!(
+                "the first sheet has a value in column {} (row {}): an import reads at most {MAX_COLUMNS} columns; delete what lies beyond the table and try again",
+                column_name(col),
+                row + 1
+            ));
+        }
+        width = width.max(col as usize + 1);
+        let cells = rows.entry(row).or_default();
+        cells.push((col, text));
+        if rows.len() > MAX_ROWS {
+            return Err(format!(
+                "the first sheet has more than {MAX_ROWS} rows with values; split the file"
+            ));
+        }
+    }
+    if rows.len().saturating_mul(width) > MAX_GRID_CELLS {
+        return Err(format!(
+            "the first sheet has {} rows with values over {width} columns, more than an import reads at once ({MAX_GRID_CELLS} cells); split the file",
+            rows.len()
+        ));
+    }
     let mut table = Table::default();
-    for (i, row) in range.rows().enumerate() {
-        let cells: Vec<String> = row
-            .iter()
-            .map(|c| match c {
-                Data::Empty => String::new(),
-                Data::String(s) => s.trim().to_string(),
-                Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
-                Data::Float(f) => f.to_string(),
-                Data::Int(i) => i.to_string(),
-                Data::Bool(b) => b.to_string(),
-                other => other.to_string(),
-            })
-            .collect();
-        let line = start_row + i + 1;
+    for (i, (row, cells)) in rows.into_iter().enumerate() {
+        let mut line = vec![String::new(); width];
+        for (col, text) in cells {
+            line[col as usize] = text;
+        }
         if i == 0 {
-            table.headers = cells;
-        } else if cells.iter().any(|c| !c.is_empty()) {
-            table.rows.push((line, cells));
+            table.headers = line;
+        } else {
+            table.rows.push((row as usize + 1, line));
         }
     }
     if table.headers.iter().all(String::is_empty) {
         return Err("the first sheet is empty: its first row must name the columns".into());
     }
     Ok(table)
+}
+
+/// A spreadsheet column's letters: 0 → `A`, 16383 → `XFD`.
+fn column_name(col: u32) -> String {
+    let mut n = col as u64 + 1;
+    let mut out = Vec::new();
+    while n > 0 {
+        let r = ((n - 1) % 26) as u8;
+        out.push(b'A' + r);
+        n = (n - 1) / 26;
+    }
+    out.reverse();
+    String::from_utf8(out).unwrap_or_default()
 }
 
 /// Finds columns by name (case-insensitive, with Dutch aliases).
@@ -639,6 +713,75 @@ pub fn check_contacts(table: &Table) -> Checked<ContactRecord> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn workbook(cells: &[(u32, u16, &str)]) -> Vec<u8> {
+        let mut wb = rust_xlsxwriter::Workbook::new();
+        let ws = wb.add_worksheet();
+        for (r, c, v) in cells {
+            ws.write_string(*r, *c, *v).unwrap();
+        }
+        wb.save_to_buffer().unwrap()
+    }
+
+    #[test]
+    fn a_sheet_claiming_the_whole_grid_is_refused_without_building_it() {
+        // The attack of issue 14: one cell at A1, one at XFD1048576, a file of a few KB. Read
+        // densely that is 17 billion cells; read sparsely it is two, refused for the width.
+        let bomb = workbook(&[(0, 0, "external_id"), (1_048_575, 16_383, "x")]);
+        assert!(bomb.len() < 10_000, "{} bytes", bomb.len());
+        let err = read_table(&bomb).unwrap_err();
+        assert!(err.contains("column XFD (row 1048576)"), "{err}");
+        assert!(err.contains("at most 256 columns"), "{err}");
+        // Far down but narrow is fine, and costs only the rows that hold values.
+        let tall = workbook(&[
+            (0, 0, "external_id"),
+            (0, 1, "name"),
+            (1_048_575, 0, "KS"),
+            (1_048_575, 1, "Klantenservice"),
+        ]);
+        let t = read_table(&tall).unwrap();
+        assert_eq!(t.headers, ["external_id", "name"]);
+        assert_eq!(
+            t.rows,
+            [(1_048_576, vec!["KS".to_string(), "Klantenservice".into()])]
+        );
+    }
+
+    #[test]
+    fn a_csv_line_with_thousands_of_columns_is_refused() {
+        let mut wide = "external_id,name\n".to_string();
+        wide.push_str(&",".repeat(MAX_COLUMNS + 10));
+        let err = read_table(wide.as_bytes()).unwrap_err();
+        assert!(err.contains("at most 256"), "{err}");
+    }
+
+    #[test]
+    fn column_letters() {
+        assert_eq!(column_name(0), "A");
+        assert_eq!(column_name(25), "Z");
+        assert_eq!(column_name(26), "AA");
+        assert_eq!(column_name(16_383), "XFD");
+    }
+
+    proptest::proptest! {
+        // Whatever bytes arrive, the readers answer (a table or a reason) and never panic.
+        #[test]
+        fn readers_never_panic_on_arbitrary_bytes(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..2048)) {
+            let _ = read_table(&bytes);
+            let mut zipped = b"PK\x03\x04".to_vec();
+            zipped.extend_from_slice(&bytes);
+            let _ = read_table(&zipped);
+        }
+
+        #[test]
+        fn the_survey_file_reader_never_panics(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..1024), text in "\\PC{0,400}") {
+            use crate::survey::{FileFormat, parse_survey_file};
+            for format in [FileFormat::Yaml, FileFormat::Json] {
+                let _ = parse_survey_file(&bytes, format);
+                let _ = parse_survey_file(text.as_bytes(), format);
+            }
+        }
+    }
 
     #[test]
     fn reads_semicolon_csv_with_bom() {

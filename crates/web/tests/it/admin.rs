@@ -1521,3 +1521,39 @@ async fn every_app_route_role_and_second_organisation_leaks_nothing() {
         audit_before
     );
 }
+
+#[tokio::test]
+async fn an_xlsx_claiming_the_whole_grid_is_refused_and_the_server_keeps_answering() {
+    let app = TestApp::spawn().await;
+    add_user(&app, app.org_id, "lead@example.com", Role::Admin, vec![]).await;
+    let cookie = login(&app, "lead@example.com").await;
+    let (_, html) = page(&app, &cookie, "/app/organisation/import").await;
+    let csrf = hidden(&html, "_csrf");
+    // One cell at A1 and one at XFD1048576: a few KB that a dense reader turns into 512 GB.
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.write_string(0, 0, "external_id").unwrap();
+    ws.write_string(1_048_575, 16_383, "x").unwrap();
+    let bomb = wb.save_to_buffer().unwrap();
+    let form = reqwest::multipart::Form::new()
+        .text("_csrf", csrf)
+        .text("kind", "units")
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(bomb).file_name("units.xlsx"),
+        );
+    let r = app
+        .http
+        .post(app.url("/app/organisation/import"))
+        .header("cookie", &cookie)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("column XFD"), "{html}");
+    assert!(app.store.units(app.org_id).await.unwrap().is_empty());
+    let (status, _) = page(&app, &cookie, "/app/surveys").await;
+    assert_eq!(status, 200, "the server is still there");
+}
