@@ -116,6 +116,25 @@ struct ServeArgs {
         default_value = "Tevreden <noreply@localhost>"
     )]
     mail_from: String,
+    /// A reverse proxy (address or CIDR, e.g. 10.0.0.0/8; repeat or separate with commas)
+    /// whose `X-Forwarded-For` is believed for the client's address. Nobody else's is.
+    #[arg(long = "trusted-proxy", env = "TEVREDEN_TRUSTED_PROXY", value_delimiter = ',', value_parser = parse_net)]
+    trusted_proxy: Vec<ipnet::IpNet>,
+    /// Pages a client address may post at once to one public link (drafts and submissions);
+    /// 0 turns the limit off. Personal links are not limited this way.
+    #[arg(long, env = "TEVREDEN_PUBLIC_LINK_BURST", default_value_t = 100)]
+    public_link_burst: u32,
+    /// How many more per second after the burst.
+    #[arg(long, env = "TEVREDEN_PUBLIC_LINK_PER_SECOND", default_value_t = 1.0)]
+    public_link_per_second: f64,
+}
+
+/// An address or a network: `203.0.113.7`, `10.0.0.0/8`, `::1`.
+fn parse_net(s: &str) -> Result<ipnet::IpNet, String> {
+    let s = s.trim();
+    s.parse::<ipnet::IpNet>()
+        .or_else(|_| s.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+        .map_err(|_| format!("`{s}` is not an IP address or network (like 10.0.0.0/8)"))
 }
 
 #[derive(Subcommand)]
@@ -434,6 +453,11 @@ pub(crate) async fn serve(
         WebConfig {
             public_url,
             smtp,
+            trusted_proxies: args.trusted_proxy.clone(),
+            public_link_rate: tevreden_web::throttle::Rate {
+                burst: args.public_link_burst,
+                per_second: args.public_link_per_second,
+            },
             ..Default::default()
         },
     );

@@ -375,13 +375,39 @@ impl Store {
 
     /// Records a failed sign-in from `ip` and returns how many there were since `since`.
     pub async fn record_ip_failure(&self, ip: &str, since: i64) -> Result<i64> {
-        let now = now_ms();
-        sqlx::query("INSERT INTO login_failures (ip, at) VALUES ($1, $2)")
+        self.record_sign_in_failure(ip, None).await?;
+        self.ip_failures(ip, since).await
+    }
+
+    /// A failed sign-in from `ip` for `account` (the address typed, lower case; `None` when
+    /// none was typed).
+    pub async fn record_sign_in_failure(&self, ip: &str, account: Option<&str>) -> Result<()> {
+        sqlx::query("INSERT INTO login_failures (ip, at, account) VALUES ($1, $2, $3)")
             .bind(ip)
-            .bind(now)
+            .bind(now_ms())
+            .bind(account)
             .execute(&self.pool)
             .await?;
-        self.ip_failures(ip, since).await
+        Ok(())
+    }
+
+    /// Failed sign-ins for `account` from `ip` since `since`: their count and the oldest.
+    pub async fn account_failures(
+        &self,
+        account: &str,
+        ip: &str,
+        since: i64,
+    ) -> Result<(i64, Option<i64>)> {
+        let row = sqlx::query(
+            "SELECT COUNT(*) AS n, MIN(at) AS oldest FROM login_failures \
+             WHERE account = $1 AND ip = $2 AND at >= $3",
+        )
+        .bind(account)
+        .bind(ip)
+        .bind(since)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok((r_i64(&row, "n")?, row.try_get("oldest")?))
     }
 
     /// Failed sign-ins from `ip` since `since`.
@@ -577,6 +603,13 @@ impl Store {
         .fetch_one(&mut *tx)
         .await?;
         sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        // One link used spends them all: a second reset or invitation mail lying in an inbox
+        // must not reset the password chosen just now.
+        sqlx::query("UPDATE user_links SET used_at = $1 WHERE user_id = $2 AND used_at IS NULL")
+            .bind(now)
             .bind(id)
             .execute(&mut *tx)
             .await?;
@@ -807,4 +840,8 @@ impl Store {
             })
             .collect()
     }
+}
+
+fn r_i64(row: &sqlx::any::AnyRow, col: &str) -> Result<i64> {
+    Ok(row.try_get::<i64, _>(col)?)
 }

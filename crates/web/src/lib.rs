@@ -16,6 +16,7 @@ pub mod i18n;
 pub mod mailer;
 mod respondent;
 pub mod scorecards;
+pub mod throttle;
 mod xlsx;
 
 use std::collections::HashMap;
@@ -37,7 +38,7 @@ pub use error::{ApiError, FieldError};
 pub const MAX_BODY: usize = 64 * 1024;
 
 /// Settings of the web layer.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct WebConfig {
     /// The address respondents and integrators reach this server at, e.g.
     /// `https://feedback.example.nl`; used to build links in API answers and emails.
@@ -46,6 +47,30 @@ pub struct WebConfig {
     pub smtp: Option<mailer::SmtpConfig>,
     /// How long admin sessions live.
     pub sessions: tevreden_storage::SessionPolicy,
+    /// Reverse proxies whose `X-Forwarded-For` is believed (nobody else's).
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Drafts and submissions per client address and public link (personal links are not
+    /// limited this way); a burst of 0 turns the limit off.
+    pub public_link_rate: throttle::Rate,
+}
+
+impl Default for WebConfig {
+    fn default() -> WebConfig {
+        WebConfig {
+            public_url: String::new(),
+            smtp: None,
+            sessions: Default::default(),
+            trusted_proxies: Vec::new(),
+            public_link_rate: throttle::Rate::PUBLIC_LINK,
+        }
+    }
+}
+
+impl WebConfig {
+    /// Whether people reach us over https (then cookies are `Secure` and HSTS is sent).
+    pub fn is_https(&self) -> bool {
+        self.public_url.starts_with("https://")
+    }
 }
 
 #[derive(Clone)]
@@ -59,6 +84,11 @@ pub struct Inner {
     chrome: HashMap<String, Arc<i18n::Chrome>>,
     org_names: RwLock<HashMap<i64, String>>,
     mail_wakeup: Arc<tokio::sync::Notify>,
+    /// Posts to public links per (client address, link).
+    pub(crate) public_posts: throttle::Buckets<(std::net::IpAddr, String)>,
+    /// Reset-link requests per client address and per email address.
+    pub(crate) forgot_by_client: throttle::Buckets<std::net::IpAddr>,
+    pub(crate) forgot_by_email: throttle::Buckets<String>,
 }
 
 impl std::ops::Deref for AppState {
@@ -74,7 +104,12 @@ impl AppState {
             .iter()
             .map(|l| (l.to_string(), Arc::new(i18n::Chrome::new(l))))
             .collect();
+        let public_posts = throttle::Buckets::new(config.public_link_rate, 100_000);
         AppState(Arc::new(Inner {
+            public_posts,
+            // A person asks for a reset link once or twice; a script asks a hundred times.
+            forgot_by_client: throttle::Buckets::new(throttle::Rate::FORGOT_PER_CLIENT, 100_000),
+            forgot_by_email: throttle::Buckets::new(throttle::Rate::FORGOT_PER_EMAIL, 100_000),
             store,
             config,
             surveys: Default::default(),
@@ -83,6 +118,15 @@ impl AppState {
             org_names: RwLock::new(HashMap::new()),
             mail_wakeup: Arc::new(tokio::sync::Notify::new()),
         }))
+    }
+
+    /// The client's address (behind the trusted proxies, see [`throttle::client_addr`]).
+    pub fn client_addr(
+        &self,
+        ext: &axum::http::Extensions,
+        headers: &axum::http::HeaderMap,
+    ) -> std::net::IpAddr {
+        throttle::client_addr(ext, headers, &self.config.trusted_proxies)
     }
 
     pub fn session_policy(&self) -> tevreden_storage::SessionPolicy {
@@ -185,7 +229,10 @@ pub fn app(state: AppState) -> Router {
         .nest("/api/v1", api::router())
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY))
-        .layer(middleware::from_fn(security_headers))
+        .layer(middleware::from_fn_with_state(
+            state.config.is_https(),
+            security_headers,
+        ))
         .with_state(state)
 }
 
@@ -252,9 +299,20 @@ pub(crate) fn html_escape(s: &str) -> String {
 
 /// Security headers on every answer: a strict CSP without inline scripts or styles, no
 /// framing, no MIME sniffing, and no Referer (personal links carry tokens).
-async fn security_headers(req: Request, next: Next) -> Response {
+async fn security_headers(
+    axum::extract::State(https): axum::extract::State<bool>,
+    req: Request,
+    next: Next,
+) -> Response {
     let mut resp = next.run(req).await;
     let h = resp.headers_mut();
+    // Served over https: browsers are to come back only that way (one year).
+    if https {
+        h.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000"),
+        );
+    }
     // A page may bring its own policy (the builder frames its live preview, and the preview
     // may be framed by our own pages); everything else gets the strict default.
     if !h.contains_key(header::CONTENT_SECURITY_POLICY) {

@@ -1082,13 +1082,32 @@ pub async fn personal_get(
 pub async fn public_post(
     State(app): State<AppState>,
     Path(public_id): Path<String>,
+    crate::throttle::ClientAddr(client): crate::throttle::ClientAddr,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
     match resolve_public(&app, &public_id, &headers, None).await {
-        Resolved::Ready(link, p, org) => accept(&app, link, &p, org, &headers, body).await,
+        Resolved::Ready(link, p, org) => {
+            // Every page posted (a draft or the submission) takes a token of this address's
+            // bucket for this link: a flood is refused before anything is stored.
+            if let Err(wait) = app.public_posts.take((client, public_id.clone())) {
+                let lang = choose_lang(&p.version.definition, None, &headers, None);
+                return too_many(&app, &lang, wait, &org);
+            }
+            accept(&app, link, &p, org, &headers, body).await
+        }
         Resolved::Stop(r) => r,
     }
+}
+
+/// `429` with `Retry-After` (whole seconds, rounded up) and a page that says to wait.
+fn too_many(app: &AppState, lang: &Lang, wait: std::time::Duration, org: &str) -> Response {
+    let mut resp = notice(app, lang, StatusCode::TOO_MANY_REQUESTS, "too-many", org);
+    let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+    if let Ok(v) = HeaderValue::from_str(&secs.max(1).to_string()) {
+        resp.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    resp
 }
 
 pub async fn personal_post(

@@ -23,6 +23,7 @@ login-forgot = Forgot your password?
 login-signed-out = You are signed out.
 login-password-set = Your password is saved. Sign in with it now.
 login-failed = The email address or password is not right. Check both and try again.
+login-empty = Fill in your email address and your password; both are needed to sign in.
 login-expired-form = This sign-in form had expired. Please enter your details again.
 login-locked = { $n ->
     [one] This account is locked after too many failed attempts. Try again in 1 minute, or reset your password.

@@ -23,6 +23,7 @@ login-forgot = Wachtwoord vergeten?
 login-signed-out = U bent afgemeld.
 login-password-set = Uw wachtwoord is opgeslagen. Meld u er nu mee aan.
 login-failed = Het e-mailadres of wachtwoord klopt niet. Controleer beide en probeer het opnieuw.
+login-empty = Vul uw e-mailadres en uw wachtwoord in; beide zijn nodig om u aan te melden.
 login-expired-form = Dit aanmeldformulier was verlopen. Vul uw gegevens nog eens in.
 login-locked = { $n ->
     [one] Dit account is vergrendeld na te veel mislukte pogingen. Probeer het over 1 minuut opnieuw, of stel een nieuw wachtwoord in.

@@ -11,12 +11,10 @@
 //! * Sign-in is limited per account (locked for 15 minutes after 5 failures in a row; the page
 //!   says so and until when) and per client address (20 failures per 15 minutes).
 
-use std::net::SocketAddr;
-
 use argon2::{Argon2, PasswordHasher, PasswordVerifier};
 use askama::Template;
 use axum::body::Bytes;
-use axum::extract::{ConnectInfo, FromRequestParts, Path, Query, Request, State};
+use axum::extract::{FromRequestParts, Path, Query, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
@@ -228,13 +226,6 @@ fn safe_next(next: Option<&str>) -> String {
     }
 }
 
-fn client_ip(parts_ext: &axum::http::Extensions) -> String {
-    parts_ext
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip().to_string())
-        .unwrap_or_else(|| "unknown".into())
-}
-
 /// Refuses state-changing requests from other sites: `Sec-Fetch-Site` must be `same-origin`
 /// or `none` when the browser sends it, and `Origin`, when present, must be our own host.
 pub async fn same_origin_only(req: Request, next: Next) -> Response {
@@ -274,7 +265,7 @@ pub async fn same_origin_only(req: Request, next: Next) -> Response {
 }
 
 fn session_cookie(app: &AppState, token: &str, max_age: Option<i64>) -> HeaderValue {
-    let secure = if app.config.public_url.starts_with("https://") {
+    let secure = if app.config.is_https() {
         "; Secure"
     } else {
         ""
@@ -348,7 +339,7 @@ pub async fn login_page(
 }
 
 fn login_form(
-    _app: &AppState,
+    app: &AppState,
     lang: &Lang,
     next: Option<&str>,
     email: &str,
@@ -370,8 +361,13 @@ fn login_form(
         notice,
     };
     let mut resp = html_page(status, page.render());
+    let secure = if app.config.is_https() {
+        "; Secure"
+    } else {
+        ""
+    };
     if let Ok(v) = HeaderValue::from_str(&format!(
-        "{LOGIN_CSRF_COOKIE}={csrf}; Path=/login; HttpOnly; SameSite=Strict"
+        "{LOGIN_CSRF_COOKIE}={csrf}; Path=/login; HttpOnly; SameSite=Strict{secure}"
     )) {
         resp.headers_mut().append(header::SET_COOKIE, v);
     }
@@ -395,7 +391,7 @@ pub async fn login_submit(
     headers: HeaderMap,
     req: Request,
 ) -> Response {
-    let ip = client_ip(req.extensions());
+    let ip = app.client_addr(req.extensions(), &headers).to_string();
     let lang = ui_lang(None, &headers);
     let tr = Tr::new(&lang);
     let body = match axum::body::to_bytes(req.into_body(), crate::MAX_BODY).await {
@@ -418,6 +414,10 @@ pub async fn login_submit(
     {
         return again(tr.t("login-expired-form"), StatusCode::FORBIDDEN);
     }
+    if email.is_empty() || password.is_empty() {
+        // Nothing to check, nothing counted against anyone.
+        return again(tr.t("login-empty"), StatusCode::UNPROCESSABLE_ENTITY);
+    }
     let since = now_ms() - IP_WINDOW_MS;
     match app.store.ip_failures(&ip, since).await {
         Ok(n) if n >= IP_FAILURE_LIMIT => {
@@ -432,6 +432,27 @@ pub async fn login_submit(
             return StatusCode::INTERNAL_SERVER_ERROR.into_response();
         }
     }
+    // An account is locked for one client at a time: failures from this address for this
+    // account. Somebody elsewhere who knows the address locks only himself out.
+    let account = email.to_lowercase();
+    let lock_since = now_ms() - ACCOUNT_LOCK_MS;
+    let locked_until = |(n, oldest): (i64, Option<i64>)| {
+        (n >= ACCOUNT_FAILURE_LIMIT).then(|| oldest.unwrap_or_else(now_ms) + ACCOUNT_LOCK_MS)
+    };
+    match app.store.account_failures(&account, &ip, lock_since).await {
+        Ok(f) => {
+            if let Some(until) = locked_until(f) {
+                return again(
+                    tr.t_n("login-locked", minutes_until(until)),
+                    StatusCode::TOO_MANY_REQUESTS,
+                );
+            }
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "reading sign-in failures failed");
+            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        }
+    }
     let found = match app.store.user_for_login(&email).await {
         Ok(f) => f,
         Err(e) => {
@@ -440,24 +461,13 @@ pub async fn login_submit(
         }
     };
     let hash = found.as_ref().map(|(_, h)| h.clone()).unwrap_or_default();
-    if let Some((user, _)) = &found
-        && let Some(until) = user.locked_until.filter(|t| *t > now_ms())
-    {
-        return again(
-            tr.t_n("login-locked", minutes_until(until)),
-            StatusCode::TOO_MANY_REQUESTS,
-        );
-    }
     let ok = verify_password_blocking(password, hash).await;
     let user = match (found, ok) {
         (Some((user, _)), true) if user.disabled_at.is_none() => user,
-        (found, _) => {
-            let _ = app.store.record_ip_failure(&ip, since).await;
-            if let Some((user, _)) = found
-                && let Ok(Some(until)) = app
-                    .store
-                    .record_login_failure(user.id, ACCOUNT_FAILURE_LIMIT, ACCOUNT_LOCK_MS)
-                    .await
+        _ => {
+            let _ = app.store.record_sign_in_failure(&ip, Some(&account)).await;
+            if let Ok(f) = app.store.account_failures(&account, &ip, lock_since).await
+                && let Some(until) = locked_until(f)
             {
                 return again(
                     tr.t_n("login-locked", minutes_until(until)),
@@ -558,6 +568,7 @@ pub async fn forgot_page(headers: HeaderMap) -> Response {
 /// `POST /forgot`: always the same answer, whether the address is known or not.
 pub async fn forgot_submit(
     State(app): State<AppState>,
+    crate::throttle::ClientAddr(client): crate::throttle::ClientAddr,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
@@ -590,15 +601,22 @@ pub async fn forgot_submit(
             ),
         }
     };
-    if let Err(e) = app
+    // Throttled per client and per address; the answer is the same either way (it must not
+    // tell whether an account exists), only no more mail is queued.
+    let allowed = app.forgot_by_client.take(client).is_ok()
+        && app.forgot_by_email.take(email.to_lowercase()).is_ok();
+    if !allowed {
+        tracing::warn!(%client, "password reset requests throttled");
+    } else if let Err(e) = app
         .store
         .request_password_reset(&email, RESET_LINK_MS, &make)
         .await
     {
         tracing::error!(error = %e, "password reset request failed");
         return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    } else {
+        app.mail_wakeup();
     }
-    app.mail_wakeup();
     password_page(&lang, "sent", "/forgot", &email, None, StatusCode::OK)
 }
 

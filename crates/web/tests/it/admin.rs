@@ -10,7 +10,7 @@ use tevreden_web::admin::auth::hash_password;
 
 use crate::{MINIMAL, TestApp, hidden};
 
-const PASSWORD: &str = "correct horse battery";
+pub const PASSWORD: &str = "correct horse battery";
 
 pub async fn add_user(app: &TestApp, org_id: i64, email: &str, role: Role, units: Vec<i64>) {
     app.store
@@ -32,7 +32,7 @@ pub async fn add_user(app: &TestApp, org_id: i64, email: &str, role: Role, units
 }
 
 /// The `name=value` of a Set-Cookie header for `name`.
-fn set_cookie(r: &reqwest::Response, name: &str) -> Option<String> {
+pub fn set_cookie(r: &reqwest::Response, name: &str) -> Option<String> {
     r.headers()
         .get_all("set-cookie")
         .iter()
@@ -47,9 +47,21 @@ fn pair(set_cookie: &str) -> String {
 
 /// Signs in; returns the response to the POST and the form's cookie pair.
 async fn try_login(app: &TestApp, email: &str, password: &str) -> reqwest::Response {
-    let r = app
-        .http
-        .get(app.url("/login"))
+    try_login_via(app, email, password, None).await
+}
+
+/// [`try_login`] through a reverse proxy that says the client is `forwarded_for`.
+pub async fn try_login_via(
+    app: &TestApp,
+    email: &str,
+    password: &str,
+    forwarded_for: Option<&str>,
+) -> reqwest::Response {
+    let with_proxy = |b: reqwest::RequestBuilder| match forwarded_for {
+        Some(f) => b.header("x-forwarded-for", f),
+        None => b,
+    };
+    let r = with_proxy(app.http.get(app.url("/login")))
         .header("accept-language", "en")
         .send()
         .await
@@ -58,8 +70,7 @@ async fn try_login(app: &TestApp, email: &str, password: &str) -> reqwest::Respo
     let form_cookie = pair(&set_cookie(&r, "tevreden_login").expect("login form cookie"));
     let html = r.text().await.unwrap();
     let csrf = hidden(&html, "_csrf");
-    app.http
-        .post(app.url("/login"))
+    with_proxy(app.http.post(app.url("/login")))
         .header("accept-language", "en")
         .header("cookie", form_cookie)
         .form(&[

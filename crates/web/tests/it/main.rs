@@ -1,6 +1,7 @@
 //! Integration tests: the real router on 127.0.0.1:0 against a fresh database — SQLite by
 //! default, PostgreSQL when TEVREDEN_TEST_DATABASE_URL=postgres://… is set.
 
+mod abuse;
 mod admin;
 mod api;
 mod newcomer;
@@ -43,6 +44,12 @@ impl TestApp {
     }
 
     async fn spawn_config(smtp: Option<tevreden_web::mailer::SmtpConfig>) -> TestApp {
+        Self::spawn_with(|c| c.smtp = smtp).await
+    }
+
+    /// With the web settings changed by `configure` (its `public_url` is preset to the
+    /// server's address; a configure that sets one keeps it).
+    pub async fn spawn_with(configure: impl FnOnce(&mut WebConfig)) -> TestApp {
         let db = TestDatabase::new().await;
         let store = Store::open(&db.url, StoreOptions::default())
             .await
@@ -54,14 +61,12 @@ impl TestApp {
             .unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        let state = AppState::new(
-            store.clone(),
-            WebConfig {
-                public_url: format!("http://{addr}"),
-                smtp,
-                ..Default::default()
-            },
-        );
+        let mut config = WebConfig {
+            public_url: format!("http://{addr}"),
+            ..Default::default()
+        };
+        configure(&mut config);
+        let state = AppState::new(store.clone(), config);
         let background = state.start_background();
         tokio::spawn(async move {
             axum::serve(
