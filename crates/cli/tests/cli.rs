@@ -340,3 +340,36 @@ async fn rollups_verify_finds_drift_and_rebuild_repairs_it() {
     assert!(text(&out.stdout).contains("from 30 responses"));
     assert!(run(&db, &["rollups", "verify"]).status.success());
 }
+
+#[tokio::test]
+async fn import_refuses_a_sheet_spanning_the_whole_grid() {
+    use tevreden_domain::import::{sheet_xml, xlsx_with_sheet};
+    let db = TestDatabase::new().await;
+    let out = run(
+        &db,
+        &["org", "create", "--slug", "acme", "--name", "Acme Energie"],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let dir = tempfile::tempdir().unwrap();
+    // one cell at A1, one at XFD1048576: once 512 GB of grid and an aborted process
+    let file = dir.path().join("units.xlsx");
+    std::fs::write(
+        &file,
+        xlsx_with_sheet(&sheet_xml(
+            Some("A1:XFD1048576"),
+            &[("A1", "external_id"), ("XFD1048576", "x")],
+        )),
+    )
+    .unwrap();
+    let out = run(
+        &db,
+        &["import", "units", file.to_str().unwrap(), "--org", "acme"],
+    );
+    assert_eq!(out.status.code(), Some(1), "refused, not aborted");
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("a value in column XFD (XFD1048576); at most 1000 columns"),
+        "{err}"
+    );
+    assert_eq!(count(&db, OrgTable::Units).await, 0);
+}

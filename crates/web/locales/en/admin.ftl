@@ -275,7 +275,6 @@ import-more-errors = And { $n } more problems; correct these first.
 import-too-large = The file could not be received: it may be larger than 20 MB.
 import-choose-kind = Choose what the file holds.
 import-choose-file = Choose a file to import.
-import-unreadable = The file could not be read: { $reason }
 
 # Organisation pages
 org-tab-units = Units
@@ -566,3 +565,28 @@ audit-object-contact = contact
 audit-object-units = units
 audit-object-employees = employees
 audit-object-contacts = contacts
+# Import: why a file or a row was refused (codes from the domain's ReadError and RowProblem)
+import-read-not_utf8 = The file is not UTF-8 text (the first wrong character is on line { $line }). In Excel, save it as “CSV UTF-8”.
+import-read-csv = Line { $line } cannot be read as CSV ({ $detail }).
+import-read-not_xlsx = This is not an Excel file that can be read ({ $detail }).
+import-read-no_sheets = The workbook has no sheets.
+import-read-sheet_unreadable = The first sheet cannot be read ({ $detail }).
+import-read-empty = The file is empty: the first line must name the columns.
+import-read-sheet_empty = The first sheet is empty: its first row must name the columns.
+import-read-too_wide = The file has a value in column { $column } (cell { $cell }); at most { $max } columns can be imported. Delete the stray cells, or copy the table to a new sheet.
+import-read-too_wide_csv = Line { $line } has more than { $max } columns; at most { $max } columns can be imported.
+import-read-too_large = The file spans { $rows } rows by { $columns } columns; at most { $max } cells can be imported from one file. Split it, or delete stray cells far from the table.
+import-problem-missing_columns = Missing column(s) { $columns }; the first line must name the columns (found: { $found }).
+import-problem-empty = Is empty.
+import-problem-too_long = Is longer than { $max } characters.
+import-problem-not_an_external_id = “{ $value }” is not a valid id (use letters, digits and . _ - : @ /).
+import-problem-not_an_email = “{ $value }” is not an email address.
+import-problem-not_an_office = “{ $value }” is not front or back (front office / back office).
+import-problem-not_yes_no = “{ $value }” is not yes or no.
+import-problem-not_a_language = “{ $value }” is not a language code such as nl or en.
+import-problem-own_parent = A unit cannot be its own parent.
+import-problem-unknown_parent = Unit “{ $unit }” does not exist (not in this file, not imported before).
+import-problem-cycle = This parent would place the unit under itself.
+import-problem-parent_refused = The parent “{ $unit }” was refused.
+import-problem-unknown_unit = Unit “{ $unit }” does not exist; import the units first.
+import-problem-duplicate = “{ $value }” also appears on line { $line }.

@@ -275,7 +275,6 @@ import-more-errors = En nog { $n } problemen; verbeter eerst deze.
 import-too-large = Het bestand kon niet worden ontvangen: het is misschien groter dan 20 MB.
 import-choose-kind = Kies wat er in het bestand staat.
 import-choose-file = Kies een bestand om te importeren.
-import-unreadable = Het bestand kon niet worden gelezen: { $reason }
 
 # Organisation pages
 org-tab-units = Eenheden
@@ -566,3 +565,28 @@ audit-object-contact = klantcontact
 audit-object-units = eenheden
 audit-object-employees = medewerkers
 audit-object-contacts = klantcontacten
+# Import: why a file or a row was refused (codes from the domain's ReadError and RowProblem)
+import-read-not_utf8 = Het bestand is geen UTF-8-tekst (het eerste verkeerde teken staat op regel { $line }). Sla het in Excel op als ‘CSV UTF-8’.
+import-read-csv = Regel { $line } is niet als CSV te lezen ({ $detail }).
+import-read-not_xlsx = Dit is geen leesbaar Excel-bestand ({ $detail }).
+import-read-no_sheets = De werkmap heeft geen werkbladen.
+import-read-sheet_unreadable = Het eerste werkblad is niet te lezen ({ $detail }).
+import-read-empty = Het bestand is leeg: de eerste regel moet de kolommen noemen.
+import-read-sheet_empty = Het eerste werkblad is leeg: de eerste rij moet de kolommen noemen.
+import-read-too_wide = Het bestand heeft een waarde in kolom { $column } (cel { $cell }); er kunnen hoogstens { $max } kolommen worden geïmporteerd. Verwijder de losse cellen, of kopieer de tabel naar een nieuw werkblad.
+import-read-too_wide_csv = Regel { $line } heeft meer dan { $max } kolommen; er kunnen hoogstens { $max } kolommen worden geïmporteerd.
+import-read-too_large = Het bestand beslaat { $rows } rijen bij { $columns } kolommen; uit één bestand kunnen hoogstens { $max } cellen worden geïmporteerd. Splits het, of verwijder losse cellen ver buiten de tabel.
+import-problem-missing_columns = Kolom(men) { $columns } ontbreken; de eerste regel moet de kolommen noemen (gevonden: { $found }).
+import-problem-empty = Is leeg.
+import-problem-too_long = Is langer dan { $max } tekens.
+import-problem-not_an_external_id = ‘{ $value }’ is geen geldig id (gebruik letters, cijfers en . _ - : @ /).
+import-problem-not_an_email = ‘{ $value }’ is geen e-mailadres.
+import-problem-not_an_office = ‘{ $value }’ is geen front of back (frontoffice / backoffice).
+import-problem-not_yes_no = ‘{ $value }’ is geen ja of nee.
+import-problem-not_a_language = ‘{ $value }’ is geen taalcode zoals nl of en.
+import-problem-own_parent = Een eenheid kan niet onder zichzelf vallen.
+import-problem-unknown_parent = Eenheid ‘{ $unit }’ bestaat niet (niet in dit bestand en niet eerder geïmporteerd).
+import-problem-cycle = Met deze bovenliggende eenheid komt de eenheid onder zichzelf te vallen.
+import-problem-parent_refused = De bovenliggende eenheid ‘{ $unit }’ is geweigerd.
+import-problem-unknown_unit = Eenheid ‘{ $unit }’ bestaat niet; importeer eerst de eenheden.
+import-problem-duplicate = ‘{ $value }’ komt ook voor op regel { $line }.

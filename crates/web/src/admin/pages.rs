@@ -1095,9 +1095,16 @@ pub struct ImportResult {
     pub refused: usize,
     pub created: Option<usize>,
     pub updated: Option<usize>,
-    pub errors: Vec<tevreden_domain::import::RowError>,
+    pub errors: Vec<ImportErrorView>,
     pub more_errors: usize,
     pub imported: bool,
+}
+
+/// A refused row as the page shows it: the reason in the user's language.
+pub struct ImportErrorView {
+    pub line: usize,
+    pub column: String,
+    pub reason: String,
 }
 
 #[derive(Template)]
@@ -1186,7 +1193,7 @@ pub async fn import_submit(
             return import_error(
                 &signed,
                 StatusCode::UNPROCESSABLE_ENTITY,
-                tr.t_args("import-unreadable", &[("reason", e)]),
+                crate::i18n::read_error(&signed.lang, &e),
             );
         }
     };
@@ -1237,7 +1244,16 @@ pub async fn import_submit(
                 refused,
                 created: summary.as_ref().map(|s| s.created),
                 updated: summary.as_ref().map(|s| s.updated),
-                errors: checked.errors.into_iter().take(SHOWN).collect(),
+                errors: checked
+                    .errors
+                    .into_iter()
+                    .take(SHOWN)
+                    .map(|e| ImportErrorView {
+                        reason: crate::i18n::import_problem(&signed.lang, &e.problem),
+                        line: e.line,
+                        column: e.column,
+                    })
+                    .collect(),
                 more_errors,
                 imported: write,
             }),

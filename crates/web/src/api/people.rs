@@ -166,6 +166,7 @@ fn unit_ids(names: &[String], units: &[Unit], errors: &mut Vec<FieldError>) -> V
             None => errors.push(FieldError {
                 path: format!("units.{i}"),
                 message: format!("unit `{name}` does not exist"),
+                code: None,
             }),
         }
     }
@@ -192,6 +193,7 @@ async fn invite_user(
         errors.push(FieldError {
             path: "email".into(),
             message: "is not an email address".into(),
+            code: None,
         });
     }
     let name = body.name.trim().to_string();
@@ -199,6 +201,7 @@ async fn invite_user(
         errors.push(FieldError {
             path: "name".into(),
             message: "must be 1 to 200 characters".into(),
+            code: None,
         });
     }
     let role: Role = body.role.into();
@@ -207,6 +210,7 @@ async fn invite_user(
         errors.push(FieldError {
             path: "units".into(),
             message: "managers and members need at least one unit".into(),
+            code: None,
         });
     }
     let lang = match body.lang.as_deref() {
@@ -217,6 +221,7 @@ async fn invite_user(
                 errors.push(FieldError {
                     path: "lang".into(),
                     message: "must be nl or en".into(),
+                    code: None,
                 });
                 Lang::parse("nl").map_err(|_| ApiError::internal())?
             }
@@ -319,6 +324,7 @@ async fn update_user(
         errors.push(FieldError {
             path: "units".into(),
             message: "managers and members need at least one unit".into(),
+            code: None,
         });
     }
     if !errors.is_empty() {
@@ -435,6 +441,7 @@ async fn create_token(
         errors.push(FieldError {
             path: "name".into(),
             message: "must be 1 to 100 characters".into(),
+            code: None,
         });
     }
     let unit = match body.unit.as_deref() {
@@ -445,6 +452,7 @@ async fn create_token(
                 errors.push(FieldError {
                     path: "unit".into(),
                     message: format!("unit `{ext}` does not exist"),
+                    code: None,
                 });
                 None
             }

@@ -943,6 +943,113 @@ async fn import_in_the_browser_reports_refused_rows_and_changes_nothing_unless_a
     assert_eq!(app.store.units(app.org_id).await.unwrap().len(), 2);
 }
 
+/// Signs in a Dutch-speaking admin; returns the session cookie and the import form's CSRF token.
+async fn dutch_admin_on_the_import_page(app: &TestApp) -> (String, String) {
+    app.store
+        .create_user(
+            &NewUser {
+                org_id: app.org_id,
+                email: "beheer@example.com".into(),
+                name: "Beheer".into(),
+                role: Role::Admin,
+                lang: Some("nl".into()),
+                unit_ids: vec![],
+                password_hash: Some(hash_password(PASSWORD)),
+            },
+            "test",
+            None,
+        )
+        .await
+        .unwrap();
+    let cookie = login(app, "beheer@example.com").await;
+    let (_, html) = page(app, &cookie, "/app/organisation/import").await;
+    let csrf = hidden(&html, "_csrf");
+    (cookie, csrf)
+}
+
+async fn upload(
+    app: &TestApp,
+    cookie: &str,
+    csrf: &str,
+    kind: &str,
+    name: &str,
+    bytes: Vec<u8>,
+) -> (StatusCode, String) {
+    let form = reqwest::multipart::Form::new()
+        .text("_csrf", csrf.to_string())
+        .text("kind", kind.to_string())
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(bytes).file_name(name.to_string()),
+        );
+    let r = app
+        .http
+        .post(app.url("/app/organisation/import"))
+        .header("cookie", cookie)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    (r.status(), r.text().await.unwrap())
+}
+
+#[tokio::test]
+async fn an_import_sheet_spanning_the_whole_grid_is_refused_and_the_server_keeps_answering() {
+    let app = TestApp::spawn().await;
+    let (cookie, csrf) = dutch_admin_on_the_import_page(&app).await;
+    // one cell at A1 and one at XFD1048576, written as Excel writes it: a small file whose
+    // grid is 17 billion cells (it once made the server allocate 512 GB and abort)
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let sheet = wb.add_worksheet();
+    sheet.write_string(0, 0, "external_id").unwrap();
+    sheet.write_string(1_048_575, 16_383, "x").unwrap();
+    let excel = wb.save_to_buffer().unwrap();
+    assert!(excel.len() < 10_000, "{} bytes", excel.len());
+    let (s, html) = upload(&app, &cookie, &csrf, "units", "units.xlsx", excel).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        html.contains(
+            "Het bestand heeft een waarde in kolom XFD (cel XFD1048576); er kunnen hoogstens 1.000 kolommen worden geïmporteerd."
+        ),
+        "{html}"
+    );
+    // a file whose declared dimension lies is refused by the cells it holds
+    let lying = tevreden_domain::import::xlsx_with_sheet(&tevreden_domain::import::sheet_xml(
+        Some("A1"),
+        &[("A1", "external_id"), ("XFD1048576", "x")],
+    ));
+    let (s, html) = upload(&app, &cookie, &csrf, "units", "units.xlsx", lying).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("kolom XFD (cel XFD1048576)"), "{html}");
+    // the server still answers, and nothing was written
+    let (s, _) = page(&app, &cookie, "/app/organisation/import").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(app.store.units(app.org_id).await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn import_refusals_are_in_the_users_language() {
+    let app = TestApp::spawn().await;
+    let (cookie, csrf) = dutch_admin_on_the_import_page(&app).await;
+    let csv = "external_id;name;parent;office\nHQ;Hoofdkantoor;;back\nXX;Kapot;NOPE;zijkant\nHQ;Dubbel;;back\n";
+    let (s, html) = upload(&app, &cookie, &csrf, "units", "units.csv", csv.into()).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    for reason in [
+        "‘zijkant’ is geen front of back (frontoffice / backoffice).",
+        "‘HQ’ komt ook voor op regel 2.",
+    ] {
+        assert!(html.contains(reason), "{reason}: {html}");
+    }
+    assert!(!html.contains("is not front or back"), "{html}");
+    // a file that is no table at all: said in Dutch too
+    let (s, html) = upload(&app, &cookie, &csrf, "units", "leeg.csv", b"\n\n".to_vec()).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        html.contains("Het bestand is leeg: de eerste regel moet de kolommen noemen."),
+        "{html}"
+    );
+}
+
 /// Posts a form from `page_path` (for its CSRF token) to `action`.
 pub async fn post_form(
     app: &TestApp,
