@@ -3,6 +3,7 @@
 
 mod admin;
 mod api;
+mod builder;
 mod resources;
 mod respondent;
 mod results;
