@@ -86,7 +86,7 @@ test('sign in, build, publish, answer, see the response, switch language', { tim
   await why.locator('select[name=cond_question]').selectOption('q1');
   await why.locator('select[name=cond_op]').selectOption('lte');
   await why.locator('input[name=cond_value]').fill('6');
-  await submitWith(page, why.locator('form:has(input[name=action][value=update]) button[type=submit]'));
+  await submitWith(page, why.locator('form:has(input[name=action][value=update]) button.save:not([hidden])'));
   assert.equal(await page.locator('#q-toelichting select[name=cond_op]').inputValue(), 'lte');
   assert.ok(await page.locator('p.ok[role=status]').isVisible(), 'saved');
   await shot(page, 'admin-builder');
@@ -96,7 +96,7 @@ test('sign in, build, publish, answer, see the response, switch language', { tim
   await page.locator('#q-opgelost textarea[name="text.nl"]').fill('Is uw vraag echt opgelost?');
   await preview.locator('text=Is uw vraag echt opgelost?').waitFor({ timeout: 10_000 });
   await shot(page, 'admin-builder-live-preview');
-  await submitWith(page, page.locator('#q-opgelost form:has(input[name=action][value=update]) button[type=submit]'));
+  await submitWith(page, page.locator('#q-opgelost form:has(input[name=action][value=update]) button.save:not([hidden])'));
 
   // Publish: the first version.
   await page.click('a[href="/app/surveys/klantvraag/publish"]');
