@@ -429,6 +429,9 @@ async fn spawn_server(url_arg: &str) -> Result<(tokio::process::Child, u32, Stri
             "127.0.0.1:0",
             "--database-url",
             url_arg,
+            // the load comes from one address: no public-link limit
+            "--public-link-burst",
+            "0",
         ])
         .env(
             "TEVREDEN_LOG",

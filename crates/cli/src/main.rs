@@ -19,6 +19,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 use tevreden_domain::survey::{FileFormat, parse_survey_file};
 use tevreden_storage::{DatabaseUrl, Role, Store, StoreOptions};
+use tevreden_web::client::{RateLimit, TrustedProxy};
 use tevreden_web::{AppState, WebConfig};
 
 #[derive(Parser)]
@@ -116,6 +117,41 @@ struct ServeArgs {
         default_value = "Tevreden <noreply@localhost>"
     )]
     mail_from: String,
+    /// A reverse proxy (address or CIDR network, repeatable) whose X-Forwarded-For header
+    /// names the client; nobody else's is believed. The rightmost hop that is not a trusted
+    /// proxy is the client the limits count.
+    #[arg(
+        long = "trusted-proxy",
+        value_name = "ADDR_OR_CIDR",
+        env = "TEVREDEN_TRUSTED_PROXIES",
+        value_delimiter = ','
+    )]
+    trusted_proxies: Vec<TrustedProxy>,
+    /// Forms a client address may send to one public link at once (drafts and submissions);
+    /// 0 turns the limit off.
+    #[arg(
+        long,
+        env = "TEVREDEN_PUBLIC_LINK_BURST",
+        default_value_t = RateLimit::PUBLIC_LINK.burst
+    )]
+    public_link_burst: u32,
+    /// After the burst, how many forms a second a client address may send to one public link.
+    #[arg(
+        long,
+        env = "TEVREDEN_PUBLIC_LINK_PER_SECOND",
+        default_value_t = RateLimit::PUBLIC_LINK.per_second,
+        value_parser = positive_rate
+    )]
+    public_link_per_second: f64,
+}
+
+fn positive_rate(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(r) if r > 0.0 && r.is_finite() => Ok(r),
+        _ => Err(format!(
+            "`{s}` is not a rate above 0 (per second, e.g. 1 or 0.5)"
+        )),
+    }
 }
 
 #[derive(Subcommand)]
@@ -434,6 +470,11 @@ pub(crate) async fn serve(
         WebConfig {
             public_url,
             smtp,
+            trusted_proxies: args.trusted_proxies,
+            public_link_limit: RateLimit {
+                burst: args.public_link_burst,
+                per_second: args.public_link_per_second,
+            },
             ..Default::default()
         },
     );

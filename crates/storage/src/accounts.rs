@@ -336,40 +336,69 @@ impl Store {
         )))
     }
 
-    /// Counts a failed sign-in on an account; after `limit` failures in a row the account is
-    /// locked for `lock_ms`. Returns the time it unlocks if it is locked now.
+    /// When the account is locked for this client (see [`Store::record_login_failure`]), the
+    /// time it unlocks.
+    pub async fn login_lock(&self, user_id: i64, client: &str) -> Result<Option<i64>> {
+        let until: Option<Option<i64>> = sqlx::query_scalar(
+            "SELECT locked_until FROM login_locks WHERE user_id = $1 AND client = $2",
+        )
+        .bind(user_id)
+        .bind(client)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(until.flatten().filter(|t| *t > now_ms()))
+    }
+
+    /// Counts a failed sign-in on an account from one client; after `limit` failures in a row
+    /// (each within `window_ms` of the one before) the account is locked for `lock_ms` — for
+    /// that client only. A lock that has ended starts the count again. Returns the time it
+    /// unlocks if it is locked now.
     pub async fn record_login_failure(
         &self,
         user_id: i64,
+        client: &str,
         limit: i64,
         lock_ms: i64,
+        window_ms: i64,
     ) -> Result<Option<i64>> {
         let now = now_ms();
-        let row = sqlx::query(
-            "UPDATE users SET failed_logins = failed_logins + 1, \
-             locked_until = CASE WHEN failed_logins + 1 >= $1 THEN $2 ELSE locked_until END \
-             WHERE id = $3 RETURNING locked_until",
+        // The count after this failure (twice: SET sees the old row): 1 when the last failure
+        // is older than the window or its lock has ended.
+        let until: Option<i64> = sqlx::query_scalar(
+            "INSERT INTO login_locks (user_id, client, failures, locked_until, updated_at) \
+             VALUES ($1, $2, 1, CASE WHEN 1 >= $3 THEN $4 ELSE NULL END, $5) \
+             ON CONFLICT (user_id, client) DO UPDATE SET \
+             failures = CASE WHEN login_locks.updated_at < $6 OR login_locks.locked_until <= $5 \
+               THEN 1 ELSE login_locks.failures + 1 END, \
+             locked_until = CASE WHEN (CASE WHEN login_locks.updated_at < $6 \
+               OR login_locks.locked_until <= $5 THEN 1 ELSE login_locks.failures + 1 END) >= $3 \
+               THEN $4 ELSE NULL END, \
+             updated_at = $5 \
+             RETURNING locked_until",
         )
+        .bind(user_id)
+        .bind(client)
         .bind(limit)
         .bind(now + lock_ms)
-        .bind(user_id)
-        .fetch_optional(&self.pool)
+        .bind(now)
+        .bind(now - window_ms)
+        .fetch_one(&self.pool)
         .await?;
-        Ok(match row {
-            Some(r) => r.try_get::<Option<i64>, _>(0)?.filter(|t| *t > now),
-            None => None,
-        })
+        Ok(until.filter(|t| *t > now))
     }
 
-    /// A successful sign-in: resets the failure count and unlocks.
-    pub async fn record_login_success(&self, user_id: i64) -> Result<()> {
-        sqlx::query(
-            "UPDATE users SET failed_logins = 0, locked_until = NULL, last_login_at = $1 WHERE id = $2",
-        )
-        .bind(now_ms())
-        .bind(user_id)
-        .execute(&self.pool)
-        .await?;
+    /// A successful sign-in: this client's failures on the account are forgotten.
+    pub async fn record_login_success(&self, user_id: i64, client: &str) -> Result<()> {
+        sqlx::query("UPDATE users SET last_login_at = $1 WHERE id = $2")
+            .bind(now_ms())
+            .bind(user_id)
+            .execute(&self.pool)
+            .await?;
+        sqlx::query("DELETE FROM login_locks WHERE user_id = $1 AND client = $2")
+            .bind(user_id)
+            .bind(client)
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 
@@ -503,15 +532,24 @@ impl Store {
             .bind(now - 24 * 3600 * 1000)
             .execute(&self.pool)
             .await?;
+        sqlx::query(
+            "DELETE FROM login_locks WHERE updated_at < $1 AND (locked_until IS NULL OR locked_until < $2)",
+        )
+        .bind(now - 24 * 3600 * 1000)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
         Ok(n)
     }
 
     /// For a known address: a password-reset link valid for `ttl_ms` and the email carrying it,
-    /// in one transaction. Returns whether the address was known (callers must not tell).
+    /// in one transaction — unless the account already had `limit.0` links within the last
+    /// `limit.1` ms (then nothing). Returns whether a link was made (callers must not tell).
     pub async fn request_password_reset(
         &self,
         email: &str,
         ttl_ms: i64,
+        limit: (i64, i64),
         make: &(dyn Fn(&User, &str) -> Email + Sync),
     ) -> Result<bool> {
         let Some((user, _)) = self.user_for_login(email).await? else {
@@ -521,6 +559,18 @@ impl Store {
             return Ok(false);
         }
         let mut tx = self.begin_write().await?;
+        let recent: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM user_links WHERE user_id = $1 AND purpose = $2 AND created_at >= $3",
+        )
+        .bind(user.id)
+        .bind(LinkPurpose::Reset.as_str())
+        .bind(now_ms() - limit.1)
+        .fetch_one(&mut *tx)
+        .await?;
+        if recent >= limit.0 {
+            tx.rollback().await?;
+            return Ok(false);
+        }
         let token = insert_link(&mut tx, user.id, LinkPurpose::Reset, ttl_ms).await?;
         insert_outbox(&mut tx, Some(user.org_id), &make(&user, &token)).await?;
         tx.commit().await?;
@@ -545,9 +595,9 @@ impl Store {
         Ok(Some(user_from_row(&row, self.unit_ids_of(id).await?)?))
     }
 
-    /// Uses a one-time link to set a new password: the link is spent, the account unlocked,
-    /// and every session of the user ended — in one transaction. `None` if the link is not
-    /// valid (any more).
+    /// Uses a one-time link to set a new password: the link and every other open link of the
+    /// user are spent, the account unlocked for every client, and every session of the user
+    /// ended — in one transaction. `None` if the link is not valid (any more).
     pub async fn set_password_with_link(
         &self,
         token: &str,
@@ -576,7 +626,14 @@ impl Store {
         .bind(id)
         .fetch_one(&mut *tx)
         .await?;
-        sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+        for sql in [
+            "DELETE FROM sessions WHERE user_id = $1",
+            "DELETE FROM login_locks WHERE user_id = $1",
+        ] {
+            sqlx::query(sql).bind(id).execute(&mut *tx).await?;
+        }
+        sqlx::query("UPDATE user_links SET used_at = $1 WHERE user_id = $2 AND used_at IS NULL")
+            .bind(now)
             .bind(id)
             .execute(&mut *tx)
             .await?;

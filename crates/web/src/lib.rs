@@ -10,6 +10,7 @@ pub mod api;
 mod assets;
 mod cache;
 pub mod charts;
+pub mod client;
 mod error;
 mod form;
 pub mod i18n;
@@ -37,7 +38,7 @@ pub use error::{ApiError, FieldError};
 pub const MAX_BODY: usize = 64 * 1024;
 
 /// Settings of the web layer.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct WebConfig {
     /// The address respondents and integrators reach this server at, e.g.
     /// `https://feedback.example.nl`; used to build links in API answers and emails.
@@ -46,7 +47,35 @@ pub struct WebConfig {
     pub smtp: Option<mailer::SmtpConfig>,
     /// How long admin sessions live.
     pub sessions: tevreden_storage::SessionPolicy,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (see [`client`]).
+    pub trusted_proxies: Vec<client::TrustedProxy>,
+    /// Drafts and submissions per client address and public link (a burst of 0: no limit).
+    pub public_link_limit: client::RateLimit,
 }
+
+impl Default for WebConfig {
+    fn default() -> Self {
+        WebConfig {
+            public_url: String::new(),
+            smtp: None,
+            sessions: Default::default(),
+            trusted_proxies: Vec::new(),
+            public_link_limit: client::RateLimit::PUBLIC_LINK,
+        }
+    }
+}
+
+impl WebConfig {
+    /// Whether people reach us over https (then cookies are `Secure` and HSTS is sent).
+    pub fn https(&self) -> bool {
+        self.public_url
+            .get(..8)
+            .is_some_and(|s| s.eq_ignore_ascii_case("https://"))
+    }
+}
+
+/// How many clients each in-memory limit remembers at most (a few MB).
+const LIMIT_CAPACITY: usize = 100_000;
 
 #[derive(Clone)]
 pub struct AppState(Arc<Inner>);
@@ -59,6 +88,10 @@ pub struct Inner {
     chrome: HashMap<String, Arc<i18n::Chrome>>,
     org_names: RwLock<HashMap<i64, String>>,
     mail_wakeup: Arc<tokio::sync::Notify>,
+    /// Public-link posts per (client, survey).
+    pub(crate) public_limits: client::KeyedBuckets<(std::net::IpAddr, i64)>,
+    /// Password-reset requests per client.
+    pub(crate) forgot_limits: client::KeyedBuckets<std::net::IpAddr>,
 }
 
 impl std::ops::Deref for AppState {
@@ -76,12 +109,17 @@ impl AppState {
             .collect();
         AppState(Arc::new(Inner {
             store,
-            config,
             surveys: Default::default(),
             page_cache: Default::default(),
             chrome,
             org_names: RwLock::new(HashMap::new()),
             mail_wakeup: Arc::new(tokio::sync::Notify::new()),
+            public_limits: client::KeyedBuckets::new(config.public_link_limit, LIMIT_CAPACITY),
+            forgot_limits: client::KeyedBuckets::new(
+                admin::auth::FORGOT_PER_CLIENT,
+                LIMIT_CAPACITY,
+            ),
+            config,
         }))
     }
 
@@ -183,7 +221,10 @@ pub fn app(state: AppState) -> Router {
         .nest("/api/v1", api::router())
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY))
-        .layer(middleware::from_fn(security_headers))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            security_headers,
+        ))
         .with_state(state)
 }
 
@@ -238,11 +279,21 @@ pub(crate) fn html_escape(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
+/// `Strict-Transport-Security` when the public URL is https: a year, this host only (other
+/// hosts of the organisation's domain are not ours to decide about).
+const HSTS: &str = "max-age=31536000";
+
 /// Security headers on every answer: a strict CSP without inline scripts or styles, no
-/// framing, no MIME sniffing, and no Referer (personal links carry tokens).
-async fn security_headers(req: Request, next: Next) -> Response {
+/// framing, no MIME sniffing, no Referer (personal links carry tokens), and HSTS behind https.
+async fn security_headers(State(app): State<AppState>, req: Request, next: Next) -> Response {
     let mut resp = next.run(req).await;
     let h = resp.headers_mut();
+    if app.config.https() {
+        h.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static(HSTS),
+        );
+    }
     // A page may bring its own policy (the builder frames its live preview, and the preview
     // may be framed by our own pages); everything else gets the strict default.
     if !h.contains_key(header::CONTENT_SECURITY_POLICY) {

@@ -30,6 +30,7 @@ use tevreden_storage::{
 
 use crate::AppState;
 use crate::assets::{self, AssetPaths};
+use crate::client::{ClientAddr, limit_key, retry_after_secs};
 use crate::form::decode_form;
 use crate::i18n::{self, Chrome, num, t, t_args};
 
@@ -1007,13 +1008,39 @@ pub async fn personal_get(
 pub async fn public_post(
     State(app): State<AppState>,
     Path(public_id): Path<String>,
+    ClientAddr(client): ClientAddr,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
     match resolve_public(&app, &public_id, &headers, None).await {
-        Resolved::Ready(link, p, org) => accept(&app, link, &p, org, &headers, body).await,
+        Resolved::Ready(link, p, org) => {
+            // Every page sent (a draft or a submission) takes a token of this client's bucket
+            // for this link; personal links are one-use and need none.
+            if let Err(wait) = app.public_limits.take(&(limit_key(client), p.survey.id)) {
+                let lang = choose_lang(&p.version.definition, None, &headers, None);
+                return too_many(&app, &lang, retry_after_secs(wait), &org);
+            }
+            accept(&app, link, &p, org, &headers, body).await
+        }
         Resolved::Stop(r) => r,
     }
+}
+
+/// `429` with `Retry-After`: this client sent this link's form too often for now.
+fn too_many(app: &AppState, lang: &Lang, seconds: u64, org_name: &str) -> Response {
+    let mut resp = notice_text(
+        app,
+        lang,
+        StatusCode::TOO_MANY_REQUESTS,
+        &t(lang, "toomany-title"),
+        &t_args(lang, "toomany-body", &[("seconds", num(seconds as f64))]),
+        org_name,
+        false,
+        vec![],
+    );
+    resp.headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+    resp
 }
 
 pub async fn personal_post(

@@ -513,3 +513,6 @@ export-col-touchpoint = Touchpoint
 export-col-channel = Channel
 export-col-employee = Employee
 export-col-contact = Customer
+
+# Sign-in with an empty field
+login-both-needed = Enter both your email address and your password.

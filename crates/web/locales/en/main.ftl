@@ -76,3 +76,10 @@ answer-error-ranking_incomplete = Give { $expected } options a place.
 answer-error-duplicate_rank = Each place can be used once.
 answer-error-allocation_total = The points must add up to { $total }; now they add up to { $given }.
 footer-privacy = Your answers are stored by the organisation that invited you.
+
+# Public links: too many forms sent from one place
+toomany-title = Too many forms sent
+toomany-body = This survey's form was sent very often from your network in a short time, so these answers were not saved. Please wait { $seconds ->
+    [one] one second
+   *[other] { $seconds } seconds
+} and send them again.

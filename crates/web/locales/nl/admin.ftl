@@ -513,3 +513,6 @@ export-col-touchpoint = Contactmoment
 export-col-channel = Kanaal
 export-col-employee = Medewerker
 export-col-contact = Klant
+
+# Sign-in with an empty field
+login-both-needed = Vul zowel uw e-mailadres als uw wachtwoord in.

@@ -76,3 +76,10 @@ answer-error-ranking_incomplete = Geef { $expected } opties een plaats.
 answer-error-duplicate_rank = Elke plaats kan één keer gebruikt worden.
 answer-error-allocation_total = De punten moeten samen { $total } zijn; nu is het { $given }.
 footer-privacy = Uw antwoorden worden bewaard door de organisatie die u uitnodigde.
+
+# Public links: too many forms sent from one place
+toomany-title = Te vaak verstuurd
+toomany-body = Het formulier van deze vragenlijst is in korte tijd erg vaak verstuurd vanaf uw netwerk; daarom zijn deze antwoorden niet opgeslagen. Wacht { $seconds ->
+    [one] één seconde
+   *[other] { $seconds } seconden
+} en verstuur ze dan opnieuw.

@@ -8,15 +8,18 @@
 //!   request must come from our own origin (`Sec-Fetch-Site` / `Origin`, see
 //!   [`same_origin_only`]). The sign-in form, which has no session yet, uses a double-submit
 //!   cookie.
-//! * Sign-in is limited per account (locked for 15 minutes after 5 failures in a row; the page
-//!   says so and until when) and per client address (20 failures per 15 minutes).
-
-use std::net::SocketAddr;
+//! * Sign-in is limited per account and client together (locked for 15 minutes after 5
+//!   failures in a row from one client; the page says so and until when, and the owner signing
+//!   in from elsewhere is not locked out) and per client address (20 failures per 15
+//!   minutes). The client is [`ClientAddr`]: behind a trusted proxy, the address it forwarded.
+//! * `/forgot` sends at most [`RESET_LINKS_PER_ACCOUNT`] links per account an hour and takes
+//!   [`FORGOT_PER_CLIENT`] requests per client; over either it answers the same, and sends
+//!   nothing. Using a link spends every open link of the user.
 
 use argon2::{Argon2, PasswordHasher, PasswordVerifier};
 use askama::Template;
 use axum::body::Bytes;
-use axum::extract::{ConnectInfo, FromRequestParts, Path, Query, Request, State};
+use axum::extract::{FromRequestParts, Path, Query, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
@@ -27,12 +30,14 @@ use tevreden_storage::{Email, LinkPurpose, Org, Session, User, now_ms};
 
 use super::{Tr, html_page};
 use crate::AppState;
+use crate::client::{ClientAddr, RateLimit, limit_key};
 use crate::form::decode_form;
 
 pub const SESSION_COOKIE: &str = "tevreden_session";
 const LOGIN_CSRF_COOKIE: &str = "tevreden_login";
 
-/// Failed sign-ins in a row before an account is locked, and for how long.
+/// Failed sign-ins in a row (from one client) before the account is locked for that client,
+/// and for how long.
 pub const ACCOUNT_FAILURE_LIMIT: i64 = 5;
 pub const ACCOUNT_LOCK_MS: i64 = 15 * 60 * 1000;
 /// Failed sign-ins from one address within the window before it must wait.
@@ -41,6 +46,14 @@ pub const IP_WINDOW_MS: i64 = 15 * 60 * 1000;
 /// How long a password-reset link and an invitation link stay valid.
 pub const RESET_LINK_MS: i64 = 2 * 3600 * 1000;
 pub const INVITE_LINK_MS: i64 = 7 * 24 * 3600 * 1000;
+/// Reset links per account within [`RESET_LIMIT_WINDOW_MS`]; more requests send nothing.
+pub const RESET_LINKS_PER_ACCOUNT: i64 = 3;
+pub const RESET_LIMIT_WINDOW_MS: i64 = 3600 * 1000;
+/// Reset requests per client (any address asked for): ten at once, then one a minute.
+pub const FORGOT_PER_CLIENT: RateLimit = RateLimit {
+    burst: 10,
+    per_second: 1.0 / 60.0,
+};
 /// Shortest password accepted.
 pub const MIN_PASSWORD_CHARS: usize = 10;
 
@@ -228,13 +241,6 @@ fn safe_next(next: Option<&str>) -> String {
     }
 }
 
-fn client_ip(parts_ext: &axum::http::Extensions) -> String {
-    parts_ext
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip().to_string())
-        .unwrap_or_else(|| "unknown".into())
-}
-
 /// Refuses state-changing requests from other sites: `Sec-Fetch-Site` must be `same-origin`
 /// or `none` when the browser sends it, and `Origin`, when present, must be our own host.
 pub async fn same_origin_only(req: Request, next: Next) -> Response {
@@ -273,12 +279,13 @@ pub async fn same_origin_only(req: Request, next: Next) -> Response {
     }
 }
 
+/// `; Secure` when people reach us over https.
+fn secure(app: &AppState) -> &'static str {
+    if app.config.https() { "; Secure" } else { "" }
+}
+
 fn session_cookie(app: &AppState, token: &str, max_age: Option<i64>) -> HeaderValue {
-    let secure = if app.config.public_url.starts_with("https://") {
-        "; Secure"
-    } else {
-        ""
-    };
+    let secure = secure(app);
     let age = max_age
         .map(|s| format!("; Max-Age={s}"))
         .unwrap_or_default();
@@ -348,7 +355,7 @@ pub async fn login_page(
 }
 
 fn login_form(
-    _app: &AppState,
+    app: &AppState,
     lang: &Lang,
     next: Option<&str>,
     email: &str,
@@ -371,7 +378,8 @@ fn login_form(
     };
     let mut resp = html_page(status, page.render());
     if let Ok(v) = HeaderValue::from_str(&format!(
-        "{LOGIN_CSRF_COOKIE}={csrf}; Path=/login; HttpOnly; SameSite=Strict"
+        "{LOGIN_CSRF_COOKIE}={csrf}; Path=/login; HttpOnly; SameSite=Strict{}",
+        secure(app)
     )) {
         resp.headers_mut().append(header::SET_COOKIE, v);
     }
@@ -392,10 +400,12 @@ fn minutes_until(t: i64) -> i64 {
 
 pub async fn login_submit(
     State(app): State<AppState>,
+    ClientAddr(client): ClientAddr,
     headers: HeaderMap,
     req: Request,
 ) -> Response {
-    let ip = client_ip(req.extensions());
+    // The limits count a client by its address (IPv6: its /64); the session keeps the address.
+    let ip = limit_key(client).to_string();
     let lang = ui_lang(None, &headers);
     let tr = Tr::new(&lang);
     let body = match axum::body::to_bytes(req.into_body(), crate::MAX_BODY).await {
@@ -417,6 +427,10 @@ pub async fn login_submit(
         || !constant_time_eq(field(&fields, "_csrf").as_bytes(), cookie_token.as_bytes())
     {
         return again(tr.t("login-expired-form"), StatusCode::FORBIDDEN);
+    }
+    // Nothing to check: say what is missing, and count no failure.
+    if email.is_empty() || password.is_empty() {
+        return again(tr.t("login-both-needed"), StatusCode::UNPROCESSABLE_ENTITY);
     }
     let since = now_ms() - IP_WINDOW_MS;
     match app.store.ip_failures(&ip, since).await {
@@ -440,13 +454,20 @@ pub async fn login_submit(
         }
     };
     let hash = found.as_ref().map(|(_, h)| h.clone()).unwrap_or_default();
-    if let Some((user, _)) = &found
-        && let Some(until) = user.locked_until.filter(|t| *t > now_ms())
-    {
-        return again(
-            tr.t_n("login-locked", minutes_until(until)),
-            StatusCode::TOO_MANY_REQUESTS,
-        );
+    if let Some((user, _)) = &found {
+        match app.store.login_lock(user.id, &ip).await {
+            Ok(Some(until)) => {
+                return again(
+                    tr.t_n("login-locked", minutes_until(until)),
+                    StatusCode::TOO_MANY_REQUESTS,
+                );
+            }
+            Ok(None) => {}
+            Err(e) => {
+                tracing::error!(error = %e, "reading sign-in lock failed");
+                return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+            }
+        }
     }
     let ok = verify_password_blocking(password, hash).await;
     let user = match (found, ok) {
@@ -456,7 +477,13 @@ pub async fn login_submit(
             if let Some((user, _)) = found
                 && let Ok(Some(until)) = app
                     .store
-                    .record_login_failure(user.id, ACCOUNT_FAILURE_LIMIT, ACCOUNT_LOCK_MS)
+                    .record_login_failure(
+                        user.id,
+                        &ip,
+                        ACCOUNT_FAILURE_LIMIT,
+                        ACCOUNT_LOCK_MS,
+                        ACCOUNT_LOCK_MS,
+                    )
                     .await
             {
                 return again(
@@ -471,8 +498,10 @@ pub async fn login_submit(
         .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok());
     let created = async {
-        app.store.record_login_success(user.id).await?;
-        app.store.create_session(user.id, Some(&ip), ua).await
+        app.store.record_login_success(user.id, &ip).await?;
+        app.store
+            .create_session(user.id, Some(&client.to_string()), ua)
+            .await
     }
     .await;
     match created {
@@ -558,6 +587,7 @@ pub async fn forgot_page(headers: HeaderMap) -> Response {
 /// `POST /forgot`: always the same answer, whether the address is known or not.
 pub async fn forgot_submit(
     State(app): State<AppState>,
+    ClientAddr(client): ClientAddr,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
@@ -573,6 +603,12 @@ pub async fn forgot_submit(
             Some(Tr::new(&lang).t("password-email-invalid")),
             StatusCode::UNPROCESSABLE_ENTITY,
         );
+    }
+    let sent = password_page(&lang, "sent", "/forgot", &email, None, StatusCode::OK);
+    // Over the client's limit: the same page, no mail (and no hint either way).
+    if app.forgot_limits.take(&limit_key(client)).is_err() {
+        tracing::info!("password reset requests from one client over the limit; none sent");
+        return sent;
     }
     let base = app.config.public_url.trim_end_matches('/').to_string();
     let make = |user: &User, token: &str| {
@@ -592,14 +628,19 @@ pub async fn forgot_submit(
     };
     if let Err(e) = app
         .store
-        .request_password_reset(&email, RESET_LINK_MS, &make)
+        .request_password_reset(
+            &email,
+            RESET_LINK_MS,
+            (RESET_LINKS_PER_ACCOUNT, RESET_LIMIT_WINDOW_MS),
+            &make,
+        )
         .await
     {
         tracing::error!(error = %e, "password reset request failed");
         return StatusCode::INTERNAL_SERVER_ERROR.into_response();
     }
     app.mail_wakeup();
-    password_page(&lang, "sent", "/forgot", &email, None, StatusCode::OK)
+    sent
 }
 
 fn purpose_of(kind: &str) -> Option<(LinkPurpose, &'static str)> {

@@ -10,7 +10,7 @@ use tevreden_web::admin::auth::hash_password;
 
 use crate::{MINIMAL, TestApp, hidden};
 
-const PASSWORD: &str = "correct horse battery";
+pub(crate) const PASSWORD: &str = "correct horse battery";
 
 pub async fn add_user(app: &TestApp, org_id: i64, email: &str, role: Role, units: Vec<i64>) {
     app.store
@@ -32,7 +32,7 @@ pub async fn add_user(app: &TestApp, org_id: i64, email: &str, role: Role, units
 }
 
 /// The `name=value` of a Set-Cookie header for `name`.
-fn set_cookie(r: &reqwest::Response, name: &str) -> Option<String> {
+pub(crate) fn set_cookie(r: &reqwest::Response, name: &str) -> Option<String> {
     r.headers()
         .get_all("set-cookie")
         .iter()
@@ -41,12 +41,12 @@ fn set_cookie(r: &reqwest::Response, name: &str) -> Option<String> {
         .map(|v| v.to_string())
 }
 
-fn pair(set_cookie: &str) -> String {
+pub(crate) fn pair(set_cookie: &str) -> String {
     set_cookie.split(';').next().unwrap().to_string()
 }
 
 /// Signs in; returns the response to the POST and the form's cookie pair.
-async fn try_login(app: &TestApp, email: &str, password: &str) -> reqwest::Response {
+pub(crate) async fn try_login(app: &TestApp, email: &str, password: &str) -> reqwest::Response {
     let r = app
         .http
         .get(app.url("/login"))

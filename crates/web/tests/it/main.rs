@@ -3,6 +3,7 @@
 
 mod admin;
 mod api;
+mod limits;
 mod resources;
 mod respondent;
 mod results;
@@ -29,19 +30,30 @@ pub struct TestApp {
 
 impl TestApp {
     pub async fn spawn() -> TestApp {
-        Self::spawn_config(None).await
+        Self::spawn_config(None, |_| {}).await
+    }
+
+    /// With settings changed by `configure` (it sees the defaults, `public_url` included).
+    pub async fn spawn_with(configure: impl FnOnce(&mut WebConfig)) -> TestApp {
+        Self::spawn_config(None, configure).await
     }
 
     /// With email going to the SMTP server at 127.0.0.1:`port`, and the mail worker running.
     pub async fn spawn_with_smtp(port: u16) -> TestApp {
-        Self::spawn_config(Some(tevreden_web::mailer::SmtpConfig {
-            url: format!("smtp://127.0.0.1:{port}"),
-            from: "Tevreden <noreply@example.com>".into(),
-        }))
+        Self::spawn_config(
+            Some(tevreden_web::mailer::SmtpConfig {
+                url: format!("smtp://127.0.0.1:{port}"),
+                from: "Tevreden <noreply@example.com>".into(),
+            }),
+            |_| {},
+        )
         .await
     }
 
-    async fn spawn_config(smtp: Option<tevreden_web::mailer::SmtpConfig>) -> TestApp {
+    async fn spawn_config(
+        smtp: Option<tevreden_web::mailer::SmtpConfig>,
+        configure: impl FnOnce(&mut WebConfig),
+    ) -> TestApp {
         let db = TestDatabase::new().await;
         let store = Store::open(&db.url, StoreOptions::default())
             .await
@@ -53,14 +65,13 @@ impl TestApp {
             .unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        let state = AppState::new(
-            store.clone(),
-            WebConfig {
-                public_url: format!("http://{addr}"),
-                smtp,
-                ..Default::default()
-            },
-        );
+        let mut config = WebConfig {
+            public_url: format!("http://{addr}"),
+            smtp,
+            ..Default::default()
+        };
+        configure(&mut config);
+        let state = AppState::new(store.clone(), config);
         let background = state.start_background();
         tokio::spawn(async move {
             axum::serve(
