@@ -26,6 +26,8 @@ pub struct User {
     pub unit_ids: Vec<i64>,
     /// Whether a password was set (invited users have none until they accept).
     pub has_password: bool,
+    /// Until when some client address is locked out after failed sign-ins (sign-in locks are
+    /// per account and client: the owner elsewhere can still sign in).
     pub locked_until: Option<i64>,
     pub disabled_at: Option<i64>,
     pub last_login_at: Option<i64>,
@@ -384,21 +386,37 @@ impl Store {
         .bind(now - window_ms)
         .fetch_one(&self.pool)
         .await?;
-        Ok(until.filter(|t| *t > now))
-    }
-
-    /// A successful sign-in: this client's failures on the account are forgotten.
-    pub async fn record_login_success(&self, user_id: i64, client: &str) -> Result<()> {
-        sqlx::query("UPDATE users SET last_login_at = $1 WHERE id = $2")
-            .bind(now_ms())
+        let until = until.filter(|t| *t > now);
+        if let Some(t) = until {
+            // For the people page: some address is locked out (the account is not).
+            sqlx::query(
+                "UPDATE users SET locked_until = $1 WHERE id = $2 AND (locked_until IS NULL OR locked_until < $1)",
+            )
+            .bind(t)
             .bind(user_id)
             .execute(&self.pool)
             .await?;
+        }
+        Ok(until)
+    }
+
+    /// A successful sign-in: this client's failures on the account are forgotten;
+    /// `users.locked_until` keeps the end of any other client's lock.
+    pub async fn record_login_success(&self, user_id: i64, client: &str) -> Result<()> {
         sqlx::query("DELETE FROM login_locks WHERE user_id = $1 AND client = $2")
             .bind(user_id)
             .bind(client)
             .execute(&self.pool)
             .await?;
+        sqlx::query(
+            "UPDATE users SET last_login_at = $1, locked_until = \
+             (SELECT MAX(locked_until) FROM login_locks WHERE user_id = $2 AND locked_until > $1) \
+             WHERE id = $2",
+        )
+        .bind(now_ms())
+        .bind(user_id)
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 

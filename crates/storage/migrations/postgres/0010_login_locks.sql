@@ -1,7 +1,8 @@
 -- Sign-in locks per account and client. Keep in step with ../sqlite/0010_login_locks.sql.
 -- Failed sign-ins in a row lock an account for one client address (IPv6: its /64) only, so
 -- someone elsewhere who knows the email address cannot lock its owner out.
--- users.failed_logins and users.locked_until are no longer written.
+-- users.failed_logins is no longer written; users.locked_until only says, for the people
+-- page, until when some client is locked out.
 CREATE TABLE login_locks (
     user_id BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
     client TEXT NOT NULL,

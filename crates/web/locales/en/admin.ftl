@@ -107,7 +107,7 @@ office-back = back office
 
 user-active = active
 user-invited = invited
-user-locked = locked
+user-locked = locked out from one address
 user-disabled = disabled
 people-invite-title = Invite someone
 people-invite-body = They receive an email with a link to choose a password.

@@ -107,7 +107,7 @@ office-back = backoffice
 
 user-active = actief
 user-invited = uitgenodigd
-user-locked = vergrendeld
+user-locked = vergrendeld voor één adres
 user-disabled = uitgeschakeld
 people-invite-title = Iemand uitnodigen
 people-invite-body = Diegene krijgt een e-mail met een link om een wachtwoord te kiezen.

@@ -65,8 +65,8 @@ pub struct UserOut {
     pub role: RoleName,
     /// External ids of the units a manager or member is scoped to.
     pub units: Vec<String>,
-    /// `active`, `invited` (no password chosen yet), `locked` (too many failed sign-ins) or
-    /// `disabled`.
+    /// `active`, `invited` (no password chosen yet), `locked` (one client address is locked
+    /// out after failed sign-ins; the user can still sign in from elsewhere) or `disabled`.
     pub status: String,
     /// The chosen UI language; `null` follows the browser.
     pub lang: Option<String>,

@@ -237,6 +237,16 @@ async fn wrong_passwords_elsewhere_lock_neither_the_owner_nor_everyone_behind_th
     // locked for the attacker, even with the right password
     let r = login_as(&app, "a@example.com", PASSWORD, attacker).await;
     assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    // the people list says an address is locked out
+    let users: serde_json::Value = app
+        .api(reqwest::Method::GET, "/users")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(users["items"][0]["status"], "locked", "{users}");
     // the owner, elsewhere, signs in; the session keeps the forwarded address
     let r = login_as(&app, "a@example.com", PASSWORD, "203.0.113.7").await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
