@@ -241,7 +241,11 @@ impl<K: Hash + Eq + Clone> KeyedBuckets<K> {
             b.tokens -= 1.0;
             Ok(())
         } else {
-            Err(Duration::from_secs_f64((1.0 - b.tokens) / per_second))
+            // (a rate of 0 or too small to say: a day)
+            let wait = Duration::try_from_secs_f64((1.0 - b.tokens) / per_second);
+            Err(wait
+                .unwrap_or(Duration::from_secs(86_400))
+                .min(Duration::from_secs(86_400)))
         }
     }
 
