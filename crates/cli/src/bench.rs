@@ -429,7 +429,8 @@ async fn spawn_server(url_arg: &str) -> Result<(tokio::process::Child, u32, Stri
             "127.0.0.1:0",
             "--database-url",
             url_arg,
-            // the load comes from one address: no public-link limit
+            // One client address posts everything here: measure the server, not the
+            // per-address limit of public links.
             "--public-link-burst",
             "0",
         ])

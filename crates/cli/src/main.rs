@@ -19,7 +19,6 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 use tevreden_domain::survey::{FileFormat, parse_survey_file};
 use tevreden_storage::{DatabaseUrl, Role, Store, StoreOptions};
-use tevreden_web::client::{RateLimit, TrustedProxy};
 use tevreden_web::{AppState, WebConfig};
 
 #[derive(Parser)]
@@ -117,41 +116,25 @@ struct ServeArgs {
         default_value = "Tevreden <noreply@localhost>"
     )]
     mail_from: String,
-    /// A reverse proxy (address or CIDR network, repeatable) whose X-Forwarded-For header
-    /// names the client; nobody else's is believed. The rightmost hop that is not a trusted
-    /// proxy is the client the limits count.
-    #[arg(
-        long = "trusted-proxy",
-        value_name = "ADDR_OR_CIDR",
-        env = "TEVREDEN_TRUSTED_PROXIES",
-        value_delimiter = ','
-    )]
-    trusted_proxies: Vec<TrustedProxy>,
-    /// Forms a client address may send to one public link at once (drafts and submissions);
-    /// 0 turns the limit off.
-    #[arg(
-        long,
-        env = "TEVREDEN_PUBLIC_LINK_BURST",
-        default_value_t = RateLimit::PUBLIC_LINK.burst
-    )]
+    /// A reverse proxy (address or CIDR, e.g. 10.0.0.0/8; repeat or separate with commas)
+    /// whose `X-Forwarded-For` is believed for the client's address. Nobody else's is.
+    #[arg(long = "trusted-proxy", env = "TEVREDEN_TRUSTED_PROXY", value_delimiter = ',', value_parser = parse_net)]
+    trusted_proxy: Vec<ipnet::IpNet>,
+    /// Pages a client address may post at once to one public link (drafts and submissions);
+    /// 0 turns the limit off. Personal links are not limited this way.
+    #[arg(long, env = "TEVREDEN_PUBLIC_LINK_BURST", default_value_t = 100)]
     public_link_burst: u32,
-    /// After the burst, how many forms a second a client address may send to one public link.
-    #[arg(
-        long,
-        env = "TEVREDEN_PUBLIC_LINK_PER_SECOND",
-        default_value_t = RateLimit::PUBLIC_LINK.per_second,
-        value_parser = positive_rate
-    )]
+    /// How many more per second after the burst.
+    #[arg(long, env = "TEVREDEN_PUBLIC_LINK_PER_SECOND", default_value_t = 1.0)]
     public_link_per_second: f64,
 }
 
-fn positive_rate(s: &str) -> Result<f64, String> {
-    match s.parse::<f64>() {
-        Ok(r) if r > 0.0 && r.is_finite() => Ok(r),
-        _ => Err(format!(
-            "`{s}` is not a rate above 0 (per second, e.g. 1 or 0.5)"
-        )),
-    }
+/// An address or a network: `203.0.113.7`, `10.0.0.0/8`, `::1`.
+fn parse_net(s: &str) -> Result<ipnet::IpNet, String> {
+    let s = s.trim();
+    s.parse::<ipnet::IpNet>()
+        .or_else(|_| s.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+        .map_err(|_| format!("`{s}` is not an IP address or network (like 10.0.0.0/8)"))
 }
 
 #[derive(Subcommand)]
@@ -470,8 +453,8 @@ pub(crate) async fn serve(
         WebConfig {
             public_url,
             smtp,
-            trusted_proxies: args.trusted_proxies,
-            public_link_limit: RateLimit {
+            trusted_proxies: args.trusted_proxy.clone(),
+            public_link_rate: tevreden_web::throttle::Rate {
                 burst: args.public_link_burst,
                 per_second: args.public_link_per_second,
             },

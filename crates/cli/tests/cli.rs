@@ -341,88 +341,35 @@ async fn rollups_verify_finds_drift_and_rebuild_repairs_it() {
     assert!(run(&db, &["rollups", "verify"]).status.success());
 }
 
-/// `serve` passes its limit, proxy and https flags on: a public link refuses the third form
-/// from one forwarded client, another forwarded client gets through, and HSTS is sent.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn serve_takes_the_public_link_limit_trusted_proxy_and_https_flags() {
-    use tevreden_domain::survey::{FileFormat, parse_survey_file};
-    use tokio::io::{AsyncBufReadExt, BufReader};
+#[tokio::test]
+async fn import_refuses_a_sheet_spanning_the_whole_grid() {
+    use tevreden_domain::import::{sheet_xml, xlsx_with_sheet};
     let db = TestDatabase::new().await;
-    let store = Store::open(&db.url, StoreOptions::default()).await.unwrap();
-    let org = store.create_org("acme", "Acme").await.unwrap();
-    let def = parse_survey_file(
-        tevreden_domain::templates::MINIMAL_EXAMPLE.as_bytes(),
-        FileFormat::Yaml,
+    let out = run(
+        &db,
+        &["org", "create", "--slug", "acme", "--name", "Acme Energie"],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let dir = tempfile::tempdir().unwrap();
+    // one cell at A1, one at XFD1048576: once 512 GB of grid and an aborted process
+    let file = dir.path().join("units.xlsx");
+    std::fs::write(
+        &file,
+        xlsx_with_sheet(&sheet_xml(
+            Some("A1:XFD1048576"),
+            &[("A1", "external_id"), ("XFD1048576", "x")],
+        )),
     )
-    .unwrap()
-    .definition;
-    store.save_survey_draft(org.id, &def).await.unwrap();
-    let (survey, version) = store
-        .publish_survey(org.id, def.key.as_str())
-        .await
-        .unwrap();
-    store.close().await;
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_tevreden"))
-        .args(["serve", "--listen", "127.0.0.1:0"])
-        .args(["--public-url", "https://feedback.example.nl"])
-        .args([
-            "--public-link-burst",
-            "2",
-            "--public-link-per-second",
-            "0.01",
-        ])
-        .args([
-            "--trusted-proxy",
-            "10.9.9.9",
-            "--trusted-proxy",
-            "127.0.0.0/8",
-        ])
-        .env("TEVREDEN_DATABASE_URL", db.url_string())
-        .env("TEVREDEN_LOG", "error")
-        .stdout(std::process::Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let addr = loop {
-        let line = tokio::time::timeout(std::time::Duration::from_secs(30), lines.next_line())
-            .await
-            .expect("the server starts")
-            .unwrap()
-            .expect("the server runs");
-        if let Some(a) = line.split("http://").nth(1) {
-            break a.trim().to_string();
-        }
-    };
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let v = version.id.to_string();
-    let mut statuses = Vec::new();
-    for (i, client) in ["203.0.113.1", "203.0.113.1", "203.0.113.1", "203.0.113.2"]
-        .into_iter()
-        .enumerate()
-    {
-        let sid = format!("{i:032x}");
-        let r = http
-            .post(format!("http://{addr}/s/{}", survey.public_id))
-            .header("x-forwarded-for", client)
-            .form(&[
-                ("sid", sid.as_str()),
-                ("v", v.as_str()),
-                ("page", "0"),
-                ("q.nps", "9"),
-                ("q.answered", "yes"),
-                ("q.effort", "6"),
-            ])
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.headers()["strict-transport-security"], "max-age=31536000");
-        statuses.push(r.status().as_u16());
-    }
-    assert_eq!(statuses, [303, 303, 429, 303]);
-    child.start_kill().unwrap();
-    let _ = child.wait().await;
+    .unwrap();
+    let out = run(
+        &db,
+        &["import", "units", file.to_str().unwrap(), "--org", "acme"],
+    );
+    assert_eq!(out.status.code(), Some(1), "refused, not aborted");
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("a value in column XFD (XFD1048576); at most 1000 columns"),
+        "{err}"
+    );
+    assert_eq!(count(&db, OrgTable::Units).await, 0);
 }

@@ -23,8 +23,6 @@ fn binary() -> String {
 async fn start_server(db_url: &str) -> (tokio::process::Child, String) {
     let mut child = tokio::process::Command::new(binary())
         .args(["serve", "--listen", "127.0.0.1:0", "--database-url", db_url])
-        // sixteen clients on one address: no public-link limit
-        .args(["--public-link-burst", "0"])
         .env("TEVREDEN_LOG", "error")
         .stdout(Stdio::piped())
         .kill_on_drop(true)

@@ -129,12 +129,26 @@ pub fn answer_cells(
     cols: &[AnswerColumn],
     answers: &serde_json::Map<String, Value>,
 ) -> Vec<String> {
+    answer_cells_in(cols, answers, ("yes", "no"))
+}
+
+/// [`answer_cells`] with yes/no in words of the reader's language ([`yes_no_words`]).
+pub fn answer_cells_in(
+    cols: &[AnswerColumn],
+    answers: &serde_json::Map<String, Value>,
+    (yes, no): (&str, &str),
+) -> Vec<String> {
     cols.iter()
         .map(|c| {
-            value_cell(match c {
+            let v = match c {
                 AnswerColumn::Question(q) => answers.get(q),
                 AnswerColumn::Item(q, i) => answers.get(q).and_then(|m| m.get(i)),
-            })
+            };
+            match v {
+                Some(Value::Bool(true)) => yes.to_string(),
+                Some(Value::Bool(false)) => no.to_string(),
+                v => value_cell(v),
+            }
         })
         .collect()
 }
@@ -548,6 +562,8 @@ mod tests {
         assert_eq!(heads, ["g.x", "g.y", "a", "m", "old"]);
         let answers = serde_json::json!({"g": {"x": 4, "y": 2}, "a": false, "m": ["q", "p"], "old": "a \"quoted\", text"});
         let cells = answer_cells(&cols, answers.as_object().unwrap());
+        let dutch = answer_cells_in(&cols, answers.as_object().unwrap(), yes_no_words("nl"));
+        assert_eq!(dutch, ["4", "2", "nee", "q|p", "a \"quoted\", text"]);
         assert_eq!(cells, ["4", "2", "no", "q|p", "a \"quoted\", text"]);
         assert_eq!(
             String::from_utf8(csv_record(&cells, b',')).unwrap(),

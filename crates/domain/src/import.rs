@@ -1,6 +1,13 @@
 //! Reading organisation data (units, employees, customer contacts) from CSV or XLSX files, with a
 //! report of every rejected row: line, column and reason. Pure: the bytes come in, records and
 //! errors go out; storage decides what to write.
+//!
+//! Reasons are codes with arguments ([`RowProblem`], [`ReadError`]); their `Display` is English
+//! (the CLI's language) and the web crate renders them in the reader's language.
+//!
+//! A file is read sparsely and bounded before anything is built: at most [`MAX_COLUMNS`]
+//! columns and [`MAX_CELLS`] cells (rows × columns of the table it would become), judged first
+//! from an XLSX sheet's declared dimensions and then from the cells it really holds.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::Cursor;
@@ -8,6 +15,12 @@ use std::io::Cursor;
 use serde::Serialize;
 
 use crate::{ExternalId, Lang};
+
+/// The widest table an import file may hold (columns A to ALL).
+pub const MAX_COLUMNS: u64 = 1_000;
+/// The most cells (rows × columns) an import file may become: e.g. a million rows of ten
+/// columns. Larger files are split.
+pub const MAX_CELLS: u64 = 10_000_000;
 
 /// A rectangular table read from a file: a header row and data rows with their line numbers
 /// (1-based, as a spreadsheet shows them; the header is line 1).
@@ -17,22 +30,146 @@ pub struct Table {
     pub rows: Vec<(usize, Vec<String>)>,
 }
 
+/// Why a file cannot be read as a table. [`ReadError::code`] is stable (the API's `code`, the
+/// web's message key `import-read-<code>`); `Display` is English.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, thiserror::Error)]
+#[serde(tag = "code", rename_all = "snake_case")]
+pub enum ReadError {
+    #[error("the file is not UTF-8 text (first bad byte on line {line}); save it as CSV UTF-8")]
+    NotUtf8 { line: usize },
+    #[error("line {line}: {detail}")]
+    Csv { line: usize, detail: String },
+    #[error("not a readable XLSX file: {detail}")]
+    NotXlsx { detail: String },
+    #[error("the workbook has no sheets")]
+    NoSheets,
+    #[error("the first sheet cannot be read: {detail}")]
+    SheetUnreadable { detail: String },
+    #[error("the file is empty: the first line must name the columns")]
+    Empty,
+    #[error("the first sheet is empty: its first row must name the columns")]
+    SheetEmpty,
+    #[error(
+        "the file has a value in column {column} ({cell}); at most {max} columns can be imported: delete the stray cells, or copy the table to a new sheet"
+    )]
+    TooWide {
+        /// The farthest cell, as a spreadsheet names it (`XFD1048576`).
+        cell: String,
+        column: String,
+        max: u64,
+    },
+    #[error("line {line} has more than {max} columns; at most {max} columns can be imported")]
+    TooWideCsv { line: usize, max: u64 },
+    #[error(
+        "the file spans {rows} rows by {columns} columns; at most {max} cells can be imported from one file: split it, or delete stray cells far from the table"
+    )]
+    TooLarge { rows: u64, columns: u64, max: u64 },
+}
+
+impl ReadError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            ReadError::NotUtf8 { .. } => "not_utf8",
+            ReadError::Csv { .. } => "csv",
+            ReadError::NotXlsx { .. } => "not_xlsx",
+            ReadError::NoSheets => "no_sheets",
+            ReadError::SheetUnreadable { .. } => "sheet_unreadable",
+            ReadError::Empty => "empty",
+            ReadError::SheetEmpty => "sheet_empty",
+            ReadError::TooWide { .. } => "too_wide",
+            ReadError::TooWideCsv { .. } => "too_wide_csv",
+            ReadError::TooLarge { .. } => "too_large",
+        }
+    }
+}
+
+/// Why a row (or the header) was refused. [`RowProblem::code`] is stable (the API's `code`,
+/// the web's message key `import-problem-<code>`); `Display` is English.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, thiserror::Error)]
+#[serde(tag = "code", rename_all = "snake_case")]
+pub enum RowProblem {
+    #[error(
+        "missing column(s) {}; the first line must name the columns (found: {})",
+        columns.join(", "),
+        found.join(", ")
+    )]
+    MissingColumns {
+        columns: Vec<String>,
+        found: Vec<String>,
+    },
+    #[error("is empty")]
+    Empty,
+    #[error("is longer than {max} characters")]
+    TooLong { max: usize },
+    #[error("`{value}` is not a valid external id (use letters, digits and . _ - : @ /)")]
+    NotAnExternalId { value: String },
+    #[error("`{value}` is not an email address")]
+    NotAnEmail { value: String },
+    #[error("`{value}` is not front or back (front office / back office)")]
+    NotAnOffice { value: String },
+    #[error("`{value}` is not yes or no")]
+    NotYesNo { value: String },
+    #[error("`{value}` is not a language code such as nl or en")]
+    NotALanguage { value: String },
+    #[error("a unit cannot be its own parent")]
+    OwnParent,
+    #[error("unit `{unit}` does not exist (not in this file, not imported before)")]
+    UnknownParent { unit: String },
+    #[error("this parent would make a cycle (a unit under itself)")]
+    Cycle,
+    #[error("parent `{unit}` was refused")]
+    ParentRefused { unit: String },
+    #[error("unit `{unit}` does not exist; import units first")]
+    UnknownUnit { unit: String },
+    #[error("`{value}` also appears on line {line}")]
+    Duplicate { value: String, line: usize },
+}
+
+impl RowProblem {
+    pub fn code(&self) -> &'static str {
+        match self {
+            RowProblem::MissingColumns { .. } => "missing_columns",
+            RowProblem::Empty => "empty",
+            RowProblem::TooLong { .. } => "too_long",
+            RowProblem::NotAnExternalId { .. } => "not_an_external_id",
+            RowProblem::NotAnEmail { .. } => "not_an_email",
+            RowProblem::NotAnOffice { .. } => "not_an_office",
+            RowProblem::NotYesNo { .. } => "not_yes_no",
+            RowProblem::NotALanguage { .. } => "not_a_language",
+            RowProblem::OwnParent => "own_parent",
+            RowProblem::UnknownParent { .. } => "unknown_parent",
+            RowProblem::Cycle => "cycle",
+            RowProblem::ParentRefused { .. } => "parent_refused",
+            RowProblem::UnknownUnit { .. } => "unknown_unit",
+            RowProblem::Duplicate { .. } => "duplicate",
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct RowError {
     pub line: usize,
     pub column: String,
-    pub reason: String,
+    #[serde(flatten)]
+    pub problem: RowProblem,
+}
+
+impl RowError {
+    /// The reason in English.
+    pub fn reason(&self) -> String {
+        self.problem.to_string()
+    }
 }
 
 impl std::fmt::Display for RowError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         if self.column.is_empty() {
-            write!(f, "line {}: {}", self.line, self.reason)
+            write!(f, "line {}: {}", self.line, self.problem)
         } else {
             write!(
                 f,
                 "line {}, column {}: {}",
-                self.line, self.column, self.reason
+                self.line, self.column, self.problem
             )
         }
     }
@@ -47,7 +184,7 @@ pub struct Checked<T> {
 }
 
 /// Reads CSV (`,` or `;`, UTF-8 with or without BOM) or XLSX (first sheet), recognised by content.
-pub fn read_table(bytes: &[u8]) -> Result<Table, String> {
+pub fn read_table(bytes: &[u8]) -> Result<Table, ReadError> {
     if bytes.starts_with(b"PK\x03\x04") {
         read_xlsx(bytes)
     } else {
@@ -55,7 +192,45 @@ pub fn read_table(bytes: &[u8]) -> Result<Table, String> {
     }
 }
 
-fn read_csv(bytes: &[u8]) -> Result<Table, String> {
+/// A column's spreadsheet letters: 0 → `A`, 16383 → `XFD`.
+pub fn column_letters(col: u64) -> String {
+    let mut n = col + 1;
+    let mut s = Vec::new();
+    while n > 0 {
+        let r = ((n - 1) % 26) as u8;
+        s.push(b'A' + r);
+        n = (n - 1) / 26;
+    }
+    s.reverse();
+    String::from_utf8(s).unwrap_or_default()
+}
+
+fn cell_ref(row: u64, col: u64) -> String {
+    format!("{}{}", column_letters(col), row + 1)
+}
+
+fn too_wide(row: u64, col: u64) -> ReadError {
+    ReadError::TooWide {
+        cell: cell_ref(row, col),
+        column: column_letters(col),
+        max: MAX_COLUMNS,
+    }
+}
+
+/// Refuses a table of `rows` × `columns` cells larger than [`MAX_CELLS`].
+fn check_area(rows: u64, columns: u64) -> Result<(), ReadError> {
+    if rows.saturating_mul(columns) > MAX_CELLS {
+        Err(ReadError::TooLarge {
+            rows,
+            columns,
+            max: MAX_CELLS,
+        })
+    } else {
+        Ok(())
+    }
+}
+
+fn read_csv(bytes: &[u8]) -> Result<Table, ReadError> {
     let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
     if let Err(e) = std::str::from_utf8(bytes) {
         let line = bytes[..e.valid_up_to()]
@@ -63,9 +238,7 @@ fn read_csv(bytes: &[u8]) -> Result<Table, String> {
             .filter(|b| **b == b'\n')
             .count()
             + 1;
-        return Err(format!(
-            "the file is not UTF-8 text (first bad byte on line {line}); save it as CSV UTF-8"
-        ));
+        return Err(ReadError::NotUtf8 { line });
     }
     let first_line = bytes.split(|b| *b == b'\n').next().unwrap_or(b"");
     let count = |c: u8| first_line.iter().filter(|b| **b == c).count();
@@ -80,9 +253,13 @@ fn read_csv(bytes: &[u8]) -> Result<Table, String> {
         .flexible(true)
         .from_reader(bytes);
     let mut table = Table::default();
+    let mut cells_kept: u64 = 0;
+    let mut widest: u64 = 0;
     for (i, rec) in reader.records().enumerate() {
-        let rec = rec.map_err(|e| format!("line {}: {e}", i + 1))?;
-        let cells: Vec<String> = rec.iter().map(|c| c.trim().to_string()).collect();
+        let rec = rec.map_err(|e| ReadError::Csv {
+            line: i + 1,
+            detail: e.to_string(),
+        })?;
         // The csv crate does not count skipped blank lines; count newlines before the record.
         let line = rec
             .position()
@@ -96,50 +273,157 @@ fn read_csv(bytes: &[u8]) -> Result<Table, String> {
                 bytes[..start].iter().filter(|b| **b == b'\n').count() + skipped + 1
             })
             .unwrap_or(i + 1);
+        let width = rec.len() as u64;
+        if width > MAX_COLUMNS {
+            return Err(ReadError::TooWideCsv {
+                line,
+                max: MAX_COLUMNS,
+            });
+        }
+        if i > 0 && rec.iter().all(|c| c.trim().is_empty()) {
+            continue;
+        }
+        cells_kept += width;
+        widest = widest.max(width);
+        if cells_kept > MAX_CELLS {
+            return Err(ReadError::TooLarge {
+                rows: table.rows.len() as u64 + 1,
+                columns: widest,
+                max: MAX_CELLS,
+            });
+        }
+        let cells: Vec<String> = rec.iter().map(|c| c.trim().to_string()).collect();
         if i == 0 {
             table.headers = cells;
-        } else if cells.iter().any(|c| !c.is_empty()) {
+        } else {
             table.rows.push((line, cells));
         }
     }
     if table.headers.iter().all(String::is_empty) {
-        return Err("the file is empty: the first line must name the columns".into());
+        return Err(ReadError::Empty);
     }
     Ok(table)
 }
 
-fn read_xlsx(bytes: &[u8]) -> Result<Table, String> {
-    use calamine::{Data, Reader, Xlsx};
-    let mut wb: Xlsx<_> =
-        Xlsx::new(Cursor::new(bytes)).map_err(|e| format!("not a readable XLSX file: {e}"))?;
-    let range = wb
-        .worksheet_range_at(0)
-        .ok_or_else(|| "the workbook has no sheets".to_string())?
-        .map_err(|e| format!("the first sheet cannot be read: {e}"))?;
-    let start_row = range.start().map(|(r, _)| r as usize).unwrap_or(0);
+fn read_xlsx(bytes: &[u8]) -> Result<Table, ReadError> {
+    // calamine is defence-checked here, but a panic inside it (it subtracts a sheet's declared
+    // bounds without checking them in debug builds) must refuse the file, never end the caller.
+    match std::panic::catch_unwind(|| read_xlsx_sparse(bytes)) {
+        Ok(r) => r,
+        Err(_) => Err(ReadError::NotXlsx {
+            detail: "the workbook is malformed".into(),
+        }),
+    }
+}
+
+fn cell_text(value: calamine::DataRef<'_>) -> String {
+    use calamine::{Data, DataRef};
+    match value {
+        DataRef::Empty => String::new(),
+        DataRef::String(s) => s.trim().to_string(),
+        DataRef::SharedString(s) => s.trim().to_string(),
+        DataRef::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", f as i64),
+        DataRef::Float(f) => f.to_string(),
+        DataRef::Int(i) => i.to_string(),
+        DataRef::Bool(b) => b.to_string(),
+        other => Data::from(other).to_string(),
+    }
+}
+
+/// Streams the first sheet's cells, keeping only those with a value, within the bounds; then
+/// builds rows from the bounding box of those cells (as a spreadsheet's "used range").
+fn read_xlsx_sparse(bytes: &[u8]) -> Result<Table, ReadError> {
+    use calamine::{Reader, Xlsx, XlsxError};
+    let mut wb: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(|e| ReadError::NotXlsx {
+        detail: e.to_string(),
+    })?;
+    let name = wb
+        .sheet_names()
+        .into_iter()
+        .next()
+        .ok_or(ReadError::NoSheets)?;
+    let mut reader = match wb.worksheet_cells_reader(&name) {
+        Ok(r) => r,
+        // a chart sheet first: no cells
+        Err(XlsxError::NotAWorksheet(_)) => return Err(ReadError::SheetEmpty),
+        Err(e) => {
+            return Err(ReadError::SheetUnreadable {
+                detail: e.to_string(),
+            });
+        }
+    };
+    // What the sheet says it spans, before reading a cell.
+    let declared = reader.dimensions();
+    let (start, end) = (declared.start, declared.end);
+    if end.0 >= start.0 && end.1 >= start.1 {
+        let (rows, columns) = (
+            u64::from(end.0 - start.0) + 1,
+            u64::from(end.1 - start.1) + 1,
+        );
+        if columns > MAX_COLUMNS {
+            return Err(too_wide(end.0.into(), end.1.into()));
+        }
+        check_area(rows, columns)?;
+    }
+    // What it holds: every cell with a value, checked as it comes.
+    let mut cells: Vec<(u32, u32, String)> = Vec::new();
+    let (mut min_col, mut max_col) = (u32::MAX, 0u32);
+    loop {
+        let cell = match reader.next_cell() {
+            Ok(Some(c)) => c,
+            Ok(None) => break,
+            Err(e) => {
+                return Err(ReadError::SheetUnreadable {
+                    detail: e.to_string(),
+                });
+            }
+        };
+        let (row, col) = cell.get_position();
+        let text = cell_text(cell.get_value().clone());
+        if text.is_empty() {
+            continue;
+        }
+        if u64::from(col) >= MAX_COLUMNS {
+            return Err(too_wide(row.into(), col.into()));
+        }
+        if cells.len() as u64 >= MAX_CELLS {
+            return Err(ReadError::TooLarge {
+                rows: cells.len() as u64,
+                columns: u64::from(max_col.saturating_sub(min_col)) + 1,
+                max: MAX_CELLS,
+            });
+        }
+        min_col = min_col.min(col);
+        max_col = max_col.max(col);
+        cells.push((row, col, text));
+    }
+    if cells.is_empty() {
+        return Err(ReadError::SheetEmpty);
+    }
+    // Rows with a value, each as wide as the used range: bounded before they are built.
+    cells.sort_by_key(|(r, c, _)| (*r, *c));
+    let mut row_numbers: Vec<u32> = cells.iter().map(|(r, _, _)| *r).collect();
+    row_numbers.dedup();
+    let width = u64::from(max_col - min_col) + 1;
+    check_area(row_numbers.len() as u64, width)?;
     let mut table = Table::default();
-    for (i, row) in range.rows().enumerate() {
-        let cells: Vec<String> = row
-            .iter()
-            .map(|c| match c {
-                Data::Empty => String::new(),
-                Data::String(s) => s.trim().to_string(),
-                Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
-                Data::Float(f) => f.to_string(),
-                Data::Int(i) => i.to_string(),
-                Data::Bool(b) => b.to_string(),
-                other => other.to_string(),
-            })
-            .collect();
-        let line = start_row + i + 1;
-        if i == 0 {
-            table.headers = cells;
-        } else if cells.iter().any(|c| !c.is_empty()) {
-            table.rows.push((line, cells));
+    let mut it = cells.into_iter().peekable();
+    let mut first = true;
+    while let Some(row) = it.peek().map(|c| c.0) {
+        let mut out = vec![String::new(); width as usize];
+        while let Some((_, col, text)) = it.next_if(|c| c.0 == row) {
+            // a duplicate position keeps the last value, as a spreadsheet would show one
+            out[(col - min_col) as usize] = text;
+        }
+        if first {
+            table.headers = out;
+            first = false;
+        } else {
+            table.rows.push((row as usize + 1, out));
         }
     }
     if table.headers.iter().all(String::is_empty) {
-        return Err("the first sheet is empty: its first row must name the columns".into());
+        return Err(ReadError::SheetEmpty);
     }
     Ok(table)
 }
@@ -181,11 +465,10 @@ impl Columns {
             return Err(RowError {
                 line: 1,
                 column: missing.join(", "),
-                reason: format!(
-                    "missing column(s) {}; the first line must name the columns (found: {})",
-                    missing.join(", "),
-                    table.headers.join(", ")
-                ),
+                problem: RowProblem::MissingColumns {
+                    columns: missing.iter().map(ToString::to_string).collect(),
+                    found: table.headers.clone(),
+                },
             });
         }
         Ok(Columns { index, used })
@@ -282,25 +565,30 @@ struct RowCheck<'a> {
 }
 
 impl RowCheck<'_> {
-    fn fail(&mut self, column: &str, reason: impl Into<String>) {
+    fn fail(&mut self, column: &str, problem: RowProblem) {
         self.failed = true;
         self.errors.push(RowError {
             line: self.line,
             column: column.into(),
-            reason: reason.into(),
+            problem,
         });
     }
     fn id(&mut self, column: &str, value: &str, required: bool) -> Option<ExternalId> {
         if value.is_empty() {
             if required {
-                self.fail(column, "is empty");
+                self.fail(column, RowProblem::Empty);
             }
             return None;
         }
         match ExternalId::parse(value) {
             Ok(id) => Some(id),
-            Err(e) => {
-                self.fail(column, e.0);
+            Err(_) => {
+                self.fail(
+                    column,
+                    RowProblem::NotAnExternalId {
+                        value: value.chars().take(40).collect(),
+                    },
+                );
                 None
             }
         }
@@ -308,12 +596,12 @@ impl RowCheck<'_> {
     fn name(&mut self, column: &str, value: &str, required: bool) -> Option<String> {
         if value.is_empty() {
             if required {
-                self.fail(column, "is empty");
+                self.fail(column, RowProblem::Empty);
             }
             return None;
         }
         if value.chars().count() > 200 {
-            self.fail(column, "is longer than 200 characters");
+            self.fail(column, RowProblem::TooLong { max: 200 });
             return None;
         }
         Some(value.to_string())
@@ -325,7 +613,12 @@ impl RowCheck<'_> {
         if plausible_email(value) {
             Some(value.to_lowercase())
         } else {
-            self.fail(column, format!("`{value}` is not an email address"));
+            self.fail(
+                column,
+                RowProblem::NotAnEmail {
+                    value: value.to_string(),
+                },
+            );
             None
         }
     }
@@ -361,7 +654,13 @@ fn check_rows<T>(
         if let Some(rec) = rec.filter(|_| !check.failed) {
             let k = key(&rec).to_string();
             if let Some(first) = seen.get(&k) {
-                check.fail(wanted[0].0, format!("`{k}` also appears on line {first}"));
+                check.fail(
+                    wanted[0].0,
+                    RowProblem::Duplicate {
+                        value: k,
+                        line: *first,
+                    },
+                );
             } else {
                 seen.insert(k, *line);
                 records.push((*line, rec));
@@ -405,13 +704,15 @@ pub fn check_units(
             if office.is_none() {
                 check.fail(
                     "office",
-                    format!("`{office_raw}` is not front or back (front office / back office)"),
+                    RowProblem::NotAnOffice {
+                        value: office_raw.to_string(),
+                    },
                 );
             }
             if let (Some(id), Some(p)) = (&external_id, &parent)
                 && id == p
             {
-                check.fail("parent", "a unit cannot be its own parent");
+                check.fail("parent", RowProblem::OwnParent);
             }
             Some(UnitRecord {
                 external_id: external_id?,
@@ -438,9 +739,9 @@ pub fn check_units(
             checked.errors.push(RowError {
                 line: *line,
                 column: "parent".into(),
-                reason: format!(
-                    "unit `{p}` does not exist (not in this file, not imported before)"
-                ),
+                problem: RowProblem::UnknownParent {
+                    unit: p.to_string(),
+                },
             });
             bad.insert(r.external_id.to_string());
             continue;
@@ -452,7 +753,7 @@ pub fn check_units(
                 checked.errors.push(RowError {
                     line: *line,
                     column: "parent".into(),
-                    reason: "this parent would make a cycle (a unit under itself)".into(),
+                    problem: RowProblem::Cycle,
                 });
                 bad.insert(r.external_id.to_string());
                 break;
@@ -486,7 +787,7 @@ pub fn check_units(
             checked.errors.push(RowError {
                 line,
                 column: "parent".into(),
-                reason: format!("parent `{parent}` was refused"),
+                problem: RowProblem::ParentRefused { unit: parent },
             });
             bad.insert(id);
         }
@@ -547,14 +848,21 @@ pub fn check_employees(table: &Table, units: &HashSet<String>) -> Checked<Employ
             {
                 check.fail(
                     "unit",
-                    format!("unit `{u}` does not exist; import units first"),
+                    RowProblem::UnknownUnit {
+                        unit: u.to_string(),
+                    },
                 );
             }
             let role = check.name("role", cols.get(cells, "role"), false);
             let cf_raw = cols.get(cells, "customer_facing");
             let customer_facing = parse_bool(cf_raw);
             if customer_facing.is_none() {
-                check.fail("customer_facing", format!("`{cf_raw}` is not yes or no"));
+                check.fail(
+                    "customer_facing",
+                    RowProblem::NotYesNo {
+                        value: cf_raw.to_string(),
+                    },
+                );
             }
             Some(EmployeeRecord {
                 external_id: external_id?,
@@ -607,8 +915,13 @@ pub fn check_contacts(table: &Table) -> Checked<ContactRecord> {
             } else {
                 match Lang::parse(lang_raw) {
                     Ok(l) => Some(l),
-                    Err(e) => {
-                        check.fail("lang", e);
+                    Err(_) => {
+                        check.fail(
+                            "lang",
+                            RowProblem::NotALanguage {
+                                value: lang_raw.to_string(),
+                            },
+                        );
                         None
                     }
                 }
@@ -617,7 +930,7 @@ pub fn check_contacts(table: &Table) -> Checked<ContactRecord> {
             for (i, h) in &attribute_cols {
                 let v = cells.get(*i).map(String::as_str).unwrap_or("");
                 if v.chars().count() > 500 {
-                    check.fail(h, "is longer than 500 characters");
+                    check.fail(h, RowProblem::TooLong { max: 500 });
                 } else if !v.is_empty() {
                     attributes.insert(h.clone(), v.to_string());
                 }
@@ -636,9 +949,139 @@ pub fn check_contacts(table: &Table) -> Checked<ContactRecord> {
     c
 }
 
+/// A hand-made XLSX (a stored zip holding one sheet's XML), for tests and fuzz seeds: a file
+/// says whatever it likes about its dimensions, as a hostile one would.
+#[doc(hidden)]
+pub fn xlsx_with_sheet(sheet_xml: &str) -> Vec<u8> {
+    fn crc32(data: &[u8]) -> u32 {
+        let mut crc = 0xFFFF_FFFFu32;
+        for b in data {
+            crc ^= u32::from(*b);
+            for _ in 0..8 {
+                crc = if crc & 1 == 1 {
+                    (crc >> 1) ^ 0xEDB8_8320
+                } else {
+                    crc >> 1
+                };
+            }
+        }
+        !crc
+    }
+    let files: [(&str, &str); 5] = [
+        (
+            "[Content_Types].xml",
+            r#"<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>"#,
+        ),
+        (
+            "_rels/.rels",
+            r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>"#,
+        ),
+        (
+            "xl/workbook.xml",
+            r#"<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="Sheet1" sheetId="1" r:id="rId1"/></sheets></workbook>"#,
+        ),
+        (
+            "xl/_rels/workbook.xml.rels",
+            r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>"#,
+        ),
+        ("xl/worksheets/sheet1.xml", sheet_xml),
+    ];
+    let mut out = Vec::new();
+    let mut central = Vec::new();
+    for (name, text) in files {
+        let data = text.as_bytes();
+        let crc = crc32(data);
+        let offset = out.len() as u32;
+        let size = data.len() as u32;
+        let name_len = name.len() as u16;
+        // local file header: stored, no flags, no extra field
+        out.extend_from_slice(b"PK\x03\x04");
+        for v in [20u16, 0, 0, 0, 0] {
+            out.extend_from_slice(&v.to_le_bytes());
+        }
+        for v in [crc, size, size] {
+            out.extend_from_slice(&v.to_le_bytes());
+        }
+        out.extend_from_slice(&name_len.to_le_bytes());
+        out.extend_from_slice(&0u16.to_le_bytes());
+        out.extend_from_slice(name.as_bytes());
+        out.extend_from_slice(data);
+        // its central directory entry
+        central.extend_from_slice(b"PK\x01\x02");
+        for v in [20u16, 20, 0, 0, 0, 0] {
+            central.extend_from_slice(&v.to_le_bytes());
+        }
+        for v in [crc, size, size] {
+            central.extend_from_slice(&v.to_le_bytes());
+        }
+        for v in [name_len, 0, 0, 0, 0] {
+            central.extend_from_slice(&v.to_le_bytes());
+        }
+        central.extend_from_slice(&0u32.to_le_bytes());
+        central.extend_from_slice(&offset.to_le_bytes());
+        central.extend_from_slice(name.as_bytes());
+    }
+    let central_offset = out.len() as u32;
+    let central_size = central.len() as u32;
+    out.extend_from_slice(&central);
+    out.extend_from_slice(b"PK\x05\x06");
+    for v in [0u16, 0, files.len() as u16, files.len() as u16] {
+        out.extend_from_slice(&v.to_le_bytes());
+    }
+    out.extend_from_slice(&central_size.to_le_bytes());
+    out.extend_from_slice(&central_offset.to_le_bytes());
+    out.extend_from_slice(&0u16.to_le_bytes());
+    out
+}
+
+/// A sheet's XML with `dimension` (when given) and inline-string cells at `(reference, text)`.
+#[doc(hidden)]
+pub fn sheet_xml(dimension: Option<&str>, cells: &[(&str, &str)]) -> String {
+    let mut rows: BTreeMap<u64, String> = BTreeMap::new();
+    for (reference, text) in cells {
+        let row: u64 = reference
+            .trim_start_matches(|c: char| c.is_ascii_alphabetic())
+            .parse()
+            .unwrap_or(1);
+        rows.entry(row).or_default().push_str(&format!(
+            r#"<c r="{reference}" t="inlineStr"><is><t>{text}</t></is></c>"#
+        ));
+    }
+    let dim = dimension
+        .map(|d| format!(r#"<dimension ref="{d}"/>"#))
+        .unwrap_or_default();
+    let rows: String = rows
+        .iter()
+        .map(|(r, c)| format!(r#"<row r="{r}">{c}</row>"#))
+        .collect();
+    format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">{dim}<sheetData>{rows}</sheetData></worksheet>"#
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        // Whatever bytes arrive, the readers answer (a table or a reason) and never panic.
+        #[test]
+        fn readers_never_panic_on_arbitrary_bytes(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..2048)) {
+            let _ = read_table(&bytes);
+            let mut zipped = b"PK\x03\x04".to_vec();
+            zipped.extend_from_slice(&bytes);
+            let _ = read_table(&zipped);
+        }
+
+        #[test]
+        fn the_survey_file_reader_never_panics(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..1024), text in "\\PC{0,400}") {
+            use crate::survey::{FileFormat, parse_survey_file};
+            for format in [FileFormat::Yaml, FileFormat::Json] {
+                let _ = parse_survey_file(&bytes, format);
+                let _ = parse_survey_file(text.as_bytes(), format);
+            }
+        }
+    }
 
     #[test]
     fn reads_semicolon_csv_with_bom() {
@@ -652,7 +1095,108 @@ mod tests {
     #[test]
     fn refuses_non_utf8() {
         let e = read_table(b"external_id,name\nA,Caf\xe9\n").unwrap_err();
-        assert!(e.contains("line 2"), "{e}");
+        assert_eq!(e, ReadError::NotUtf8 { line: 2 });
+        assert!(e.to_string().contains("line 2"), "{e}");
+    }
+
+    #[test]
+    fn reads_a_sparse_sheet_from_its_used_range() {
+        // the table starts at B3; a stray empty row in between is skipped
+        let xml = sheet_xml(
+            Some("B3:C6"),
+            &[
+                ("B3", "external_id"),
+                ("C3", "name"),
+                ("B4", "KS"),
+                ("C4", "Klantenservice"),
+                ("C6", "Zonder id"),
+            ],
+        );
+        let t = read_table(&xlsx_with_sheet(&xml)).unwrap();
+        assert_eq!(t.headers, ["external_id", "name"]);
+        assert_eq!(
+            t.rows,
+            [
+                (4, vec!["KS".to_string(), "Klantenservice".to_string()]),
+                (6, vec![String::new(), "Zonder id".to_string()])
+            ]
+        );
+    }
+
+    #[test]
+    fn a_sheet_spanning_the_whole_grid_is_refused_before_anything_is_built() {
+        let cells = [("A1", "external_id"), ("XFD1048576", "x")];
+        // as Excel writes it: the dimension says A1:XFD1048576
+        let honest = xlsx_with_sheet(&sheet_xml(Some("A1:XFD1048576"), &cells));
+        assert!(
+            honest.len() < 4_000,
+            "a tiny file (stored, not deflated): {} bytes",
+            honest.len()
+        );
+        let e = read_table(&honest).unwrap_err();
+        assert_eq!(
+            e,
+            ReadError::TooWide {
+                cell: "XFD1048576".into(),
+                column: "XFD".into(),
+                max: MAX_COLUMNS
+            }
+        );
+        // a file that lies about (or omits) its dimension is refused by its cells
+        for dim in [Some("A1"), None] {
+            let lying = xlsx_with_sheet(&sheet_xml(dim, &cells));
+            assert_eq!(read_table(&lying).unwrap_err().code(), "too_wide");
+        }
+        // wide enough to be allowed, but too many rows × columns
+        let tall = xlsx_with_sheet(&sheet_xml(
+            Some("A1:ALL1048576"),
+            &[("A1", "external_id"), ("ALL1048576", "x")],
+        ));
+        assert_eq!(
+            read_table(&tall).unwrap_err(),
+            ReadError::TooLarge {
+                rows: 1_048_576,
+                columns: 1_000,
+                max: MAX_CELLS
+            }
+        );
+        // and by its cells when the dimension lies: a few rows, but each 1,000 wide is fine…
+        let ok = xlsx_with_sheet(&sheet_xml(
+            Some("A1"),
+            &[("A1", "external_id"), ("ALL1048576", "x")],
+        ));
+        let t = read_table(&ok).unwrap();
+        assert_eq!(t.headers.len(), 1_000);
+        assert_eq!(t.rows[0].0, 1_048_576);
+        // an inverted dimension makes calamine overflow (a panic in debug builds): refused or
+        // read, never a panic that reaches the caller
+        let inverted = xlsx_with_sheet(&sheet_xml(Some("C5:A1"), &[("A1", "id")]));
+        match read_table(&inverted) {
+            Ok(t) => assert_eq!(t.headers, ["id"]),
+            Err(e) => assert_eq!(e.code(), "not_xlsx"),
+        }
+    }
+
+    #[test]
+    fn a_csv_too_wide_is_refused() {
+        let wide = format!("id{}\n", ",x".repeat(MAX_COLUMNS as usize));
+        let e = read_table(wide.as_bytes()).unwrap_err();
+        assert_eq!(
+            e,
+            ReadError::TooWideCsv {
+                line: 1,
+                max: MAX_COLUMNS
+            }
+        );
+    }
+
+    #[test]
+    fn column_letters_as_a_spreadsheet_names_them() {
+        assert_eq!(column_letters(0), "A");
+        assert_eq!(column_letters(25), "Z");
+        assert_eq!(column_letters(26), "AA");
+        assert_eq!(column_letters(999), "ALL");
+        assert_eq!(column_letters(16_383), "XFD");
     }
 
     #[test]
@@ -686,7 +1230,7 @@ mod tests {
         let c = check_units(&t, &HashMap::new());
         assert_eq!(c.errors.len(), 1);
         assert_eq!(c.errors[0].line, 1);
-        assert!(c.errors[0].reason.starts_with("missing column(s) office"));
+        assert!(c.errors[0].reason().starts_with("missing column(s) office"));
     }
 
     #[test]

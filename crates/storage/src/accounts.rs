@@ -26,8 +26,6 @@ pub struct User {
     pub unit_ids: Vec<i64>,
     /// Whether a password was set (invited users have none until they accept).
     pub has_password: bool,
-    /// Until when some client address is locked out after failed sign-ins (sign-in locks are
-    /// per account and client: the owner elsewhere can still sign in).
     pub locked_until: Option<i64>,
     pub disabled_at: Option<i64>,
     pub last_login_at: Option<i64>,
@@ -338,80 +336,35 @@ impl Store {
         )))
     }
 
-    /// When the account is locked for this client (see [`Store::record_login_failure`]), the
-    /// time it unlocks.
-    pub async fn login_lock(&self, user_id: i64, client: &str) -> Result<Option<i64>> {
-        let until: Option<Option<i64>> = sqlx::query_scalar(
-            "SELECT locked_until FROM login_locks WHERE user_id = $1 AND client = $2",
-        )
-        .bind(user_id)
-        .bind(client)
-        .fetch_optional(&self.pool)
-        .await?;
-        Ok(until.flatten().filter(|t| *t > now_ms()))
-    }
-
-    /// Counts a failed sign-in on an account from one client; after `limit` failures in a row
-    /// (each within `window_ms` of the one before) the account is locked for `lock_ms` — for
-    /// that client only. A lock that has ended starts the count again. Returns the time it
-    /// unlocks if it is locked now.
+    /// Counts a failed sign-in on an account; after `limit` failures in a row the account is
+    /// locked for `lock_ms`. Returns the time it unlocks if it is locked now.
     pub async fn record_login_failure(
         &self,
         user_id: i64,
-        client: &str,
         limit: i64,
         lock_ms: i64,
-        window_ms: i64,
     ) -> Result<Option<i64>> {
         let now = now_ms();
-        // The count after this failure (twice: SET sees the old row): 1 when the last failure
-        // is older than the window or its lock has ended.
-        let until: Option<i64> = sqlx::query_scalar(
-            "INSERT INTO login_locks (user_id, client, failures, locked_until, updated_at) \
-             VALUES ($1, $2, 1, CASE WHEN 1 >= $3 THEN $4 ELSE NULL END, $5) \
-             ON CONFLICT (user_id, client) DO UPDATE SET \
-             failures = CASE WHEN login_locks.updated_at < $6 OR login_locks.locked_until <= $5 \
-               THEN 1 ELSE login_locks.failures + 1 END, \
-             locked_until = CASE WHEN (CASE WHEN login_locks.updated_at < $6 \
-               OR login_locks.locked_until <= $5 THEN 1 ELSE login_locks.failures + 1 END) >= $3 \
-               THEN $4 ELSE NULL END, \
-             updated_at = $5 \
-             RETURNING locked_until",
+        let row = sqlx::query(
+            "UPDATE users SET failed_logins = failed_logins + 1, \
+             locked_until = CASE WHEN failed_logins + 1 >= $1 THEN $2 ELSE locked_until END \
+             WHERE id = $3 RETURNING locked_until",
         )
-        .bind(user_id)
-        .bind(client)
         .bind(limit)
         .bind(now + lock_ms)
-        .bind(now)
-        .bind(now - window_ms)
-        .fetch_one(&self.pool)
+        .bind(user_id)
+        .fetch_optional(&self.pool)
         .await?;
-        let until = until.filter(|t| *t > now);
-        if let Some(t) = until {
-            // For the people page: some address is locked out (the account is not).
-            sqlx::query(
-                "UPDATE users SET locked_until = $1 WHERE id = $2 AND (locked_until IS NULL OR locked_until < $1)",
-            )
-            .bind(t)
-            .bind(user_id)
-            .execute(&self.pool)
-            .await?;
-        }
-        Ok(until)
+        Ok(match row {
+            Some(r) => r.try_get::<Option<i64>, _>(0)?.filter(|t| *t > now),
+            None => None,
+        })
     }
 
-    /// A successful sign-in: this client's failures on the account are forgotten;
-    /// `users.locked_until` keeps the end of any other client's lock.
-    pub async fn record_login_success(&self, user_id: i64, client: &str) -> Result<()> {
-        sqlx::query("DELETE FROM login_locks WHERE user_id = $1 AND client = $2")
-            .bind(user_id)
-            .bind(client)
-            .execute(&self.pool)
-            .await?;
+    /// A successful sign-in: resets the failure count and unlocks.
+    pub async fn record_login_success(&self, user_id: i64) -> Result<()> {
         sqlx::query(
-            "UPDATE users SET last_login_at = $1, locked_until = \
-             (SELECT MAX(locked_until) FROM login_locks WHERE user_id = $2 AND locked_until > $1) \
-             WHERE id = $2",
+            "UPDATE users SET failed_logins = 0, locked_until = NULL, last_login_at = $1 WHERE id = $2",
         )
         .bind(now_ms())
         .bind(user_id)
@@ -422,13 +375,39 @@ impl Store {
 
     /// Records a failed sign-in from `ip` and returns how many there were since `since`.
     pub async fn record_ip_failure(&self, ip: &str, since: i64) -> Result<i64> {
-        let now = now_ms();
-        sqlx::query("INSERT INTO login_failures (ip, at) VALUES ($1, $2)")
+        self.record_sign_in_failure(ip, None).await?;
+        self.ip_failures(ip, since).await
+    }
+
+    /// A failed sign-in from `ip` for `account` (the address typed, lower case; `None` when
+    /// none was typed).
+    pub async fn record_sign_in_failure(&self, ip: &str, account: Option<&str>) -> Result<()> {
+        sqlx::query("INSERT INTO login_failures (ip, at, account) VALUES ($1, $2, $3)")
             .bind(ip)
-            .bind(now)
+            .bind(now_ms())
+            .bind(account)
             .execute(&self.pool)
             .await?;
-        self.ip_failures(ip, since).await
+        Ok(())
+    }
+
+    /// Failed sign-ins for `account` from `ip` since `since`: their count and the oldest.
+    pub async fn account_failures(
+        &self,
+        account: &str,
+        ip: &str,
+        since: i64,
+    ) -> Result<(i64, Option<i64>)> {
+        let row = sqlx::query(
+            "SELECT COUNT(*) AS n, MIN(at) AS oldest FROM login_failures \
+             WHERE account = $1 AND ip = $2 AND at >= $3",
+        )
+        .bind(account)
+        .bind(ip)
+        .bind(since)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok((r_i64(&row, "n")?, row.try_get("oldest")?))
     }
 
     /// Failed sign-ins from `ip` since `since`.
@@ -550,24 +529,15 @@ impl Store {
             .bind(now - 24 * 3600 * 1000)
             .execute(&self.pool)
             .await?;
-        sqlx::query(
-            "DELETE FROM login_locks WHERE updated_at < $1 AND (locked_until IS NULL OR locked_until < $2)",
-        )
-        .bind(now - 24 * 3600 * 1000)
-        .bind(now)
-        .execute(&self.pool)
-        .await?;
         Ok(n)
     }
 
     /// For a known address: a password-reset link valid for `ttl_ms` and the email carrying it,
-    /// in one transaction — unless the account already had `limit.0` links within the last
-    /// `limit.1` ms (then nothing). Returns whether a link was made (callers must not tell).
+    /// in one transaction. Returns whether the address was known (callers must not tell).
     pub async fn request_password_reset(
         &self,
         email: &str,
         ttl_ms: i64,
-        limit: (i64, i64),
         make: &(dyn Fn(&User, &str) -> Email + Sync),
     ) -> Result<bool> {
         let Some((user, _)) = self.user_for_login(email).await? else {
@@ -577,18 +547,6 @@ impl Store {
             return Ok(false);
         }
         let mut tx = self.begin_write().await?;
-        let recent: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM user_links WHERE user_id = $1 AND purpose = $2 AND created_at >= $3",
-        )
-        .bind(user.id)
-        .bind(LinkPurpose::Reset.as_str())
-        .bind(now_ms() - limit.1)
-        .fetch_one(&mut *tx)
-        .await?;
-        if recent >= limit.0 {
-            tx.rollback().await?;
-            return Ok(false);
-        }
         let token = insert_link(&mut tx, user.id, LinkPurpose::Reset, ttl_ms).await?;
         insert_outbox(&mut tx, Some(user.org_id), &make(&user, &token)).await?;
         tx.commit().await?;
@@ -613,9 +571,9 @@ impl Store {
         Ok(Some(user_from_row(&row, self.unit_ids_of(id).await?)?))
     }
 
-    /// Uses a one-time link to set a new password: the link and every other open link of the
-    /// user are spent, the account unlocked for every client, and every session of the user
-    /// ended — in one transaction. `None` if the link is not valid (any more).
+    /// Uses a one-time link to set a new password: the link is spent, the account unlocked,
+    /// and every session of the user ended — in one transaction. `None` if the link is not
+    /// valid (any more).
     pub async fn set_password_with_link(
         &self,
         token: &str,
@@ -644,12 +602,12 @@ impl Store {
         .bind(id)
         .fetch_one(&mut *tx)
         .await?;
-        for sql in [
-            "DELETE FROM sessions WHERE user_id = $1",
-            "DELETE FROM login_locks WHERE user_id = $1",
-        ] {
-            sqlx::query(sql).bind(id).execute(&mut *tx).await?;
-        }
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        // One link used spends them all: a second reset or invitation mail lying in an inbox
+        // must not reset the password chosen just now.
         sqlx::query("UPDATE user_links SET used_at = $1 WHERE user_id = $2 AND used_at IS NULL")
             .bind(now)
             .bind(id)
@@ -882,4 +840,8 @@ impl Store {
             })
             .collect()
     }
+}
+
+fn r_i64(row: &sqlx::any::AnyRow, col: &str) -> Result<i64> {
+    Ok(row.try_get::<i64, _>(col)?)
 }

@@ -47,7 +47,7 @@ impl Zones {
 }
 
 /// The named zone, or Europe/Amsterdam when the name is unknown.
-fn zone(name: Option<&str>) -> TimeZone {
+pub(crate) fn zone(name: Option<&str>) -> TimeZone {
     name.and_then(|n| TimeZone::get(n).ok())
         .or_else(|| TimeZone::get("Europe/Amsterdam").ok())
         .unwrap_or(TimeZone::UTC)

@@ -14,6 +14,15 @@ pub struct Org {
     pub slug: String,
     pub name: String,
     pub created_at: i64,
+    /// IANA name of the organisation's time zone (`Europe/Amsterdam` unless set).
+    pub time_zone: String,
+}
+
+impl Org {
+    /// The organisation's time zone: local days, and every time shown to its people.
+    pub fn tz(&self) -> jiff::tz::TimeZone {
+        crate::analytics::zone(Some(&self.time_zone))
+    }
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -66,6 +75,7 @@ fn org_from_row(r: &sqlx::any::AnyRow) -> Result<Org> {
         slug: r.try_get("slug")?,
         name: r.try_get("name")?,
         created_at: r.try_get("created_at")?,
+        time_zone: r.try_get("time_zone")?,
     })
 }
 
@@ -86,6 +96,7 @@ impl Store {
                 slug: slug.into(),
                 name: name.into(),
                 created_at: now,
+                time_zone: "Europe/Amsterdam".into(),
             }),
             Err(e) => {
                 let e = StoreError::from(e);

@@ -83,8 +83,10 @@ impl Store {
         rows.iter().map(record_from_row).collect()
     }
 
-    /// The newest responses of a survey, before internal id `before` (keyset pages, newest
-    /// first), optionally only those of the given units.
+    /// The most recently submitted responses of a survey (by submission time, which for
+    /// imported or offline answers differs from arrival), after the response with internal id
+    /// `before` in that order (keyset pages, newest first), optionally only those of the given
+    /// units.
     pub async fn latest_responses(
         &self,
         survey_id: i64,
@@ -93,11 +95,21 @@ impl Store {
         units: Option<&[i64]>,
     ) -> Result<ResponsePage> {
         let unit_filter = unit_filter(units);
+        let after_cursor = match before {
+            // Ties in submission time are ordered by id, so every response has one place.
+            Some(_) => {
+                " AND (r.submitted_at < (SELECT c.submitted_at FROM responses c WHERE c.id = $2) \
+                 OR (r.submitted_at = (SELECT c.submitted_at FROM responses c WHERE c.id = $2) \
+                 AND r.id < $2))"
+            }
+            None => " AND $2 = $2",
+        };
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "{RECORD_SELECT} WHERE r.survey_id = $1 AND r.id < $2{unit_filter} ORDER BY r.id DESC LIMIT $3"
+            "{RECORD_SELECT} WHERE r.survey_id = $1{after_cursor}{unit_filter} \
+             ORDER BY r.submitted_at DESC, r.id DESC LIMIT $3"
         )))
         .bind(survey_id)
-        .bind(before.unwrap_or(i64::MAX))
+        .bind(before.unwrap_or(0))
         .bind(limit)
         .fetch_all(&self.pool)
         .await?;

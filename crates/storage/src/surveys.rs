@@ -629,15 +629,26 @@ impl SurveyOverview {
 impl Store {
     /// Every survey of an organisation with its newest title, versions and response counts.
     pub async fn survey_overview(&self, org_id: i64) -> Result<Vec<SurveyOverview>> {
-        let rows = sqlx::query(
+        self.survey_overview_within(org_id, None).await
+    }
+
+    /// [`Store::survey_overview`] with the response counts and latest response of the given
+    /// units only (`None`: all): what a manager or member can open.
+    pub async fn survey_overview_within(
+        &self,
+        org_id: i64,
+        units: Option<&[i64]>,
+    ) -> Result<Vec<SurveyOverview>> {
+        let within = crate::responses::unit_filter(units);
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT s.*, \
                (SELECT MAX(version) FROM survey_versions v WHERE v.survey_id = s.id) AS published_version, \
                (SELECT COUNT(*) FROM survey_versions v WHERE v.survey_id = s.id AND v.version IS NULL) AS drafts, \
-               (SELECT COUNT(*) FROM responses r WHERE r.survey_id = s.id) AS responses, \
-               (SELECT r.submitted_at FROM responses r WHERE r.survey_id = s.id ORDER BY r.id DESC LIMIT 1) AS last_response_at, \
+               (SELECT COUNT(*) FROM responses r WHERE r.survey_id = s.id{within}) AS responses, \
+               (SELECT MAX(r.submitted_at) FROM responses r WHERE r.survey_id = s.id{within}) AS last_response_at, \
                (SELECT definition FROM survey_versions v WHERE v.survey_id = s.id ORDER BY COALESCE(v.version, 1000000000) DESC LIMIT 1) AS definition \
              FROM surveys s WHERE s.org_id = $1 ORDER BY s.key",
-        )
+        )))
         .bind(org_id)
         .fetch_all(&self.pool)
         .await?;

@@ -83,6 +83,24 @@
   form.addEventListener("change", update);
   form.addEventListener("input", update);
   update();
+  // Open answers count down to their limit, and say so once the limit is reached: the
+  // browser stops taking text at maxlength (also when pasting) without telling anyone.
+  var counters = form.querySelectorAll("[data-count-for]");
+  function count(c) {
+    var el = form.elements[c.getAttribute("data-count-for")];
+    if (!el) return;
+    var max = parseInt(el.getAttribute("maxlength"), 10);
+    var left = max - el.value.length;
+    c.hidden = left > Math.max(100, max / 10);
+    c.classList.toggle("at-limit", left <= 0);
+    c.textContent = left <= 0 ? c.getAttribute("data-full") : c.getAttribute("data-left").replace("#", String(left));
+  }
+  Array.prototype.forEach.call(counters, function (c) {
+    var el = form.elements[c.getAttribute("data-count-for")];
+    if (!el) return;
+    el.addEventListener("input", function () { count(c); });
+    count(c);
+  });
   var summary = document.getElementById("error-summary");
   if (summary) summary.focus();
 })();

@@ -35,7 +35,7 @@ use common::{ApiPath, ApiQuery};
 mod common;
 mod directory;
 pub mod docs;
-mod people;
+pub(crate) mod people;
 mod results;
 mod scorecards;
 pub(crate) mod themes;
@@ -257,6 +257,7 @@ async fn create_survey(
                 .map(|e| FieldError {
                     path: e.path,
                     message: e.message,
+                    code: None,
                 })
                 .collect(),
         )
@@ -268,6 +269,7 @@ async fn create_survey(
         .map(|w| FieldError {
             path: w.path,
             message: w.message,
+            code: None,
         })
         .collect();
     let (survey, _, created) = app
@@ -466,6 +468,7 @@ fn context_keys(v: Option<&Value>, errors: &mut Vec<FieldError>) -> ContextKeys 
         errors.push(FieldError {
             path: "context".into(),
             message: "must be an object".into(),
+            code: None,
         });
         return ctx;
     };
@@ -482,6 +485,7 @@ fn context_keys(v: Option<&Value>, errors: &mut Vec<FieldError>) -> ContextKeys 
                     message:
                         "unknown field (expected unit, touchpoint, channel, employee, contact)"
                             .into(),
+                    code: None,
                 });
                 continue;
             }
@@ -492,6 +496,7 @@ fn context_keys(v: Option<&Value>, errors: &mut Vec<FieldError>) -> ContextKeys 
             _ => errors.push(FieldError {
                 path: format!("context.{k}"),
                 message: "must be a key (text, at most 100 characters)".into(),
+                code: None,
             }),
         }
     }
@@ -513,6 +518,7 @@ fn lang_field(v: Option<&Value>, def: &SurveyDefinition, errors: &mut Vec<FieldE
                         "must be one of the survey's languages: {}",
                         langs.join(", ")
                     ),
+                    code: None,
                 });
                 def.default_lang().clone()
             }
@@ -521,6 +527,7 @@ fn lang_field(v: Option<&Value>, def: &SurveyDefinition, errors: &mut Vec<FieldE
             errors.push(FieldError {
                 path: "lang".into(),
                 message: "must be a language code such as nl or en".into(),
+                code: None,
             });
             def.default_lang().clone()
         }
@@ -587,6 +594,7 @@ async fn create_response(
             errors.push(FieldError {
                 path: k.clone(),
                 message: "unknown field (expected answers, lang, context, submitted_at)".into(),
+                code: None,
             });
         }
     }
@@ -599,6 +607,7 @@ async fn create_response(
                 errors.push(FieldError {
                     path: "submitted_at".into(),
                     message: "lies in the future".into(),
+                    code: None,
                 });
                 now_ms()
             }
@@ -606,6 +615,7 @@ async fn create_response(
                 errors.push(FieldError {
                     path: "submitted_at".into(),
                     message: "lies before the year 2000".into(),
+                    code: None,
                 });
                 now_ms()
             }
@@ -614,6 +624,7 @@ async fn create_response(
                 errors.push(FieldError {
                     path: "submitted_at".into(),
                     message: "must be an RFC 3339 time such as 2026-01-31T10:00:00Z".into(),
+                    code: None,
                 });
                 now_ms()
             }
@@ -622,6 +633,7 @@ async fn create_response(
             errors.push(FieldError {
                 path: "submitted_at".into(),
                 message: "must be an RFC 3339 time such as 2026-01-31T10:00:00Z".into(),
+                code: None,
             });
             now_ms()
         }
@@ -639,6 +651,7 @@ async fn create_response(
                 errors.extend(errs.iter().map(|e| FieldError {
                     path: e.path(),
                     message: e.kind.to_string(),
+                    code: None,
                 }));
                 None
             }
@@ -647,6 +660,7 @@ async fn create_response(
             errors.push(FieldError {
                 path: "answers".into(),
                 message: "must be an object of question id to answer".into(),
+                code: None,
             });
             None
         }
@@ -654,6 +668,7 @@ async fn create_response(
             errors.push(FieldError {
                 path: "answers".into(),
                 message: "is required".into(),
+                code: None,
             });
             None
         }
@@ -661,10 +676,11 @@ async fn create_response(
     let mut context = match app.store.resolve_context(auth.0.org_id, &ctx_keys).await? {
         Ok(c) => c,
         Err(errs) => {
-            errors.extend(
-                errs.into_iter()
-                    .map(|(path, message)| FieldError { path, message }),
-            );
+            errors.extend(errs.into_iter().map(|(path, message)| FieldError {
+                path,
+                message,
+                code: None,
+            }));
             Default::default()
         }
     };
@@ -771,6 +787,7 @@ async fn create_invitation(
             errors.push(FieldError {
                 path: k.clone(),
                 message: "unknown field (expected lang, context, expires_at)".into(),
+                code: None,
             });
         }
     }
@@ -787,6 +804,7 @@ async fn create_invitation(
                 errors.push(FieldError {
                     path: "expires_at".into(),
                     message: "must lie in the future".into(),
+                    code: None,
                 });
                 None
             }
@@ -794,6 +812,7 @@ async fn create_invitation(
                 errors.push(FieldError {
                     path: "expires_at".into(),
                     message: "must be an RFC 3339 time".into(),
+                    code: None,
                 });
                 None
             }
@@ -802,6 +821,7 @@ async fn create_invitation(
             errors.push(FieldError {
                 path: "expires_at".into(),
                 message: "must be an RFC 3339 time".into(),
+                code: None,
             });
             None
         }
@@ -809,10 +829,11 @@ async fn create_invitation(
     let mut context = match app.store.resolve_context(auth.0.org_id, &ctx_keys).await? {
         Ok(c) => c,
         Err(errs) => {
-            errors.extend(
-                errs.into_iter()
-                    .map(|(path, message)| FieldError { path, message }),
-            );
+            errors.extend(errs.into_iter().map(|(path, message)| FieldError {
+                path,
+                message,
+                code: None,
+            }));
             Default::default()
         }
     };

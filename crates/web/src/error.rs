@@ -12,6 +12,11 @@ use tevreden_storage::StoreError;
 pub struct FieldError {
     pub path: String,
     pub message: String,
+    /// A stable code for what is wrong, where the API has one (the import rules' codes for
+    /// units, employees and contacts, e.g. `not_an_email`); `message` is then in the
+    /// request's `Accept-Language` (nl or en; English otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
 }
 
 /// A problem (RFC 9457), as every error of the API is answered. The documented twin of the
@@ -69,6 +74,7 @@ impl ApiError {
         ApiError::validation(vec![FieldError {
             path: path.into(),
             message: message.into(),
+            code: None,
         }])
     }
     pub fn bad_request(detail: impl Into<String>) -> ApiError {

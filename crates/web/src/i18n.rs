@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use fluent_templates::fluent_bundle::FluentValue;
 use fluent_templates::{LanguageIdentifier, Loader, langid, static_loader};
 use tevreden_domain::Lang;
+use tevreden_domain::import::{ReadError, RowProblem};
 use tevreden_domain::survey::AnswerErrorKind;
 
 static_loader! {
@@ -33,6 +34,11 @@ fn id(lang: &Lang) -> &'static LanguageIdentifier {
 /// The text for `key` in `lang` (English when the UI has no such language).
 pub fn t(lang: &Lang, key: &str) -> String {
     LOCALES.lookup(id(lang), key)
+}
+
+/// The text for `key` in `lang`, or `None` when there is none.
+pub fn try_t(lang: &Lang, key: &str) -> Option<String> {
+    LOCALES.try_lookup(id(lang), key)
 }
 
 pub fn t_args(lang: &Lang, key: &str, args: &[(&'static str, FluentValue<'static>)]) -> String {
@@ -72,6 +78,80 @@ pub fn answer_error(lang: &Lang, kind: &AnswerErrorKind) -> String {
     }
 }
 
+/// A whole number with the language's thousands separator (`10.000.000`, `10,000,000`).
+pub fn grouped(lang: &Lang, n: u64) -> String {
+    let sep = if lang.primary() == "nl" { '.' } else { ',' };
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(sep);
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn text_args(lang: &Lang, key: &str, args: &[(&'static str, String)]) -> String {
+    let args: Vec<(&'static str, FluentValue<'static>)> = args
+        .iter()
+        .map(|(k, v)| (*k, FluentValue::from(v.clone())))
+        .collect();
+    t_args(lang, key, &args)
+}
+
+/// Why an import file cannot be read, in `lang` (key `import-read-<code>`).
+pub fn read_error(lang: &Lang, e: &ReadError) -> String {
+    let key = format!("import-read-{}", e.code());
+    let n = |v: u64| grouped(lang, v);
+    let args: Vec<(&'static str, String)> = match e {
+        ReadError::NotUtf8 { line } => vec![("line", n(*line as u64))],
+        ReadError::Csv { line, detail } => {
+            vec![("line", n(*line as u64)), ("detail", detail.clone())]
+        }
+        ReadError::NotXlsx { detail } | ReadError::SheetUnreadable { detail } => {
+            vec![("detail", detail.clone())]
+        }
+        ReadError::NoSheets | ReadError::Empty | ReadError::SheetEmpty => vec![],
+        ReadError::TooWide { cell, column, max } => vec![
+            ("cell", cell.clone()),
+            ("column", column.clone()),
+            ("max", n(*max)),
+        ],
+        ReadError::TooWideCsv { line, max } => vec![("line", n(*line as u64)), ("max", n(*max))],
+        ReadError::TooLarge { rows, columns, max } => vec![
+            ("rows", n(*rows)),
+            ("columns", n(*columns)),
+            ("max", n(*max)),
+        ],
+    };
+    text_args(lang, &key, &args)
+}
+
+/// Why an import row (or the header) was refused, in `lang` (key `import-problem-<code>`).
+pub fn import_problem(lang: &Lang, p: &RowProblem) -> String {
+    let key = format!("import-problem-{}", p.code());
+    let args: Vec<(&'static str, String)> = match p {
+        RowProblem::MissingColumns { columns, found } => {
+            vec![("columns", columns.join(", ")), ("found", found.join(", "))]
+        }
+        RowProblem::Empty | RowProblem::OwnParent | RowProblem::Cycle => vec![],
+        RowProblem::TooLong { max } => vec![("max", grouped(lang, *max as u64))],
+        RowProblem::NotAnExternalId { value }
+        | RowProblem::NotAnEmail { value }
+        | RowProblem::NotAnOffice { value }
+        | RowProblem::NotYesNo { value }
+        | RowProblem::NotALanguage { value } => vec![("value", value.clone())],
+        RowProblem::UnknownParent { unit }
+        | RowProblem::ParentRefused { unit }
+        | RowProblem::UnknownUnit { unit } => vec![("unit", unit.clone())],
+        RowProblem::Duplicate { value, line } => {
+            vec![("value", value.clone()), ("line", line.to_string())]
+        }
+    };
+    text_args(lang, &key, &args)
+}
+
 /// The fixed texts of a respondent page, looked up once per language.
 #[derive(Clone, Debug)]
 pub struct Chrome {
@@ -92,7 +172,13 @@ pub struct Chrome {
     pub choose_one: String,
     pub rank_label: String,
     pub rank_none: String,
+    /// "Uw antwoorden worden bewaard door" (the organisation's name follows).
     pub footer: String,
+    pub privacy_link: String,
+    /// "Nog # tekens over": `#` is replaced by the count in the browser.
+    pub chars_left: String,
+    /// Said when a text reached its limit (anything more is not taken).
+    pub chars_at_limit: String,
 }
 
 impl Chrome {
@@ -116,7 +202,10 @@ impl Chrome {
             choose_one: t("choose-one"),
             rank_label: t("rank-label"),
             rank_none: t("rank-none"),
-            footer: t("footer-privacy"),
+            footer: t("footer-kept-by"),
+            privacy_link: t("privacy-link"),
+            chars_left: t_args(lang, "text-left", &[("n", FluentValue::from("#"))]),
+            chars_at_limit: t("text-at-limit"),
         }
     }
 }
@@ -155,7 +244,8 @@ mod tests {
             let used = sources.contains(&format!("\"{k}\""))
                 || notice
                 || k.starts_with("answer-error-")
-                || k.starts_with("likert-");
+                || k.starts_with("likert-")
+                || k.starts_with("month-");
             assert!(used, "locale key `{k}` is not used");
         }
     }
@@ -200,6 +290,10 @@ mod tests {
             "org-tab-",
             "office-",
             "export-col-",
+            "audit-action-",
+            "audit-object-",
+            "import-read-",
+            "import-problem-",
         ];
         for k in en {
             let message = k
@@ -211,6 +305,83 @@ mod tests {
                 || dynamic.iter().any(|p| k.starts_with(p));
             assert!(used, "admin locale key `{k}` is not used");
         }
+    }
+
+    #[test]
+    fn every_import_refusal_has_a_message_in_both_languages() {
+        let s = || "x".to_string();
+        let reads = [
+            ReadError::NotUtf8 { line: 2 },
+            ReadError::Csv {
+                line: 2,
+                detail: s(),
+            },
+            ReadError::NotXlsx { detail: s() },
+            ReadError::NoSheets,
+            ReadError::SheetUnreadable { detail: s() },
+            ReadError::Empty,
+            ReadError::SheetEmpty,
+            ReadError::TooWide {
+                cell: "XFD1048576".into(),
+                column: "XFD".into(),
+                max: 1_000,
+            },
+            ReadError::TooWideCsv {
+                line: 1,
+                max: 1_000,
+            },
+            ReadError::TooLarge {
+                rows: 1_048_576,
+                columns: 1_000,
+                max: 10_000_000,
+            },
+        ];
+        let problems = [
+            RowProblem::MissingColumns {
+                columns: vec![s()],
+                found: vec![s()],
+            },
+            RowProblem::Empty,
+            RowProblem::TooLong { max: 200 },
+            RowProblem::NotAnExternalId { value: s() },
+            RowProblem::NotAnEmail { value: s() },
+            RowProblem::NotAnOffice { value: s() },
+            RowProblem::NotYesNo { value: s() },
+            RowProblem::NotALanguage { value: s() },
+            RowProblem::OwnParent,
+            RowProblem::UnknownParent { unit: s() },
+            RowProblem::Cycle,
+            RowProblem::ParentRefused { unit: s() },
+            RowProblem::UnknownUnit { unit: s() },
+            RowProblem::Duplicate {
+                value: s(),
+                line: 3,
+            },
+        ];
+        for lang in ui_languages() {
+            for e in &reads {
+                let msg = read_error(&lang, e);
+                assert!(
+                    !msg.contains("import-read") && !msg.contains('{'),
+                    "{lang} {e:?}: {msg}"
+                );
+            }
+            for p in &problems {
+                let msg = import_problem(&lang, p);
+                assert!(
+                    !msg.contains("import-problem") && !msg.contains('{'),
+                    "{lang} {p:?}: {msg}"
+                );
+            }
+        }
+        assert_eq!(
+            read_error(&Lang::nl(), &reads[9]),
+            "Het bestand beslaat 1.048.576 rijen bij 1.000 kolommen; uit één bestand kunnen hoogstens 10.000.000 cellen worden geïmporteerd. Splits het, of verwijder losse cellen ver buiten de tabel."
+        );
+        assert_eq!(
+            import_problem(&Lang::en(), &problems[13]),
+            "“x” also appears on line 3."
+        );
     }
 
     #[test]

@@ -10,13 +10,13 @@ pub mod api;
 mod assets;
 mod cache;
 pub mod charts;
-pub mod client;
 mod error;
 mod form;
 pub mod i18n;
 pub mod mailer;
 mod respondent;
 pub mod scorecards;
+pub mod throttle;
 mod xlsx;
 
 use std::collections::HashMap;
@@ -47,35 +47,31 @@ pub struct WebConfig {
     pub smtp: Option<mailer::SmtpConfig>,
     /// How long admin sessions live.
     pub sessions: tevreden_storage::SessionPolicy,
-    /// Reverse proxies whose `X-Forwarded-For` names the client (see [`client`]).
-    pub trusted_proxies: Vec<client::TrustedProxy>,
-    /// Drafts and submissions per client address and public link (a burst of 0: no limit).
-    pub public_link_limit: client::RateLimit,
+    /// Reverse proxies whose `X-Forwarded-For` is believed (nobody else's).
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Drafts and submissions per client address and public link (personal links are not
+    /// limited this way); a burst of 0 turns the limit off.
+    pub public_link_rate: throttle::Rate,
 }
 
 impl Default for WebConfig {
-    fn default() -> Self {
+    fn default() -> WebConfig {
         WebConfig {
             public_url: String::new(),
             smtp: None,
             sessions: Default::default(),
             trusted_proxies: Vec::new(),
-            public_link_limit: client::RateLimit::PUBLIC_LINK,
+            public_link_rate: throttle::Rate::PUBLIC_LINK,
         }
     }
 }
 
 impl WebConfig {
     /// Whether people reach us over https (then cookies are `Secure` and HSTS is sent).
-    pub fn https(&self) -> bool {
-        self.public_url
-            .get(..8)
-            .is_some_and(|s| s.eq_ignore_ascii_case("https://"))
+    pub fn is_https(&self) -> bool {
+        self.public_url.starts_with("https://")
     }
 }
-
-/// How many clients each in-memory limit remembers at most (a few MB).
-const LIMIT_CAPACITY: usize = 100_000;
 
 #[derive(Clone)]
 pub struct AppState(Arc<Inner>);
@@ -88,10 +84,11 @@ pub struct Inner {
     chrome: HashMap<String, Arc<i18n::Chrome>>,
     org_names: RwLock<HashMap<i64, String>>,
     mail_wakeup: Arc<tokio::sync::Notify>,
-    /// Public-link posts per (client, survey).
-    pub(crate) public_limits: client::KeyedBuckets<(std::net::IpAddr, i64)>,
-    /// Password-reset requests per client.
-    pub(crate) forgot_limits: client::KeyedBuckets<std::net::IpAddr>,
+    /// Posts to public links per (client address, link).
+    pub(crate) public_posts: throttle::Buckets<(std::net::IpAddr, String)>,
+    /// Reset-link requests per client address and per email address.
+    pub(crate) forgot_by_client: throttle::Buckets<std::net::IpAddr>,
+    pub(crate) forgot_by_email: throttle::Buckets<String>,
 }
 
 impl std::ops::Deref for AppState {
@@ -107,20 +104,29 @@ impl AppState {
             .iter()
             .map(|l| (l.to_string(), Arc::new(i18n::Chrome::new(l))))
             .collect();
+        let public_posts = throttle::Buckets::new(config.public_link_rate, 100_000);
         AppState(Arc::new(Inner {
+            public_posts,
+            // A person asks for a reset link once or twice; a script asks a hundred times.
+            forgot_by_client: throttle::Buckets::new(throttle::Rate::FORGOT_PER_CLIENT, 100_000),
+            forgot_by_email: throttle::Buckets::new(throttle::Rate::FORGOT_PER_EMAIL, 100_000),
             store,
+            config,
             surveys: Default::default(),
             page_cache: Default::default(),
             chrome,
             org_names: RwLock::new(HashMap::new()),
             mail_wakeup: Arc::new(tokio::sync::Notify::new()),
-            public_limits: client::KeyedBuckets::new(config.public_link_limit, LIMIT_CAPACITY),
-            forgot_limits: client::KeyedBuckets::new(
-                admin::auth::FORGOT_PER_CLIENT,
-                LIMIT_CAPACITY,
-            ),
-            config,
         }))
+    }
+
+    /// The client's address (behind the trusted proxies, see [`throttle::client_addr`]).
+    pub fn client_addr(
+        &self,
+        ext: &axum::http::Extensions,
+        headers: &axum::http::HeaderMap,
+    ) -> std::net::IpAddr {
+        throttle::client_addr(ext, headers, &self.config.trusted_proxies)
     }
 
     pub fn session_policy(&self) -> tevreden_storage::SessionPolicy {
@@ -210,11 +216,13 @@ pub fn app(state: AppState) -> Router {
             get(respondent::public_get).post(respondent::public_post),
         )
         .route("/s/{public_id}/thanks", get(respondent::public_thanks))
+        .route("/s/{public_id}/privacy", get(respondent::public_privacy))
         .route(
             "/t/{token}",
             get(respondent::personal_get).post(respondent::personal_post),
         )
         .route("/t/{token}/thanks", get(respondent::personal_thanks))
+        .route("/t/{token}/privacy", get(respondent::personal_privacy))
         .merge(admin::router())
         .route("/api/v1/openapi.json", get(api::docs::openapi_json))
         .route("/api/docs", get(api::docs::page))
@@ -222,7 +230,7 @@ pub fn app(state: AppState) -> Router {
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .layer(middleware::from_fn_with_state(
-            state.clone(),
+            state.config.is_https(),
             security_headers,
         ))
         .with_state(state)
@@ -255,6 +263,16 @@ async fn not_found(State(app): State<AppState>, req: Request) -> Response {
     if req.uri().path().starts_with("/api/") {
         return ApiError::not_found(format!("route {}", req.uri().path())).into_response();
     }
+    // An unknown admin address is the admin app's own "not found" (or the sign-in first),
+    // never the respondent's "survey not found".
+    if req.uri().path() == "/app" || req.uri().path().starts_with("/app/") {
+        use axum::extract::FromRequestParts;
+        let (mut parts, _) = req.into_parts();
+        return match admin::auth::Signed::from_request_parts(&mut parts, &app).await {
+            Ok(signed) => admin::message(&signed, StatusCode::NOT_FOUND, "page-notfound"),
+            Err(to_login) => to_login,
+        };
+    }
     let lang = req
         .headers()
         .get(header::ACCEPT_LANGUAGE)
@@ -279,19 +297,20 @@ pub(crate) fn html_escape(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
-/// `Strict-Transport-Security` when the public URL is https: a year, this host only (other
-/// hosts of the organisation's domain are not ours to decide about).
-const HSTS: &str = "max-age=31536000";
-
 /// Security headers on every answer: a strict CSP without inline scripts or styles, no
-/// framing, no MIME sniffing, no Referer (personal links carry tokens), and HSTS behind https.
-async fn security_headers(State(app): State<AppState>, req: Request, next: Next) -> Response {
+/// framing, no MIME sniffing, and no Referer (personal links carry tokens).
+async fn security_headers(
+    axum::extract::State(https): axum::extract::State<bool>,
+    req: Request,
+    next: Next,
+) -> Response {
     let mut resp = next.run(req).await;
     let h = resp.headers_mut();
-    if app.config.https() {
+    // Served over https: browsers are to come back only that way (one year).
+    if https {
         h.insert(
             header::STRICT_TRANSPORT_SECURITY,
-            HeaderValue::from_static(HSTS),
+            HeaderValue::from_static("max-age=31536000"),
         );
     }
     // A page may bring its own policy (the builder frames its live preview, and the preview

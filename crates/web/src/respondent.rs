@@ -15,6 +15,7 @@ use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
+use fluent_templates::fluent_bundle::FluentValue;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 use tevreden_domain::Lang;
@@ -30,7 +31,6 @@ use tevreden_storage::{
 
 use crate::AppState;
 use crate::assets::{self, AssetPaths};
-use crate::client::{ClientAddr, limit_key, retry_after_secs};
 use crate::form::decode_form;
 use crate::i18n::{self, Chrome, num, t, t_args};
 
@@ -82,6 +82,14 @@ impl Link {
     fn submission_key(&self, sid: &str) -> String {
         format!("form:{sid}")
     }
+    /// Where this link's privacy statement is (none for the builder's preview).
+    fn privacy_href(&self) -> Option<String> {
+        match self {
+            Link::Public { .. } | Link::Personal { .. } => Some(format!("{}/privacy", self.base())),
+            Link::Preview { .. } => None,
+        }
+    }
+
     fn invitation(&self) -> Option<&Invitation> {
         match self {
             Link::Personal { invitation, .. } => Some(invitation),
@@ -126,6 +134,8 @@ struct NoticePage<'a> {
     lang: &'a str,
     head_title: &'a str,
     org_name: &'a str,
+    /// The link's privacy statement, when the page belongs to a link.
+    privacy_href: Option<String>,
     chrome: &'a Chrome,
     assets: AssetPaths,
     langs: Vec<LangLink<'a>>,
@@ -217,6 +227,9 @@ struct SurveyPage<'a> {
     lang: &'a str,
     head_title: &'a str,
     org_name: &'a str,
+    privacy_href: Option<String>,
+    /// What a personal link is about ("your contact with Team Telefonie on 3 December").
+    context: Option<String>,
     chrome: &'a Chrome,
     assets: AssetPaths,
     langs: Vec<LangLink<'a>>,
@@ -437,8 +450,9 @@ fn question_view(
             multiline,
             max_length,
         } => {
-            hint = (*max_length < 2000)
-                .then(|| t_args(lang, "text-max", &[("max", num(*max_length))]));
+            // Always say the limit: a browser cuts pasted text at `maxlength` without a word,
+            // so the hint and the live count (form.js) are what tell the respondent.
+            hint = Some(t_args(lang, "text-max", &[("max", num(*max_length))]));
             Body::Text {
                 value: value.map(str_of).unwrap_or_default(),
                 multiline: *multiline,
@@ -567,6 +581,7 @@ struct PageCtx<'a> {
     version: &'a SurveyVersion,
     lang: Lang,
     org_name: String,
+    context: Option<String>,
 }
 
 impl PageCtx<'_> {
@@ -679,6 +694,8 @@ impl PageCtx<'_> {
             lang: lang.as_str(),
             head_title: &head_title,
             org_name: &self.org_name,
+            privacy_href: self.link.privacy_href(),
+            context: self.context.clone(),
             chrome: &chrome,
             assets: assets::paths(),
             langs: links.iter().map(OwnedLangLink::view).collect(),
@@ -718,6 +735,62 @@ impl PageCtx<'_> {
             String::new()
         })
     }
+}
+
+/// What a personal link is about, in the respondent's words: the unit (and touchpoint) the
+/// invitation names and the day it was made, in the organisation's time zone. `None` when the
+/// invitation names neither.
+async fn invitation_context(app: &AppState, inv: &Invitation, lang: &Lang) -> Option<String> {
+    let unit = match inv.context.unit_id {
+        Some(id) => app
+            .store
+            .units(inv.org_id)
+            .await
+            .ok()
+            .and_then(|us| us.into_iter().find(|u| u.id == id).map(|u| u.name)),
+        None => None,
+    };
+    let touchpoint = match inv.context.touchpoint_id {
+        Some(id) => app
+            .store
+            .touchpoints(inv.org_id)
+            .await
+            .ok()
+            .and_then(|ts| ts.into_iter().find(|t| t.id == id).map(|t| t.name)),
+        None => None,
+    };
+    if unit.is_none() && touchpoint.is_none() {
+        return None;
+    }
+    let tz = app
+        .store
+        .org_time_zone(inv.org_id)
+        .await
+        .unwrap_or(jiff::tz::TimeZone::UTC);
+    let day = jiff::Timestamp::from_millisecond(inv.created_at)
+        .ok()
+        .map(|t| long_date(&t.to_zoned_datetime(tz).date(), lang))
+        .unwrap_or_default();
+    let key = match (&unit, &touchpoint) {
+        (Some(_), Some(_)) => "context-touchpoint-unit",
+        (Some(_), None) => "context-unit",
+        _ => "context-touchpoint",
+    };
+    let args: Vec<(&'static str, FluentValue<'static>)> = vec![
+        ("unit", FluentValue::from(unit.unwrap_or_default())),
+        (
+            "touchpoint",
+            FluentValue::from(touchpoint.unwrap_or_default()),
+        ),
+        ("day", FluentValue::from(day)),
+    ];
+    Some(t_args(lang, key, &args))
+}
+
+/// A day as people write it: `3 december 2026`, `3 December 2026`.
+fn long_date(d: &jiff::civil::Date, lang: &Lang) -> String {
+    let month = t(lang, &format!("month-{}", d.month()));
+    format!("{} {month} {}", d.day(), d.year())
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -773,6 +846,7 @@ fn notice_text(
         lang: lang.as_str(),
         head_title: title,
         org_name,
+        privacy_href: None,
         chrome: &chrome,
         assets: assets::paths(),
         langs: langs.iter().map(OwnedLangLink::view).collect(),
@@ -1008,17 +1082,17 @@ pub async fn personal_get(
 pub async fn public_post(
     State(app): State<AppState>,
     Path(public_id): Path<String>,
-    ClientAddr(client): ClientAddr,
+    crate::throttle::ClientAddr(client): crate::throttle::ClientAddr,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
     match resolve_public(&app, &public_id, &headers, None).await {
         Resolved::Ready(link, p, org) => {
-            // Every page sent (a draft or a submission) takes a token of this client's bucket
-            // for this link; personal links are one-use and need none.
-            if let Err(wait) = app.public_limits.take(&(limit_key(client), p.survey.id)) {
+            // Every page posted (a draft or the submission) takes a token of this address's
+            // bucket for this link: a flood is refused before anything is stored.
+            if let Err(wait) = app.public_posts.take((client, public_id.clone())) {
                 let lang = choose_lang(&p.version.definition, None, &headers, None);
-                return too_many(&app, &lang, retry_after_secs(wait), &org);
+                return too_many(&app, &lang, wait, &org);
             }
             accept(&app, link, &p, org, &headers, body).await
         }
@@ -1026,20 +1100,13 @@ pub async fn public_post(
     }
 }
 
-/// `429` with `Retry-After`: this client sent this link's form too often for now.
-fn too_many(app: &AppState, lang: &Lang, seconds: u64, org_name: &str) -> Response {
-    let mut resp = notice_text(
-        app,
-        lang,
-        StatusCode::TOO_MANY_REQUESTS,
-        &t(lang, "toomany-title"),
-        &t_args(lang, "toomany-body", &[("seconds", num(seconds as f64))]),
-        org_name,
-        false,
-        vec![],
-    );
-    resp.headers_mut()
-        .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+/// `429` with `Retry-After` (whole seconds, rounded up) and a page that says to wait.
+fn too_many(app: &AppState, lang: &Lang, wait: std::time::Duration, org: &str) -> Response {
+    let mut resp = notice(app, lang, StatusCode::TOO_MANY_REQUESTS, "too-many", org);
+    let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+    if let Ok(v) = HeaderValue::from_str(&secs.max(1).to_string()) {
+        resp.headers_mut().insert(header::RETRY_AFTER, v);
+    }
     resp
 }
 
@@ -1180,12 +1247,17 @@ async fn show(
     // Otherwise a new submission id: one that already answered (its draft is gone) is never
     // reused, so a respondent who comes back starts a new response.
     let sid = sid.unwrap_or_else(crate::new_sid);
+    let context = match link.invitation() {
+        Some(inv) => invitation_context(app, inv, &lang).await,
+        None => None,
+    };
     let ctx = PageCtx {
         app,
         link: &link,
         version,
         lang: lang.clone(),
         org_name,
+        context,
     };
     let html = match &link {
         // The first page of a public link is the same for everyone but the submission id:
@@ -1363,12 +1435,17 @@ async fn accept(
     ) {
         Ok(a) => a,
         Err(errors) => {
+            let context = match link.invitation() {
+                Some(inv) => invitation_context(app, inv, &lang).await,
+                None => None,
+            };
             let ctx = PageCtx {
                 app,
                 link: &link,
                 version: &version,
                 lang,
                 org_name,
+                context,
             };
             return page_response(
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -1484,6 +1561,7 @@ pub(crate) fn preview_page(
         version,
         lang,
         org_name: org_name.to_string(),
+        context: None,
     };
     let sid = crate::new_sid();
     let Some(fields) = submitted else {
@@ -1513,4 +1591,125 @@ pub(crate) fn preview_page(
             ctx.render(page, &sid, &raw, &Answers::default(), &errors),
         ),
     }
+}
+
+#[derive(Template)]
+#[template(path = "privacy.html")]
+struct PrivacyPage<'a> {
+    lang: &'a str,
+    head_title: &'a str,
+    org_name: &'a str,
+    privacy_href: Option<String>,
+    chrome: &'a Chrome,
+    assets: AssetPaths,
+    langs: Vec<LangLink<'a>>,
+    title: &'a str,
+    survey_title: &'a str,
+    paragraphs: Vec<String>,
+    back: String,
+    back_text: String,
+}
+
+/// `GET /s/{public_id}/privacy`: what this link keeps about the respondent, and who keeps it.
+pub async fn public_privacy(
+    State(app): State<AppState>,
+    Path(public_id): Path<String>,
+    Query(q): Query<PageQuery>,
+    headers: HeaderMap,
+) -> Response {
+    match app.surveys.by_public_id(&app.store, &public_id).await {
+        Ok(p) => {
+            let link = Link::Public { public_id };
+            privacy(&app, &link, &p, q.lang.as_deref(), &headers).await
+        }
+        Err(_) => notice(
+            &app,
+            &fallback_lang(&headers, q.lang.as_deref()),
+            StatusCode::NOT_FOUND,
+            "notfound",
+            "",
+        ),
+    }
+}
+
+/// `GET /t/{token}/privacy`: the same for a personal link (also once it was used).
+pub async fn personal_privacy(
+    State(app): State<AppState>,
+    Path(token): Path<String>,
+    Query(q): Query<PageQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let found = match app.store.invitation_by_token(&token).await {
+        Ok(inv) => match app.surveys.by_survey_id(&app.store, inv.survey_id).await {
+            Ok(p) => Some((inv, p)),
+            Err(_) => None,
+        },
+        Err(_) => None,
+    };
+    match found {
+        Some((invitation, p)) => {
+            let link = Link::Personal { token, invitation };
+            privacy(&app, &link, &p, q.lang.as_deref(), &headers).await
+        }
+        None => notice(
+            &app,
+            &fallback_lang(&headers, q.lang.as_deref()),
+            StatusCode::NOT_FOUND,
+            "notfound",
+            "",
+        ),
+    }
+}
+
+async fn privacy(
+    app: &AppState,
+    link: &Link,
+    p: &PublishedSurvey,
+    explicit: Option<&str>,
+    headers: &HeaderMap,
+) -> Response {
+    let def = &p.version.definition;
+    let lang = choose_lang(def, explicit, headers, link.invitation());
+    let org = app.org_name(p.survey.org_id).await;
+    let chrome = app.chrome(&lang);
+    let with_org = |key: &str| t_args(&lang, key, &[("org", FluentValue::from(org.clone()))]);
+    let mut paragraphs = vec![with_org("privacy-who"), t(&lang, "privacy-what")];
+    paragraphs.push(match link {
+        Link::Personal { .. } => with_org("privacy-personal"),
+        _ => with_org("privacy-public"),
+    });
+    if def.pages.len() > 1 {
+        let days = crate::DRAFT_LIFETIME.as_secs() / 86_400;
+        paragraphs.push(t_args(
+            &lang,
+            "privacy-drafts",
+            &[("days", num(days as f64))],
+        ));
+    }
+    paragraphs.push(with_org("privacy-rights"));
+    let title = t(&lang, "privacy-title");
+    let langs: Vec<OwnedLangLink> = def
+        .languages
+        .iter()
+        .map(|l| OwnedLangLink {
+            code: l.to_string(),
+            href: format!("{}/privacy?lang={l}", link.base()),
+            current: *l == lang,
+        })
+        .collect();
+    let page = PrivacyPage {
+        lang: lang.as_str(),
+        head_title: &title,
+        org_name: &org,
+        privacy_href: None,
+        chrome: &chrome,
+        assets: assets::paths(),
+        langs: langs.iter().map(OwnedLangLink::view).collect(),
+        title: &title,
+        survey_title: def.title.get(&lang, def.default_lang()),
+        paragraphs,
+        back: format!("{}?lang={lang}", link.base()),
+        back_text: t(&lang, "privacy-back"),
+    };
+    page_response(StatusCode::OK, page.render().unwrap_or_default(), None)
 }

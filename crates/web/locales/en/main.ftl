@@ -35,6 +35,8 @@ allocation-hint = Spread exactly { $total } points over the statements.
 multi-hint-max = Choose at most { $max }.
 multi-hint-min = Choose at least { $min }.
 text-max = At most { $max } characters.
+text-left = { $n } characters left.
+text-at-limit = You have reached the maximum number of characters: anything you type or paste now is not taken. Shorten your text if you want to add something.
 thanks-title = Thank you!
 thanks-body = Your answers have been saved.
 closed-title = This survey is closed
@@ -43,6 +45,8 @@ expired-title = This link has expired
 expired-body = The personal link you used is no longer valid. If you still want to respond, please ask the sender for a new link.
 used-title = You have already responded
 used-body = This personal link has been used to send answers already. Thank you!
+too-many-title = One moment, please
+too-many-body = A great many answers to this survey came from your address in a short time. Wait a minute, then send the page again; what you filled in is still in the form when you go back.
 resent-title = These answers were sent already
 resent-body = This form was sent before with other answers; those first answers are the ones we keep. To answer again, open the survey link once more.
 notfound-title = Survey not found
@@ -75,11 +79,30 @@ answer-error-missing_item = Answer every statement.
 answer-error-ranking_incomplete = Give { $expected } options a place.
 answer-error-duplicate_rank = Each place can be used once.
 answer-error-allocation_total = The points must add up to { $total }; now they add up to { $given }.
-footer-privacy = Your answers are stored by the organisation that invited you.
 
-# Public links: too many forms sent from one place
-toomany-title = Too many forms sent
-toomany-body = This survey's form was sent very often from your network in a short time, so these answers were not saved. Please wait { $seconds ->
-    [one] one second
-   *[other] { $seconds } seconds
-} and send them again.
+## Footer, privacy statement and the context of a personal link
+footer-kept-by = Your answers are kept by
+privacy-link = Privacy statement
+context-unit = This survey is about your contact with { $unit } on { $day }.
+context-touchpoint = This survey is about { $touchpoint } on { $day }.
+context-touchpoint-unit = This survey is about { $touchpoint } with { $unit } on { $day }.
+month-1 = January
+month-2 = February
+month-3 = March
+month-4 = April
+month-5 = May
+month-6 = June
+month-7 = July
+month-8 = August
+month-9 = September
+month-10 = October
+month-11 = November
+month-12 = December
+privacy-title = Privacy of this survey
+privacy-who = { $org } runs this survey and keeps your answers. { $org } decides what happens to them and is who you turn to with questions about your data.
+privacy-what = What is kept: your answers, when you sent them and the language you answered in.
+privacy-public = Through this public link { $org } does not know who you are, unless you write it in an answer yourself, for example when you ask to be contacted.
+privacy-personal = This personal link belongs to your contact with { $org }. Your answers are linked to it, so that { $org } can follow up on what you write. The link works once.
+privacy-drafts = If you do not finish a survey of several pages, what you had filled in is kept for at most { $days } days so that you can continue; then it is erased.
+privacy-rights = You can ask { $org } which data about you is kept, and ask to correct or erase it.
+privacy-back = Back to the survey

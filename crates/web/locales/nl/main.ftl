@@ -35,6 +35,8 @@ allocation-hint = Verdeel precies { $total } punten over de stellingen.
 multi-hint-max = Kies er hoogstens { $max }.
 multi-hint-min = Kies er minstens { $min }.
 text-max = Hoogstens { $max } tekens.
+text-left = Nog { $n } tekens over.
+text-at-limit = U hebt het maximum aantal tekens bereikt: wat u nu nog typt of plakt, wordt niet meer opgenomen. Kort uw tekst in als u iets wilt toevoegen.
 thanks-title = Hartelijk dank!
 thanks-body = Uw antwoorden zijn opgeslagen.
 closed-title = Deze vragenlijst is gesloten
@@ -43,6 +45,8 @@ expired-title = Deze link is verlopen
 expired-body = De persoonlijke link die u gebruikte is niet meer geldig. Wilt u toch reageren, vraag de afzender dan om een nieuwe link.
 used-title = U heeft al gereageerd
 used-body = Met deze persoonlijke link zijn al antwoorden verstuurd. Dank u wel!
+too-many-title = Even geduld
+too-many-body = Vanaf uw adres zijn in korte tijd erg veel antwoorden op deze vragenlijst verstuurd. Wacht een minuut en verstuur de pagina dan opnieuw; wat u invulde, staat nog in het formulier als u teruggaat.
 resent-title = Dit formulier is al verstuurd
 resent-body = Dit formulier is eerder verstuurd met andere antwoorden; die eerste antwoorden bewaren we. Wilt u opnieuw antwoorden, open dan de link naar de vragenlijst nog een keer.
 notfound-title = Vragenlijst niet gevonden
@@ -75,11 +79,30 @@ answer-error-missing_item = Beantwoord elke stelling.
 answer-error-ranking_incomplete = Geef { $expected } opties een plaats.
 answer-error-duplicate_rank = Elke plaats kan één keer gebruikt worden.
 answer-error-allocation_total = De punten moeten samen { $total } zijn; nu is het { $given }.
-footer-privacy = Uw antwoorden worden bewaard door de organisatie die u uitnodigde.
 
-# Public links: too many forms sent from one place
-toomany-title = Te vaak verstuurd
-toomany-body = Het formulier van deze vragenlijst is in korte tijd erg vaak verstuurd vanaf uw netwerk; daarom zijn deze antwoorden niet opgeslagen. Wacht { $seconds ->
-    [one] één seconde
-   *[other] { $seconds } seconden
-} en verstuur ze dan opnieuw.
+## Footer, privacy statement and the context of a personal link
+footer-kept-by = Uw antwoorden worden bewaard door
+privacy-link = Privacyverklaring
+context-unit = Deze vragenlijst gaat over uw contact met { $unit } van { $day }.
+context-touchpoint = Deze vragenlijst gaat over { $touchpoint } van { $day }.
+context-touchpoint-unit = Deze vragenlijst gaat over { $touchpoint } met { $unit } van { $day }.
+month-1 = januari
+month-2 = februari
+month-3 = maart
+month-4 = april
+month-5 = mei
+month-6 = juni
+month-7 = juli
+month-8 = augustus
+month-9 = september
+month-10 = oktober
+month-11 = november
+month-12 = december
+privacy-title = Privacy bij deze vragenlijst
+privacy-who = { $org } stelt deze vragenlijst en bewaart uw antwoorden. { $org } bepaalt wat ermee gebeurt en is degene bij wie u terechtkunt met vragen over uw gegevens.
+privacy-what = Wat wordt bewaard: uw antwoorden, het moment waarop u ze verstuurde en de taal waarin u antwoordde.
+privacy-public = Via deze openbare link weet { $org } niet wie u bent, tenzij u dat zelf in een antwoord schrijft, bijvoorbeeld als u vraagt om contact.
+privacy-personal = Deze persoonlijke link hoort bij uw contact met { $org }. Uw antwoorden worden daaraan gekoppeld, zodat { $org } kan opvolgen wat u schrijft. De link werkt één keer.
+privacy-drafts = Vult u een vragenlijst van meerdere pagina's niet af, dan bewaren we wat u al had ingevuld hooguit { $days } dagen, zodat u verder kunt gaan; daarna wordt het gewist.
+privacy-rights = U kunt { $org } vragen welke gegevens over u zijn bewaard, en vragen om ze te verbeteren of te wissen.
+privacy-back = Terug naar de vragenlijst

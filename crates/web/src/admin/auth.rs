@@ -8,13 +8,8 @@
 //!   request must come from our own origin (`Sec-Fetch-Site` / `Origin`, see
 //!   [`same_origin_only`]). The sign-in form, which has no session yet, uses a double-submit
 //!   cookie.
-//! * Sign-in is limited per account and client together (locked for 15 minutes after 5
-//!   failures in a row from one client; the page says so and until when, and the owner signing
-//!   in from elsewhere is not locked out) and per client address (20 failures per 15
-//!   minutes). The client is [`ClientAddr`]: behind a trusted proxy, the address it forwarded.
-//! * `/forgot` sends at most [`RESET_LINKS_PER_ACCOUNT`] links per account an hour and takes
-//!   [`FORGOT_PER_CLIENT`] requests per client; over either it answers the same, and sends
-//!   nothing. Using a link spends every open link of the user.
+//! * Sign-in is limited per account (locked for 15 minutes after 5 failures in a row; the page
+//!   says so and until when) and per client address (20 failures per 15 minutes).
 
 use argon2::{Argon2, PasswordHasher, PasswordVerifier};
 use askama::Template;
@@ -30,14 +25,12 @@ use tevreden_storage::{Email, LinkPurpose, Org, Session, User, now_ms};
 
 use super::{Tr, html_page};
 use crate::AppState;
-use crate::client::{ClientAddr, RateLimit, limit_key};
 use crate::form::decode_form;
 
 pub const SESSION_COOKIE: &str = "tevreden_session";
 const LOGIN_CSRF_COOKIE: &str = "tevreden_login";
 
-/// Failed sign-ins in a row (from one client) before the account is locked for that client,
-/// and for how long.
+/// Failed sign-ins in a row before an account is locked, and for how long.
 pub const ACCOUNT_FAILURE_LIMIT: i64 = 5;
 pub const ACCOUNT_LOCK_MS: i64 = 15 * 60 * 1000;
 /// Failed sign-ins from one address within the window before it must wait.
@@ -46,14 +39,6 @@ pub const IP_WINDOW_MS: i64 = 15 * 60 * 1000;
 /// How long a password-reset link and an invitation link stay valid.
 pub const RESET_LINK_MS: i64 = 2 * 3600 * 1000;
 pub const INVITE_LINK_MS: i64 = 7 * 24 * 3600 * 1000;
-/// Reset links per account within [`RESET_LIMIT_WINDOW_MS`]; more requests send nothing.
-pub const RESET_LINKS_PER_ACCOUNT: i64 = 3;
-pub const RESET_LIMIT_WINDOW_MS: i64 = 3600 * 1000;
-/// Reset requests per client (any address asked for): ten at once, then one a minute.
-pub const FORGOT_PER_CLIENT: RateLimit = RateLimit {
-    burst: 10,
-    per_second: 1.0 / 60.0,
-};
 /// Shortest password accepted.
 pub const MIN_PASSWORD_CHARS: usize = 10;
 
@@ -121,7 +106,7 @@ pub struct Signed {
 
 impl Signed {
     pub fn tr(&self) -> Tr {
-        Tr::new(&self.lang)
+        Tr::local(&self.lang, self.org.tz())
     }
 
     /// True when the form carries this session's CSRF token.
@@ -279,13 +264,12 @@ pub async fn same_origin_only(req: Request, next: Next) -> Response {
     }
 }
 
-/// `; Secure` when people reach us over https.
-fn secure(app: &AppState) -> &'static str {
-    if app.config.https() { "; Secure" } else { "" }
-}
-
 fn session_cookie(app: &AppState, token: &str, max_age: Option<i64>) -> HeaderValue {
-    let secure = secure(app);
+    let secure = if app.config.is_https() {
+        "; Secure"
+    } else {
+        ""
+    };
     let age = max_age
         .map(|s| format!("; Max-Age={s}"))
         .unwrap_or_default();
@@ -377,9 +361,13 @@ fn login_form(
         notice,
     };
     let mut resp = html_page(status, page.render());
+    let secure = if app.config.is_https() {
+        "; Secure"
+    } else {
+        ""
+    };
     if let Ok(v) = HeaderValue::from_str(&format!(
-        "{LOGIN_CSRF_COOKIE}={csrf}; Path=/login; HttpOnly; SameSite=Strict{}",
-        secure(app)
+        "{LOGIN_CSRF_COOKIE}={csrf}; Path=/login; HttpOnly; SameSite=Strict{secure}"
     )) {
         resp.headers_mut().append(header::SET_COOKIE, v);
     }
@@ -400,12 +388,10 @@ fn minutes_until(t: i64) -> i64 {
 
 pub async fn login_submit(
     State(app): State<AppState>,
-    ClientAddr(client): ClientAddr,
     headers: HeaderMap,
     req: Request,
 ) -> Response {
-    // The limits count a client by its address (IPv6: its /64); the session keeps the address.
-    let ip = limit_key(client).to_string();
+    let ip = app.client_addr(req.extensions(), &headers).to_string();
     let lang = ui_lang(None, &headers);
     let tr = Tr::new(&lang);
     let body = match axum::body::to_bytes(req.into_body(), crate::MAX_BODY).await {
@@ -428,9 +414,9 @@ pub async fn login_submit(
     {
         return again(tr.t("login-expired-form"), StatusCode::FORBIDDEN);
     }
-    // Nothing to check: say what is missing, and count no failure.
     if email.is_empty() || password.is_empty() {
-        return again(tr.t("login-both-needed"), StatusCode::UNPROCESSABLE_ENTITY);
+        // Nothing to check, nothing counted against anyone.
+        return again(tr.t("login-empty"), StatusCode::UNPROCESSABLE_ENTITY);
     }
     let since = now_ms() - IP_WINDOW_MS;
     match app.store.ip_failures(&ip, since).await {
@@ -446,6 +432,27 @@ pub async fn login_submit(
             return StatusCode::INTERNAL_SERVER_ERROR.into_response();
         }
     }
+    // An account is locked for one client at a time: failures from this address for this
+    // account. Somebody elsewhere who knows the address locks only himself out.
+    let account = email.to_lowercase();
+    let lock_since = now_ms() - ACCOUNT_LOCK_MS;
+    let locked_until = |(n, oldest): (i64, Option<i64>)| {
+        (n >= ACCOUNT_FAILURE_LIMIT).then(|| oldest.unwrap_or_else(now_ms) + ACCOUNT_LOCK_MS)
+    };
+    match app.store.account_failures(&account, &ip, lock_since).await {
+        Ok(f) => {
+            if let Some(until) = locked_until(f) {
+                return again(
+                    tr.t_n("login-locked", minutes_until(until)),
+                    StatusCode::TOO_MANY_REQUESTS,
+                );
+            }
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "reading sign-in failures failed");
+            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        }
+    }
     let found = match app.store.user_for_login(&email).await {
         Ok(f) => f,
         Err(e) => {
@@ -454,37 +461,13 @@ pub async fn login_submit(
         }
     };
     let hash = found.as_ref().map(|(_, h)| h.clone()).unwrap_or_default();
-    if let Some((user, _)) = &found {
-        match app.store.login_lock(user.id, &ip).await {
-            Ok(Some(until)) => {
-                return again(
-                    tr.t_n("login-locked", minutes_until(until)),
-                    StatusCode::TOO_MANY_REQUESTS,
-                );
-            }
-            Ok(None) => {}
-            Err(e) => {
-                tracing::error!(error = %e, "reading sign-in lock failed");
-                return StatusCode::INTERNAL_SERVER_ERROR.into_response();
-            }
-        }
-    }
     let ok = verify_password_blocking(password, hash).await;
     let user = match (found, ok) {
         (Some((user, _)), true) if user.disabled_at.is_none() => user,
-        (found, _) => {
-            let _ = app.store.record_ip_failure(&ip, since).await;
-            if let Some((user, _)) = found
-                && let Ok(Some(until)) = app
-                    .store
-                    .record_login_failure(
-                        user.id,
-                        &ip,
-                        ACCOUNT_FAILURE_LIMIT,
-                        ACCOUNT_LOCK_MS,
-                        ACCOUNT_LOCK_MS,
-                    )
-                    .await
+        _ => {
+            let _ = app.store.record_sign_in_failure(&ip, Some(&account)).await;
+            if let Ok(f) = app.store.account_failures(&account, &ip, lock_since).await
+                && let Some(until) = locked_until(f)
             {
                 return again(
                     tr.t_n("login-locked", minutes_until(until)),
@@ -498,10 +481,8 @@ pub async fn login_submit(
         .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok());
     let created = async {
-        app.store.record_login_success(user.id, &ip).await?;
-        app.store
-            .create_session(user.id, Some(&client.to_string()), ua)
-            .await
+        app.store.record_login_success(user.id).await?;
+        app.store.create_session(user.id, Some(&ip), ua).await
     }
     .await;
     match created {
@@ -587,7 +568,7 @@ pub async fn forgot_page(headers: HeaderMap) -> Response {
 /// `POST /forgot`: always the same answer, whether the address is known or not.
 pub async fn forgot_submit(
     State(app): State<AppState>,
-    ClientAddr(client): ClientAddr,
+    crate::throttle::ClientAddr(client): crate::throttle::ClientAddr,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
@@ -603,12 +584,6 @@ pub async fn forgot_submit(
             Some(Tr::new(&lang).t("password-email-invalid")),
             StatusCode::UNPROCESSABLE_ENTITY,
         );
-    }
-    let sent = password_page(&lang, "sent", "/forgot", &email, None, StatusCode::OK);
-    // Over the client's limit: the same page, no mail (and no hint either way).
-    if app.forgot_limits.take(&limit_key(client)).is_err() {
-        tracing::info!("password reset requests from one client over the limit; none sent");
-        return sent;
     }
     let base = app.config.public_url.trim_end_matches('/').to_string();
     let make = |user: &User, token: &str| {
@@ -626,21 +601,23 @@ pub async fn forgot_submit(
             ),
         }
     };
-    if let Err(e) = app
+    // Throttled per client and per address; the answer is the same either way (it must not
+    // tell whether an account exists), only no more mail is queued.
+    let allowed = app.forgot_by_client.take(client).is_ok()
+        && app.forgot_by_email.take(email.to_lowercase()).is_ok();
+    if !allowed {
+        tracing::warn!(%client, "password reset requests throttled");
+    } else if let Err(e) = app
         .store
-        .request_password_reset(
-            &email,
-            RESET_LINK_MS,
-            (RESET_LINKS_PER_ACCOUNT, RESET_LIMIT_WINDOW_MS),
-            &make,
-        )
+        .request_password_reset(&email, RESET_LINK_MS, &make)
         .await
     {
         tracing::error!(error = %e, "password reset request failed");
         return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    } else {
+        app.mail_wakeup();
     }
-    app.mail_wakeup();
-    sent
+    password_page(&lang, "sent", "/forgot", &email, None, StatusCode::OK)
 }
 
 fn purpose_of(kind: &str) -> Option<(LinkPurpose, &'static str)> {

@@ -161,7 +161,11 @@ async fn working(
     let survey = match app.store.survey(signed.org.id, key).await {
         Ok(s) => s,
         Err(StoreError::NotFound(_)) => {
-            return Err(super::message(signed, StatusCode::NOT_FOUND, "notfound"));
+            return Err(super::message(
+                signed,
+                StatusCode::NOT_FOUND,
+                "page-notfound",
+            ));
         }
         Err(e) => return Err(server_error(e)),
     };
@@ -920,7 +924,9 @@ pub async fn publish_submit(
             app.surveys.invalidate(&survey.public_id, survey.id);
             Redirect::to("/app/surveys?published=1").into_response()
         }
-        Err(StoreError::NotFound(_)) => super::message(&signed, StatusCode::NOT_FOUND, "notfound"),
+        Err(StoreError::NotFound(_)) => {
+            super::message(&signed, StatusCode::NOT_FOUND, "page-notfound")
+        }
         Err(StoreError::Conflict(_)) => {
             Redirect::to(&format!("/app/surveys/{key}/edit")).into_response()
         }

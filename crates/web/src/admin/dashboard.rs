@@ -289,7 +289,7 @@ pub async fn dashboard(
     let survey = match app.store.survey(signed.org.id, &key).await {
         Ok(s) => s,
         Err(tevreden_storage::StoreError::NotFound(_)) => {
-            return super::message(&signed, StatusCode::NOT_FOUND, "notfound");
+            return super::message(&signed, StatusCode::NOT_FOUND, "page-notfound");
         }
         Err(e) => return server_error(e),
     };

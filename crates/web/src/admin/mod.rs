@@ -146,20 +146,43 @@ pub fn router() -> Router<AppState> {
         .route("/app/settings", get(pages::settings))
         .route("/app/settings/language", post(pages::set_language))
         .route("/app/audit", get(pages::audit))
+        .route("/app/audit.json", get(pages::audit_json))
         .layer(middleware::from_fn(auth::same_origin_only))
 }
 
 /// UI texts in one language, for templates: `{{ tr.t("nav-surveys") }}`.
 pub struct Tr {
     lang: Lang,
+    /// Where times are shown: the organisation's zone once somebody is signed in.
+    tz: jiff::tz::TimeZone,
 }
 
 impl Tr {
+    /// Texts for somebody not (yet) signed in: times in UTC.
     pub fn new(lang: &Lang) -> Tr {
-        Tr { lang: lang.clone() }
+        Tr {
+            lang: lang.clone(),
+            tz: jiff::tz::TimeZone::UTC,
+        }
+    }
+    /// Texts for somebody of an organisation: times in its time zone.
+    pub fn local(lang: &Lang, tz: jiff::tz::TimeZone) -> Tr {
+        Tr {
+            lang: lang.clone(),
+            tz,
+        }
     }
     pub fn t(&self, key: &str) -> String {
         i18n::t(&self.lang, key)
+    }
+    /// The text for `key`, or `fallback` when the UI has no such text (codes from elsewhere,
+    /// such as an audit action a newer release wrote).
+    pub fn t_or(&self, key: &str, fallback: &str) -> String {
+        self.try_t(key).unwrap_or_else(|| fallback.to_string())
+    }
+    /// The text for `key`, if the UI has one.
+    pub fn try_t(&self, key: &str) -> Option<String> {
+        i18n::try_t(&self.lang, key)
     }
     /// A text with a number `n` (plural forms).
     pub fn t_n(&self, key: &str, n: impl std::borrow::Borrow<i64>) -> String {
@@ -176,10 +199,14 @@ impl Tr {
     pub fn lang(&self) -> &str {
         self.lang.as_str()
     }
-    /// A point in time as `YYYY-MM-DD HH:MM` (UTC).
+    /// A point in time as `YYYY-MM-DD HH:MM` with the zone's abbreviation (`CET`, `UTC`).
     pub fn when(&self, ms: &i64) -> String {
         jiff::Timestamp::from_millisecond(*ms)
-            .map(|t| t.strftime("%Y-%m-%d %H:%M UTC").to_string())
+            .map(|t| {
+                t.to_zoned_datetime(self.tz.clone())
+                    .strftime("%Y-%m-%d %H:%M %Z")
+                    .to_string()
+            })
             .unwrap_or_default()
     }
     pub fn when_opt(&self, ms: &Option<i64>) -> String {

@@ -10,7 +10,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use tevreden_domain::import::{Office, RowError};
+use tevreden_domain::import::{Office, RowError, RowProblem};
 use tevreden_storage::{EmployeeFilter, ImportFileKind, RecordOutcome, Role, StoreError, Unit};
 
 use super::auth::{Signed, urlencode};
@@ -101,9 +101,9 @@ pub struct RecordForm {
 
 impl RecordForm {
     /// Puts each refused column's reason on its field (unknown columns on the first field).
-    fn with_errors(mut self, tr: &Tr, errors: &[RowError]) -> RecordForm {
+    fn with_errors(mut self, errors: &[FieldProblem]) -> RecordForm {
         for e in errors {
-            let reason = localised_reason(tr, &e.reason);
+            let reason = e.message.clone();
             let idx = self
                 .fields
                 .iter()
@@ -121,21 +121,33 @@ impl RecordForm {
     }
 }
 
-/// The importer's reasons are English; the common ones have a translation.
-fn localised_reason(tr: &Tr, reason: &str) -> String {
-    let key = match reason {
-        "is empty" => "rec-error-empty",
-        "is longer than 200 characters" => "rec-error-long",
-        "a unit cannot be its own parent" => "rec-error-own-parent",
-        _ if reason.contains("cycle") => "rec-error-cycle",
-        _ if reason.starts_with("unknown unit") || reason.contains("does not exist") => {
-            "rec-error-unknown"
-        }
-        _ if reason.contains("email") => "rec-error-email",
-        _ if reason.contains("external id") => "rec-error-key",
-        _ => return reason.to_string(),
-    };
-    tr.t(key)
+/// A refused field of a form: its column and what to do, in the user's language.
+struct FieldProblem {
+    column: String,
+    message: String,
+}
+
+/// The import rules' refusals on a form's fields: the common ones as a form says them, the
+/// others as the importer does.
+fn field_problems(tr: &Tr, lang: &tevreden_domain::Lang, errors: &[RowError]) -> Vec<FieldProblem> {
+    errors
+        .iter()
+        .map(|e| FieldProblem {
+            column: e.column.clone(),
+            message: match &e.problem {
+                RowProblem::Empty => tr.t("rec-error-empty"),
+                RowProblem::TooLong { max: 200 } => tr.t("rec-error-long"),
+                RowProblem::OwnParent => tr.t("rec-error-own-parent"),
+                RowProblem::Cycle => tr.t("rec-error-cycle"),
+                RowProblem::UnknownParent { .. }
+                | RowProblem::UnknownUnit { .. }
+                | RowProblem::ParentRefused { .. } => tr.t("rec-error-unknown"),
+                RowProblem::NotAnEmail { .. } => tr.t("rec-error-email"),
+                RowProblem::NotAnExternalId { .. } => tr.t("rec-error-key"),
+                other => crate::i18n::import_problem(lang, other),
+            },
+        })
+        .collect()
 }
 
 pub struct Tab {
@@ -258,14 +270,11 @@ async fn save_one(
     {
         RecordOutcome::Saved { .. } => Ok(Ok(())),
         RecordOutcome::Refused(errors) => {
-            let errors: Vec<RowError> = errors
-                .into_iter()
-                .map(|mut e| {
-                    e.column = column_of(e.column);
-                    e
-                })
-                .collect();
-            Ok(Err(form.with_errors(&signed.tr(), &errors)))
+            let mut errors = field_problems(&signed.tr(), &signed.lang, &errors);
+            for e in &mut errors {
+                e.column = column_of(std::mem::take(&mut e.column));
+            }
+            Ok(Err(form.with_errors(&errors)))
         }
     }
 }
@@ -444,14 +453,10 @@ async fn save_unit(
         existing.is_some(),
     );
     if existing.is_none() && all.iter().any(|u| u.external_id == external_id) {
-        return Ok(Err(form.with_errors(
-            &tr,
-            &[RowError {
-                line: 2,
-                column: "external_id".into(),
-                reason: tr.t("rec-error-exists"),
-            }],
-        )));
+        return Ok(Err(form.with_errors(&[FieldProblem {
+            column: "external_id".into(),
+            message: tr.t("rec-error-exists"),
+        }])));
     }
     Ok(save_one(
         app,
@@ -502,7 +507,7 @@ pub async fn unit_page(
     Path(external_id): Path<String>,
 ) -> Response {
     let Some(unit) = visible_unit(&app, &signed, &external_id).await else {
-        return super::message(&signed, StatusCode::NOT_FOUND, "notfound");
+        return super::message(&signed, StatusCode::NOT_FOUND, "page-notfound");
     };
     unit_view(&app, &signed, &unit, StatusCode::OK, None, None).await
 }
@@ -591,7 +596,7 @@ pub async fn save_unit_page(
         Err(refused) => return *refused,
     };
     let Ok(unit) = app.store.unit(signed.org.id, &external_id).await else {
-        return super::message(&signed, StatusCode::NOT_FOUND, "notfound");
+        return super::message(&signed, StatusCode::NOT_FOUND, "page-notfound");
     };
     match save_unit(&app, &signed, &fields, Some(unit.clone())).await {
         Ok(Ok(id)) => {
@@ -622,7 +627,7 @@ pub async fn delete_unit(
         return *refused;
     }
     let Ok(unit) = app.store.unit(signed.org.id, &external_id).await else {
-        return super::message(&signed, StatusCode::NOT_FOUND, "notfound");
+        return super::message(&signed, StatusCode::NOT_FOUND, "page-notfound");
     };
     match app
         .store
@@ -881,14 +886,10 @@ async fn save_employee(
             .await
             .is_ok()
     {
-        return Ok(Err(form.with_errors(
-            &tr,
-            &[RowError {
-                line: 2,
-                column: "external_id".into(),
-                reason: tr.t("rec-error-exists"),
-            }],
-        )));
+        return Ok(Err(form.with_errors(&[FieldProblem {
+            column: "external_id".into(),
+            message: tr.t("rec-error-exists"),
+        }])));
     }
     let cells = vec![
         values[0].to_string(),
@@ -962,7 +963,7 @@ pub async fn employee_page(
     Path(external_id): Path<String>,
 ) -> Response {
     let Some(e) = visible_employee(&app, &signed, &external_id).await else {
-        return super::message(&signed, StatusCode::NOT_FOUND, "notfound");
+        return super::message(&signed, StatusCode::NOT_FOUND, "page-notfound");
     };
     employee_view(&app, &signed, &e, StatusCode::OK, None).await
 }
@@ -1042,7 +1043,7 @@ pub async fn save_employee_page(
         Err(refused) => return *refused,
     };
     let Ok(e) = app.store.employee(signed.org.id, &external_id).await else {
-        return super::message(&signed, StatusCode::NOT_FOUND, "notfound");
+        return super::message(&signed, StatusCode::NOT_FOUND, "page-notfound");
     };
     match save_employee(&app, &signed, &fields, Some(e.clone())).await {
         Ok(Ok(id)) => Redirect::to(&format!(
@@ -1083,7 +1084,9 @@ pub async fn delete_employee(
             urlencode(&external_id)
         ))
         .into_response(),
-        Err(StoreError::NotFound(_)) => super::message(&signed, StatusCode::NOT_FOUND, "notfound"),
+        Err(StoreError::NotFound(_)) => {
+            super::message(&signed, StatusCode::NOT_FOUND, "page-notfound")
+        }
         Err(e) => server_error(e),
     }
 }
@@ -1296,25 +1299,17 @@ async fn save_contact(
     let attrs = match parse_attributes(&attributes) {
         Ok(a) => a,
         Err(line) => {
-            return Ok(Err(form.with_errors(
-                &tr,
-                &[RowError {
-                    line: 2,
-                    column: "attributes".into(),
-                    reason: tr.t_args("rec-error-attribute", &[("line", line)]),
-                }],
-            )));
+            return Ok(Err(form.with_errors(&[FieldProblem {
+                column: "attributes".into(),
+                message: tr.t_args("rec-error-attribute", &[("line", line)]),
+            }])));
         }
     };
     if existing.is_none() && app.store.contact(signed.org.id, &external_id).await.is_ok() {
-        return Ok(Err(form.with_errors(
-            &tr,
-            &[RowError {
-                line: 2,
-                column: "external_id".into(),
-                reason: tr.t("rec-error-exists"),
-            }],
-        )));
+        return Ok(Err(form.with_errors(&[FieldProblem {
+            column: "external_id".into(),
+            message: tr.t("rec-error-exists"),
+        }])));
     }
     let mut headers: Vec<&str> = vec!["external_id", "name", "email", "lang"];
     let mut cells = vec![external_id.clone(), name, email, lang];
@@ -1373,7 +1368,7 @@ pub async fn contact_page(
     Path(external_id): Path<String>,
 ) -> Response {
     if !may_read_people(&signed) {
-        return super::message(&signed, StatusCode::NOT_FOUND, "notfound");
+        return super::message(&signed, StatusCode::NOT_FOUND, "page-notfound");
     }
     let scope = match contact_scope(&app, &signed).await {
         Ok(s) => s,
@@ -1384,7 +1379,7 @@ pub async fn contact_page(
         .contact_in(signed.org.id, &external_id, scope.as_deref())
         .await
     else {
-        return super::message(&signed, StatusCode::NOT_FOUND, "notfound");
+        return super::message(&signed, StatusCode::NOT_FOUND, "page-notfound");
     };
     contact_view(&signed, &c, StatusCode::OK, None)
 }
@@ -1461,7 +1456,7 @@ pub async fn save_contact_page(
         Err(refused) => return *refused,
     };
     let Ok(c) = app.store.contact(signed.org.id, &external_id).await else {
-        return super::message(&signed, StatusCode::NOT_FOUND, "notfound");
+        return super::message(&signed, StatusCode::NOT_FOUND, "page-notfound");
     };
     match save_contact(&app, &signed, &fields, Some(c.clone())).await {
         Ok(Ok(id)) => Redirect::to(&format!(
@@ -1493,7 +1488,9 @@ pub async fn delete_contact(
             urlencode(&external_id)
         ))
         .into_response(),
-        Err(StoreError::NotFound(_)) => super::message(&signed, StatusCode::NOT_FOUND, "notfound"),
+        Err(StoreError::NotFound(_)) => {
+            super::message(&signed, StatusCode::NOT_FOUND, "page-notfound")
+        }
         Err(e) => server_error(e),
     }
 }
@@ -1711,7 +1708,7 @@ pub async fn save_channel(State(app): State<AppState>, signed: Signed, body: Byt
         }
     }
     if !errors.is_empty() {
-        let form = channel_form(&tr, [&key, &name, &kind]).with_errors(&tr, &errors);
+        let form = channel_form(&tr, [&key, &name, &kind]).with_errors(&errors);
         return touchpoints_page(
             &app,
             &signed,
@@ -1736,11 +1733,10 @@ pub async fn save_channel(State(app): State<AppState>, signed: Signed, body: Byt
     }
 }
 
-fn err_at(column: &str, reason: String) -> RowError {
-    RowError {
-        line: 2,
+fn err_at(column: &str, message: String) -> FieldProblem {
+    FieldProblem {
         column: column.into(),
-        reason,
+        message,
     }
 }
 
@@ -1785,7 +1781,7 @@ pub async fn save_touchpoint(State(app): State<AppState>, signed: Signed, body: 
     };
     let Some(unit_id) = unit_id.filter(|_| errors.is_empty()) else {
         let form = touchpoint_form(&tr, &units, &channels, [&key, &name, &unit, &channel])
-            .with_errors(&tr, &errors);
+            .with_errors(&errors);
         return touchpoints_page(
             &app,
             &signed,

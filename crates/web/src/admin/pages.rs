@@ -6,10 +6,10 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use tevreden_storage::{AuditEntry, Email, NewUser, Role, SurveyStatus, Unit, User};
+use tevreden_storage::{Email, NewUser, Role, SurveyStatus, Unit, User};
 
 use super::auth::{INVITE_LINK_MS, Signed};
-use super::{FormErrors, Layout, all_values, csrf_refused, first, forbidden, html_page};
+use super::{FormErrors, Layout, Tr, all_values, csrf_refused, first, forbidden, html_page};
 use crate::AppState;
 use crate::form::decode_form;
 
@@ -29,6 +29,8 @@ pub struct SurveyRow {
     pub version: String,
     pub draft: bool,
     pub responses: i64,
+    /// The count with thousands separators (`49.660`).
+    pub responses_shown: String,
     pub last_response: String,
     pub public_url: Option<String>,
     /// The public link as a QR code (inline SVG), for posters and receipts.
@@ -61,9 +63,22 @@ struct SurveysPage<'a> {
 
 async fn survey_rows(app: &AppState, signed: &Signed) -> Result<Vec<SurveyRow>, Response> {
     let tr = signed.tr();
+    // Managers and members see the counts of the responses they can open, not the
+    // organisation's.
+    let scope: Option<Vec<i64>> = if signed.user.role == Role::Admin {
+        None
+    } else {
+        let units = app.store.units(signed.org.id).await.map_err(server_error)?;
+        Some(
+            visible_units(&signed.user, units)
+                .iter()
+                .map(|u| u.id)
+                .collect(),
+        )
+    };
     let list = app
         .store
-        .survey_overview(signed.org.id)
+        .survey_overview_within(signed.org.id, scope.as_deref())
         .await
         .map_err(server_error)?;
     Ok(list
@@ -79,6 +94,7 @@ async fn survey_rows(app: &AppState, signed: &Signed) -> Result<Vec<SurveyRow>, 
                 .unwrap_or_else(|| "–".into()),
             draft: o.has_draft,
             responses: o.responses,
+            responses_shown: super::dashboard::grouped(o.responses.max(0) as u64, tr.lang()),
             last_response: tr.when_opt(&o.last_response_at),
             public_url: (o.survey.status != SurveyStatus::Draft)
                 .then(|| app.survey_url(&o.survey.public_id)),
@@ -183,7 +199,15 @@ struct PeoplePage<'a> {
     form_name: String,
     form_role: String,
     errors: FormErrors,
-    invited: Option<String>,
+    invited: Option<Invited>,
+    invite_days: i64,
+}
+
+/// Who was just invited, and (when no SMTP server is configured, so the mail only waits in the
+/// outbox) the link to pass on by hand.
+pub struct Invited {
+    email: String,
+    link: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -197,7 +221,7 @@ async fn people_page(
     status: StatusCode,
     form: (&str, &str, &str, &[i64]),
     errors: FormErrors,
-    invited: Option<String>,
+    invited: Option<Invited>,
 ) -> Response {
     let tr = signed.tr();
     let (users, units) = match tokio::try_join!(
@@ -263,6 +287,7 @@ async fn people_page(
             form_role: form.2.to_string(),
             errors,
             invited,
+            invite_days: INVITE_LINK_MS / 86_400_000,
         }
         .render(),
     )
@@ -282,7 +307,7 @@ pub async fn people(
         StatusCode::OK,
         ("", "", "member", &[]),
         FormErrors::new(),
-        q.invited,
+        q.invited.map(|email| Invited { email, link: None }),
     )
     .await
 }
@@ -339,19 +364,24 @@ pub async fn invite_user(State(app): State<AppState>, signed: Signed, body: Byte
     let inviter = signed.user.name.clone();
     let org_name = signed.org.name.clone();
     let mail_tr = signed.tr();
-    let make = |token: &str| Email {
-        to: email.to_lowercase(),
-        subject: mail_tr.t_args("mail-invite-subject", &[("org", org_name.clone())]),
-        body: mail_tr.t_args(
-            "mail-invite-body",
-            &[
-                ("name", name.clone()),
-                ("inviter", inviter.clone()),
-                ("org", org_name.clone()),
-                ("link", format!("{base}/invite/{token}")),
-                ("days", (INVITE_LINK_MS / 86_400_000).to_string()),
-            ],
-        ),
+    let link_made = std::sync::Mutex::new(None::<String>);
+    let make = |token: &str| {
+        let link = format!("{base}/invite/{token}");
+        *link_made.lock().unwrap_or_else(|e| e.into_inner()) = Some(link);
+        Email {
+            to: email.to_lowercase(),
+            subject: mail_tr.t_args("mail-invite-subject", &[("org", org_name.clone())]),
+            body: mail_tr.t_args(
+                "mail-invite-body",
+                &[
+                    ("name", name.clone()),
+                    ("inviter", inviter.clone()),
+                    ("org", org_name.clone()),
+                    ("link", format!("{base}/invite/{token}")),
+                    ("days", (INVITE_LINK_MS / 86_400_000).to_string()),
+                ],
+            ),
+        }
     };
     let new = NewUser {
         org_id: signed.org.id,
@@ -371,6 +401,22 @@ pub async fn invite_user(State(app): State<AppState>, signed: Signed, body: Byte
         .create_user(&new, &signed.actor(), Some((INVITE_LINK_MS, &make)))
         .await
     {
+        Ok(u) if app.config.smtp.is_none() => {
+            // Nothing will send the mail: say so, and give the admin the link to pass on.
+            let link = link_made.lock().unwrap_or_else(|e| e.into_inner()).take();
+            people_page(
+                &app,
+                &signed,
+                StatusCode::OK,
+                ("", "", "member", &[]),
+                FormErrors::new(),
+                Some(Invited {
+                    email: u.email,
+                    link,
+                }),
+            )
+            .await
+        }
         Ok(u) => {
             app.mail_wakeup();
             Redirect::to(&format!(
@@ -467,8 +513,32 @@ pub async fn set_language(State(app): State<AppState>, signed: Signed, body: Byt
 #[template(path = "admin/audit.html")]
 struct AuditPage<'a> {
     layout: Layout<'a>,
-    entries: Vec<AuditEntry>,
+    entries: Vec<AuditRow>,
     older: Option<i64>,
+}
+
+/// One audit entry as the page shows it: the action in words, its code beside it.
+struct AuditRow {
+    at: i64,
+    actor: String,
+    action: String,
+    code: String,
+    object: String,
+    key: String,
+}
+
+/// An audit action in the reader's language: `target.set` → "Doel vastgesteld". Edits in the
+/// builder (`survey.edit.<step>`) read as one action; a code this release does not know (from
+/// a newer one) is shown as it is.
+pub fn audit_action_text(tr: &Tr, action: &str) -> String {
+    let key = |code: &str| format!("audit-action-{}", code.replace(['.', '_'], "-"));
+    if let Some(text) = tr.try_t(&key(action)) {
+        return text;
+    }
+    if action.starts_with("survey.edit.") {
+        return tr.t("audit-action-survey-edit");
+    }
+    action.to_string()
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -497,15 +567,70 @@ pub async fn audit(
     let older = (entries.len() as i64 == AUDIT_PAGE)
         .then(|| entries.last().map(|e| e.id))
         .flatten();
+    let layout = Layout::new(&signed, "people", "audit-title");
+    let entries = entries
+        .into_iter()
+        .map(|e| AuditRow {
+            at: e.at,
+            actor: e.actor,
+            action: audit_action_text(&layout.tr, &e.action),
+            object: layout
+                .tr
+                .t_or(&format!("audit-object-{}", e.object_type), &e.object_type),
+            code: e.action,
+            key: e.object_key,
+        })
+        .collect();
     html_page(
         StatusCode::OK,
         AuditPage {
-            layout: Layout::new(&signed, "people", "audit-title"),
+            layout,
             entries,
             older,
         }
         .render(),
     )
+}
+
+/// The whole audit log as a JSON download for a signed-in admin, in the API's shape (the API's
+/// `GET /api/v1/audit` needs a token; this is the same for the browser session).
+pub async fn audit_json(State(app): State<AppState>, signed: Signed) -> Response {
+    if signed.user.role != Role::Admin {
+        return forbidden(&signed);
+    }
+    let mut all = Vec::new();
+    let mut before = None;
+    loop {
+        let page = match app.store.audit_entries(signed.org.id, before, 1000).await {
+            Ok(p) => p,
+            Err(e) => return server_error(e),
+        };
+        let full = page.len() == 1000;
+        before = page.last().map(|e| e.id);
+        all.extend(page.into_iter().map(crate::api::people::audit_out));
+        if !full {
+            break;
+        }
+    }
+    let body = match serde_json::to_vec_pretty(&serde_json::json!({ "items": all })) {
+        Ok(b) => b,
+        Err(e) => return server_error(e),
+    };
+    let name = format!("audit-{}.json", signed.org.slug);
+    (
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "application/json".to_string(),
+            ),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+        ],
+        body,
+    )
+        .into_response()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -542,7 +667,7 @@ pub async fn responses(
     let survey = match app.store.survey(signed.org.id, &key).await {
         Ok(s) => s,
         Err(tevreden_storage::StoreError::NotFound(_)) => {
-            return super::message(&signed, StatusCode::NOT_FOUND, "notfound");
+            return super::message(&signed, StatusCode::NOT_FOUND, "page-notfound");
         }
         Err(e) => return server_error(e),
     };
@@ -591,7 +716,11 @@ pub async fn responses(
                 r.unit.clone().unwrap_or_default(),
                 r.touchpoint.clone().unwrap_or_default(),
             ];
-            row.extend(tevreden_domain::export::answer_cells(&cols, &r.answers));
+            row.extend(tevreden_domain::export::answer_cells_in(
+                &cols,
+                &r.answers,
+                tevreden_domain::export::yes_no_words(tr.lang()),
+            ));
             row
         })
         .collect();
@@ -646,7 +775,7 @@ pub async fn export_csv(
     let survey = match app.store.survey(signed.org.id, &key).await {
         Ok(s) => s,
         Err(tevreden_storage::StoreError::NotFound(_)) => {
-            return super::message(&signed, StatusCode::NOT_FOUND, "notfound");
+            return super::message(&signed, StatusCode::NOT_FOUND, "page-notfound");
         }
         Err(e) => return server_error(e),
     };
@@ -741,7 +870,7 @@ pub async fn user_edit(
     match app.store.user(signed.org.id, id).await {
         Ok(u) => user_edit_page(&app, &signed, &u, StatusCode::OK, None).await,
         Err(tevreden_storage::StoreError::NotFound(_)) => {
-            super::message(&signed, StatusCode::NOT_FOUND, "notfound")
+            super::message(&signed, StatusCode::NOT_FOUND, "page-notfound")
         }
         Err(e) => server_error(e),
     }
@@ -760,7 +889,7 @@ pub async fn user_save(
     let user = match app.store.user(signed.org.id, id).await {
         Ok(u) => u,
         Err(tevreden_storage::StoreError::NotFound(_)) => {
-            return super::message(&signed, StatusCode::NOT_FOUND, "notfound");
+            return super::message(&signed, StatusCode::NOT_FOUND, "page-notfound");
         }
         Err(e) => return server_error(e),
     };
@@ -948,7 +1077,7 @@ pub async fn revoke_token(
     {
         Ok(()) => Redirect::to("/app/tokens").into_response(),
         Err(tevreden_storage::StoreError::NotFound(_)) => {
-            super::message(&signed, StatusCode::NOT_FOUND, "notfound")
+            super::message(&signed, StatusCode::NOT_FOUND, "page-notfound")
         }
         Err(e) => server_error(e),
     }
@@ -966,9 +1095,16 @@ pub struct ImportResult {
     pub refused: usize,
     pub created: Option<usize>,
     pub updated: Option<usize>,
-    pub errors: Vec<tevreden_domain::import::RowError>,
+    pub errors: Vec<ImportErrorView>,
     pub more_errors: usize,
     pub imported: bool,
+}
+
+/// A refused row as the page shows it: the reason in the user's language.
+pub struct ImportErrorView {
+    pub line: usize,
+    pub column: String,
+    pub reason: String,
 }
 
 #[derive(Template)]
@@ -1057,7 +1193,7 @@ pub async fn import_submit(
             return import_error(
                 &signed,
                 StatusCode::UNPROCESSABLE_ENTITY,
-                tr.t_args("import-unreadable", &[("reason", e)]),
+                crate::i18n::read_error(&signed.lang, &e),
             );
         }
     };
@@ -1108,7 +1244,16 @@ pub async fn import_submit(
                 refused,
                 created: summary.as_ref().map(|s| s.created),
                 updated: summary.as_ref().map(|s| s.updated),
-                errors: checked.errors.into_iter().take(SHOWN).collect(),
+                errors: checked
+                    .errors
+                    .into_iter()
+                    .take(SHOWN)
+                    .map(|e| ImportErrorView {
+                        reason: crate::i18n::import_problem(&signed.lang, &e.problem),
+                        line: e.line,
+                        column: e.column,
+                    })
+                    .collect(),
                 more_errors,
                 imported: write,
             }),

@@ -261,7 +261,7 @@ pub async fn unit_page(
     };
     let visible = visible_units(&signed.user, ctx.units.clone());
     let Some(unit) = visible.iter().find(|u| u.external_id == external_id) else {
-        return super::message(&signed, StatusCode::NOT_FOUND, "notfound");
+        return super::message(&signed, StatusCode::NOT_FOUND, "page-notfound");
     };
     let card = match ctx.scorecard(&app.store, unit, period, true).await {
         Ok(c) => c,
@@ -375,7 +375,7 @@ pub async fn save_influences(
             Redirect::to(&format!("/app/scorecards/units/{external_id}?saved=1")).into_response()
         }
         Err(tevreden_storage::StoreError::NotFound(_)) => {
-            super::message(&signed, StatusCode::NOT_FOUND, "notfound")
+            super::message(&signed, StatusCode::NOT_FOUND, "page-notfound")
         }
         Err(e) => server_error(e),
     }

@@ -30,6 +30,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
                 err.errors = vec![FieldError {
                     path: "query".into(),
                     message: e.body_text(),
+                    code: None,
                 }];
                 err
             })
@@ -257,6 +258,26 @@ impl ApiAuth {
     /// The actor name written to the audit log.
     pub fn actor(&self) -> String {
         format!("token:{}", self.0.name)
+    }
+}
+
+/// The language of the request's `Accept-Language` among the UI's languages; English when it
+/// names neither (the API's own language). Messages that have translations (the import rules'
+/// refusals) are written in it.
+pub struct ApiLang(pub tevreden_domain::Lang);
+
+impl<S: Send + Sync> FromRequestParts<S> for ApiLang {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let lang = parts
+            .headers
+            .get(axum::http::header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|a| {
+                tevreden_domain::Lang::negotiate(a, &crate::i18n::ui_languages()).cloned()
+            })
+            .unwrap_or_else(tevreden_domain::Lang::en);
+        Ok(ApiLang(lang))
     }
 }
 

@@ -13,6 +13,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
+use tevreden_domain::Lang;
 use tevreden_domain::import::RowError;
 use tevreden_storage::{
     Channel, Contact, Employee, EmployeeFilter, ImportFileKind, RecordOutcome, Role, Touchpoint,
@@ -22,7 +23,7 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::common::{ApiJson, ApiPath, ApiQuery, PageAsk};
+use super::common::{ApiJson, ApiLang, ApiPath, ApiQuery, PageAsk};
 use super::{ApiAuth, iso};
 use crate::AppState;
 use crate::error::{ApiError, FieldError};
@@ -57,17 +58,19 @@ impl ApiAuth {
     }
 }
 
-fn row_errors(errors: Vec<RowError>, renames: &[(&str, &str)]) -> ApiError {
+/// The import rules' refusals as field errors: each with its `code`, the message in `lang`.
+fn row_errors(errors: Vec<RowError>, renames: &[(&str, &str)], lang: &Lang) -> ApiError {
     ApiError::validation(
         errors
             .into_iter()
             .map(|e| FieldError {
+                message: crate::i18n::import_problem(lang, &e.problem),
+                code: Some(e.problem.code().to_string()),
                 path: renames
                     .iter()
                     .find(|(from, _)| *from == e.column)
                     .map(|(_, to)| to.to_string())
                     .unwrap_or(e.column),
-                message: e.reason,
             })
             .collect(),
     )
@@ -78,6 +81,7 @@ fn row_errors(errors: Vec<RowError>, renames: &[(&str, &str)]) -> ApiError {
 async fn save_one(
     app: &AppState,
     auth: &ApiAuth,
+    lang: &Lang,
     kind: ImportFileKind,
     headers: &[&str],
     cells: Vec<String>,
@@ -89,7 +93,7 @@ async fn save_one(
         .await?
     {
         RecordOutcome::Saved { created } => Ok(created),
-        RecordOutcome::Refused(errors) => Err(row_errors(errors, renames)),
+        RecordOutcome::Refused(errors) => Err(row_errors(errors, renames, lang)),
     }
 }
 
@@ -244,6 +248,7 @@ async fn get_unit(
 async fn put_unit(
     State(app): State<AppState>,
     auth: ApiAuth,
+    ApiLang(lang): ApiLang,
     ApiPath(external_id): ApiPath<String>,
     ApiJson(body): ApiJson<UnitIn>,
 ) -> Result<Response, ApiError> {
@@ -251,6 +256,7 @@ async fn put_unit(
     let created = save_one(
         &app,
         &auth,
+        &lang,
         ImportFileKind::Units,
         &["external_id", "name", "parent", "office"],
         vec![
@@ -416,6 +422,7 @@ async fn get_employee(
 async fn put_employee(
     State(app): State<AppState>,
     auth: ApiAuth,
+    ApiLang(lang): ApiLang,
     ApiPath(external_id): ApiPath<String>,
     ApiJson(body): ApiJson<EmployeeIn>,
 ) -> Result<Response, ApiError> {
@@ -423,6 +430,7 @@ async fn put_employee(
     let created = save_one(
         &app,
         &auth,
+        &lang,
         ImportFileKind::Employees,
         &[
             "external_id",
@@ -594,6 +602,7 @@ async fn get_contact(
 async fn put_contact(
     State(app): State<AppState>,
     auth: ApiAuth,
+    ApiLang(lang): ApiLang,
     ApiPath(external_id): ApiPath<String>,
     ApiJson(body): ApiJson<ContactIn>,
 ) -> Result<Response, ApiError> {
@@ -610,11 +619,13 @@ async fn put_contact(
             errors.push(FieldError {
                 path: format!("attributes.{key}"),
                 message: "keys are 1–50 lower-case letters, digits or `_`".into(),
+                code: None,
             });
         } else if RESERVED_CONTACT_COLUMNS.contains(&key.as_str()) {
             errors.push(FieldError {
                 path: format!("attributes.{key}"),
                 message: "is a contact field, not an attribute".into(),
+                code: None,
             });
         }
     }
@@ -644,6 +655,7 @@ async fn put_contact(
     let created = save_one(
         &app,
         &auth,
+        &lang,
         ImportFileKind::Contacts,
         &headers,
         cells,
@@ -760,6 +772,7 @@ fn check_name(path: &str, name: &str, errors: &mut Vec<FieldError>) {
         errors.push(FieldError {
             path: path.into(),
             message: "must be 1 to 200 characters".into(),
+            code: None,
         });
     }
 }
@@ -958,6 +971,7 @@ async fn put_touchpoint(
         errors.push(FieldError {
             path: "unit".into(),
             message: format!("unit `{}` does not exist", body.unit),
+            code: None,
         });
     }
     let channel = match body.channel.as_deref().filter(|c| !c.is_empty()) {
@@ -968,6 +982,7 @@ async fn put_touchpoint(
                 errors.push(FieldError {
                     path: "channel".into(),
                     message: format!("channel `{key}` does not exist"),
+                    code: None,
                 });
                 None
             }

@@ -65,8 +65,8 @@ pub struct UserOut {
     pub role: RoleName,
     /// External ids of the units a manager or member is scoped to.
     pub units: Vec<String>,
-    /// `active`, `invited` (no password chosen yet), `locked` (one client address is locked
-    /// out after failed sign-ins; the user can still sign in from elsewhere) or `disabled`.
+    /// `active`, `invited` (no password chosen yet), `locked` (too many failed sign-ins) or
+    /// `disabled`.
     pub status: String,
     /// The chosen UI language; `null` follows the browser.
     pub lang: Option<String>,
@@ -166,6 +166,7 @@ fn unit_ids(names: &[String], units: &[Unit], errors: &mut Vec<FieldError>) -> V
             None => errors.push(FieldError {
                 path: format!("units.{i}"),
                 message: format!("unit `{name}` does not exist"),
+                code: None,
             }),
         }
     }
@@ -192,6 +193,7 @@ async fn invite_user(
         errors.push(FieldError {
             path: "email".into(),
             message: "is not an email address".into(),
+            code: None,
         });
     }
     let name = body.name.trim().to_string();
@@ -199,6 +201,7 @@ async fn invite_user(
         errors.push(FieldError {
             path: "name".into(),
             message: "must be 1 to 200 characters".into(),
+            code: None,
         });
     }
     let role: Role = body.role.into();
@@ -207,6 +210,7 @@ async fn invite_user(
         errors.push(FieldError {
             path: "units".into(),
             message: "managers and members need at least one unit".into(),
+            code: None,
         });
     }
     let lang = match body.lang.as_deref() {
@@ -217,6 +221,7 @@ async fn invite_user(
                 errors.push(FieldError {
                     path: "lang".into(),
                     message: "must be nl or en".into(),
+                    code: None,
                 });
                 Lang::parse("nl").map_err(|_| ApiError::internal())?
             }
@@ -319,6 +324,7 @@ async fn update_user(
         errors.push(FieldError {
             path: "units".into(),
             message: "managers and members need at least one unit".into(),
+            code: None,
         });
     }
     if !errors.is_empty() {
@@ -435,6 +441,7 @@ async fn create_token(
         errors.push(FieldError {
             path: "name".into(),
             message: "must be 1 to 100 characters".into(),
+            code: None,
         });
     }
     let unit = match body.unit.as_deref() {
@@ -445,6 +452,7 @@ async fn create_token(
                 errors.push(FieldError {
                     path: "unit".into(),
                     message: format!("unit `{ext}` does not exist"),
+                    code: None,
                 });
                 None
             }
@@ -504,6 +512,20 @@ async fn revoke_token(
         .revoke_api_token_by(auth.0.org_id, id, Some(&auth.actor()))
         .await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// An audit entry in the API's shape (also the admin app's JSON download).
+pub fn audit_out(e: tevreden_storage::AuditEntry) -> AuditOut {
+    AuditOut {
+        id: e.id,
+        at: iso(e.at),
+        actor: e.actor,
+        action: e.action,
+        object_type: e.object_type,
+        object_key: e.object_key,
+        before: e.before,
+        after: e.after,
+    }
 }
 
 /// One entry of the audit log.
@@ -573,19 +595,7 @@ async fn audit_log(
         .then(|| entries.last().map(|e| e.id))
         .flatten();
     Ok(Json(AuditPage {
-        items: entries
-            .into_iter()
-            .map(|e| AuditOut {
-                id: e.id,
-                at: iso(e.at),
-                actor: e.actor,
-                action: e.action,
-                object_type: e.object_type,
-                object_key: e.object_key,
-                before: e.before,
-                after: e.after,
-            })
-            .collect(),
+        items: entries.into_iter().map(audit_out).collect(),
         next,
         next_cursor: next.map(encode_cursor),
     }))

@@ -99,6 +99,7 @@ async fn put_kept_attributes(
         ApiError::validation(vec![FieldError {
             path: "kept".into(),
             message: format!("send {{\"kept\": [\"segment\", …]}}: {e}"),
+            code: None,
         }])
     })?;
     let kept = tevreden_domain::rollup::kept_attribute_keys(body.kept.iter().map(String::as_str))
@@ -106,6 +107,7 @@ async fn put_kept_attributes(
         ApiError::validation(vec![FieldError {
             path: "kept".into(),
             message: e.to_string(),
+            code: None,
         }])
     })?;
     let recounted_responses = app
@@ -165,6 +167,7 @@ fn day(field: &str, v: Option<&str>, errors: &mut Vec<FieldError>) -> Option<i32
             errors.push(FieldError {
                 path: field.into(),
                 message: format!("`{v}` is not a date such as 2026-03-31"),
+                code: None,
             });
             None
         }
@@ -204,6 +207,7 @@ async fn filter(
         errors.push(FieldError {
             path: "to".into(),
             message: "must not be before `from`".into(),
+            code: None,
         });
     }
     let units = auth.units_filter(app, unit).await?;
@@ -256,6 +260,7 @@ async fn question(
         return Err(ApiError::validation(vec![FieldError {
             path: field.into(),
             message: format!("the survey has no published question `{id}`"),
+            code: None,
         }]));
     };
     Measurement::of(&q.kind).ok_or_else(|| {
@@ -264,8 +269,7 @@ async fn question(
             message: format!(
                 "`{id}` is a {} question; results are computed for nps, rating, likert and yesno questions",
                 q.kind.type_name()
-            ),
-        }])
+            ), code: None, }])
     })
 }
 
@@ -297,8 +301,7 @@ async fn survey_results(
                     path: "group_by".into(),
                     message: format!(
                         "`{g}` is not one of week, month, quarter, unit, touchpoint, channel, employee, version or attribute:KEY"
-                    ),
-                });
+                    ), code: None, });
                 (None, None)
             }
         },
@@ -310,6 +313,7 @@ async fn survey_results(
             errors.push(FieldError {
                 path: "method".into(),
                 message: format!("`{other}` is not adjusted-wald or wald"),
+                code: None,
             });
             NpsMethod::AdjustedWald
         }
@@ -320,6 +324,7 @@ async fn survey_results(
         errors.push(FieldError {
             path: "compare_to".into(),
             message: "give both compare_from and compare_to".into(),
+            code: None,
         });
     }
     let baseline_from = day("baseline_from", q.baseline_from.as_deref(), &mut errors);
@@ -349,6 +354,7 @@ async fn survey_results(
             None => errors.push(FieldError {
                 path: "version".into(),
                 message: format!("the survey has no published version {n}"),
+                code: None,
             }),
         }
     }
@@ -358,6 +364,7 @@ async fn survey_results(
             None => errors.push(FieldError {
                 path: "attribute".into(),
                 message: "write it as key:value, e.g. segment:zakelijk".into(),
+                code: None,
             }),
         }
     }
@@ -365,6 +372,7 @@ async fn survey_results(
         errors.push(FieldError {
             path: "question".into(),
             message: "is required: the id of the question to measure".into(),
+            code: None,
         });
         return Err(ApiError::validation(errors));
     };
@@ -567,6 +575,7 @@ async fn survey_drivers(
         errors.push(FieldError {
             path: "outcome".into(),
             message: "is required: the id of the outcome question".into(),
+            code: None,
         });
     }
     let drivers: Vec<String> = q
@@ -581,6 +590,7 @@ async fn survey_drivers(
         errors.push(FieldError {
             path: "drivers".into(),
             message: "must list 1 to 20 question ids, comma-separated".into(),
+            code: None,
         });
     }
     let mut seen = std::collections::HashSet::new();
@@ -589,6 +599,7 @@ async fn survey_drivers(
             errors.push(FieldError {
                 path: "drivers".into(),
                 message: format!("`{d}` is named twice"),
+                code: None,
             });
         }
     }
@@ -604,6 +615,7 @@ async fn survey_drivers(
             return Err(ApiError::validation(vec![FieldError {
                 path: field.into(),
                 message: format!("`{id}` is a yes/no question; drivers need numeric scales"),
+                code: None,
             }]));
         }
     }

@@ -30,6 +30,7 @@ fn field(path: &str, message: impl Into<String>) -> FieldError {
     FieldError {
         path: path.into(),
         message: message.into(),
+        code: None,
     }
 }
 

@@ -91,6 +91,7 @@ async fn put_themes(
         ApiError::validation(vec![FieldError {
             path: "themes".into(),
             message: e,
+            code: None,
         }])
     })?;
     app.store
@@ -193,6 +194,7 @@ async fn survey_comments(
                 errors.push(FieldError {
                     path: field.into(),
                     message: format!("`{s}` is not a date such as 2026-03-31"),
+                    code: None,
                 });
                 None
             }

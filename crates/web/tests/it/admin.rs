@@ -10,7 +10,7 @@ use tevreden_web::admin::auth::hash_password;
 
 use crate::{MINIMAL, TestApp, hidden};
 
-pub(crate) const PASSWORD: &str = "correct horse battery";
+pub const PASSWORD: &str = "correct horse battery";
 
 pub async fn add_user(app: &TestApp, org_id: i64, email: &str, role: Role, units: Vec<i64>) {
     app.store
@@ -32,7 +32,7 @@ pub async fn add_user(app: &TestApp, org_id: i64, email: &str, role: Role, units
 }
 
 /// The `name=value` of a Set-Cookie header for `name`.
-pub(crate) fn set_cookie(r: &reqwest::Response, name: &str) -> Option<String> {
+pub fn set_cookie(r: &reqwest::Response, name: &str) -> Option<String> {
     r.headers()
         .get_all("set-cookie")
         .iter()
@@ -41,15 +41,27 @@ pub(crate) fn set_cookie(r: &reqwest::Response, name: &str) -> Option<String> {
         .map(|v| v.to_string())
 }
 
-pub(crate) fn pair(set_cookie: &str) -> String {
+fn pair(set_cookie: &str) -> String {
     set_cookie.split(';').next().unwrap().to_string()
 }
 
 /// Signs in; returns the response to the POST and the form's cookie pair.
-pub(crate) async fn try_login(app: &TestApp, email: &str, password: &str) -> reqwest::Response {
-    let r = app
-        .http
-        .get(app.url("/login"))
+async fn try_login(app: &TestApp, email: &str, password: &str) -> reqwest::Response {
+    try_login_via(app, email, password, None).await
+}
+
+/// [`try_login`] through a reverse proxy that says the client is `forwarded_for`.
+pub async fn try_login_via(
+    app: &TestApp,
+    email: &str,
+    password: &str,
+    forwarded_for: Option<&str>,
+) -> reqwest::Response {
+    let with_proxy = |b: reqwest::RequestBuilder| match forwarded_for {
+        Some(f) => b.header("x-forwarded-for", f),
+        None => b,
+    };
+    let r = with_proxy(app.http.get(app.url("/login")))
         .header("accept-language", "en")
         .send()
         .await
@@ -58,8 +70,7 @@ pub(crate) async fn try_login(app: &TestApp, email: &str, password: &str) -> req
     let form_cookie = pair(&set_cookie(&r, "tevreden_login").expect("login form cookie"));
     let html = r.text().await.unwrap();
     let csrf = hidden(&html, "_csrf");
-    app.http
-        .post(app.url("/login"))
+    with_proxy(app.http.post(app.url("/login")))
         .header("accept-language", "en")
         .header("cookie", form_cookie)
         .form(&[
@@ -932,6 +943,113 @@ async fn import_in_the_browser_reports_refused_rows_and_changes_nothing_unless_a
     assert_eq!(app.store.units(app.org_id).await.unwrap().len(), 2);
 }
 
+/// Signs in a Dutch-speaking admin; returns the session cookie and the import form's CSRF token.
+async fn dutch_admin_on_the_import_page(app: &TestApp) -> (String, String) {
+    app.store
+        .create_user(
+            &NewUser {
+                org_id: app.org_id,
+                email: "beheer@example.com".into(),
+                name: "Beheer".into(),
+                role: Role::Admin,
+                lang: Some("nl".into()),
+                unit_ids: vec![],
+                password_hash: Some(hash_password(PASSWORD)),
+            },
+            "test",
+            None,
+        )
+        .await
+        .unwrap();
+    let cookie = login(app, "beheer@example.com").await;
+    let (_, html) = page(app, &cookie, "/app/organisation/import").await;
+    let csrf = hidden(&html, "_csrf");
+    (cookie, csrf)
+}
+
+async fn upload(
+    app: &TestApp,
+    cookie: &str,
+    csrf: &str,
+    kind: &str,
+    name: &str,
+    bytes: Vec<u8>,
+) -> (StatusCode, String) {
+    let form = reqwest::multipart::Form::new()
+        .text("_csrf", csrf.to_string())
+        .text("kind", kind.to_string())
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(bytes).file_name(name.to_string()),
+        );
+    let r = app
+        .http
+        .post(app.url("/app/organisation/import"))
+        .header("cookie", cookie)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    (r.status(), r.text().await.unwrap())
+}
+
+#[tokio::test]
+async fn an_import_sheet_spanning_the_whole_grid_is_refused_and_the_server_keeps_answering() {
+    let app = TestApp::spawn().await;
+    let (cookie, csrf) = dutch_admin_on_the_import_page(&app).await;
+    // one cell at A1 and one at XFD1048576, written as Excel writes it: a small file whose
+    // grid is 17 billion cells (it once made the server allocate 512 GB and abort)
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let sheet = wb.add_worksheet();
+    sheet.write_string(0, 0, "external_id").unwrap();
+    sheet.write_string(1_048_575, 16_383, "x").unwrap();
+    let excel = wb.save_to_buffer().unwrap();
+    assert!(excel.len() < 10_000, "{} bytes", excel.len());
+    let (s, html) = upload(&app, &cookie, &csrf, "units", "units.xlsx", excel).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        html.contains(
+            "Het bestand heeft een waarde in kolom XFD (cel XFD1048576); er kunnen hoogstens 1.000 kolommen worden geïmporteerd."
+        ),
+        "{html}"
+    );
+    // a file whose declared dimension lies is refused by the cells it holds
+    let lying = tevreden_domain::import::xlsx_with_sheet(&tevreden_domain::import::sheet_xml(
+        Some("A1"),
+        &[("A1", "external_id"), ("XFD1048576", "x")],
+    ));
+    let (s, html) = upload(&app, &cookie, &csrf, "units", "units.xlsx", lying).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("kolom XFD (cel XFD1048576)"), "{html}");
+    // the server still answers, and nothing was written
+    let (s, _) = page(&app, &cookie, "/app/organisation/import").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(app.store.units(app.org_id).await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn import_refusals_are_in_the_users_language() {
+    let app = TestApp::spawn().await;
+    let (cookie, csrf) = dutch_admin_on_the_import_page(&app).await;
+    let csv = "external_id;name;parent;office\nHQ;Hoofdkantoor;;back\nXX;Kapot;NOPE;zijkant\nHQ;Dubbel;;back\n";
+    let (s, html) = upload(&app, &cookie, &csrf, "units", "units.csv", csv.into()).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    for reason in [
+        "‘zijkant’ is geen front of back (frontoffice / backoffice).",
+        "‘HQ’ komt ook voor op regel 2.",
+    ] {
+        assert!(html.contains(reason), "{reason}: {html}");
+    }
+    assert!(!html.contains("is not front or back"), "{html}");
+    // a file that is no table at all: said in Dutch too
+    let (s, html) = upload(&app, &cookie, &csrf, "units", "leeg.csv", b"\n\n".to_vec()).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        html.contains("Het bestand is leeg: de eerste regel moet de kolommen noemen."),
+        "{html}"
+    );
+}
+
 /// Posts a form from `page_path` (for its CSRF token) to `action`.
 pub async fn post_form(
     app: &TestApp,
@@ -1520,4 +1638,40 @@ async fn every_app_route_role_and_second_organisation_leaks_nothing() {
             .len(),
         audit_before
     );
+}
+
+#[tokio::test]
+async fn an_xlsx_claiming_the_whole_grid_is_refused_and_the_server_keeps_answering() {
+    let app = TestApp::spawn().await;
+    add_user(&app, app.org_id, "lead@example.com", Role::Admin, vec![]).await;
+    let cookie = login(&app, "lead@example.com").await;
+    let (_, html) = page(&app, &cookie, "/app/organisation/import").await;
+    let csrf = hidden(&html, "_csrf");
+    // One cell at A1 and one at XFD1048576: a few KB that a dense reader turns into 512 GB.
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.write_string(0, 0, "external_id").unwrap();
+    ws.write_string(1_048_575, 16_383, "x").unwrap();
+    let bomb = wb.save_to_buffer().unwrap();
+    let form = reqwest::multipart::Form::new()
+        .text("_csrf", csrf)
+        .text("kind", "units")
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(bomb).file_name("units.xlsx"),
+        );
+    let r = app
+        .http
+        .post(app.url("/app/organisation/import"))
+        .header("cookie", &cookie)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("column XFD"), "{html}");
+    assert!(app.store.units(app.org_id).await.unwrap().is_empty());
+    let (status, _) = page(&app, &cookie, "/app/surveys").await;
+    assert_eq!(status, 200, "the server is still there");
 }

@@ -1,9 +1,10 @@
 //! Integration tests: the real router on 127.0.0.1:0 against a fresh database — SQLite by
 //! default, PostgreSQL when TEVREDEN_TEST_DATABASE_URL=postgres://… is set.
 
+mod abuse;
 mod admin;
 mod api;
-mod limits;
+mod newcomer;
 mod resources;
 mod respondent;
 mod results;
@@ -30,30 +31,25 @@ pub struct TestApp {
 
 impl TestApp {
     pub async fn spawn() -> TestApp {
-        Self::spawn_config(None, |_| {}).await
-    }
-
-    /// With settings changed by `configure` (it sees the defaults, `public_url` included).
-    pub async fn spawn_with(configure: impl FnOnce(&mut WebConfig)) -> TestApp {
-        Self::spawn_config(None, configure).await
+        Self::spawn_config(None).await
     }
 
     /// With email going to the SMTP server at 127.0.0.1:`port`, and the mail worker running.
     pub async fn spawn_with_smtp(port: u16) -> TestApp {
-        Self::spawn_config(
-            Some(tevreden_web::mailer::SmtpConfig {
-                url: format!("smtp://127.0.0.1:{port}"),
-                from: "Tevreden <noreply@example.com>".into(),
-            }),
-            |_| {},
-        )
+        Self::spawn_config(Some(tevreden_web::mailer::SmtpConfig {
+            url: format!("smtp://127.0.0.1:{port}"),
+            from: "Tevreden <noreply@example.com>".into(),
+        }))
         .await
     }
 
-    async fn spawn_config(
-        smtp: Option<tevreden_web::mailer::SmtpConfig>,
-        configure: impl FnOnce(&mut WebConfig),
-    ) -> TestApp {
+    async fn spawn_config(smtp: Option<tevreden_web::mailer::SmtpConfig>) -> TestApp {
+        Self::spawn_with(|c| c.smtp = smtp).await
+    }
+
+    /// With the web settings changed by `configure` (its `public_url` is preset to the
+    /// server's address; a configure that sets one keeps it).
+    pub async fn spawn_with(configure: impl FnOnce(&mut WebConfig)) -> TestApp {
         let db = TestDatabase::new().await;
         let store = Store::open(&db.url, StoreOptions::default())
             .await
@@ -67,7 +63,6 @@ impl TestApp {
         let addr = listener.local_addr().unwrap();
         let mut config = WebConfig {
             public_url: format!("http://{addr}"),
-            smtp,
             ..Default::default()
         };
         configure(&mut config);

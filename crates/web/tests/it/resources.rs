@@ -923,3 +923,51 @@ async fn every_route_role_and_second_organisation_leaks_nothing() {
         "nothing B did reached A's audit log"
     );
 }
+
+#[tokio::test]
+async fn import_rule_refusals_carry_a_code_and_speak_the_requests_language() {
+    let app = TestApp::spawn().await;
+    small_org(&app).await;
+    let body =
+        json!({"name": "Nobody", "email": "not-an-email", "unit": "NOPE", "customer_facing": true});
+    let refuse = |lang: Option<&'static str>| {
+        let mut req = app
+            .http
+            .put(app.url("/api/v1/employees/E9"))
+            .bearer_auth(&app.token)
+            .json(&body);
+        if let Some(l) = lang {
+            req = req.header("accept-language", l);
+        }
+        async move {
+            let r = req.send().await.unwrap();
+            assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+            let v: Value = r.json().await.unwrap();
+            let by_path = |p: &str| {
+                v["errors"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .find(|e| e["path"] == p)
+                    .cloned()
+                    .unwrap_or_else(|| panic!("no error on {p}: {v}"))
+            };
+            (by_path("email"), by_path("unit"))
+        }
+    };
+    let (email, unit) = refuse(Some("nl-NL,nl;q=0.9,en;q=0.5")).await;
+    assert_eq!(email["code"], "not_an_email");
+    assert_eq!(email["message"], "‘not-an-email’ is geen e-mailadres.");
+    assert_eq!(unit["code"], "unknown_unit");
+    assert_eq!(
+        unit["message"],
+        "Eenheid ‘NOPE’ bestaat niet; importeer eerst de eenheden."
+    );
+    // without a language the API speaks English, with the same codes
+    let (email, unit) = refuse(None).await;
+    assert_eq!(email["code"], "not_an_email");
+    assert_eq!(email["message"], "“not-an-email” is not an email address.");
+    assert_eq!(unit["code"], "unknown_unit");
+    let (email, _) = refuse(Some("de")).await;
+    assert_eq!(email["message"], "“not-an-email” is not an email address.");
+}
