@@ -138,6 +138,11 @@ impl Text {
         self.0.keys()
     }
 
+    /// (language, text) pairs, in language order.
+    pub fn iter(&self) -> impl Iterator<Item = (&Lang, &str)> {
+        self.0.iter().map(|(l, s)| (l, s.as_str()))
+    }
+
     pub fn has(&self, lang: &Lang) -> bool {
         self.0.contains_key(lang)
     }

@@ -25,6 +25,20 @@
       reader.readAsText(file);
     });
   });
+  // New survey: choosing a template fills in its title (still editable). A title the user
+  // typed is kept; one filled in from another template follows the new choice.
+  var titles = document.querySelectorAll("input[data-template-title]");
+  document.querySelectorAll("input[type=radio][name=template]").forEach(function (radio) {
+    radio.addEventListener("change", function () {
+      titles.forEach(function (input) {
+        var lang = input.getAttribute("data-template-title");
+        if (input.value !== "" && input.value !== input.getAttribute("data-filled")) { return; }
+        var title = radio.getAttribute("data-title-" + lang) || "";
+        input.value = title;
+        input.setAttribute("data-filled", title);
+      });
+    });
+  });
   // Builder: a live preview beside the editor. Typing in a question's form sends that form,
   // marked `live`, into the preview frame: the server applies the edit to the draft in memory
   // and renders the page as respondents will see it. Nothing is saved until "Save".

@@ -43,12 +43,15 @@ pub enum Edit {
         id: String,
         up: bool,
     },
-    /// Sets the texts (per language), whether an answer is required, and the condition.
+    /// Sets the texts (per language), whether an answer is required, and the condition; with
+    /// `details`, also the help text and every field of the question's type (options, items,
+    /// scale and its labels, points, limits), which then replace the ones it had.
     UpdateQuestion {
         id: String,
         text: BTreeMap<String, String>,
         required: bool,
         show_if: Option<Value>,
+        details: Option<Map<String, Value>>,
     },
     /// Starts a new page at this question.
     PageBreakBefore {
@@ -118,6 +121,76 @@ fn word(lang: &str, nl: &str, en: &str) -> String {
     if lang.starts_with("nl") { nl } else { en }.to_string()
 }
 
+/// The fields every question has; the others belong to its type (see [`Edit::UpdateQuestion`]).
+const COMMON_FIELDS: [&str; 5] = ["id", "type", "text", "required", "show_if"];
+
+/// The generated text of the `i`-th option (from 0) of a new question: "Optie A" / "Option A".
+fn placeholder_option(lang: &str, i: usize) -> String {
+    let c = char::from(b'A' + (i % 26) as u8);
+    word(lang, &format!("Optie {c}"), &format!("Option {c}"))
+}
+
+/// The generated text of the `i`-th item (from 0) of a new question: "Onderdeel 1" / "Item 1".
+fn placeholder_item(lang: &str, i: usize) -> String {
+    word(
+        lang,
+        &format!("Onderdeel {}", i + 1),
+        &format!("Item {}", i + 1),
+    )
+}
+
+/// Whether a text is one the builder generated for a new question and nobody has replaced.
+pub fn is_placeholder(text: &str) -> bool {
+    let t = text.trim();
+    let letter = |rest: &str| rest.len() == 1 && rest.bytes().all(|b| b.is_ascii_uppercase());
+    let number = |rest: &str| {
+        !rest.is_empty() && rest.len() <= 3 && rest.bytes().all(|b| b.is_ascii_digit())
+    };
+    [
+        ("Optie ", true),
+        ("Option ", true),
+        ("Onderdeel ", false),
+        ("Item ", false),
+    ]
+    .iter()
+    .any(|(prefix, by_letter)| {
+        t.strip_prefix(prefix).is_some_and(|rest| {
+            if *by_letter {
+                letter(rest)
+            } else {
+                number(rest)
+            }
+        })
+    })
+}
+
+/// A generated text still in a survey: the question and the text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Placeholder {
+    pub question: String,
+    pub text: String,
+}
+
+/// The generated option and item texts ("Optie A", "Item 1", …) still in a survey, one per
+/// question and text, in the survey's order. A survey with any is not ready to publish.
+pub fn placeholders(def: &SurveyDefinition) -> Vec<Placeholder> {
+    let mut out: Vec<Placeholder> = Vec::new();
+    for q in def.questions() {
+        for entry in q.kind.options().iter().chain(q.kind.items()) {
+            for (_, text) in entry.text.iter() {
+                let found = Placeholder {
+                    question: q.id.to_string(),
+                    text: text.to_string(),
+                };
+                if is_placeholder(text) && !out.contains(&found) {
+                    out.push(found);
+                }
+            }
+        }
+    }
+    out
+}
+
 /// Texts in every language for a generated option or item.
 fn labels(langs: &[String], nl: &str, en: &str) -> Value {
     Value::Object(
@@ -145,14 +218,14 @@ pub fn new_question(
         (0..n)
             .map(|i| {
                 let c = (b'a' + i as u8) as char;
-                json!({"id": c.to_string(), "text": labels(langs, &format!("Optie {}", c.to_ascii_uppercase()), &format!("Option {}", c.to_ascii_uppercase()))})
+                json!({"id": c.to_string(), "text": labels(langs, &placeholder_option("nl", i), &placeholder_option("en", i))})
             })
             .collect()
     };
     let items = |n: usize| -> Value {
         (0..n)
             .map(|i| {
-                json!({"id": format!("item{}", i + 1), "text": labels(langs, &format!("Onderdeel {}", i + 1), &format!("Item {}", i + 1))})
+                json!({"id": format!("item{}", i + 1), "text": labels(langs, &placeholder_item("nl", i), &placeholder_item("en", i))})
             })
             .collect()
     };
@@ -237,6 +310,7 @@ pub fn apply(def: &SurveyDefinition, edit: &Edit) -> Result<Parsed, Vec<FileErro
             text,
             required,
             show_if,
+            details,
         } => {
             let pages = pages_mut(&mut m);
             let (p, i) = find(pages, id).ok_or_else(|| not_found(id))?;
@@ -261,6 +335,14 @@ pub fn apply(def: &SurveyDefinition, edit: &Edit) -> Result<Parsed, Vec<FileErro
                 }
                 None => {
                     qm.remove("show_if");
+                }
+            }
+            if let Some(details) = details {
+                qm.retain(|k, _| COMMON_FIELDS.contains(&k.as_str()));
+                for (k, v) in details {
+                    if !COMMON_FIELDS.contains(&k.as_str()) {
+                        qm.insert(k.clone(), v.clone());
+                    }
                 }
             }
         }
@@ -463,7 +545,7 @@ pub fn diff(old: &SurveyDefinition, new: &SurveyDefinition) -> Vec<Change> {
                 after: q.get("show_if").map(Value::to_string),
             });
         }
-        let skip = ["id", "type", "text", "required", "show_if"];
+        let skip = COMMON_FIELDS;
         let keys: std::collections::BTreeSet<&String> = before
             .as_object()
             .into_iter()
@@ -610,6 +692,7 @@ mod tests {
                 text: texts("Geholpen?", ""),
                 required: false,
                 show_if: Some(json!({"question": "nps", "gte": 7})),
+                details: None,
             },
         )
         .unwrap();
@@ -631,6 +714,7 @@ mod tests {
                 text: texts("a", "b"),
                 required: true,
                 show_if: Some(json!({"question": "effort", "gte": 2})),
+                details: None,
             },
         )
         .unwrap_err();
@@ -661,6 +745,7 @@ mod tests {
                 text: texts("Hoe makkelijk ging het?", "How easy was it?"),
                 required: true,
                 show_if: None,
+                details: None,
             },
         )
         .unwrap()
@@ -685,5 +770,124 @@ mod tests {
         }));
         assert!(changes.iter().any(|c| matches!(c, Change::Moved { .. })));
         assert!(diff(&old, &old).is_empty());
+    }
+
+    fn details(v: Value) -> Option<Map<String, Value>> {
+        match v {
+            Value::Object(m) => Some(m),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn details_replace_every_field_of_the_type() {
+        let d = apply(
+            &minimal(),
+            &Edit::AddQuestion {
+                page: 0,
+                id: "topic".into(),
+                kind: "choice".into(),
+                text: texts("Onderwerp", "Topic"),
+            },
+        )
+        .unwrap()
+        .definition;
+        assert_eq!(
+            placeholders(&d)
+                .iter()
+                .map(|p| p.text.as_str())
+                .collect::<Vec<_>>(),
+            [
+                "Option A", "Optie A", "Option B", "Optie B", "Option C", "Optie C"
+            ]
+        );
+        let update = |id: &str, d: &SurveyDefinition, v: Value| {
+            apply(
+                d,
+                &Edit::UpdateQuestion {
+                    id: id.into(),
+                    text: texts("Onderwerp", "Topic"),
+                    required: true,
+                    show_if: None,
+                    details: details(v),
+                },
+            )
+        };
+        let p = update(
+            "topic",
+            &d,
+            json!({
+                "help": {"nl": "Kies er één", "en": "Choose one"},
+                "options": [
+                    {"id": "bill", "text": {"nl": "Factuur", "en": "Invoice"}},
+                    {"id": "move", "text": {"nl": "Verhuizing", "en": "Moving house"}},
+                ],
+            }),
+        )
+        .unwrap();
+        let q = p.definition.question("topic").unwrap();
+        let ids: Vec<&str> = q.kind.options().iter().map(|o| o.id.as_str()).collect();
+        assert_eq!(ids, ["bill", "move"]);
+        assert!(q.help.is_some());
+        assert!(placeholders(&p.definition).is_empty());
+        // a rating's scale and labels; a field of another type is refused with its path
+        let p = update(
+            "effort",
+            &d,
+            json!({"scale": {"min": 0, "max": 4, "min_label": {"nl": "Zwaar", "en": "Hard"},
+                "max_label": {"nl": "Licht", "en": "Easy"}}}),
+        )
+        .unwrap();
+        let scale = p
+            .definition
+            .question("effort")
+            .unwrap()
+            .kind
+            .numeric_scale()
+            .unwrap();
+        assert_eq!((scale.min, scale.max), (0, 4));
+        assert!(scale.min_label.is_some() && scale.max_label.is_some());
+        let err = update(
+            "effort",
+            &d,
+            json!({"scale": {"min": 1, "max": 5}, "options": []}),
+        )
+        .unwrap_err();
+        assert!(err.iter().any(|e| e.path.ends_with("options")), "{err:?}");
+        // the common fields cannot be changed through the details
+        let p = update(
+            "effort",
+            &d,
+            json!({"scale": {"min": 1, "max": 7}, "type": "nps"}),
+        )
+        .unwrap();
+        assert_eq!(
+            p.definition.question("effort").unwrap().kind.type_name(),
+            "rating"
+        );
+    }
+
+    #[test]
+    fn placeholder_texts_are_only_the_generated_ones() {
+        for t in ["Optie A", "Option C", "Onderdeel 3", "Item 12", " Item 1 "] {
+            assert!(is_placeholder(t), "{t}");
+        }
+        for t in [
+            "Optie",
+            "Option AB",
+            "Optie a",
+            "Item",
+            "Item 1 en 2",
+            "Onderdelen 1",
+            "Factuur",
+        ] {
+            assert!(!is_placeholder(t), "{t}");
+        }
+        for i in 0..5 {
+            for l in ["nl", "en"] {
+                assert!(is_placeholder(&placeholder_option(l, i)));
+                assert!(is_placeholder(&placeholder_item(l, i)));
+            }
+        }
     }
 }

@@ -14,10 +14,11 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use serde_json::{Value, json};
-use tevreden_domain::survey::edit::{Change, Edit, QUESTION_TYPES, apply, diff};
+use serde_json::{Map, Value, json};
+use tevreden_domain::survey::edit::{self, Change, Edit, QUESTION_TYPES, apply, diff};
 use tevreden_domain::survey::{
-    FileError, FileFormat, Parsed, SurveyDefinition, parse_survey_file, parse_survey_value,
+    ChoiceOption, FileError, FileFormat, Parsed, Question, QuestionKind, Scale, SurveyDefinition,
+    parse_survey_file, parse_survey_value,
 };
 use tevreden_domain::{SurveyKey, templates};
 use tevreden_storage::{Role, StoreError, Survey, SurveyVersion};
@@ -39,6 +40,9 @@ fn server_error(e: impl std::fmt::Display) -> Response {
 pub struct TemplateOption {
     pub key: &'static str,
     pub title: String,
+    /// The template's own title per language: prefilled when it is chosen.
+    pub title_nl: String,
+    pub title_en: String,
     pub selected: bool,
 }
 
@@ -65,6 +69,8 @@ fn new_page(
         .map(|(key, def)| TemplateOption {
             key,
             title: def.title.get(&signed.lang, def.default_lang()).to_string(),
+            title_nl: template_title(&def, "nl"),
+            title_en: template_title(&def, "en"),
             selected: key == chosen,
         })
         .collect();
@@ -82,6 +88,12 @@ fn new_page(
         }
         .render(),
     )
+}
+
+/// A template's title in `lang` (its default language's when it has no such text).
+fn template_title(def: &SurveyDefinition, lang: &str) -> String {
+    let l = tevreden_domain::Lang::parse(lang).unwrap_or_else(|_| def.default_lang().clone());
+    def.title.get(&l, def.default_lang()).to_string()
 }
 
 pub async fn new_survey(signed: Signed) -> Response {
@@ -104,11 +116,19 @@ pub async fn create_survey(State(app): State<AppState>, signed: Signed, body: By
     } else if app.store.survey(signed.org.id, &key).await.is_ok() {
         errors.push(tr.t("builder-error-key-taken"));
     }
-    let title: BTreeMap<String, String> = [("nl", "title_nl"), ("en", "title_en")]
+    let template = templates::template(first(&fields, "template"));
+    let mut title: BTreeMap<String, String> = [("nl", "title_nl"), ("en", "title_en")]
         .iter()
         .filter(|(_, f)| !first(&fields, f).trim().is_empty())
         .map(|(l, f)| (l.to_string(), first(&fields, f).trim().to_string()))
         .collect();
+    if let (true, Some(def)) = (title.is_empty(), &template) {
+        // A template brings its own title; the user may change it, but need not type one.
+        title = ["nl", "en"]
+            .iter()
+            .map(|l| (l.to_string(), template_title(def, l)))
+            .collect();
+    }
     if title.is_empty() {
         errors.push(tr.t("builder-error-title"));
     }
@@ -116,7 +136,7 @@ pub async fn create_survey(State(app): State<AppState>, signed: Signed, body: By
         return new_page(&signed, StatusCode::UNPROCESSABLE_ENTITY, &fields, errors);
     }
     // Start from the template's file (or an empty survey), with the chosen key and title.
-    let mut value = match templates::template(first(&fields, "template")) {
+    let mut value = match template {
         Some(def) => def.to_value(),
         None => json!({"questions": [{"id": "q1", "type": "nps", "text": {
             "nl": "Hoe waarschijnlijk is het dat u ons aanbeveelt aan vrienden of collega's?",
@@ -200,6 +220,60 @@ pub struct QuestionView {
     pub first: bool,
     pub last: bool,
     pub can_break: bool,
+    /// The help text per language (every type has one).
+    pub help: Vec<LangText>,
+    /// Options (choice, multi, ranking) or items (matrix, allocation): their heading, the
+    /// rows in order, and the id offered for a new one. `None` for types without them.
+    pub entries: Option<EntriesView>,
+    /// The scale of a rating, matrix or NPS question.
+    pub scale: Option<ScaleView>,
+    /// A Likert question's points and point labels.
+    pub likert: Option<LikertView>,
+    /// A matrix's kind of scale: `likert5`, `likert7` or `scale`.
+    pub matrix_scale: Option<String>,
+    /// Whole-number settings of the type (max selected, total, …).
+    pub numbers: Vec<NumberView>,
+    /// A text question's single-line or multi-line box.
+    pub multiline: Option<bool>,
+}
+
+pub struct EntriesView {
+    pub heading: String,
+    pub add_label: String,
+    pub rows: Vec<EntryView>,
+    pub new_id: String,
+}
+
+pub struct EntryView {
+    pub index: usize,
+    pub id: String,
+    pub texts: Vec<LangText>,
+    pub first: bool,
+    pub last: bool,
+    pub placeholder: bool,
+}
+
+pub struct ScaleView {
+    /// Whether min, max and direction can be set (not for NPS, always 0–10).
+    pub range: bool,
+    pub min: i64,
+    pub max: i64,
+    pub higher_is_better: bool,
+    pub min_label: Vec<LangText>,
+    pub max_label: Vec<LangText>,
+    /// A label for every point, one a line.
+    pub labels: Vec<LangText>,
+}
+
+pub struct LikertView {
+    pub points: u8,
+    pub labels: Vec<LangText>,
+}
+
+pub struct NumberView {
+    pub name: &'static str,
+    pub label: String,
+    pub value: String,
 }
 
 pub struct PageView {
@@ -326,6 +400,386 @@ fn texts_for(langs: &[String], t: Option<&Value>) -> Vec<LangText> {
         .collect()
 }
 
+/// The parts of a question beyond its text, as the builder shows them.
+struct PartsView {
+    help: Vec<LangText>,
+    entries: Option<EntriesView>,
+    scale: Option<ScaleView>,
+    likert: Option<LikertView>,
+    matrix_scale: Option<String>,
+    numbers: Vec<NumberView>,
+    multiline: Option<bool>,
+}
+
+fn text_of(langs: &[String], t: Option<&tevreden_domain::Text>) -> Vec<LangText> {
+    let v = t.and_then(|t| serde_json::to_value(t).ok());
+    texts_for(langs, v.as_ref())
+}
+
+/// One text area per language holding a label per line.
+fn lines_of(langs: &[String], labels: Option<&Vec<tevreden_domain::Text>>) -> Vec<LangText> {
+    langs
+        .iter()
+        .map(|l| LangText {
+            lang: l.clone(),
+            text: labels
+                .map(|ls| {
+                    ls.iter()
+                        .map(|t| {
+                            let v = serde_json::to_value(t).unwrap_or_default();
+                            v.get(l).and_then(Value::as_str).unwrap_or("").to_string()
+                        })
+                        .collect::<Vec<_>>()
+                        .join("\n")
+                })
+                .unwrap_or_default(),
+        })
+        .collect()
+}
+
+fn scale_view(langs: &[String], s: &Scale, range: bool) -> ScaleView {
+    ScaleView {
+        range,
+        min: s.min,
+        max: s.max,
+        higher_is_better: s.higher_is_better,
+        min_label: text_of(langs, s.min_label.as_ref()),
+        max_label: text_of(langs, s.max_label.as_ref()),
+        labels: lines_of(langs, s.labels.as_ref()),
+    }
+}
+
+/// The first id of the form `{stem}{n}` (or a letter for options) no entry has yet.
+fn free_id(entries: &[ChoiceOption], options: bool) -> String {
+    let taken = |id: &str| entries.iter().any(|e| e.id.as_str() == id);
+    if let (true, Some(c)) = (
+        options,
+        (b'a'..=b'z')
+            .map(|b| (b as char).to_string())
+            .find(|c| !taken(c)),
+    ) {
+        return c;
+    }
+    let stem = if options { "option" } else { "item" };
+    (1..)
+        .map(|n| format!("{stem}{n}"))
+        .find(|id| !taken(id))
+        .unwrap_or_default()
+}
+
+fn parts_view(tr: &Tr, langs: &[String], q: &Question) -> PartsView {
+    let number = |name: &'static str, label: &str, value: Option<u32>| NumberView {
+        name,
+        label: tr.t(label),
+        value: value.map(|v| v.to_string()).unwrap_or_default(),
+    };
+    let entries = |list: &[ChoiceOption], options: bool| {
+        let n = list.len();
+        Some(EntriesView {
+            heading: tr.t(if options {
+                "builder-options"
+            } else {
+                "builder-items"
+            }),
+            add_label: tr.t(if options {
+                "builder-add-option"
+            } else {
+                "builder-add-item"
+            }),
+            rows: list
+                .iter()
+                .enumerate()
+                .map(|(i, o)| EntryView {
+                    index: i,
+                    id: o.id.to_string(),
+                    texts: text_of(langs, Some(&o.text)),
+                    first: i == 0,
+                    last: i + 1 == n,
+                    placeholder: o.text.iter().any(|(_, t)| edit::is_placeholder(t)),
+                })
+                .collect(),
+            new_id: free_id(list, options),
+        })
+    };
+    let mut v = PartsView {
+        help: text_of(langs, q.help.as_ref()),
+        entries: None,
+        scale: None,
+        likert: None,
+        matrix_scale: None,
+        numbers: Vec::new(),
+        multiline: None,
+    };
+    match &q.kind {
+        QuestionKind::Nps { scale } => v.scale = Some(scale_view(langs, scale, false)),
+        QuestionKind::Rating { scale } => v.scale = Some(scale_view(langs, scale, true)),
+        QuestionKind::Likert { points, labels } => {
+            v.likert = Some(LikertView {
+                points: *points,
+                labels: lines_of(langs, labels.as_ref()),
+            })
+        }
+        QuestionKind::YesNo => {}
+        QuestionKind::Choice { options } => v.entries = entries(options, true),
+        QuestionKind::Multi {
+            options,
+            min_selected,
+            max_selected,
+        } => {
+            v.entries = entries(options, true);
+            v.numbers = vec![
+                number("min_selected", "builder-min-selected", *min_selected),
+                number("max_selected", "builder-max-selected", *max_selected),
+            ];
+        }
+        QuestionKind::Text {
+            multiline,
+            max_length,
+        } => {
+            v.multiline = Some(*multiline);
+            v.numbers = vec![number(
+                "max_length",
+                "builder-max-length",
+                Some(*max_length),
+            )];
+        }
+        QuestionKind::Matrix {
+            items,
+            scale,
+            likert,
+        } => {
+            v.entries = entries(items, false);
+            v.scale = Some(scale_view(langs, scale, true));
+            v.matrix_scale = Some(match likert {
+                Some(p) => format!("likert{p}"),
+                None => "scale".into(),
+            });
+        }
+        QuestionKind::Ranking {
+            options,
+            max_ranked,
+        } => {
+            v.entries = entries(options, true);
+            v.numbers = vec![number("max_ranked", "builder-max-ranked", *max_ranked)];
+        }
+        QuestionKind::Allocation { items, total } => {
+            v.entries = entries(items, false);
+            v.numbers = vec![number("total", "builder-total", Some(*total))];
+        }
+    }
+    v
+}
+
+/// The texts of a field per language as the file form holds them: the non-empty ones.
+fn text_value(fields: &[(String, String)], prefix: &str, langs: &[String]) -> Option<Value> {
+    let m: Map<String, Value> = langs
+        .iter()
+        .filter_map(|l| {
+            let t = first(fields, &format!("{prefix}.{l}")).trim();
+            (!t.is_empty()).then(|| (l.clone(), json!(t)))
+        })
+        .collect();
+    (!m.is_empty()).then_some(Value::Object(m))
+}
+
+/// A label per point from one text area per language (a label a line).
+fn lines_value(fields: &[(String, String)], prefix: &str, langs: &[String]) -> Option<Value> {
+    let per_lang: Vec<(String, Vec<String>)> = langs
+        .iter()
+        .map(|l| {
+            let text = first(fields, &format!("{prefix}.{l}"));
+            let mut lines: Vec<String> = text.lines().map(|s| s.trim().to_string()).collect();
+            while lines.last().is_some_and(String::is_empty) {
+                lines.pop();
+            }
+            (l.clone(), lines)
+        })
+        .collect();
+    let n = per_lang.iter().map(|(_, ls)| ls.len()).max().unwrap_or(0);
+    if n == 0 {
+        return None;
+    }
+    Some(Value::Array(
+        (0..n)
+            .map(|i| {
+                Value::Object(
+                    per_lang
+                        .iter()
+                        .filter_map(|(l, ls)| {
+                            ls.get(i)
+                                .filter(|t| !t.is_empty())
+                                .map(|t| (l.clone(), json!(t)))
+                        })
+                        .collect(),
+                )
+            })
+            .collect(),
+    ))
+}
+
+/// A whole number typed in a form: blank is none; anything else that is not a number is
+/// passed on as text, so the parser names the field and the reason.
+fn number_value(fields: &[(String, String)], name: &str) -> Option<Value> {
+    let t = first(fields, name).trim();
+    if t.is_empty() {
+        return None;
+    }
+    Some(t.parse::<i64>().map_or_else(|_| json!(t), |n| json!(n)))
+}
+
+/// A change to the list of options or items asked for by one of the row buttons.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum EntryMove {
+    Up(usize),
+    Down(usize),
+    Remove(usize),
+    Add,
+}
+
+fn entry_move(sub: &str) -> Option<EntryMove> {
+    let (op, i) = sub.split_once(':').unwrap_or((sub, ""));
+    let i = i.parse::<usize>();
+    match (op, i) {
+        ("entry_up", Ok(i)) => Some(EntryMove::Up(i)),
+        ("entry_down", Ok(i)) => Some(EntryMove::Down(i)),
+        ("entry_remove", Ok(i)) => Some(EntryMove::Remove(i)),
+        ("entry_add", _) => Some(EntryMove::Add),
+        _ => None,
+    }
+}
+
+/// The options or items of the form in their new order: the rows shown (`entry.{i}.id`,
+/// `entry.{i}.text.{lang}`), moved or removed as a row button asks, and the new row when it
+/// has a text. `Err` with a message key when "add" was pressed without a text.
+fn entries_value(fields: &[(String, String)], langs: &[String]) -> Result<Value, &'static str> {
+    let mut rows: Vec<Value> = Vec::new();
+    for i in 0.. {
+        let key = format!("entry.{i}.id");
+        if !fields.iter().any(|(k, _)| *k == key) {
+            break;
+        }
+        let text = text_value(fields, &format!("entry.{i}.text"), langs).unwrap_or(json!({}));
+        rows.push(json!({"id": first(fields, &key).trim(), "text": text}));
+    }
+    let sub = entry_move(first(fields, "sub"));
+    match sub {
+        Some(EntryMove::Up(i)) if i > 0 && i < rows.len() => rows.swap(i, i - 1),
+        Some(EntryMove::Down(i)) if i + 1 < rows.len() => rows.swap(i, i + 1),
+        Some(EntryMove::Remove(i)) if i < rows.len() => {
+            rows.remove(i);
+        }
+        _ => {}
+    }
+    match text_value(fields, "new_entry.text", langs) {
+        Some(text) => rows.push(json!({"id": first(fields, "new_entry.id").trim(), "text": text})),
+        None if sub == Some(EntryMove::Add) => return Err("builder-error-new-entry"),
+        None => {}
+    }
+    Ok(Value::Array(rows))
+}
+
+/// Every field of a question's type, read from its builder form (see `parts_view`).
+fn details_from_form(
+    kind: &QuestionKind,
+    fields: &[(String, String)],
+    langs: &[String],
+) -> Result<Map<String, Value>, &'static str> {
+    let mut m = Map::new();
+    let mut put = |k: &str, v: Option<Value>| {
+        if let Some(v) = v {
+            m.insert(k.to_string(), v);
+        }
+    };
+    put("help", text_value(fields, "help", langs));
+    let scale = |range: bool| {
+        let mut s = Map::new();
+        if range {
+            for k in ["min", "max"] {
+                if let Some(v) = number_value(fields, &format!("scale.{k}")) {
+                    s.insert(k.into(), v);
+                }
+            }
+            if first(fields, "scale.higher_is_better") != "1" {
+                s.insert("higher_is_better".into(), json!(false));
+            }
+        }
+        for k in ["min_label", "max_label"] {
+            if let Some(v) = text_value(fields, &format!("scale.{k}"), langs) {
+                s.insert(k.into(), v);
+            }
+        }
+        if let Some(v) = lines_value(fields, "scale.labels", langs) {
+            s.insert("labels".into(), v);
+        }
+        Value::Object(s)
+    };
+    match kind {
+        QuestionKind::Nps { .. } => {
+            let s = scale(false);
+            if s.as_object().is_some_and(|o| !o.is_empty()) {
+                put("scale", Some(s));
+            }
+        }
+        QuestionKind::Rating { .. } => put("scale", Some(scale(true))),
+        QuestionKind::Likert { .. } => {
+            put("points", number_value(fields, "points"));
+            put("labels", lines_value(fields, "labels", langs));
+        }
+        QuestionKind::YesNo => {}
+        QuestionKind::Choice { .. } => put("options", Some(entries_value(fields, langs)?)),
+        QuestionKind::Multi { .. } => {
+            put("options", Some(entries_value(fields, langs)?));
+            put("min_selected", number_value(fields, "min_selected"));
+            put("max_selected", number_value(fields, "max_selected"));
+        }
+        QuestionKind::Text { .. } => {
+            if first(fields, "multiline") != "1" {
+                put("multiline", Some(json!(false)));
+            }
+            put("max_length", number_value(fields, "max_length"));
+        }
+        QuestionKind::Matrix { .. } => {
+            put("items", Some(entries_value(fields, langs)?));
+            match first(fields, "matrix_scale") {
+                "likert5" => put("likert", Some(json!(5))),
+                "likert7" => put("likert", Some(json!(7))),
+                _ => put("scale", Some(scale(true))),
+            }
+        }
+        QuestionKind::Ranking { .. } => {
+            put("options", Some(entries_value(fields, langs)?));
+            put("max_ranked", number_value(fields, "max_ranked"));
+        }
+        QuestionKind::Allocation { .. } => {
+            put("items", Some(entries_value(fields, langs)?));
+            put("total", number_value(fields, "total"));
+        }
+    }
+    Ok(m)
+}
+
+/// Why a survey is not ready to publish: the questions that still have generated texts,
+/// each named with those texts.
+fn placeholder_errors(tr: &Tr, def: &SurveyDefinition) -> Vec<String> {
+    let mut by_question: Vec<(String, Vec<String>)> = Vec::new();
+    for p in edit::placeholders(def) {
+        let quoted = format!("“{}”", p.text);
+        match by_question.iter_mut().find(|(q, _)| *q == p.question) {
+            Some((_, texts)) => texts.push(quoted),
+            None => by_question.push((p.question, vec![quoted])),
+        }
+    }
+    by_question
+        .into_iter()
+        .map(|(id, texts)| {
+            tr.t_args(
+                "builder-error-placeholder",
+                &[("id", id), ("texts", texts.join(", "))],
+            )
+        })
+        .collect()
+}
+
 #[allow(clippy::too_many_arguments)]
 fn builder_page(
     signed: &Signed,
@@ -352,6 +806,7 @@ fn builder_page(
             let simple = cond.as_ref().and_then(simple_condition);
             let (cq, cop, cval) = simple.clone().unwrap_or_default();
             let text_value = serde_json::to_value(&q.text).ok();
+            let parts = parts_view(&tr, &langs, q);
             qs.push(QuestionView {
                 id: q.id.to_string(),
                 kind_label: tr.t(&format!("qtype-{}", q.kind.type_name())),
@@ -369,6 +824,13 @@ fn builder_page(
                 first: n == 0,
                 last: n + 1 == total,
                 can_break: i > 0,
+                help: parts.help,
+                entries: parts.entries,
+                scale: parts.scale,
+                likert: parts.likert,
+                matrix_scale: parts.matrix_scale,
+                numbers: parts.numbers,
+                multiline: parts.multiline,
             });
             ids_so_far.push(q.id.to_string());
             n += 1;
@@ -526,29 +988,43 @@ pub async fn edit_submit(
                 text: texts_from(&fields, "text", &langs),
             },
         ),
-        "update" => match condition_from_form(&fields) {
-            Ok(cond) => {
-                let keep = first(&fields, "cond_keep");
-                let show_if = if cond.is_none() && !keep.is_empty() {
-                    serde_json::from_str(keep).ok()
-                } else {
-                    cond
-                };
-                apply(
-                    current,
-                    &Edit::UpdateQuestion {
-                        id: id.clone(),
-                        text: texts_from(&fields, "text", &langs),
-                        required: first(&fields, "required") == "1",
-                        show_if,
-                    },
-                )
+        "update" => {
+            // The type's own fields come along when the form showed them (`details=1`).
+            let details = match current.question(&id) {
+                Some(q) if first(&fields, "details") == "1" => {
+                    details_from_form(&q.kind, &fields, &langs).map(Some)
+                }
+                _ => Ok(None),
+            };
+            match (condition_from_form(&fields), details) {
+                (_, Err(key)) => Err(vec![FileError {
+                    path: id.clone(),
+                    message: tr.t(key),
+                }]),
+                (Ok(cond), Ok(details)) => {
+                    let keep = first(&fields, "cond_keep");
+                    let show_if = if cond.is_none() && !keep.is_empty() {
+                        serde_json::from_str(keep).ok()
+                    } else {
+                        cond
+                    };
+                    apply(
+                        current,
+                        &Edit::UpdateQuestion {
+                            id: id.clone(),
+                            text: texts_from(&fields, "text", &langs),
+                            required: first(&fields, "required") == "1",
+                            show_if,
+                            details,
+                        },
+                    )
+                }
+                (Err(_), _) => Err(vec![FileError {
+                    path: format!("{id}.show_if"),
+                    message: tr.t("builder-error-condition"),
+                }]),
             }
-            Err(_) => Err(vec![FileError {
-                path: format!("{id}.show_if"),
-                message: tr.t("builder-error-condition"),
-            }]),
-        },
+        }
         "up" | "down" => apply(
             current,
             &Edit::MoveQuestion {
@@ -808,6 +1284,8 @@ struct PublishPage<'a> {
     changes: Vec<String>,
     first_version: bool,
     has_draft: bool,
+    /// Why the draft cannot be published yet (texts the builder generated).
+    not_ready: Vec<String>,
 }
 
 /// A change in words.
@@ -883,6 +1361,16 @@ pub async fn publish_page(
         Ok(x) => x,
         Err(r) => return r,
     };
+    render_publish(&signed, &survey, &versions, StatusCode::OK)
+}
+
+/// The publish page: what changes, or why the draft cannot be published yet.
+fn render_publish(
+    signed: &Signed,
+    survey: &Survey,
+    versions: &[SurveyVersion],
+    status: StatusCode,
+) -> Response {
     let tr = signed.tr();
     let has_draft = versions[0].version.is_none();
     let published = versions.iter().find(|v| v.version.is_some());
@@ -893,14 +1381,20 @@ pub async fn publish_page(
             .collect(),
         _ => Vec::new(),
     };
+    let not_ready = if has_draft {
+        placeholder_errors(&tr, &versions[0].definition)
+    } else {
+        Vec::new()
+    };
     html_page(
-        StatusCode::OK,
+        status,
         PublishPage {
-            layout: Layout::new(&signed, "surveys", "publish-title"),
-            key: survey.key,
+            layout: Layout::new(signed, "surveys", "publish-title"),
+            key: survey.key.clone(),
             changes,
             first_version: published.is_none(),
             has_draft,
+            not_ready,
         }
         .render(),
     )
@@ -914,6 +1408,19 @@ pub async fn publish_submit(
 ) -> Response {
     if let Err(refused) = signed.admin_form(&body) {
         return *refused;
+    }
+    // A draft that still has the builder's example texts is not published.
+    let (survey, versions) = match working(&app, &signed, &key).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    if versions[0].version.is_none() && !edit::placeholders(&versions[0].definition).is_empty() {
+        return render_publish(
+            &signed,
+            &survey,
+            &versions,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        );
     }
     match app
         .store

@@ -42,26 +42,23 @@ async fn a_flood_on_a_public_link_is_refused_after_the_burst_and_nothing_more_is
     let app = TestApp::spawn().await;
     let path = app.publish(MINIMAL).await;
     let (_, v) = first_page(&app, &path).await;
-    // The default: a burst of 100 posts per client address and link, then one a second — so
-    // on a slow machine (PostgreSQL, tests in parallel) a token or two comes back meanwhile.
-    let start = std::time::Instant::now();
-    for i in 0..100 {
-        let r = answer(&app, &path, &format!("{i:032x}"), &v).await;
-        assert_eq!(r.status(), StatusCode::SEE_OTHER, "post {i} of the burst");
-    }
-    let mut stored = 100;
+    // The default: a burst of 100 posts per client address and link, then one a second. The
+    // posts take time themselves (more on a slow database), so count what the clock allows.
+    let started = std::time::Instant::now();
+    let mut accepted = 0u64;
     let r = loop {
-        let r = answer(&app, &path, &format!("{stored:032x}"), &v).await;
+        let r = answer(&app, &path, &format!("{accepted:032x}"), &v).await;
         if r.status() != StatusCode::SEE_OTHER {
             break r;
         }
-        stored += 1;
-        assert!(
-            (stored - 100) as f64 <= start.elapsed().as_secs_f64() + 1.0,
-            "{stored} posts stored in {:?}",
-            start.elapsed()
-        );
+        accepted += 1;
+        assert!(accepted < 1000, "never refused");
     };
+    let allowed = 100 + started.elapsed().as_secs() + 1;
+    assert!(
+        (100..=allowed).contains(&accepted),
+        "{accepted} accepted, {allowed} allowed"
+    );
     assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
     let wait: u64 = r.headers()["retry-after"]
         .to_str()
@@ -73,7 +70,7 @@ async fn a_flood_on_a_public_link_is_refused_after_the_burst_and_nothing_more_is
     assert!(html.contains("Even geduld"), "a page for people: {html}");
     assert_eq!(
         app.count("after-call").await,
-        stored,
+        100,
         "the refused post is not stored"
     );
 
@@ -98,7 +95,7 @@ async fn a_flood_on_a_public_link_is_refused_after_the_burst_and_nothing_more_is
         answer(&app, &link, &sid, &v).await.status(),
         StatusCode::SEE_OTHER
     );
-    assert_eq!(app.count("after-call").await, stored + 1);
+    assert_eq!(app.count("after-call").await as u64, accepted + 1);
 }
 
 #[tokio::test]

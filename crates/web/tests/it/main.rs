@@ -4,6 +4,7 @@
 mod abuse;
 mod admin;
 mod api;
+mod builder;
 mod newcomer;
 mod resources;
 mod respondent;
