@@ -1090,7 +1090,8 @@ pub async fn public_post(
         Resolved::Ready(link, p, org) => {
             // Every page posted (a draft or the submission) takes a token of this address's
             // bucket for this link: a flood is refused before anything is stored.
-            if let Err(wait) = app.public_posts.take((client, public_id.clone())) {
+            let key = (crate::throttle::limit_key(client), public_id.clone());
+            if let Err(wait) = app.public_posts.take(key) {
                 let lang = choose_lang(&p.version.definition, None, &headers, None);
                 return too_many(&app, &lang, wait, &org);
             }

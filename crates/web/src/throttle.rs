@@ -24,25 +24,50 @@ pub fn client_addr(ext: &Extensions, headers: &HeaderMap, trusted: &[ipnet::IpNe
 }
 
 pub fn client_addr_from(peer: IpAddr, headers: &HeaderMap, trusted: &[ipnet::IpNet]) -> IpAddr {
+    // A server listening on `[::]` sees IPv4 peers as `::ffff:a.b.c.d`; the networks named
+    // are plain IPv4.
+    let peer = peer.to_canonical();
     let is_trusted = |ip: &IpAddr| trusted.iter().any(|n| n.contains(ip));
     if !is_trusted(&peer) {
         return peer;
     }
-    let hops: Vec<IpAddr> = headers
+    let hops: Vec<&str> = headers
         .get_all("x-forwarded-for")
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(','))
-        .filter_map(|h| h.trim().parse::<IpAddr>().ok())
+        .map(str::trim)
         .collect();
     let mut client = peer;
     for hop in hops.iter().rev() {
-        client = *hop;
-        if !is_trusted(hop) {
+        // A hop we cannot read must not be skipped: what lies left of it is what the client
+        // wrote itself. The last hop we could read is the best we know.
+        let Some(ip) = parse_hop(hop) else { break };
+        client = ip;
+        if !is_trusted(&ip) {
             break;
         }
     }
     client
+}
+
+/// One `X-Forwarded-For` entry: an address, or one with a port as some load balancers write
+/// it (`203.0.113.9:5555`, `[2001:db8::1]:443`).
+fn parse_hop(hop: &str) -> Option<IpAddr> {
+    hop.parse::<IpAddr>()
+        .or_else(|_| hop.parse::<SocketAddr>().map(|s| s.ip()))
+        .ok()
+        .map(|ip| ip.to_canonical())
+}
+
+/// The client as the limits count it: an IPv4 address, or the /64 network of an IPv6 one (what
+/// one subscriber is given; counting single IPv6 addresses, a client would take a fresh one
+/// for every request).
+pub fn limit_key(ip: IpAddr) -> IpAddr {
+    match ip.to_canonical() {
+        IpAddr::V6(v6) => IpAddr::V6((u128::from(v6) & (u128::MAX << 64)).into()),
+        v4 => v4,
+    }
 }
 
 /// A rate: `burst` requests at once, then `per_second` more each second.
@@ -201,5 +226,38 @@ mod tests {
             client_addr_from(proxy, &h, &trusted),
             "203.0.113.9".parse::<IpAddr>().unwrap()
         );
+    }
+
+    #[test]
+    fn hops_with_ports_mapped_peers_and_unreadable_hops() {
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        let trusted: Vec<ipnet::IpNet> = vec!["10.0.0.0/8".parse().unwrap()];
+        let xff = |v: &str| {
+            let mut h = HeaderMap::new();
+            h.insert("x-forwarded-for", v.parse().unwrap());
+            h
+        };
+        let proxy = ip("10.0.0.1");
+        // a proxy that writes the client's port: that hop is the client, not the forged one
+        // left of it
+        let h = xff("6.6.6.6, 203.0.113.9:5555");
+        assert_eq!(client_addr_from(proxy, &h, &trusted), ip("203.0.113.9"));
+        let h = xff("6.6.6.6, [2001:db8::7]:443");
+        assert_eq!(client_addr_from(proxy, &h, &trusted), ip("2001:db8::7"));
+        // a trusted peer seen through a dual-stack socket
+        let h = xff("203.0.113.9");
+        assert_eq!(
+            client_addr_from(ip("::ffff:10.0.0.1"), &h, &trusted),
+            ip("203.0.113.9")
+        );
+        // an unreadable hop stops the walk: what is left of it came from the client
+        let h = xff("6.6.6.6, unknown");
+        assert_eq!(client_addr_from(proxy, &h, &trusted), proxy);
+        let h = xff("6.6.6.6, junk, 10.0.0.2");
+        assert_eq!(client_addr_from(proxy, &h, &trusted), ip("10.0.0.2"));
+        // limits count an IPv6 client by its /64
+        assert_eq!(limit_key(ip("2001:db8:1:2:3:4:5:6")), ip("2001:db8:1:2::"));
+        assert_eq!(limit_key(ip("203.0.113.9")), ip("203.0.113.9"));
+        assert_eq!(limit_key(ip("::ffff:203.0.113.9")), ip("203.0.113.9"));
     }
 }

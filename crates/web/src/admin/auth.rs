@@ -391,7 +391,9 @@ pub async fn login_submit(
     headers: HeaderMap,
     req: Request,
 ) -> Response {
-    let ip = app.client_addr(req.extensions(), &headers).to_string();
+    let client = app.client_addr(req.extensions(), &headers);
+    // The limits count a client by its address (IPv6: its /64); the session keeps the address.
+    let ip = crate::throttle::limit_key(client).to_string();
     let lang = ui_lang(None, &headers);
     let tr = Tr::new(&lang);
     let body = match axum::body::to_bytes(req.into_body(), crate::MAX_BODY).await {
@@ -482,7 +484,9 @@ pub async fn login_submit(
         .and_then(|v| v.to_str().ok());
     let created = async {
         app.store.record_login_success(user.id).await?;
-        app.store.create_session(user.id, Some(&ip), ua).await
+        app.store
+            .create_session(user.id, Some(&client.to_string()), ua)
+            .await
     }
     .await;
     match created {
@@ -603,7 +607,10 @@ pub async fn forgot_submit(
     };
     // Throttled per client and per address; the answer is the same either way (it must not
     // tell whether an account exists), only no more mail is queued.
-    let allowed = app.forgot_by_client.take(client).is_ok()
+    let allowed = app
+        .forgot_by_client
+        .take(crate::throttle::limit_key(client))
+        .is_ok()
         && app.forgot_by_email.take(email.to_lowercase()).is_ok();
     if !allowed {
         tracing::warn!(%client, "password reset requests throttled");

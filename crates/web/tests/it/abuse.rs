@@ -283,3 +283,71 @@ async fn over_https_the_sign_in_cookie_is_secure_and_hsts_is_sent() {
     assert!(!set_cookie(&r, "tevreden_login").unwrap().contains("Secure"));
     assert!(!r.headers().contains_key("strict-transport-security"));
 }
+
+/// Behind a trusted proxy, a client escapes the public-link limit neither by writing its own
+/// `X-Forwarded-For` entries left of a hop the proxy wrote with a port, nor by taking a fresh
+/// IPv6 address of its /64 for every post.
+#[tokio::test]
+async fn forged_hops_and_fresh_ipv6_addresses_do_not_escape_the_limit() {
+    let app = TestApp::spawn_with(|c| {
+        c.trusted_proxies = vec!["127.0.0.0/8".parse().unwrap()];
+        c.public_link_rate = tevreden_web::throttle::Rate {
+            burst: 2,
+            per_second: 0.001,
+        };
+    })
+    .await;
+    let path = app.publish(MINIMAL).await;
+    let (_, v) = first_page(&app, &path).await;
+    let post = |i: usize, xff: String| {
+        let (app, path, v) = (&app, &path, &v);
+        async move {
+            app.http
+                .post(app.url(path))
+                .header("x-forwarded-for", xff)
+                .form(&[
+                    ("sid", format!("{i:032x}").as_str()),
+                    ("v", v.as_str()),
+                    ("page", "0"),
+                    ("q.nps", "9"),
+                    ("q.answered", "yes"),
+                    ("q.effort", "6"),
+                ])
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    };
+    // a load balancer that writes the client with its port
+    let mut statuses = Vec::new();
+    for i in 0..3 {
+        statuses.push(post(i, format!("198.51.100.{i}, 203.0.113.9:{}", 5000 + i)).await);
+    }
+    assert_eq!(
+        statuses,
+        [
+            StatusCode::SEE_OTHER,
+            StatusCode::SEE_OTHER,
+            StatusCode::TOO_MANY_REQUESTS
+        ]
+    );
+    // one IPv6 subscriber, a new address every time
+    let mut statuses = Vec::new();
+    for i in 0..3 {
+        statuses.push(post(10 + i, format!("2001:db8:1:2::{:x}", 0x100 + i)).await);
+    }
+    assert_eq!(
+        statuses,
+        [
+            StatusCode::SEE_OTHER,
+            StatusCode::SEE_OTHER,
+            StatusCode::TOO_MANY_REQUESTS
+        ]
+    );
+    // another IPv6 subscriber is another client
+    assert_eq!(
+        post(20, "2001:db8:1:3::1".into()).await,
+        StatusCode::SEE_OTHER
+    );
+}
