@@ -38,6 +38,11 @@ pub const EWMA_L: f64 = 2.86;
 /// d₂ for ranges of two consecutive values: the mean moving range of a standard normal series
 /// is 2/√π ≈ 1.128 times its standard deviation.
 pub const D2_MOVING_RANGE: f64 = 1.128;
+/// The fewest baseline periods with answers from which a chart estimates σ_z and may become a
+/// p′ chart. Not in Laney's paper: two periods give one moving range, which cannot tell
+/// between-period noise from a real change (it would widen the limits until that change
+/// disappears); five moving ranges are the least that say something about the spread.
+pub const LANEY_MIN_PERIODS: usize = 6;
 
 const NPS_SCALE: (f64, f64) = (-100.0, 100.0);
 const PCT_SCALE: (f64, f64) = (0.0, 100.0);
@@ -425,14 +430,16 @@ fn laney_sigma_z(
 }
 
 /// A series' control chart and EWMA with the chart chosen by Laney's rule: p′ when the
-/// baseline's σ_z > 1, else the ordinary chart.
+/// baseline's σ_z > 1, else the ordinary chart. σ_z is estimated only from a baseline of at
+/// least [`LANEY_MIN_PERIODS`] periods with answers; with fewer the chart is the ordinary one.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Charts {
     pub control: Vec<ControlPoint>,
     pub ewma: Vec<EwmaPoint>,
     /// The chart used for both (the EWMA's variance is widened by σ_z² on p′).
     pub chart: ChartKind,
-    /// The baseline's σ_z; `None` when it could not be estimated (then the ordinary chart).
+    /// The baseline's σ_z; `None` when it was not estimated (fewer than
+    /// [`LANEY_MIN_PERIODS`] baseline periods with answers, or no variance): the ordinary chart.
     pub sigma_z: Option<f64>,
 }
 
@@ -443,7 +450,14 @@ fn charts_of<T>(
     process: Option<Process>,
     scale: (f64, f64),
 ) -> Charts {
-    let widen = Widening::laney(laney_sigma_z(baseline.iter().map(&period), process));
+    let answered = baseline
+        .iter()
+        .filter(|b| matches!(period(b), (Some(_), n) if n > 0))
+        .count();
+    let sigma_z = (answered >= LANEY_MIN_PERIODS)
+        .then(|| laney_sigma_z(baseline.iter().map(&period), process))
+        .flatten();
+    let widen = Widening::laney(sigma_z);
     Charts {
         control: shewhart(periods.iter().map(&period), process, scale, widen),
         ewma: ewma(periods.iter().map(&period), process, scale, widen),
@@ -466,7 +480,8 @@ pub fn nps_sigma_z(baseline: &[[u64; 11]]) -> Option<f64> {
 }
 
 /// Control chart and EWMA of a proportion with large subgroups in mind (Laney 2002,
-/// methods.md §9): σ_z from the baseline's periods; when σ_z > 1 the p′ chart, limits
+/// methods.md §9): σ_z from the baseline's periods (at least [`LANEY_MIN_PERIODS`] with
+/// answers); when σ_z > 1 the p′ chart, limits
 /// `100·(p̄ ± 3·σₜ·σ_z)` and the EWMA with per-period variance `σ_z²·σₜ²`; otherwise exactly
 /// [`proportion_control`] and [`proportion_ewma`]. Every point says which chart it is on.
 pub fn proportion_charts(periods: &[(u64, u64)], baseline: &[(u64, u64)]) -> Charts {

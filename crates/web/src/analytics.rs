@@ -11,7 +11,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
-use tevreden_domain::change::{self, ControlPoint, EwmaPoint};
+use tevreden_domain::change::{self, ChartKind};
 use tevreden_domain::drivers::{DriverError, Moments, Quadrant, key_drivers, quadrants};
 use tevreden_domain::results::{GroupBy, Measure, Measurement, Metric, read_plan};
 use tevreden_domain::rollup::{Grain, day_label, month_label, quarter_label, week_label};
@@ -184,6 +184,10 @@ pub struct Control {
     pub lcl: Option<f64>,
     pub ucl: Option<f64>,
     pub signal: bool,
+    /// The chart the limits are from: the ordinary one or Laney's p′ (methods.md 9).
+    pub chart: ChartKind,
+    /// Laney's σ_z of the baseline: the factor the limits are widened by on a p′ chart.
+    pub sigma_z: Option<f64>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -650,33 +654,29 @@ fn first_day_of_bucket(g: GroupBy, bucket: i32) -> i32 {
     }
 }
 
-/// Control chart (methods.md 9: p-chart limits on the score's scale) and EWMA per period, for
-/// the percentage metrics; a mean has neither.
+/// Control chart and EWMA per period for the percentage metrics (methods.md 9), the chart
+/// chosen by Laney's rule: p′ (limits widened by σ_z) when the baseline varies more between
+/// periods than its sampling error explains, else the ordinary chart; a mean has neither.
 fn charts(
     m: &Measurement,
     periods: &[Vec<u64>],
     baseline: &[Vec<u64>],
 ) -> (Option<Vec<Control>>, Option<Vec<Ewma>>) {
-    let (control, ewma): (Vec<ControlPoint>, Vec<EwmaPoint>) = match m.metric {
+    let change::Charts { control, ewma, .. } = match m.metric {
         Metric::Nps => {
             let h = |v: &[Vec<u64>]| -> Vec<[u64; 11]> {
                 v.iter()
                     .map(|c| tevreden_domain::results::nps_counts(c))
                     .collect()
             };
-            let (p, b) = (h(periods), h(baseline));
-            (change::nps_control(&p, &b), change::nps_ewma(&p, &b))
+            change::nps_charts(&h(periods), &h(baseline))
         }
         Metric::Mean => return (None, None),
         _ => {
             let h = |v: &[Vec<u64>]| -> Vec<(u64, u64)> {
                 v.iter().map(|c| (m.hits(c), c.iter().sum())).collect()
             };
-            let (p, b) = (h(periods), h(baseline));
-            (
-                change::proportion_control(&p, &b),
-                change::proportion_ewma(&p, &b),
-            )
+            change::proportion_charts(&h(periods), &h(baseline))
         }
     };
     let control = control
@@ -686,6 +686,8 @@ fn charts(
             lcl: c.limits.as_ref().map(|l| l.lcl),
             ucl: c.limits.as_ref().map(|l| l.ucl),
             signal: c.signal,
+            chart: c.chart,
+            sigma_z: c.sigma_z,
         })
         .collect();
     let ewma = ewma
@@ -895,6 +897,8 @@ mod tests {
                 lcl: Some(-20.0),
                 ucl: Some(40.0),
                 signal: limits,
+                chart: ChartKind::P,
+                sigma_z: None,
             }),
             ewma: Some(Ewma {
                 value: Some(30.0),

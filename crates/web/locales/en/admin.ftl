@@ -369,6 +369,7 @@ dash-signal = Significant change
 dash-signal-limits = yes: outside the 3σ limits
 dash-signal-ewma = yes: sustained shift (EWMA)
 dash-signal-rule = “Significant change” appears only where a control-chart rule fires: the score outside its 3σ limits, or the EWMA (λ 0.2) outside its limits for a sustained shift; limits from the whole period shown. Elsewhere read the interval.
+dash-laney = Laney p′: limits widened ×{ $factor } for the variation between periods.
 dash-target = Target
 dash-interval = 95% interval
 dash-interval-low = 95% interval, low

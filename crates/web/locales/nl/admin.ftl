@@ -369,6 +369,7 @@ dash-signal = Significante verandering
 dash-signal-limits = ja: buiten de 3σ-grenzen
 dash-signal-ewma = ja: aanhoudende verschuiving (EWMA)
 dash-signal-rule = “Significante verandering” staat er alleen waar een regel van de regelkaart afgaat: de score buiten zijn 3σ-grenzen, of het EWMA (λ 0,2) buiten zijn grenzen bij een aanhoudende verschuiving; grenzen over de hele getoonde periode. Lees elders het interval.
+dash-laney = Laney p′: grenzen ×{ $factor } verbreed voor de variatie tussen perioden.
 dash-target = Doel
 dash-interval = 95%-interval
 dash-interval-low = 95%-interval, ondergrens

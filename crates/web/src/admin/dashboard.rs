@@ -191,6 +191,8 @@ struct DashboardPage<'a> {
     warnings: Vec<String>,
     headline: Option<Headline>,
     trend_svg: String,
+    /// Beside the trend: the limits are Laney's p′, widened by σ_z.
+    trend_note: Option<String>,
     distribution_svg: String,
     breakdown_svg: String,
     drivers_svg: Option<String>,
@@ -276,6 +278,15 @@ pub(super) fn chart_text(tr: &Tr, m: Option<&Measurement>) -> ChartText {
         shapley: tr.t("dash-shapley"),
         decimals: m.map(|m| decimals(m) as u8),
     }
+}
+
+/// "Laney p′: limits widened ×1.8 …" when the trend's limits are from a p′ chart.
+fn laney_note(tr: &Tr, periods: &[crate::analytics::Group], lang: &str) -> Option<String> {
+    let c = periods.iter().find_map(|g| g.control.as_ref())?;
+    let factor = c
+        .sigma_z
+        .filter(|_| c.chart == tevreden_domain::change::ChartKind::PPrime)?;
+    Some(tr.t_args("dash-laney", &[("factor", num(factor, 1, lang))]))
 }
 
 pub async fn dashboard(
@@ -520,6 +531,7 @@ pub async fn dashboard(
         ],
     );
     let trend_svg = charts::trend("trend", &trend_title, &points, axis(&m), None, &ct);
+    let trend_note = laney_note(&tr, &trend_groups, &l);
 
     // Distribution.
     let labels: Vec<String> = (m.scale.min..=m.scale.max).map(|v| v.to_string()).collect();
@@ -926,6 +938,7 @@ pub async fn dashboard(
             warnings,
             headline,
             trend_svg,
+            trend_note,
             distribution_svg,
             breakdown_svg,
             drivers_svg,

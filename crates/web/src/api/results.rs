@@ -280,7 +280,8 @@ async fn question(
 /// rating as CES (top-3-box by the scale's direction); other scales as means; yes/no as a
 /// share. `n` = 0 gives `score: null`, never 0; `small_n` flags n < 30. Scores and intervals
 /// are rounded to 2 decimals, means to 3. With `group_by` a `groups` list follows; time groups
-/// carry the control-chart limits of the score (methods.md 9) and an EWMA.
+/// carry the control-chart limits of the score (methods.md 9) and an EWMA. With large periods
+/// the limits are Laney's p′ (`control.chart` = `p_prime`, widened by `control.sigma_z`).
 #[utoipa::path(get, path = "/surveys/{key}/results", tag = "results",
     params(("key" = String, Path, description = "The survey's key", example = "na-contact"), ResultsQuery),
     responses((status = 200, description = "The measures", body = ResultsDoc)))]
@@ -450,6 +451,8 @@ async fn survey_results(
                             "lcl": c.lcl.map(|x| round_to(x, 2)),
                             "ucl": c.ucl.map(|x| round_to(x, 2)),
                             "signal": c.signal,
+                            "chart": c.chart.as_str(),
+                            "sigma_z": c.sigma_z.map(|x| round_to(x, 3)),
                         }),
                     );
                 }
@@ -654,6 +657,14 @@ struct ControlDoc {
     ucl: Option<f64>,
     /// The period's score lies outside the limits: a change beyond noise.
     signal: bool,
+    /// The chart the limits are from: `p` (the ordinary chart, `centre ± 3σₜ`; for NPS its
+    /// analogue) or `p_prime` (Laney's p′, `centre ± 3σₜ·sigma_z`), chosen per series: p′ when
+    /// the baseline's periods vary more than their sampling error explains (`sigma_z` > 1).
+    #[schema(example = "p_prime")]
+    chart: String,
+    /// Laney's σ_z of the baseline (mean moving range of the standardised periods / 1.128);
+    /// `null` with fewer than two baseline periods with answers.
+    sigma_z: Option<f64>,
 }
 
 #[derive(serde::Serialize, ToSchema)]

@@ -176,7 +176,8 @@ async fn results_reproduce_the_reference_values() {
 
     // Monthly trend with control limits. Baseline = both months: c = (140−120)/400 = 5.00,
     // v = 0.35 + 0.30 − 0.05² = 0.6475, limits 5 ± 3·√(0.6475/200)·100 = [−12.07, 22.07]
-    // (computed in Python from methods.md §9's formula); neither month signals.
+    // (computed in Python from methods.md §9's formula); neither month signals. Two periods
+    // are too few for Laney's σ_z: the ordinary chart, `sigma_z` null.
     let (_, v) = get(&app, "/surveys/nazorg/results?question=nps&group_by=month").await;
     let g = v["groups"].as_array().unwrap();
     assert_eq!(g.len(), 2);
@@ -187,7 +188,8 @@ async fn results_reproduce_the_reference_values() {
     for group in g {
         assert_eq!(
             group["control"],
-            json!({"centre": 5.0, "lcl": -12.07, "ucl": 22.07, "signal": false})
+            json!({"centre": 5.0, "lcl": -12.07, "ucl": 22.07, "signal": false,
+                   "chart": "p", "sigma_z": null})
         );
     }
     close(&g[0]["score"], 15.0);
@@ -202,7 +204,8 @@ async fn results_reproduce_the_reference_values() {
     let g = v["groups"].as_array().unwrap();
     assert_eq!(
         g[0]["control"],
-        json!({"centre": 60.0, "lcl": 45.3, "ucl": 74.7, "signal": true})
+        json!({"centre": 60.0, "lcl": 45.3, "ucl": 74.7, "signal": true,
+               "chart": "p", "sigma_z": null})
     );
     assert_eq!(g[1]["control"]["signal"], false);
     // Weeks and quarters cover the same answers.
@@ -1102,4 +1105,75 @@ async fn theme_dictionary_is_checked_and_used_for_open_answers() {
     assert_eq!(r.status(), StatusCode::NO_CONTENT);
     let (_, v) = get(&app, "/themes").await;
     assert_eq!(v["custom"], false);
+}
+
+/// Laney's p′ through the API and on the dashboard (methods.md §9). Six months of 60 ratings,
+/// top-2-box 48, 36, 45, 39, 48, 36 — more spread between months than 60 answers explain.
+/// Reference (Python, from the formulas): p̄ = 252/360 = 0.7, σ = √(0.21/60) = 0.0591608,
+/// z = ±1.6903085, ±0.8451543 (signs +−+−+−), moving ranges 3.3806170, 2.5354628, 1.6903085,
+/// 2.5354628, 3.3806170, mean 2.7044936, σ_z = 2.7044936/1.128 = 2.3976007; limits
+/// 70 ± 3·5.91608·2.3976007 = [27.45, 112.55 → 100] (the ordinary p chart: [52.25, 87.75]).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn laney_p_prime_is_named_in_the_api_and_beside_the_dashboard_chart() {
+    use crate::admin::{add_user, login, page};
+    let app = TestApp::spawn().await;
+    app.publish(
+        r#"key: maand
+title: {nl: Maand, en: Month}
+languages: [nl, en]
+questions:
+  - {id: csat, type: rating, scale: {min: 1, max: 5}, text: {nl: Tevreden?, en: Satisfied?}}
+"#,
+    )
+    .await;
+    let mut bodies = Vec::new();
+    for (month, hits) in [48, 36, 45, 39, 48, 36].into_iter().enumerate() {
+        for i in 0..60 {
+            bodies.push(json!({
+                "answers": {"csat": if i < hits { 5 } else { 2 }},
+                "submitted_at": format!("2026-{:02}-{:02}T10:00:00Z", month + 1, 1 + i % 28),
+            }));
+        }
+    }
+    post_all(&app, "maand", bodies).await;
+    let (s, v) = get(&app, "/surveys/maand/results?question=csat&group_by=month").await;
+    assert_eq!(s, 200, "{v}");
+    let g = v["groups"].as_array().unwrap();
+    assert_eq!(g.len(), 6);
+    for group in g {
+        assert_eq!(
+            group["control"],
+            json!({"centre": 70.0, "lcl": 27.45, "ucl": 100.0, "signal": false,
+                   "chart": "p_prime", "sigma_z": 2.398}),
+            "{group}"
+        );
+    }
+    // A baseline of two months is too short for σ_z: the ordinary chart.
+    let (_, v) = get(
+        &app,
+        "/surveys/maand/results?question=csat&group_by=month&baseline_from=2026-01-01&baseline_to=2026-02-28",
+    )
+    .await;
+    assert_eq!(v["groups"][0]["control"]["chart"], "p");
+    assert_eq!(v["groups"][0]["control"]["sigma_z"], Value::Null);
+
+    add_user(
+        &app,
+        app.org_id,
+        "lead@example.nl",
+        tevreden_storage::Role::Admin,
+        vec![],
+    )
+    .await;
+    let admin = login(&app, "lead@example.nl").await;
+    let (s, html) = page(&app, &admin, "/app/surveys/maand/dashboard?period=month").await;
+    assert_eq!(s, 200);
+    assert!(
+        html.contains(
+            r#"<figcaption class="laney">Laney p′: limits widened ×2.4 for the variation between periods.</figcaption>"#
+        ),
+        "{html}"
+    );
+    let (_, html) = page(&app, &admin, "/app/surveys/maand/dashboard?period=quarter").await;
+    assert!(!html.contains("Laney"), "two quarters: the ordinary chart");
 }
