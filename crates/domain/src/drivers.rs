@@ -423,6 +423,13 @@ impl Quadrant {
     }
 }
 
+/// A mean on its question's scale as a percentage of that scale, `(mean − min)/(max − min)·100`
+/// (0 at the lowest point, 100 at the highest), so drivers asked on 1–5, 1–7 and 0–10 scales
+/// share one performance axis. `None` for an empty scale (max ≤ min) or a non-finite mean.
+pub fn percent_of_scale(mean: f64, min: i64, max: i64) -> Option<f64> {
+    (max > min && mean.is_finite()).then(|| (mean - min as f64) / (max - min) as f64 * 100.0)
+}
+
 /// The importance–performance quadrant of each `(performance, importance %)` point
 /// (methods.md §5): both axes split at the mean over the points; a value equal to its axis's
 /// mean counts as high (equal within 1e-9 relative, so that rounding in the mean does not
@@ -559,6 +566,22 @@ mod tests {
             key_drivers(&twelve),
             Err(DriverError::TooFew { n: 13, needed: 14 })
         );
+    }
+
+    /// Hand-computed: 4.2 on 1–5 is 3.2/4 = 80 %; 5.5 on 1–7 is 4.5/6 = 75 %; 7.5 on 0–10 is
+    /// 75 %; 2 on 0–6 is 33.3 %. A 1–7 mean of 5.5 thus ranks *below* a 1–5 mean of 4.2,
+    /// although its raw number is higher.
+    #[test]
+    fn performance_as_percent_of_the_scale() {
+        let close = |a: Option<f64>, b: f64| (a.unwrap() - b).abs() < 1e-12;
+        assert!(close(percent_of_scale(4.2, 1, 5), 80.0));
+        assert!(close(percent_of_scale(5.5, 1, 7), 75.0));
+        assert!(close(percent_of_scale(7.5, 0, 10), 75.0));
+        assert!(close(percent_of_scale(2.0, 0, 6), 100.0 / 3.0));
+        assert!(close(percent_of_scale(1.0, 1, 5), 0.0));
+        assert!(close(percent_of_scale(5.0, 1, 5), 100.0));
+        assert_eq!(percent_of_scale(3.0, 3, 3), None);
+        assert_eq!(percent_of_scale(f64::NAN, 1, 5), None);
     }
 
     #[test]

@@ -710,6 +710,9 @@ pub struct DriverOut {
     pub shapley_pct: f64,
     /// Mean answer of the complete cases.
     pub performance: f64,
+    /// The mean as % of its question's scale, `(mean − min)/(max − min)·100` (set by
+    /// [`on_percent_scale`]); the quadrant is split on it.
+    pub performance_pct: Option<f64>,
     pub quadrant: &'static str,
 }
 
@@ -798,10 +801,37 @@ pub async fn drivers(
                 relative_weight_pct: d.relative_weight_pct,
                 shapley_pct: d.shapley_pct,
                 performance: means[d.index],
+                performance_pct: None,
                 quadrant: Quadrant::as_str(q),
             })
             .collect(),
     })
+}
+
+/// Puts every driver's performance on one axis, % of its question's scale (methods.md §5:
+/// means of a 1–7 and a 1–5 question are not comparable), and splits the quadrants on that.
+/// `scale_of` gives a question's (min, max); without one for every driver the raw means and
+/// their quadrants stay.
+pub fn on_percent_scale(out: &mut DriversOut, scale_of: impl Fn(&str) -> Option<(i64, i64)>) {
+    use tevreden_domain::drivers::percent_of_scale;
+    let pct: Option<Vec<f64>> = out
+        .drivers
+        .iter()
+        .map(|d| {
+            let (min, max) = scale_of(&d.question)?;
+            percent_of_scale(d.performance, min, max)
+        })
+        .collect();
+    let Some(pct) = pct else { return };
+    let points: Vec<(f64, f64)> = pct
+        .iter()
+        .zip(&out.drivers)
+        .map(|(p, d)| (*p, d.relative_weight_pct))
+        .collect();
+    for ((d, p), q) in out.drivers.iter_mut().zip(&pct).zip(quadrants(&points)) {
+        d.performance_pct = Some(*p);
+        d.quadrant = q.as_str();
+    }
 }
 
 /// 1900-01-01 and 2199-12-31 as day numbers: the range of an unbounded query.
@@ -908,6 +938,48 @@ mod tests {
             }),
             vs_rest: None,
         }
+    }
+
+    /// A 1–7 driver with mean 5.5 (75 % of its scale) and a 1–5 driver with mean 4.2 (80 %):
+    /// on raw means the first "performs" better; on the scale it performs worse. Hand-computed
+    /// quadrants with importance 60 and 40 (mean 50) and performance 75 and 80 (mean 77.5):
+    /// (75, 60) act here, (80, 40) possible overkill.
+    #[test]
+    fn drivers_are_placed_on_percent_of_their_scale() {
+        let driver = |q: &str, rw: f64, mean: f64| DriverOut {
+            question: q.into(),
+            relative_weight_pct: rw,
+            shapley_pct: rw,
+            performance: mean,
+            performance_pct: None,
+            quadrant: "keep-up",
+        };
+        let mut out = DriversOut {
+            n: 100,
+            r2: 0.5,
+            drivers: vec![driver("effort", 60.0, 5.5), driver("csat", 40.0, 4.2)],
+        };
+        let scales = |q: &str| match q {
+            "effort" => Some((1, 7)),
+            "csat" => Some((1, 5)),
+            _ => None,
+        };
+        on_percent_scale(&mut out, scales);
+        assert!((out.drivers[0].performance_pct.unwrap() - 75.0).abs() < 1e-12);
+        assert!((out.drivers[1].performance_pct.unwrap() - 80.0).abs() < 1e-12);
+        assert_eq!(out.drivers[0].quadrant, "act-here");
+        assert_eq!(out.drivers[1].quadrant, "possible-overkill");
+        // On raw means (5.5 > 4.2) the first would have been "keep up".
+        assert_eq!(quadrants(&[(5.5, 60.0), (4.2, 40.0)])[0], Quadrant::KeepUp);
+        // A driver without a scale leaves everything as it was.
+        let mut other = DriversOut {
+            n: 100,
+            r2: 0.5,
+            drivers: vec![driver("x", 60.0, 5.5), driver("csat", 40.0, 4.2)],
+        };
+        on_percent_scale(&mut other, scales);
+        assert!(other.drivers.iter().all(|d| d.performance_pct.is_none()));
+        assert_eq!(other.drivers[0].quadrant, "keep-up");
     }
 
     /// methods.md 9: "significant change" when either rule fires, naming the rule.

@@ -7,15 +7,25 @@
 //! The admin CSP allows no inline styles and no script, so colours, dashes and sizes are SVG
 //! presentation attributes (the same SVG therefore renders standalone, e.g. to PNG for email)
 //! and the `/* charts */` section of `admin.css` only sizes the element and adds hover and
-//! forced-colour touches. Every chart has a `viewBox` 640 wide and `width="100%"`, with fonts
-//! of 18–20 units that stay legible scaled down to a 360 px phone.
+//! forced-colour touches.
+//!
+//! Size: every chart has a `viewBox` [`W`] = 400 wide and `width="100%"`, so it scales with its
+//! box; text is 15–17 units, which is ≥ 12 px on the 324 px a chart gets on a 390 px phone
+//! (15 × 324/400 = 12.15), and `admin.css` caps a chart at 30rem so text stays ≤ 20 px on a
+//! desktop. A narrow viewBox leaves about 40 characters a line: long texts (question texts,
+//! unit names) wrap onto a second line, and what still does not fit is cut with an ellipsis
+//! and carries the full text as its `<title>`.
 //!
 //! Invariants, tested below: the output is well-formed XML with no `style` attribute; every
-//! chart is `role="img"` labelled by its `<title>` and described by a `<desc>` that lists the
-//! data; every data mark has a `<title>` tooltip with its numbers; all caller text is escaped;
-//! non-finite inputs count as missing, values outside the axis range are drawn clipped at its
-//! edge, and neither `NaN` nor `inf` ever reaches the output. Colour never carries meaning
-//! alone: signals are a distinct shape plus text, groups and series have legends.
+//! chart is `role="img"` labelled by its `<title>`, shows that title as visible text at its top,
+//! and is described by a `<desc>` that lists the data; every data mark has a `<title>` tooltip
+//! with its numbers; all caller text is escaped; non-finite inputs count as missing, values
+//! outside the axis range are drawn clipped at its edge, and neither `NaN` nor `inf` ever
+//! reaches the output. Every `<text>` carries its own position, anchor and size, and no two
+//! text boxes of a chart overlap or leave the viewBox — by the same width estimate
+//! ([`est`]) the layout uses; a label that finds no free place is left out (its mark keeps its
+//! tooltip). Colour never carries meaning alone: signals are a distinct shape plus text, groups
+//! and series have legends.
 
 use std::fmt::Write as _;
 
@@ -67,8 +77,10 @@ pub struct Bar {
     pub value: Option<f64>,
     pub ci: Option<(f64, f64)>,
     pub n: u64,
-    /// Shown beside the value, e.g. "n < 30"; the bar is drawn lighter.
+    /// Shown at the right of the label, e.g. "n < 30"; the bar is drawn lighter.
     pub note: Option<String>,
+    /// This row's own target (a unit's), drawn as a marker on its bar.
+    pub target: Option<f64>,
 }
 
 /// One driver of [`drivers`], both shares in percent.
@@ -83,6 +95,7 @@ pub struct DriverBar {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct MatrixPoint {
     pub label: String,
+    /// On one scale for all points (the dashboard: % of each question's scale).
     pub performance: f64,
     pub importance: f64,
     /// "act-here" | "keep-up" | "possible-overkill" | "low-priority".
@@ -92,13 +105,24 @@ pub struct MatrixPoint {
 // ---------------------------------------------------------------------------------------------
 // Look
 
-const W: f64 = 640.0;
-/// Axis and category labels: 11 px on a 360 px phone.
-const FS: f64 = 20.0;
-/// Legend, notes, annotations: 10 px on a 360 px phone.
-const FS_SMALL: f64 = 18.0;
-/// Average advance of a character, in em, for layout estimates (a little generous).
-const EM: f64 = 0.62;
+/// Width of every chart's viewBox. A chart gets 324 px on a 390 px phone (the page's and the
+/// card's padding taken off), so one unit is 0.81 px there.
+pub const W: f64 = 400.0;
+/// Margin at the chart's left and right edges.
+const PAD: f64 = 8.0;
+/// Axis and category labels: 13 px on a 390 px phone.
+const FS: f64 = 16.0;
+/// Legend, notes, annotations, point numbers: 12.15 px on a 390 px phone.
+const FS_SMALL: f64 = 15.0;
+/// The visible title (bold).
+const FS_TITLE: f64 = 17.0;
+/// How much wider bold text is than [`est`] reckons.
+const BOLD: f64 = 1.15;
+/// Distance between the baselines of wrapped lines, in em.
+const LINE: f64 = 1.3;
+/// Where period and scale-point labels sit below a plot with y tick labels: low enough that
+/// the lowest tick label (centred on the axis) never meets them.
+const X_LABEL_DY: f64 = 30.0;
 
 // Okabe–Ito.
 const BLUE: &str = "#0072B2";
@@ -178,17 +202,18 @@ pub fn trend(
     }
 
     let mut b = String::new();
-    let lh = legend(&mut b, &items, 8.0, 6.0, W - 8.0);
-    let legend_bottom = 6.0 + lh;
+    let y0 = title_block(&mut b, title);
+    let lh = legend(&mut b, &items, PAD, y0, W - PAD);
+    let legend_bottom = y0 + lh;
     let top = legend_bottom + 14.0;
-    let plot_h = 240.0;
+    let plot_h = 200.0;
     let bottom = top + plot_h;
-    let h = bottom + 40.0;
+    let h = bottom + X_LABEL_DY + FS * 0.3 + 6.0;
 
     let (ticks, tdec) = nice_ticks(lo, hi, 6, false);
     let tick_text: Vec<String> = ticks.iter().map(|&v| num(v, tdec, t)).collect();
     let left = y_margin(&tick_text);
-    let right = W - 16.0;
+    let right = W - 12.0;
     let sy = Scale::new(lo, hi, bottom, top);
     let n = pts.len();
     let slot = (right - left) / n as f64;
@@ -262,6 +287,13 @@ pub fn trend(
         );
     }
 
+    // Text inside the plot stays inside it (the tick labels are left of it).
+    let plot = Rect {
+        x0: left,
+        y0: top,
+        x1: right,
+        y1: bottom - 2.0,
+    };
     let mut placed: Vec<Rect> = Vec::new();
     if let Some(v) = target {
         let ty = sy.at(v);
@@ -274,13 +306,16 @@ pub fn trend(
             c(ty)
         );
         let label = format!("{} {}", t.target, num(v, dec, t));
-        let (shown, _) = trunc(&label, 30);
+        let max_w = right - left - 8.0;
+        let (shown, _) = fit(&label, max_w, FS_SMALL);
         let tw = est(&shown, FS_SMALL);
-        let ly = if ty - 6.0 - FS_SMALL < top {
-            ty + FS_SMALL + 2.0
+        let above = ty - 6.0;
+        let ly = if above - 0.95 * FS_SMALL < top {
+            ty + 0.95 * FS_SMALL + 4.0
         } else {
-            ty - 6.0
+            above
         };
+        let ly = ly.clamp(top + 0.95 * FS_SMALL, bottom - 2.0 - 0.3 * FS_SMALL);
         placed.push(Rect::text(right - 4.0, ly, Anchor::End, tw, FS_SMALL));
         text(
             &mut b,
@@ -290,7 +325,7 @@ pub fn trend(
             FS_SMALL,
             &format!(r#"class="target-label" {HALO}"#),
             &label,
-            30,
+            max_w,
         );
     }
 
@@ -343,36 +378,32 @@ pub fn trend(
     }
     b.push_str("</g>");
 
-    // Signal text next to each marker, where it fits without covering another.
+    // Signal text next to each marker, where it fits without covering another text.
     if !signals.is_empty() {
-        let (shown, _) = trunc(&t.signal, 24);
-        let tw = est(&shown, FS_SMALL);
-        w!(
-            b,
-            r#"<g class="signal-labels" font-size="{FS_SMALL}" font-weight="600" text-anchor="middle">"#
-        );
-        let bounds = Rect {
-            x0: 0.0,
-            y0: legend_bottom,
-            x1: W,
-            y1: bottom - 2.0,
-        };
+        let max_w = right - left - 4.0;
+        let (shown, _) = fit(&t.signal, max_w / BOLD, FS_SMALL);
+        let tw = est(&shown, FS_SMALL) * BOLD;
+        b.push_str(r#"<g class="signal-labels">"#);
         for (x, yv) in signals {
-            let x = x.clamp(tw / 2.0 + 2.0, W - tw / 2.0 - 2.0);
-            let candidates = [yv - 15.0, yv + 16.0 + FS_SMALL * 0.8];
+            let x = x.clamp(left + tw / 2.0 + 1.0, right - tw / 2.0 - 1.0);
+            let candidates = [yv - 15.0, yv + 16.0 + FS_SMALL * 0.95];
             let spot = candidates.into_iter().find_map(|ly| {
                 let rect = Rect::text(x, ly, Anchor::Middle, tw, FS_SMALL);
-                (rect.inside(&bounds) && placed.iter().all(|o| rect.overlap(o) == 0.0))
-                    .then_some((ly, rect))
+                let free = rect.grown(1.0).inside(&plot)
+                    && placed.iter().all(|o| rect.grown(1.0).overlap(o) == 0.0);
+                free.then_some((ly, rect))
             });
             if let Some((ly, rect)) = spot {
                 placed.push(rect);
-                w!(
-                    b,
-                    r#"<text class="signal-label" x="{}" y="{}" {HALO}>{}</text>"#,
-                    c(x),
-                    c(ly),
-                    esc(&shown)
+                text(
+                    &mut b,
+                    x,
+                    ly,
+                    Anchor::Middle,
+                    FS_SMALL,
+                    &format!(r#"class="signal-label" font-weight="600" {HALO}"#),
+                    &t.signal,
+                    max_w,
                 );
             }
         }
@@ -382,8 +413,9 @@ pub fn trend(
     finish(&id, "trend", title, &desc, h, &b)
 }
 
-/// Horizontal bars with interval whiskers and an optional target line (breakdown by
-/// unit/touchpoint/channel, organisation overview). Zero line when the range spans negatives.
+/// Horizontal bars with interval whiskers, one row per group: the label (wrapped onto two
+/// lines) and an optional note above the bar, the value at its right. Each row's target — its
+/// own, else `target` — is a marker across its bar. Zero line when the range spans negatives.
 pub fn bars(
     id: &str,
     title: &str,
@@ -395,20 +427,24 @@ pub fn bars(
     let id = clean_id(id);
     let (lo, hi) = axis(x);
     let dec = decimals(t, hi - lo);
-    let target = target.and_then(fin);
-    // Each row with its finite value and ordered interval.
-    type Row<'a> = (&'a Bar, Option<f64>, Option<(f64, f64)>);
+    let common = target.and_then(fin);
+    // Each row with its finite value, ordered interval and target.
+    type Row<'a> = (&'a Bar, Option<f64>, Option<(f64, f64)>, Option<f64>);
     let rows: Vec<Row> = rows
         .iter()
-        .map(|r| (r, r.value.and_then(fin), ci(r.ci)))
+        .map(|r| {
+            let target = r.target.and_then(fin).or(common);
+            (r, r.value.and_then(fin), ci(r.ci), target)
+        })
         .collect();
     if rows.iter().all(|r| r.1.is_none()) {
         return empty(&id, "bars", title, t);
     }
+    let own_targets = rows.iter().any(|r| r.0.target.and_then(fin).is_some());
 
     let mut desc = rows
         .iter()
-        .map(|&(r, v, ci)| {
+        .map(|&(r, v, ci, tg)| {
             let mut s = format!("{}: {}", r.label, opt_num(v, dec, t));
             if let Some((l, u)) = ci {
                 w!(s, " ({} {})", t.interval, span(l, u, dec, t));
@@ -417,56 +453,85 @@ pub fn bars(
             if let Some(note) = &r.note {
                 w!(s, ", {note}");
             }
+            if let (Some(tg), true) = (tg, own_targets) {
+                w!(s, ", {} {}", t.target, num(tg, dec, t));
+            }
             s
         })
         .collect::<Vec<_>>()
         .join("; ");
-    if let Some(v) = target {
+    if let (Some(v), false) = (common, own_targets) {
         w!(desc, "; {}: {}", t.target, num(v, dec, t));
     }
 
-    let any_note = rows.iter().any(|r| r.0.note.is_some());
-    let row_h = if any_note { 46.0 } else { 36.0 };
-    let value_text: Vec<String> = rows.iter().map(|r| opt_num(r.1, dec, t)).collect();
-    let val_w = rows
-        .iter()
-        .zip(&value_text)
-        .map(|(r, v)| {
-            let note =
-                r.0.note
-                    .as_deref()
-                    .map_or(0.0, |n| est(&trunc(n, 12).0, FS_SMALL));
-            est(v, FS).max(note)
-        })
-        .fold(0.0, f64::max)
-        .clamp(40.0, 170.0);
-    let (label_w, label_chars) = label_column(rows.iter().map(|r| r.0.label.as_str()));
-    let left = label_w + 12.0;
-    let right = W - val_w - 20.0;
-    let top = if target.is_some() {
-        12.0 + FS_SMALL
+    let mut b = String::new();
+    let y0 = title_block(&mut b, title);
+    let items: Vec<(Swatch, &str)> = if rows.iter().any(|r| r.3.is_some()) {
+        vec![(Swatch::Target, t.target.as_str())]
     } else {
-        8.0
+        Vec::new()
     };
-    let bottom = top + rows.len() as f64 * row_h;
-    let h = bottom + 38.0;
+    let lh = legend(&mut b, &items, PAD, y0, W - PAD);
+    let top = y0 + lh + 4.0;
+
+    let value_text: Vec<String> = rows.iter().map(|r| opt_num(r.1, dec, t)).collect();
+    let val_w = value_text
+        .iter()
+        .map(|v| est(v, FS))
+        .fold(0.0, f64::max)
+        .clamp(36.0, 120.0);
+    let left = PAD + 2.0;
+    let right = W - PAD - val_w - 12.0;
     let sx = Scale::new(lo, hi, left, right);
 
-    let mut b = String::new();
-    x_grid(&mut b, lo, hi, &sx, top, bottom, "", t);
+    // Layout first (the grid goes under everything): each row's top and bar position.
+    const BAR_H: f64 = 20.0;
+    let mut layout = Vec::with_capacity(rows.len());
+    let mut y = top;
+    for &(r, ..) in &rows {
+        let (note, note_w) = note_box(r.note.as_deref());
+        let max_w = W - 2.0 * PAD - note_w;
+        let lines = wrap(&r.label, max_w, FS, 2).0.len().max(1);
+        let bar_y = y + lines as f64 * FS * LINE + 6.0;
+        layout.push((y, max_w, note, bar_y));
+        y = bar_y + BAR_H + 14.0;
+    }
+    let bottom = y - 8.0;
+    let h = bottom + FS + 6.0 + 0.3 * FS + 6.0;
+    let bands: Vec<(f64, f64)> = layout
+        .iter()
+        .map(|l| (l.3 - 4.0, l.3 + BAR_H + 4.0))
+        .collect();
+    x_grid(&mut b, lo, hi, &sx, &bands, bottom, "", t);
+
     let base = sx.at(baseline(lo, hi));
-    for (k, (&(r, v, ci), vt)) in rows.iter().zip(&value_text).enumerate() {
-        let mid = top + row_h * (k as f64 + 0.5);
-        text(
+    for (&(r, v, ci, tg), (vt, &(row_top, max_w, note, bar_y))) in
+        rows.iter().zip(value_text.iter().zip(&layout))
+    {
+        let first = row_top + 0.95 * FS;
+        text_lines(
             &mut b,
-            left - 10.0,
-            mid + 7.0,
-            Anchor::End,
+            PAD,
+            first,
+            Anchor::Start,
             FS,
             "",
             &r.label,
-            label_chars,
+            max_w,
+            2,
         );
+        if let Some(note) = note {
+            text(
+                &mut b,
+                W - PAD,
+                first,
+                Anchor::End,
+                FS_SMALL,
+                &format!(r#"class="note" fill="{MUTED}""#),
+                note,
+                NOTE_W,
+            );
+        }
         let mut tip = format!("{}: {}", r.label, opt_num(v, dec, t));
         if let Some((l, u)) = ci {
             w!(tip, "; {} {}", t.interval, span(l, u, dec, t));
@@ -474,6 +539,9 @@ pub fn bars(
         w!(tip, "; n = {}", r.n);
         if let Some(note) = &r.note {
             w!(tip, "; {note}");
+        }
+        if let Some(tg) = tg {
+            w!(tip, "; {} {}", t.target, num(tg, dec, t));
         }
         w!(
             b,
@@ -485,21 +553,22 @@ pub fn bars(
             },
             esc(&tip)
         );
+        let mid = bar_y + BAR_H / 2.0;
         if let Some(v) = v {
             let xv = sx.at(v);
             w!(
                 b,
-                r#"<rect x="{}" y="{}" width="{}" height="20" fill="{BLUE}"/>"#,
+                r#"<rect x="{}" y="{}" width="{}" height="{BAR_H}" fill="{BLUE}"/>"#,
                 c(xv.min(base)),
-                c(mid - 10.0),
+                c(bar_y),
                 c((xv - base).abs())
             );
         } else {
             w!(
                 b,
-                r##"<rect x="{}" y="{}" width="{}" height="20" fill="#fff" fill-opacity="0"/>"##,
+                r##"<rect x="{}" y="{}" width="{}" height="{BAR_H}" fill="#fff" fill-opacity="0"/>"##,
                 c(left),
-                c(mid - 10.0),
+                c(bar_y),
                 c(right - left)
             );
         }
@@ -507,56 +576,18 @@ pub fn bars(
             whisker_h(&mut b, sx.at(l), sx.at(u), mid, 12.0);
         }
         b.push_str("</g>");
-        let vy = if r.note.is_some() {
-            mid - 1.0
-        } else {
-            mid + 7.0
-        };
+        if let Some(tg) = tg {
+            target_mark(&mut b, sx.at(tg), bar_y - 4.0, bar_y + BAR_H + 4.0);
+        }
         text(
             &mut b,
-            W - 8.0,
-            vy,
+            W - PAD,
+            bar_y + 15.0,
             Anchor::End,
             FS,
             r#"class="value""#,
             vt,
-            40,
-        );
-        if let Some(note) = &r.note {
-            text(
-                &mut b,
-                W - 8.0,
-                mid + 18.0,
-                Anchor::End,
-                FS_SMALL,
-                &format!(r#"class="note" fill="{MUTED}""#),
-                note,
-                12,
-            );
-        }
-    }
-    if let Some(v) = target {
-        let tx = sx.at(v);
-        w!(
-            b,
-            r#"<line class="target" x1="{}" y1="{}" x2="{}" y2="{}" stroke="{PURPLE}" stroke-width="2.5" stroke-dasharray="{TARGET_DASH}"/>"#,
-            c(tx),
-            c(top - 4.0),
-            c(tx),
-            c(bottom)
-        );
-        let label = format!("{} {}", t.target, num(v, dec, t));
-        let (shown, _) = trunc(&label, 30);
-        let half = est(&shown, FS_SMALL) / 2.0;
-        text(
-            &mut b,
-            tx.clamp(half + 2.0, W - half - 2.0),
-            top - 8.0,
-            Anchor::Middle,
-            FS_SMALL,
-            r#"class="target-label""#,
-            &label,
-            30,
+            W - 2.0 * PAD,
         );
     }
     finish(&id, "bars", title, &desc, h, &b)
@@ -616,16 +647,17 @@ pub fn distribution(
     }
 
     let mut b = String::new();
+    let y0 = title_block(&mut b, title);
     let items: Vec<(Swatch, &str)> = names
         .iter()
         .enumerate()
         .map(|(g, name)| (Swatch::Fill(GROUPS[g % GROUPS.len()]), name.as_str()))
         .collect();
-    let lh = legend(&mut b, &items, 8.0, 6.0, W - 8.0);
-    let top = 6.0 + lh + 10.0 + FS_SMALL;
-    let plot_h = 200.0;
+    let lh = legend(&mut b, &items, PAD, y0, W - PAD);
+    let top = y0 + lh + 10.0 + FS_SMALL * 1.25;
+    let plot_h = 180.0;
     let bottom = top + plot_h;
-    let h = bottom + 40.0;
+    let h = bottom + X_LABEL_DY + FS * 0.3 + 6.0;
     let max = counts[..n].iter().copied().max().unwrap_or(0) as f64;
     let (lo, hi) = nice_extend(0.0, max, 5, true);
     let (ticks, tdec) = nice_ticks(lo, hi, 6, true);
@@ -658,19 +690,20 @@ pub fn distribution(
     }
     b.push_str("</g>");
     // Counts above the bars, where they fit their slot.
-    w!(
-        b,
-        r#"<g class="values" font-size="{FS_SMALL}" text-anchor="middle">"#
-    );
+    b.push_str(r#"<g class="values">"#);
     for (i, &k) in counts[..n].iter().enumerate() {
         let s = k.to_string();
-        if est(&s, FS_SMALL) <= slot - 2.0 {
+        if est(&s, FS_SMALL) <= slot - 4.0 {
             let x = left + slot * (i as f64 + 0.5);
-            w!(
-                b,
-                r#"<text x="{}" y="{}">{s}</text>"#,
-                c(x),
-                c(sy.at(k as f64) - 6.0)
+            text(
+                &mut b,
+                x,
+                sy.at(k as f64) - 6.0,
+                Anchor::Middle,
+                FS_SMALL,
+                "",
+                &s,
+                W,
             );
         }
     }
@@ -688,9 +721,10 @@ pub fn distribution(
     finish(&id, "distribution", title, &desc, h, &b)
 }
 
-/// Paired horizontal bars: relative weight and Shapley share per driver, sorted as given.
-/// The first bar of each pair is always the relative weight (solid blue), the second the
-/// Shapley share (orange, outlined); both values are written beside the pair.
+/// Paired horizontal bars: relative weight and Shapley share per driver, sorted as given. Each
+/// driver's label (wrapped onto two lines) sits above its pair; the first bar is always the
+/// relative weight (solid blue), the second the Shapley share (orange, outlined); both values
+/// are written at the right.
 pub fn drivers(id: &str, title: &str, rows: &[DriverBar], t: &ChartText) -> String {
     let id = clean_id(id);
     if rows.is_empty() {
@@ -734,44 +768,60 @@ pub fn drivers(id: &str, title: &str, rows: &[DriverBar], t: &ChartText) -> Stri
         .join("; ");
 
     let mut b = String::new();
+    let y0 = title_block(&mut b, title);
     let items = [
         (Swatch::Fill(BLUE), t.relative_weight.as_str()),
         (Swatch::Fill(ORANGE), t.shapley.as_str()),
     ];
-    let lh = legend(&mut b, &items, 8.0, 6.0, W - 8.0);
-    let top = 6.0 + lh + 8.0;
-    let row_h = 52.0;
+    let lh = legend(&mut b, &items, PAD, y0, W - PAD);
+    let top = y0 + lh + 4.0;
     let texts: Vec<(String, String)> = vals.iter().map(|v| (pc(v.0), pc(v.1))).collect();
     let val_w = texts
         .iter()
         .map(|(a, z)| est(a, FS_SMALL).max(est(z, FS_SMALL)))
         .fold(0.0, f64::max)
-        .clamp(40.0, 170.0);
-    let (label_w, label_chars) = label_column(rows.iter().map(|r| r.label.as_str()));
-    let left = label_w + 12.0;
-    let right = W - val_w - 20.0;
-    let bottom = top + rows.len() as f64 * row_h;
-    let h = bottom + 38.0;
+        .clamp(36.0, 120.0);
+    let left = PAD + 2.0;
+    let right = W - PAD - val_w - 12.0;
     let sx = Scale::new(lo, hi, left, right);
-    x_grid(&mut b, lo, hi, &sx, top, bottom, "%", t);
+    let label_w = W - 2.0 * PAD;
+    const BAR_H: f64 = 14.0;
+    const STEP: f64 = 20.0;
+    let mut layout = Vec::with_capacity(rows.len());
+    let mut y = top;
+    for r in rows {
+        let lines = wrap(&r.label, label_w, FS, 2).0.len().max(1);
+        let bar_y = y + lines as f64 * FS * LINE + 6.0;
+        layout.push((y, bar_y));
+        y = bar_y + STEP + BAR_H + 14.0;
+    }
+    let bottom = y - 8.0;
+    let h = bottom + FS + 6.0 + 0.3 * FS + 6.0;
+    let bands: Vec<(f64, f64)> = layout
+        .iter()
+        .map(|&(_, bar_y)| (bar_y - 3.0, bar_y + STEP + BAR_H + 3.0))
+        .collect();
+    x_grid(&mut b, lo, hi, &sx, &bands, bottom, "%", t);
     let base = sx.at(baseline(lo, hi));
-    for (k, ((r, v), (ta, tz))) in rows.iter().zip(&vals).zip(&texts).enumerate() {
-        let mid = top + row_h * (k as f64 + 0.5);
-        text(
+    for ((r, v), ((ta, tz), &(row_top, bar_y))) in
+        rows.iter().zip(&vals).zip(texts.iter().zip(&layout))
+    {
+        text_lines(
             &mut b,
-            left - 10.0,
-            mid + 7.0,
-            Anchor::End,
+            PAD,
+            row_top + 0.95 * FS,
+            Anchor::Start,
             FS,
             "",
             &r.label,
-            label_chars,
+            label_w,
+            2,
         );
         for (j, (val, name, txt)) in [(v.0, &t.relative_weight, ta), (v.1, &t.shapley, tz)]
             .into_iter()
             .enumerate()
         {
-            let y0 = if j == 0 { mid - 17.0 } else { mid + 3.0 };
+            let y0 = bar_y + STEP * j as f64;
             let tip = esc(&format!("{}: {} {}", r.label, name, txt));
             let (fill, stroke) = if j == 0 { (BLUE, BLUE) } else { (ORANGE, INK) };
             let (x0, wd) = match val {
@@ -783,20 +833,20 @@ pub fn drivers(id: &str, title: &str, rows: &[DriverBar], t: &ChartText) -> Stri
             };
             w!(
                 b,
-                r#"<rect class="mark" x="{}" y="{}" width="{}" height="14" fill="{fill}" stroke="{stroke}" stroke-width="1"><title>{tip}</title></rect>"#,
+                r#"<rect class="mark" x="{}" y="{}" width="{}" height="{BAR_H}" fill="{fill}" stroke="{stroke}" stroke-width="1"><title>{tip}</title></rect>"#,
                 c(x0),
                 c(y0),
                 c(wd)
             );
             text(
                 &mut b,
-                W - 8.0,
-                y0 + 13.0,
+                W - PAD,
+                y0 + 12.0,
                 Anchor::End,
                 FS_SMALL,
                 r#"class="value""#,
                 txt,
-                40,
+                W,
             );
         }
     }
@@ -805,8 +855,10 @@ pub fn drivers(id: &str, title: &str, rows: &[DriverBar], t: &ChartText) -> Stri
 
 /// Importance–performance scatter with the split lines at the given means and the four
 /// quadrant names (passed in `quadrant_names`, in the order act-here, keep-up,
-/// possible-overkill, low-priority) in the corners; each point labelled. Each quadrant also
-/// has its own marker shape and colour.
+/// possible-overkill, low-priority) in the corners. Each point carries a number placed where it
+/// covers no other text or point; a key below the plot gives each number its (wrapped) label.
+/// Each quadrant also has its own marker shape and colour. The axis names are written in full
+/// (wrapped): the x axis says which scale the performance is on.
 #[allow(clippy::too_many_arguments)]
 pub fn matrix(
     id: &str,
@@ -845,9 +897,10 @@ pub fn matrix(
         (Shape::Triangle, PURPLE),
     ];
     let quad = |p: &MatrixPoint| KEYS.iter().position(|k| *k == p.quadrant);
-    let describe = |p: &(&MatrixPoint, f64, f64)| {
+    let describe = |k: usize, p: &(&MatrixPoint, f64, f64)| {
         format!(
-            "{} ({} {}, {} {})",
+            "{} {} ({} {}, {} {})",
+            k + 1,
             p.0.label,
             x_label,
             num(p.1, dec_x, t),
@@ -860,8 +913,9 @@ pub fn matrix(
     for (q, name) in quadrant_names.iter().enumerate() {
         let members: Vec<String> = pts
             .iter()
-            .filter(|p| quad(p.0) == Some(q))
-            .map(describe)
+            .enumerate()
+            .filter(|(_, p)| quad(p.0) == Some(q))
+            .map(|(k, p)| describe(k, p))
             .collect();
         if !members.is_empty() {
             parts.push(format!("{name}: {}", members.join(", ")));
@@ -869,8 +923,9 @@ pub fn matrix(
     }
     let rest: Vec<String> = pts
         .iter()
-        .filter(|p| quad(p.0).is_none())
-        .map(describe)
+        .enumerate()
+        .filter(|(_, p)| quad(p.0).is_none())
+        .map(|(k, p)| describe(k, p))
         .collect();
     if !rest.is_empty() {
         parts.push(rest.join(", "));
@@ -885,20 +940,34 @@ pub fn matrix(
         );
     }
 
-    let h = 500.0;
+    let mut b = String::new();
+    let y0 = title_block(&mut b, title);
+    // The y axis' name above the plot, left-aligned (no rotated text).
+    let axis_w = W - 2.0 * PAD;
+    let n_y = text_lines(
+        &mut b,
+        PAD,
+        y0 + 0.95 * FS,
+        Anchor::Start,
+        FS,
+        r#"class="axis-label" font-weight="600""#,
+        y_label,
+        axis_w,
+        2,
+    );
+    let top = y0 + n_y.max(1) as f64 * FS * LINE + 14.0;
+    let plot_h = 230.0;
+    let bottom = top + plot_h;
     let (xt, xdec) = nice_ticks(xlo, xhi, 6, false);
     let (yt, ydec) = nice_ticks(ylo, yhi, 6, false);
     let yt_text: Vec<String> = yt.iter().map(|&v| num(v, ydec, t)).collect();
-    let left = y_margin(&yt_text) + FS + 8.0;
-    let right = W - 14.0;
-    let top = 12.0;
-    let bottom = h - 2.0 * FS - 26.0;
+    let left = y_margin(&yt_text);
+    let right = W - 12.0;
     let sx = Scale::new(xlo, xhi, left, right);
     let sy = Scale::new(ylo, yhi, bottom, top);
 
-    let mut b = String::new();
     y_grid(&mut b, &yt, &yt_text, &sy, left, right, ylo, yhi);
-    // Vertical grid and x ticks, thinned to fit.
+    // Vertical grid and x ticks, thinned so neighbours keep a gap.
     let xt_text: Vec<String> = xt.iter().map(|&v| num(v, xdec, t)).collect();
     let widest = xt_text.iter().map(|s| est(s, FS)).fold(0.0, f64::max) + 12.0;
     let gap = if xt.len() > 1 {
@@ -919,19 +988,19 @@ pub fn matrix(
         );
     }
     b.push_str("</g>");
-    w!(
-        b,
-        r#"<g class="axis x" text-anchor="middle" fill="{MUTED}">"#
-    );
+    w!(b, r#"<g class="axis x" fill="{MUTED}">"#);
     for (k, (&v, s)) in xt.iter().zip(&xt_text).enumerate() {
         if k % every == 0 {
             let half = est(s, FS) / 2.0;
-            w!(
-                b,
-                r#"<text x="{}" y="{}">{}</text>"#,
-                c(sx.at(v).clamp(half + 2.0, W - half - 2.0)),
-                c(bottom + FS + 4.0),
-                esc(s)
+            text(
+                &mut b,
+                sx.at(v).clamp(half + 2.0, W - half - 2.0),
+                bottom + X_LABEL_DY,
+                Anchor::Middle,
+                FS,
+                "",
+                s,
+                W,
             );
         }
     }
@@ -944,31 +1013,18 @@ pub fn matrix(
         c(right - left),
         c(bottom - top)
     );
-    // Axis names.
-    text(
+    // The x axis' name, centred under the ticks.
+    let x_name_y = bottom + X_LABEL_DY + FS * LINE + 2.0;
+    let n_x = text_lines(
         &mut b,
-        (left + right) / 2.0,
-        h - 10.0,
+        W / 2.0,
+        x_name_y,
         Anchor::Middle,
         FS,
         r#"class="axis-label" font-weight="600""#,
         x_label,
-        50,
-    );
-    let ymid = (top + bottom) / 2.0;
-    text(
-        &mut b,
-        FS + 2.0,
-        ymid,
-        Anchor::Middle,
-        FS,
-        &format!(
-            r#"class="axis-label" font-weight="600" transform="rotate(-90 {} {})""#,
-            c(FS + 2.0),
-            c(ymid)
-        ),
-        y_label,
-        36,
+        axis_w,
+        2,
     );
     // Split lines at the means.
     if let Some(v) = split.0 {
@@ -996,31 +1052,30 @@ pub fn matrix(
     // Quadrant names in the corners: act-here top left, keep-up top right, possible-overkill
     // bottom right, low-priority bottom left.
     let mut placed: Vec<Rect> = Vec::new();
-    let half_chars = (((right - left) / 2.0 - 12.0) / (EM * FS_SMALL)).max(3.0) as usize;
+    let half_w = (right - left) / 2.0 - 12.0;
     let corners = [
-        (left + 6.0, top + FS_SMALL + 2.0, Anchor::Start),
-        (right - 6.0, top + FS_SMALL + 2.0, Anchor::End),
-        (right - 6.0, bottom - 8.0, Anchor::End),
-        (left + 6.0, bottom - 8.0, Anchor::Start),
+        (left + 6.0, top + 0.95 * FS_SMALL + 4.0, Anchor::Start),
+        (right - 6.0, top + 0.95 * FS_SMALL + 4.0, Anchor::End),
+        (right - 6.0, bottom - 0.3 * FS_SMALL - 4.0, Anchor::End),
+        (left + 6.0, bottom - 0.3 * FS_SMALL - 4.0, Anchor::Start),
     ];
-    w!(
-        b,
-        r#"<g class="quadrants" font-size="{FS_SMALL}" font-weight="600" fill="{MUTED}">"#
-    );
+    w!(b, r#"<g class="quadrants" fill="{MUTED}">"#);
+    let bold_halo = format!(r#"font-weight="600" {HALO}"#);
     for (name, (x, y, anchor)) in quadrant_names.iter().zip(corners) {
-        let (shown, _) = trunc(name, half_chars);
-        placed.push(Rect::text(x, y, anchor, est(&shown, FS_SMALL), FS_SMALL));
-        text(&mut b, x, y, anchor, FS_SMALL, HALO, name, half_chars);
+        let (shown, _) = fit(name, half_w / BOLD, FS_SMALL);
+        let tw = est(&shown, FS_SMALL) * BOLD;
+        placed.push(Rect::text(x, y, anchor, tw, FS_SMALL));
+        text(&mut b, x, y, anchor, FS_SMALL, &bold_halo, name, half_w);
     }
     b.push_str("</g>");
 
-    // Points, then their labels placed greedily where they cover nothing placed before.
+    // Points, then their numbers placed greedily where they cover nothing placed before.
     let r = 7.0;
     let pos: Vec<(f64, f64)> = pts.iter().map(|p| (sx.at(p.1), sy.at(p.2))).collect();
     b.push_str(r#"<g class="points">"#);
-    for (p, &(x, y)) in pts.iter().zip(&pos) {
+    for (k, (p, &(x, y))) in pts.iter().zip(&pos).enumerate() {
         let (sh, fill) = quad(p.0).map_or((Shape::Circle, BLACK), |q| LOOK[q]);
-        let mut tip = describe(p);
+        let mut tip = describe(k, p);
         if let Some(q) = quad(p.0) {
             w!(tip, "; {}", quadrant_names[q]);
         }
@@ -1035,10 +1090,10 @@ pub fn matrix(
     let marks: Vec<Rect> = pos
         .iter()
         .map(|&(x, y)| Rect {
-            x0: x - r,
-            y0: y - r,
-            x1: x + r,
-            y1: y + r,
+            x0: x - r - 1.0,
+            y0: y - r - 1.0,
+            x1: x + r + 1.0,
+            y1: y + r + 1.0,
         })
         .collect();
     let plot = Rect {
@@ -1047,44 +1102,97 @@ pub fn matrix(
         x1: right - 1.0,
         y1: bottom - 1.0,
     };
-    w!(b, r#"<g class="point-labels" font-size="{FS_SMALL}">"#);
-    for (k, (p, &(x, y))) in pts.iter().zip(&pos).enumerate() {
-        let (shown, _) = trunc(&p.0.label, 20);
-        let tw = est(&shown, FS_SMALL);
-        let cands = [
-            (x + r + 4.0, y + 6.0, Anchor::Start),
-            (x - r - 4.0, y + 6.0, Anchor::End),
-            (x, y - r - 5.0, Anchor::Middle),
-            (x, y + r + 4.0 + FS_SMALL * 0.8, Anchor::Middle),
-            (x + r + 2.0, y - r - 4.0, Anchor::Start),
-            (x - r - 2.0, y - r - 4.0, Anchor::End),
-            (x + r + 2.0, y + r + 2.0 + FS_SMALL * 0.8, Anchor::Start),
-            (x - r - 2.0, y + r + 2.0 + FS_SMALL * 0.8, Anchor::End),
-            (x, y - r - 5.0 - FS_SMALL, Anchor::Middle),
-            (x, y + r + 4.0 + FS_SMALL * 1.8, Anchor::Middle),
-        ];
-        // What a label would cover: names and labels placed so far, other points' markers
-        // (its own sits beside every candidate by construction), the plot's edge.
-        let cost = |rect: &Rect| -> f64 {
-            let outside = if rect.inside(&plot) { 0.0 } else { 1e9 };
-            let marks = marks.iter().enumerate().filter(|m| m.0 != k);
-            outside
-                + placed.iter().map(|o| rect.overlap(o)).sum::<f64>()
-                + marks.map(|(_, o)| rect.overlap(o)).sum::<f64>()
-        };
-        let best = cands
-            .iter()
-            .map(|&(lx, ly, a)| {
-                let rect = Rect::text(lx, ly, a, tw, FS_SMALL);
-                (cost(&rect), lx, ly, a, rect)
+    const DIRECTIONS: [(f64, f64); 8] = [
+        (1.0, 0.0),
+        (-1.0, 0.0),
+        (0.0, -1.0),
+        (0.0, 1.0),
+        (1.0, -1.0),
+        (-1.0, -1.0),
+        (1.0, 1.0),
+        (-1.0, 1.0),
+    ];
+    b.push_str(r#"<g class="point-labels">"#);
+    for (k, &(x, y)) in pos.iter().enumerate() {
+        let label = (k + 1).to_string();
+        let tw = est(&label, FS_SMALL) * BOLD;
+        let (hw, hh) = (tw / 2.0, 0.625 * FS_SMALL);
+        // Rings of candidates at growing distances; the first free one wins.
+        let spot = [2.0, 10.0, 22.0, 38.0, 58.0].iter().find_map(|&gap| {
+            DIRECTIONS.iter().find_map(|&(dx, dy)| {
+                let cx = x + dx * (r + gap + hw);
+                let cy = y + dy * (r + gap + hh);
+                let ly = cy + 0.325 * FS_SMALL;
+                let rect = Rect::text(cx, ly, Anchor::Middle, tw, FS_SMALL);
+                let room = rect.grown(1.0);
+                let free = room.inside(&plot)
+                    && placed.iter().all(|o| room.overlap(o) == 0.0)
+                    && marks.iter().all(|o| room.overlap(o) == 0.0);
+                free.then_some((gap, cx, cy, ly, rect))
             })
-            .min_by(|p, q| p.0.total_cmp(&q.0));
-        if let Some((_, lx, ly, a, rect)) = best {
-            placed.push(rect);
-            text(&mut b, lx, ly, a, FS_SMALL, HALO, &p.0.label, 20);
+        });
+        let Some((gap, cx, cy, ly, rect)) = spot else {
+            continue;
+        };
+        placed.push(rect);
+        if gap > 2.0 {
+            // A leader from the marker's edge towards the number.
+            let (ddx, ddy) = (cx - x, cy - y);
+            let len = (ddx * ddx + ddy * ddy).sqrt().max(1e-9);
+            let end = (len - hw.max(hh)).max(r);
+            w!(
+                b,
+                r#"<line class="leader" x1="{}" y1="{}" x2="{}" y2="{}" stroke="{MUTED}" stroke-width="1"/>"#,
+                c(x + ddx / len * r),
+                c(y + ddy / len * r),
+                c(x + ddx / len * end),
+                c(y + ddy / len * end)
+            );
         }
+        text(
+            &mut b,
+            cx,
+            ly,
+            Anchor::Middle,
+            FS_SMALL,
+            &bold_halo,
+            &label,
+            W,
+        );
     }
     b.push_str("</g>");
+
+    // The key: each number with its label.
+    let mut y = x_name_y + (n_x.max(1) - 1) as f64 * FS * LINE + 0.3 * FS + 12.0;
+    let key_w = W - 2.0 * PAD - 30.0;
+    b.push_str(r#"<g class="key">"#);
+    for (k, p) in pts.iter().enumerate() {
+        let base = y + 0.95 * FS_SMALL;
+        text(
+            &mut b,
+            PAD,
+            base,
+            Anchor::Start,
+            FS_SMALL,
+            r#"font-weight="700""#,
+            &(k + 1).to_string(),
+            W,
+        );
+        let lines = text_lines(
+            &mut b,
+            PAD + 30.0,
+            base,
+            Anchor::Start,
+            FS_SMALL,
+            "",
+            &p.0.label,
+            key_w,
+            2,
+        );
+        y += lines.max(1) as f64 * FS_SMALL * LINE + 2.0;
+    }
+    b.push_str("</g>");
+    let h = y + 8.0;
     finish(&id, "matrix", title, &desc, h, &b)
 }
 
@@ -1193,7 +1301,8 @@ struct Rect {
 }
 
 impl Rect {
-    /// The estimated box of a text of width `w` with its baseline at `y`.
+    /// The estimated box of a text of width `w` with its baseline at `y`: from the ascent
+    /// (0.95 em) to the descent (0.3 em), a little more than fonts draw.
     fn text(x: f64, y: f64, anchor: Anchor, w: f64, fs: f64) -> Rect {
         let x0 = match anchor {
             Anchor::Start => x,
@@ -1202,9 +1311,20 @@ impl Rect {
         };
         Rect {
             x0,
-            y0: y - fs * 0.8,
+            y0: y - fs * 0.95,
             x1: x0 + w,
-            y1: y + fs * 0.25,
+            y1: y + fs * 0.3,
+        }
+    }
+
+    /// The box with `m` more on every side: placement keeps that gap, so rounding the
+    /// coordinates to a tenth can never make neighbours touch.
+    fn grown(&self, m: f64) -> Rect {
+        Rect {
+            x0: self.x0 - m,
+            y0: self.y0 - m,
+            x1: self.x1 + m,
+            y1: self.y1 + m,
         }
     }
 
@@ -1274,12 +1394,34 @@ fn shape(s: Shape, x: f64, y: f64, r: f64) -> String {
     }
 }
 
+/// A target marker across a bar: a vertical rule with caps (⌶), black on a white outline.
+fn target_mark(out: &mut String, x: f64, y0: f64, y1: f64) {
+    let d = format!(
+        "M{} {} V{} M{} {} H{} M{} {} H{}",
+        c(x),
+        c(y0),
+        c(y1),
+        c(x - 5.0),
+        c(y0),
+        c(x + 5.0),
+        c(x - 5.0),
+        c(y1),
+        c(x + 5.0)
+    );
+    w!(
+        out,
+        r##"<path class="target" d="{d}" fill="none" stroke="#fff" stroke-width="6"/><path class="target" d="{d}" fill="none" stroke="{BLACK}" stroke-width="2.5"/>"##
+    );
+}
+
 enum Swatch {
     /// Stroke colour, width, dash pattern.
     Line(&'static str, f64, Option<&'static str>),
     Fill(&'static str),
     Band,
     Signal,
+    /// The per-row target marker of [`bars`].
+    Target,
 }
 
 /// A legend that wraps onto more rows when it does not fit; returns its height.
@@ -1288,11 +1430,11 @@ fn legend(out: &mut String, items: &[(Swatch, &str)], x0: f64, y0: f64, x_max: f
         return 0.0;
     }
     let (row_h, sw) = (28.0, 26.0);
-    let max_chars = (((x_max - x0 - sw - 8.0) / (EM * FS_SMALL)).max(4.0)) as usize;
+    let max_w = x_max - x0 - sw - 8.0;
     let (mut x, mut y, mut rows) = (x0, y0, 1.0);
-    w!(out, r#"<g class="legend" font-size="{FS_SMALL}">"#);
+    out.push_str(r#"<g class="legend">"#);
     for (swatch, label) in items {
-        let (shown, _) = trunc(label, max_chars);
+        let (shown, _) = fit(label, max_w, FS_SMALL);
         let wd = sw + 6.0 + est(&shown, FS_SMALL);
         if x > x0 && x + wd > x_max {
             x = x0;
@@ -1328,18 +1470,19 @@ fn legend(out: &mut String, items: &[(Swatch, &str)], x0: f64, y0: f64, x_max: f
                 r#"<path d="{}" fill="{VERMILLION}" stroke="{BLACK}" stroke-width="1"/>"#,
                 shape(Shape::Triangle, x + sw / 2.0, cy + 1.0, 8.0)
             ),
+            Swatch::Target => target_mark(out, x + sw / 2.0, cy - 9.0, cy + 9.0),
         }
         text(
             out,
             x + sw + 6.0,
-            cy + 6.0,
+            cy + 5.5,
             Anchor::Start,
             FS_SMALL,
             "",
             label,
-            max_chars,
+            max_w,
         );
-        x += wd + 18.0;
+        x += wd + 14.0;
     }
     out.push_str("</g>");
     rows * row_h
@@ -1382,31 +1525,32 @@ fn y_grid(
             c(y)
         );
     }
-    w!(
-        out,
-        r#"<g class="axis y" text-anchor="end" fill="{MUTED}">"#
-    );
+    w!(out, r#"<g class="axis y" fill="{MUTED}">"#);
     for (&v, s) in ticks.iter().zip(labels) {
-        w!(
+        text(
             out,
-            r#"<text x="{}" y="{}">{}</text>"#,
-            c(left - 8.0),
-            c(sy.at(v) + 7.0),
-            esc(s)
+            left - 6.0,
+            sy.at(v) + 0.35 * FS,
+            Anchor::End,
+            FS,
+            "",
+            s,
+            W,
         );
     }
     out.push_str("</g>");
 }
 
-/// Vertical grid lines with labels below the plot, thinned to fit; a darker zero line when the
-/// range spans zero.
+/// Vertical grid lines across each of `bands` (the rows' bars, so no line runs through a
+/// label) with tick labels below `bottom`, thinned to fit; a darker zero line when the range
+/// spans zero.
 #[allow(clippy::too_many_arguments)]
 fn x_grid(
     out: &mut String,
     lo: f64,
     hi: f64,
     sx: &Scale,
-    top: f64,
+    bands: &[(f64, f64)],
     bottom: f64,
     suffix: &str,
     t: &ChartText,
@@ -1421,26 +1565,23 @@ fn x_grid(
         + 14.0;
     let fit = ((width / widest).floor() as usize).clamp(2, 6);
     let (ticks, tdec) = nice_ticks(lo, hi, fit, false);
+    let segments = |x: f64| {
+        let mut d = String::new();
+        for &(y0, y1) in bands {
+            w!(d, "M{} {} V{}", c(x), c(y0), c(y1));
+        }
+        d
+    };
     w!(out, r#"<g class="grid" stroke="{GRID}" stroke-width="1">"#);
     for &v in &ticks {
-        w!(
-            out,
-            r#"<line x1="{}" y1="{}" x2="{}" y2="{}"/>"#,
-            c(sx.at(v)),
-            c(top),
-            c(sx.at(v)),
-            c(bottom)
-        );
+        w!(out, r#"<path d="{}"/>"#, segments(sx.at(v)));
     }
     out.push_str("</g>");
     if lo < 0.0 && hi > 0.0 {
         w!(
             out,
-            r#"<line class="zero" x1="{}" y1="{}" x2="{}" y2="{}" stroke="{MUTED}" stroke-width="1.5"/>"#,
-            c(sx.at(0.0)),
-            c(top - 4.0),
-            c(sx.at(0.0)),
-            c(bottom)
+            r#"<path class="zero" d="{}" stroke="{MUTED}" stroke-width="1.5"/>"#,
+            segments(sx.at(0.0))
         );
     }
     w!(
@@ -1451,20 +1592,17 @@ fn x_grid(
         c(sx.b),
         c(bottom)
     );
-    w!(
-        out,
-        r#"<g class="axis x" text-anchor="middle" fill="{MUTED}">"#
-    );
+    w!(out, r#"<g class="axis x" fill="{MUTED}">"#);
+    let mut next_left = f64::NEG_INFINITY;
     for &v in &ticks {
         let s = format!("{}{suffix}", num(v, tdec, t));
         let half = est(&s, FS) / 2.0;
-        w!(
-            out,
-            r#"<text x="{}" y="{}">{}</text>"#,
-            c(sx.at(v).clamp(half + 2.0, W - half - 2.0)),
-            c(bottom + FS + 6.0),
-            esc(&s)
-        );
+        let x = sx.at(v).clamp(half + 2.0, W - half - 2.0);
+        if x - half < next_left {
+            continue;
+        }
+        next_left = x + half + 8.0;
+        text(out, x, bottom + FS + 6.0, Anchor::Middle, FS, "", &s, W);
     }
     out.push_str("</g>");
 }
@@ -1476,30 +1614,27 @@ fn x_labels(out: &mut String, labels: &[&str], left: f64, slot: f64, bottom: f64
     if n == 0 {
         return;
     }
-    const MAX: usize = 12;
+    /// The widest a label may be (a period label is at most 8 characters).
+    const MAX: f64 = 110.0;
     let widest = labels
         .iter()
-        .map(|l| trunc(l, MAX).0.chars().count())
-        .max()
-        .unwrap_or(0);
-    let need = est_n(widest, FS) + 14.0;
+        .map(|l| est(&fit(l, MAX, FS).0, FS))
+        .fold(0.0, f64::max);
+    let need = widest + 6.0;
     let every = ((need / slot).ceil() as usize).max(1);
     // From the latest back, every `every`-th label; one pushed inwards at the edge may still
     // meet its neighbour, which then gives way.
     let mut shown = Vec::new();
     let mut next_left = f64::INFINITY;
     for i in (0..n).rev().step_by(every) {
-        let half = est(&trunc(labels[i], MAX).0, FS) / 2.0;
+        let half = est(&fit(labels[i], MAX, FS).0, FS) / 2.0;
         let x = (left + slot * (i as f64 + 0.5)).clamp(half + 2.0, W - half - 2.0);
-        if x + half + 8.0 <= next_left {
+        if x + half + 6.0 <= next_left {
             next_left = x - half;
             shown.push((i, x));
         }
     }
-    w!(
-        out,
-        r#"<g class="axis x" text-anchor="middle" fill="{MUTED}">"#
-    );
+    w!(out, r#"<g class="axis x" fill="{MUTED}">"#);
     for &(i, x) in shown.iter().rev() {
         let tick = left + slot * (i as f64 + 0.5);
         w!(
@@ -1513,7 +1648,7 @@ fn x_labels(out: &mut String, labels: &[&str], left: f64, slot: f64, bottom: f64
         text(
             out,
             x,
-            bottom + FS + 6.0,
+            bottom + X_LABEL_DY,
             Anchor::Middle,
             FS,
             "",
@@ -1524,21 +1659,21 @@ fn x_labels(out: &mut String, labels: &[&str], left: f64, slot: f64, bottom: f64
     out.push_str("</g>");
 }
 
-/// Width of a left label column (at most 36 % of the chart) and the characters that fit it.
-fn label_column<'a>(labels: impl Iterator<Item = &'a str>) -> (f64, usize) {
-    let max_w = W * 0.36;
-    let chars = ((max_w - 4.0) / (EM * FS)).floor() as usize;
-    let widest = labels
-        .map(|l| l.chars().count().min(chars))
-        .max()
-        .unwrap_or(0);
-    ((est_n(widest, FS) + 4.0).clamp(40.0, max_w), chars)
+/// The widest a row's note may be.
+const NOTE_W: f64 = 140.0;
+
+/// A row's note as shown and the width it takes at the row's right (with its gap).
+fn note_box(note: Option<&str>) -> (Option<&str>, f64) {
+    match note {
+        Some(n) => (Some(n), est(&fit(n, NOTE_W, FS_SMALL).0, FS_SMALL) + 12.0),
+        None => (None, 0.0),
+    }
 }
 
 /// Left margin for y tick labels.
 fn y_margin(labels: &[String]) -> f64 {
     let widest = labels.iter().map(|s| est(s, FS)).fold(0.0, f64::max);
-    (widest + 16.0).clamp(36.0, 200.0)
+    (widest + 14.0).clamp(30.0, 160.0)
 }
 
 /// A horizontal interval whisker with end caps.
@@ -1612,24 +1747,51 @@ fn runs(pts: &[Pt], keep: impl Fn(&Pt) -> bool) -> Vec<std::ops::Range<usize>> {
     out
 }
 
-/// A chart with nothing to show: the frame and the "no data" text.
+/// A chart with nothing to show: its title, a frame and the "no data" text.
 fn empty(id: &str, kind: &str, title: &str, t: &ChartText) -> String {
-    let h = 140.0;
     let mut b = String::new();
+    let y0 = title_block(&mut b, title);
+    let h = y0 + 100.0;
     w!(
         b,
-        r#"<rect class="frame" x="1" y="1" width="{}" height="{}" fill="none" stroke="{GRID}" stroke-width="2"/>"#,
+        r#"<rect class="frame" x="1" y="{}" width="{}" height="{}" fill="none" stroke="{GRID}" stroke-width="2"/>"#,
+        c(y0),
         W - 2.0,
-        h - 2.0
+        c(h - y0 - 1.0)
     );
-    w!(
-        b,
-        r#"<text class="nodata" x="{}" y="{}" text-anchor="middle" fill="{MUTED}">{}</text>"#,
+    text(
+        &mut b,
         W / 2.0,
-        h / 2.0 + 7.0,
-        esc(&t.no_data)
+        y0 + 50.0 + 0.35 * FS,
+        Anchor::Middle,
+        FS,
+        &format!(r#"class="nodata" fill="{MUTED}""#),
+        &t.no_data,
+        W - 2.0 * PAD,
     );
     finish(id, kind, title, &t.no_data, h, &b)
+}
+
+/// The chart's visible title at its top, wrapped onto at most three lines (cut with the full
+/// text as a `<title>` beyond that); returns the y below it.
+fn title_block(out: &mut String, title: &str) -> f64 {
+    if title.trim().is_empty() {
+        return 6.0;
+    }
+    let max_w = W - 2.0 * PAD;
+    let first = 4.0 + 0.95 * FS_TITLE;
+    let lines = text_lines(
+        out,
+        PAD,
+        first,
+        Anchor::Start,
+        FS_TITLE,
+        r#"class="chart-title" font-weight="700""#,
+        title,
+        max_w,
+        3,
+    );
+    first + (lines.max(1) - 1) as f64 * FS_TITLE * LINE + 0.3 * FS_TITLE + 8.0
 }
 
 /// Wraps a chart body in its `<svg>` with the accessible name and description.
@@ -1642,8 +1804,9 @@ fn finish(id: &str, kind: &str, title: &str, desc: &str, h: f64, body: &str) -> 
     )
 }
 
-/// A `<text>`, cut to `max_chars` with an ellipsis; a cut text carries the full one as its
-/// `<title>`. `extra` holds trusted attributes.
+/// A `<text>` with its own position, anchor and size, cut to `max_w` wide (by [`est`]) with an
+/// ellipsis; a cut text carries the full one as its `<title>`. `extra` holds trusted
+/// attributes.
 #[allow(clippy::too_many_arguments)]
 fn text(
     out: &mut String,
@@ -1653,9 +1816,33 @@ fn text(
     fs: f64,
     extra: &str,
     s: &str,
-    max_chars: usize,
+    max_w: f64,
 ) {
-    let (shown, cut) = trunc(s, max_chars);
+    let (shown, cut) = fit(s, max_w / weight(extra), fs);
+    line(out, x, y, anchor, fs, extra, &shown, cut.then_some(s));
+}
+
+/// How much wider than [`est`] a text with these attributes is drawn: [`BOLD`] for bold.
+fn weight(extra: &str) -> f64 {
+    if extra.contains("font-weight") {
+        BOLD
+    } else {
+        1.0
+    }
+}
+
+/// One `<text>` line, with `full` as its `<title>` when given.
+#[allow(clippy::too_many_arguments)]
+fn line(
+    out: &mut String,
+    x: f64,
+    y: f64,
+    anchor: Anchor,
+    fs: f64,
+    extra: &str,
+    shown: &str,
+    full: Option<&str>,
+) {
     w!(
         out,
         r#"<text x="{}" y="{}" text-anchor="{}" font-size="{fs}"{}{}>"#,
@@ -1665,10 +1852,33 @@ fn text(
         if extra.is_empty() { "" } else { " " },
         extra
     );
-    if cut {
-        w!(out, "<title>{}</title>", esc(s));
+    if let Some(full) = full {
+        w!(out, "<title>{}</title>", esc(full));
     }
-    w!(out, "{}</text>", esc(&shown));
+    w!(out, "{}</text>", esc(shown));
+}
+
+/// `s` wrapped onto at most `max_lines` lines `max_w` wide (see [`wrap`]), one `<text>` a
+/// line, baselines `LINE` em apart from `y`; a cut text carries the full one as the first
+/// line's `<title>`. Returns the number of lines.
+#[allow(clippy::too_many_arguments)]
+fn text_lines(
+    out: &mut String,
+    x: f64,
+    y: f64,
+    anchor: Anchor,
+    fs: f64,
+    extra: &str,
+    s: &str,
+    max_w: f64,
+    max_lines: usize,
+) -> usize {
+    let (lines, cut) = wrap(s, max_w / weight(extra), fs, max_lines);
+    for (i, l) in lines.iter().enumerate() {
+        let full = (cut && i == 0).then_some(s);
+        line(out, x, y + i as f64 * fs * LINE, anchor, fs, extra, l, full);
+    }
+    lines.len()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1858,25 +2068,115 @@ fn clean_id(id: &str) -> String {
     }
 }
 
-/// `s` cut to `max` characters, the last an ellipsis; and whether it was cut.
-fn trunc(s: &str, max: usize) -> (String, bool) {
-    let max = max.max(2);
-    if s.chars().count() <= max {
-        (s.to_owned(), false)
-    } else {
-        let mut out: String = s.chars().take(max - 1).collect();
-        out.push('…');
-        (out, true)
+/// `s` cut to at most `max_w` wide (by [`est`] at size `fs`), the last character an ellipsis;
+/// and whether it was cut.
+fn fit(s: &str, max_w: f64, fs: f64) -> (String, bool) {
+    if est(s, fs) <= max_w {
+        return (s.to_owned(), false);
+    }
+    let room = max_w - width_of('…') * fs;
+    let mut out = String::new();
+    let mut w = 0.0;
+    for ch in s.chars() {
+        let cw = width_of(ch) * fs;
+        if w + cw > room {
+            break;
+        }
+        out.push(ch);
+        w += cw;
+    }
+    let kept = out.trim_end().len();
+    out.truncate(kept);
+    out.push('…');
+    (out, true)
+}
+
+/// `s` broken at spaces into lines at most `max_w` wide at size `fs` (a longer word is split),
+/// at most `lines` of them: when the text needs more, the last line holds the rest cut with an
+/// ellipsis. And whether it was cut.
+fn wrap(s: &str, max_w: f64, fs: f64, lines: usize) -> (Vec<String>, bool) {
+    let lines = lines.max(1);
+    let space = width_of(' ') * fs;
+    let mut out: Vec<String> = Vec::new();
+    let (mut cur, mut cur_w) = (String::new(), 0.0f64);
+    for word in s.split_whitespace() {
+        let mut rest: &str = word;
+        while !rest.is_empty() {
+            let ww = est(rest, fs);
+            let need = if cur.is_empty() {
+                ww
+            } else {
+                cur_w + space + ww
+            };
+            if need <= max_w {
+                if !cur.is_empty() {
+                    cur.push(' ');
+                    cur_w += space;
+                }
+                cur.push_str(rest);
+                cur_w += ww;
+                rest = "";
+            } else if !cur.is_empty() {
+                out.push(std::mem::take(&mut cur));
+                cur_w = 0.0;
+            } else {
+                // A word wider than a line: as much as fits (at least one character).
+                let mut end = 0;
+                let mut w = 0.0;
+                for (i, ch) in rest.char_indices() {
+                    let cw = width_of(ch) * fs;
+                    if end > 0 && w + cw > max_w {
+                        break;
+                    }
+                    w += cw;
+                    end = i + ch.len_utf8();
+                }
+                out.push(rest[..end].to_owned());
+                rest = &rest[end..];
+            }
+        }
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    if out.len() <= lines {
+        return (out, false);
+    }
+    let rest = out[lines - 1..].join(" ");
+    out.truncate(lines - 1);
+    out.push(fit(&rest, max_w, fs).0);
+    (out, true)
+}
+
+/// Estimated advance of a character, in em: DejaVu Sans' (the widest of the usual sans-serif
+/// UI fonts, and what Debian's Chromium draws `system-ui` with), rounded up; anything unknown
+/// counts as a wide letter.
+fn width_of(ch: char) -> f64 {
+    match ch {
+        ' ' => 0.32,
+        'i' | 'j' | 'l' | '\'' | '|' | '.' | ',' | ':' | ';' | '!' => 0.32,
+        'f' | 't' | 'r' | 'I' | 'J' | '(' | ')' | '[' | ']' | '/' | '-' => 0.42,
+        'm' => 0.98,
+        'w' => 0.82,
+        'M' => 0.87,
+        'W' => 1.0,
+        '%' => 0.96,
+        '…' => 1.0,
+        '−' | '×' | '+' | '=' | '<' | '>' => 0.84,
+        '–' => 0.5,
+        '—' => 1.0,
+        '0'..='9' => 0.64,
+        c if c.is_ascii_uppercase() => 0.79,
+        c if c.is_ascii_lowercase() => 0.63,
+        c if c.is_uppercase() => 0.8,
+        c if c.is_alphabetic() => 0.64,
+        _ => 0.8,
     }
 }
 
-/// Estimated width of a text.
+/// Estimated width of a text at size `fs`: the layout and its tests measure with this.
 fn est(s: &str, fs: f64) -> f64 {
-    est_n(s.chars().count(), fs)
-}
-
-fn est_n(chars: usize, fs: f64) -> f64 {
-    chars as f64 * EM * fs
+    s.chars().map(width_of).sum::<f64>() * fs
 }
 
 #[cfg(test)]
@@ -2034,8 +2334,101 @@ mod tests {
         Ok(())
     }
 
+    /// The chart's viewBox height.
+    fn view_h(svg: &str) -> f64 {
+        let v = &svg[svg.find("viewBox=\"0 0 ").unwrap() + 13..];
+        let v = &v[v.find(' ').unwrap() + 1..];
+        v[..v.find('"').unwrap()].parse().unwrap()
+    }
+
+    /// One attribute of a start tag.
+    fn attr<'a>(tag: &'a str, name: &str) -> Option<&'a str> {
+        let key = format!(" {name}=\"");
+        let at = tag.find(&key)? + key.len();
+        Some(&tag[at..at + tag[at..].find('"')?])
+    }
+
+    fn unescape(s: &str) -> String {
+        s.replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&quot;", "\"")
+            .replace("&amp;", "&")
+    }
+
+    /// Every `<text>` of a chart as (estimated box, shown text), measured as the layout does:
+    /// [`Rect::text`] with [`est`] at the element's own size, anchor and position (each text
+    /// carries them; nothing is inherited). A `<title>` inside a text is its tooltip, not shown.
+    fn text_boxes(svg: &str) -> Vec<(Rect, String)> {
+        svg.match_indices("<text ")
+            .map(|(i, _)| {
+                let tag = &svg[i..i + svg[i..].find('>').unwrap()];
+                let x: f64 = attr(tag, "x").expect("x").parse().unwrap();
+                let y: f64 = attr(tag, "y").expect("y").parse().unwrap();
+                let fs: f64 = attr(tag, "font-size").expect("font-size").parse().unwrap();
+                let anchor = match attr(tag, "text-anchor").expect("text-anchor") {
+                    "start" => Anchor::Start,
+                    "middle" => Anchor::Middle,
+                    "end" => Anchor::End,
+                    a => panic!("anchor {a}"),
+                };
+                assert!(attr(tag, "transform").is_none(), "no rotated text");
+                let body = &svg[i + tag.len() + 1..];
+                let body = &body[..body.find("</text>").unwrap()];
+                let shown = match body.find("</title>") {
+                    Some(e) => &body[e + 8..],
+                    None => body,
+                };
+                let shown = unescape(shown);
+                let bold = attr(tag, "font-weight").is_some_and(|w| w != "400");
+                let w = est(&shown, fs) * if bold { BOLD } else { 1.0 };
+                (Rect::text(x, y, anchor, w, fs), shown)
+            })
+            .collect()
+    }
+
+    /// No two texts of a chart overlap, and none leaves the viewBox.
+    fn texts_apart(svg: &str) -> Result<(), String> {
+        let h = view_h(svg);
+        let frame = Rect {
+            x0: 0.0,
+            y0: 0.0,
+            x1: W,
+            y1: h,
+        };
+        let boxes = text_boxes(svg);
+        for (r, s) in &boxes {
+            if !s.trim().is_empty() && !r.inside(&frame) {
+                return Err(format!("{s:?} at {r:?} leaves the {W}×{h} chart"));
+            }
+        }
+        for (i, (a, sa)) in boxes.iter().enumerate() {
+            for (b, sb) in &boxes[i + 1..] {
+                if sa.trim().is_empty() || sb.trim().is_empty() {
+                    continue;
+                }
+                if a.overlap(b) > 1e-6 {
+                    return Err(format!("{sa:?} {a:?} overlaps {sb:?} {b:?}"));
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// The invariants every chart keeps.
     fn check(svg: &str) {
+        if let Err(e) = texts_apart(svg) {
+            panic!("{e}\n{svg}");
+        }
+        // The title is visible: the first text is the title's first line.
+        let first = text_boxes(svg);
+        assert!(!first.is_empty(), "{svg}");
+        assert!(svg[svg.find("</desc>").unwrap()..].contains("<text "));
+        // Every text at least 15 units: ≥ 12 px when the 400-unit chart is 324 px wide.
+        for (i, _) in svg.match_indices("<text ") {
+            let tag = &svg[i..i + svg[i..].find('>').unwrap()];
+            let fs: f64 = attr(tag, "font-size").unwrap().parse().unwrap();
+            assert!(fs * 324.0 / W >= 12.0, "{tag}");
+        }
         if let Err(e) = xml_ok(svg) {
             panic!("not well-formed: {e}\n{svg}");
         }
@@ -2218,10 +2611,7 @@ mod tests {
         // The tooltip keeps the real number.
         assert!(svg.contains("<title>2025-02: 150.0 (95% interval \u{2212}50.0 – 250.0)"));
         // Nothing is drawn above the plot or below the axis: every y inside the viewBox.
-        let h: f64 = {
-            let v = &svg[svg.find("viewBox=\"0 0 640 ").unwrap() + 17..];
-            v[..v.find('"').unwrap()].parse().unwrap()
-        };
+        let h = view_h(&svg);
         for part in svg.split(" y=\"").skip(1) {
             let y: f64 = part[..part.find('"').unwrap()].parse().unwrap();
             assert!((0.0..=h).contains(&y), "y={y}");
@@ -2246,16 +2636,17 @@ mod tests {
         assert!(x.contains(">2025-W52</text>"));
         assert!(!x.contains(">2025-W51</text>"));
         assert_eq!(count(&svg, r#"<circle class="mark""#), 104);
-        // Five months fit; twelve are thinned, the latest kept; labels never overlap.
+        // Four months fit a phone-sized chart; five and more are thinned, the latest kept;
+        // labels never overlap.
         let svg = trend(
             "m",
             "t",
-            &monthly(&[Some(1.0); 5]),
+            &monthly(&[Some(1.0); 4]),
             (0.0, 10.0),
             None,
             &en(),
         );
-        assert_eq!(count(group(&svg, "axis x"), "<text"), 5);
+        assert_eq!(count(group(&svg, "axis x"), "<text"), 4);
         for n in [1, 2, 7, 12, 13, 24, 36, 53, 60, 104, 130] {
             let pts: Vec<TrendPoint> = (0..n)
                 .map(|i| TrendPoint {
@@ -2421,6 +2812,7 @@ mod tests {
                 ci: Some((65.0, 79.0)),
                 n: 210,
                 note: None,
+                target: None,
             },
             Bar {
                 label: "Web".into(),
@@ -2428,20 +2820,39 @@ mod tests {
                 ci: Some((50.0, 78.0)),
                 n: 25,
                 note: Some("n < 30".into()),
+                target: None,
             },
         ];
         let svg = bars("u", "Per unit", &rows, (0.0, 100.0), Some(70.0), &en());
         check(&svg);
-        assert!(svg.contains(&format!("<title>{long}</title>Klantenservice re")));
-        assert!(svg.contains("…</text>"));
-        assert!(svg.contains(">n &lt; 30</text>"));
+        // Two lines, nothing cut.
         assert!(
-            svg.contains("<title>Web: 64.0; 95% interval 50.0–78.0; n = 25; n &lt; 30</title>")
+            svg.contains(">Klantenservice regio Noord-Holland Noord,</text>"),
+            "{svg}"
         );
+        assert!(svg.contains(">vestiging Den Helder</text>"));
+        assert!(!svg.contains("…</text>"));
+        assert!(svg.contains(">n &lt; 30</text>"));
+        assert!(svg.contains(
+            "<title>Web: 64.0; 95% interval 50.0–78.0; n = 25; n &lt; 30; Target 70.0</title>"
+        ));
         assert_eq!(count(&svg, r#"class="whisker""#), 2);
-        assert!(svg.contains(r#"class="target""#));
-        assert!(svg.contains(">Target 70.0</text>"));
+        // The common target: a marker on each bar (outline and rule) and a legend entry.
+        assert_eq!(count(&svg, r#"<path class="target""#), 2 * 3);
+        assert!(group(&svg, "legend").contains(">Target</text>"));
+        assert!(svg.contains("; Target: 70.0</desc>"));
         assert!(!svg.contains(r#"class="zero""#));
+        // Longer than two lines: cut, the full text as the first line's title.
+        let longer = format!("{long}, afdeling klachten en bezwaren, tweede verdieping");
+        let rows = [Bar {
+            label: longer.clone(),
+            value: Some(50.0),
+            ..Default::default()
+        }];
+        let svg = bars("u", "Per unit", &rows, (0.0, 100.0), None, &en());
+        check(&svg);
+        assert!(svg.contains(&format!("<title>{longer}</title>Klantenservice regio")));
+        assert_eq!(count(&svg, "…</text>"), 1);
     }
 
     #[test]
@@ -2453,6 +2864,7 @@ mod tests {
                 ci: Some((-48.0, -22.0)),
                 n: 90,
                 note: None,
+                target: None,
             },
             Bar {
                 label: "Phone".into(),
@@ -2460,6 +2872,7 @@ mod tests {
                 ci: None,
                 n: 0,
                 note: Some("n < 30".into()),
+                target: None,
             },
             Bar {
                 label: "Mail".into(),
@@ -2467,6 +2880,7 @@ mod tests {
                 ci: Some((120.0, 160.0)),
                 n: 12,
                 note: None,
+                target: None,
             },
         ];
         let svg = bars(
@@ -2620,13 +3034,19 @@ mod tests {
             assert!(group(&svg, "quadrants").contains(&format!(">{n}</text>")));
         }
         assert_eq!(count(&svg, r#"<path class="mark""#), 5);
+        // Every point gets its number, and the key gives each number its label.
         let labels = group(&svg, "point-labels");
-        for pt in &pts {
-            assert!(labels.contains(&format!(">{}</text>", pt.label)));
+        for k in 1..=pts.len() {
+            assert!(labels.contains(&format!(">{k}</text>")), "{k}: {labels}");
+        }
+        let key = group(&svg, "key");
+        for (k, pt) in pts.iter().enumerate() {
+            assert!(key.contains(&format!(">{}</text>", k + 1)));
+            assert!(key.contains(&format!(">{}</text>", pt.label)));
         }
         assert_eq!(count(&svg, r#"class="split""#), 2);
-        assert!(svg.contains("Act here: Waiting time (Performance 6,10, Importance 0,420)"));
-        assert!(svg.contains(r#"transform="rotate(-90"#));
+        assert!(svg.contains("Act here: 1 Waiting time (Performance 6,10, Importance 0,420)"));
+        assert!(!svg.contains("rotate("), "no rotated text");
         // Shapes differ per quadrant, not only colours.
         assert!(svg.contains(&format!(r##"fill="{VERMILLION}" stroke="#fff""##)));
         let svg = matrix("m", "t", &[], (0.0, 0.0), "x", "y", names, &en());
@@ -2649,6 +3069,271 @@ mod tests {
             p("b", 30.0, 2.0, "nonsense"),
         ];
         check(&matrix("m", "t", &neg, (0.0, 0.0), "x", "y", names, &en()));
+    }
+
+    /// The texts a dashboard really shows: long Dutch question texts.
+    const QUESTIONS: [&str; 6] = [
+        "Hoe tevreden bent u over de snelheid waarmee uw vraag werd beantwoord?",
+        "Hoe tevreden bent u over de vriendelijkheid van onze medewerker aan de telefoon?",
+        "Hoe makkelijk was het om uw vraag afgehandeld te krijgen?",
+        "In hoeverre had de medewerker die u hielp oog voor wat u nodig had?",
+        "Hoe tevreden bent u over de duidelijkheid van de uitleg over uw jaarafrekening en de termijnbedragen voor volgend jaar?",
+        "Prijs",
+    ];
+
+    /// Every text line of a chart, in order.
+    fn lines(svg: &str) -> Vec<String> {
+        text_boxes(svg).into_iter().map(|(_, s)| s).collect()
+    }
+
+    #[test]
+    fn long_question_texts_wrap_and_no_label_boxes_overlap() {
+        let t = nl();
+        let rows: Vec<DriverBar> = QUESTIONS
+            .iter()
+            .enumerate()
+            .map(|(i, q)| DriverBar {
+                label: (*q).into(),
+                relative_weight_pct: 30.0 - 4.0 * i as f64,
+                shapley_pct: 28.0 - 3.5 * i as f64,
+            })
+            .collect();
+        let title = format!("Wat bepaalt “{}” (n = 1.234)", QUESTIONS[0]);
+        let svg = drivers("d", &title, &rows, &t);
+        check(&svg);
+        let shown = lines(&svg);
+        // Wrapped at spaces onto two lines, nothing lost but the fifth text's tail.
+        assert!(
+            shown.contains(&"Hoe tevreden bent u over de snelheid".to_string()),
+            "{shown:?}"
+        );
+        assert!(shown.contains(&"waarmee uw vraag werd beantwoord?".to_string()));
+        assert!(svg.contains(&format!("<title>{}</title>", QUESTIONS[4])));
+        assert_eq!(count(&svg, "…</text>"), 1, "only the fifth is cut");
+        // The title wraps too, and is the chart's first text.
+        assert!(
+            shown[0].starts_with("Wat bepaalt “Hoe tevreden"),
+            "{shown:?}"
+        );
+        assert!(shown[1].starts_with("de snelheid") || shown[1].starts_with("over"));
+
+        let bars_rows: Vec<Bar> = QUESTIONS
+            .iter()
+            .map(|q| Bar {
+                label: (*q).into(),
+                value: Some(61.5),
+                ci: Some((55.0, 68.0)),
+                n: 25,
+                note: Some("n < 30".into()),
+                target: Some(70.0),
+            })
+            .collect();
+        check(&bars("b", &title, &bars_rows, (0.0, 100.0), None, &t));
+        let pts: Vec<MatrixPoint> = QUESTIONS
+            .iter()
+            .enumerate()
+            .map(|(i, q)| MatrixPoint {
+                label: (*q).into(),
+                performance: 60.0 + 3.0 * i as f64,
+                importance: 10.0 + 2.5 * i as f64,
+                quadrant: "keep-up".into(),
+            })
+            .collect();
+        let svg = matrix(
+            "m",
+            "Belang en prestatie",
+            &pts,
+            (67.5, 16.25),
+            "Prestatie: % van de schaal, (gemiddelde − min)/(max − min) × 100",
+            "Belang (relatief gewicht, % van R²)",
+            [
+                "Hier actie",
+                "Vasthouden",
+                "Mogelijk te veel",
+                "Lage prioriteit",
+            ],
+            &t,
+        );
+        check(&svg);
+        let shown = lines(&svg);
+        assert!(
+            shown
+                .iter()
+                .any(|l| l.starts_with("Prestatie: % van de schaal"))
+        );
+        assert!(shown.contains(&"Belang (relatief gewicht, % van R²)".to_string()));
+        let labels: Vec<(f64, f64)> = (1..=6).map(|k| (k as f64, 0.0)).collect();
+        assert_eq!(labels.len(), count(group(&svg, "point-labels"), "<text"));
+        let svg = distribution(
+            "h",
+            &format!("Antwoorden op “{}”", QUESTIONS[4]),
+            &(1..=7).map(|v| v.to_string()).collect::<Vec<_>>(),
+            &[120, 340, 560, 1200, 2400, 3100, 900],
+            &[],
+            &t,
+        );
+        check(&svg);
+        assert!(svg.contains(&format!("<title>Antwoorden op “{}”</title>", QUESTIONS[4])));
+    }
+
+    /// Twenty drivers bunched in one corner: every number finds a free place (further out,
+    /// with a leader line), none covers another text or a point.
+    #[test]
+    fn crowded_matrix_numbers_find_free_places() {
+        let pts: Vec<MatrixPoint> = (0..20)
+            .map(|i| MatrixPoint {
+                label: format!("Vraag {i}"),
+                performance: 70.0 + (i % 5) as f64 * 0.4,
+                importance: 5.0 + (i / 5) as f64 * 0.3,
+                quadrant: "low-priority".into(),
+            })
+            .collect();
+        let svg = matrix(
+            "m",
+            "t",
+            &pts,
+            (70.8, 5.45),
+            "x",
+            "y",
+            ["a", "b", "c", "d"],
+            &en(),
+        );
+        check(&svg);
+        assert_eq!(count(group(&svg, "point-labels"), "<text"), 20);
+        assert!(svg.contains(r#"class="leader""#));
+    }
+
+    #[test]
+    fn every_chart_shows_its_title_as_text() {
+        let t = en();
+        let title = "A title worth reading";
+        let first = |svg: &str| {
+            let at = svg.find("<text ").unwrap();
+            svg[at..at + svg[at..].find("</text>").unwrap()].to_owned()
+        };
+        let charts = [
+            trend(
+                "a",
+                title,
+                &monthly(&[Some(1.0), Some(2.0)]),
+                (0.0, 5.0),
+                None,
+                &t,
+            ),
+            trend("a", title, &[], (0.0, 5.0), None, &t),
+            bars(
+                "b",
+                title,
+                &[Bar {
+                    label: "x".into(),
+                    value: Some(1.0),
+                    ..Default::default()
+                }],
+                (0.0, 5.0),
+                None,
+                &t,
+            ),
+            distribution("c", title, &["1".into()], &[4], &[], &t),
+            drivers(
+                "d",
+                title,
+                &[DriverBar {
+                    label: "x".into(),
+                    relative_weight_pct: 100.0,
+                    shapley_pct: 100.0,
+                }],
+                &t,
+            ),
+            matrix(
+                "e",
+                title,
+                &[MatrixPoint {
+                    label: "x".into(),
+                    performance: 50.0,
+                    importance: 100.0,
+                    quadrant: "keep-up".into(),
+                }],
+                (50.0, 100.0),
+                "x",
+                "y",
+                ["a", "b", "c", "d"],
+                &t,
+            ),
+        ];
+        for svg in &charts {
+            check(svg);
+            let f = first(svg);
+            assert!(f.contains(r#"class="chart-title""#), "{f}");
+            assert!(f.ends_with(">A title worth reading"), "{f}");
+        }
+    }
+
+    /// A scorecard's units each have their own target: a marker on each bar, at the target's
+    /// place on the axis. Hand-computed: values "72.0" are est = (3·0.64 + 0.32)·16 = 35.84
+    /// wide, so the value column is the minimum 36; the axis runs from x = 10 to
+    /// 400 − 8 − 36 − 12 = 344, and 70 on 0..100 sits at 10 + 0.70·334 = 243.8, 80 at 277.2.
+    #[test]
+    fn scorecard_bars_mark_each_units_target() {
+        let row = |label: &str, value, target| Bar {
+            label: label.into(),
+            value: Some(value),
+            ci: Some((value - 5.0, value + 5.0)),
+            n: 200,
+            note: Some("Below target".into()),
+            target,
+        };
+        let rows = [
+            row("Telefonie", 72.0, Some(70.0)),
+            row("Schade", 64.0, Some(80.0)),
+            row("Nieuw", 51.0, None),
+        ];
+        let t = ChartText {
+            decimals: Some(1),
+            ..en()
+        };
+        let svg = bars(
+            "sc",
+            "Customer index per unit, 2026-Q1",
+            &rows,
+            (0.0, 100.0),
+            None,
+            &t,
+        );
+        check(&svg);
+        assert_eq!(
+            count(&svg, r#"<path class="target""#),
+            2 * 2 + 2,
+            "two rows and the legend"
+        );
+        assert!(svg.contains(r#"class="target" d="M243.8 "#), "{svg}");
+        assert!(svg.contains(r#"class="target" d="M277.2 "#), "{svg}");
+        assert!(svg.contains(
+            "Telefonie: 72.0 (95% interval 67.0–77.0), n = 200, Below target, Target 70.0"
+        ));
+        assert!(svg.contains("<title>Schade: 64.0; 95% interval 59.0–69.0; n = 200; Below target; Target 80.0</title>"));
+        assert!(
+            !svg.contains("Nieuw: 51.0 (95% interval 46.0–56.0), n = 200, Below target, Target")
+        );
+        assert!(group(&svg, "legend").contains(">Target</text>"));
+    }
+
+    #[test]
+    fn wrapping_breaks_at_spaces_and_cuts_the_last_line() {
+        let (l, cut) = wrap("aaa bbb ccc", est("aaa bbb", 10.0), 10.0, 3);
+        assert_eq!(
+            (l, cut),
+            (vec!["aaa bbb".to_string(), "ccc".to_string()], false)
+        );
+        let (l, cut) = wrap("aaa bbb ccc ddd", est("aaa bbb", 10.0), 10.0, 1);
+        assert!(cut && l.len() == 1 && l[0].ends_with('…'), "{l:?}");
+        assert!(est(&l[0], 10.0) <= est("aaa bbb", 10.0));
+        // A word longer than a line is split; an empty text has no lines.
+        let (l, _) = wrap("abcdefghij", est("abcd", 10.0), 10.0, 5);
+        assert_eq!(l, ["abcd", "efgh", "ij"]);
+        assert_eq!(wrap("   ", 50.0, 10.0, 2), (vec![], false));
+        let (f, cut) = fit("Significante verandering", est("Significante", 15.0), 15.0);
+        assert!(cut && f.ends_with('…') && est(&f, 15.0) <= est("Significante", 15.0));
+        assert_eq!(fit("kort", 100.0, 15.0), ("kort".to_string(), false));
     }
 
     // Labels without the letters of "inf" and "NaN", so a hit can only come from a number.
@@ -2726,7 +3411,7 @@ mod tests {
         #[test]
         fn random_bars_are_well_formed(
             rows in proptest::collection::vec(
-                (label(), proptest::option::of(float()), proptest::option::of(pair()), any::<u64>(), proptest::option::of(label())),
+                (label(), proptest::option::of(float()), proptest::option::of(pair()), any::<u64>(), proptest::option::of(label()), proptest::option::of(float())),
                 0..30,
             ),
             x in pair(),
@@ -2735,7 +3420,7 @@ mod tests {
         ) {
             let rows: Vec<Bar> = rows
                 .into_iter()
-                .map(|(label, value, ci, n, note)| Bar { label, value, ci, n, note })
+                .map(|(label, value, ci, n, note, target)| Bar { label, value, ci, n, note, target })
                 .collect();
             check(&bars("b", "t", &rows, x, target, &t));
         }

@@ -559,6 +559,7 @@ pub async fn dashboard(
             ci: g.measure.ci95.map(|[a, b]| (a, b)),
             n: g.measure.n,
             note: g.measure.small_n.then(|| small.clone()),
+            target: None,
         })
         .collect();
     let by_title = tr.t_args(
@@ -678,7 +679,14 @@ pub async fn dashboard(
         drivers_note = Some(tr.t("dash-drivers-none"));
     } else {
         match analytics::drivers(&app.store, survey.id, &qid, &driver_ids, &filter).await {
-            Ok(out) => {
+            Ok(mut out) => {
+                // One performance axis: % of each driver's own scale.
+                analytics::on_percent_scale(&mut out, |q| {
+                    measured
+                        .iter()
+                        .find(|(id, _, _)| id == q)
+                        .map(|(_, _, mm)| (mm.scale.min, mm.scale.max))
+                });
                 let title = tr.t_args(
                     "dash-drivers-title",
                     &[("question", qtext.clone()), ("n", out.n.to_string())],
@@ -703,7 +711,7 @@ pub async fn dashboard(
                     .iter()
                     .map(|x| charts::MatrixPoint {
                         label: text_of(&x.question),
-                        performance: x.performance,
+                        performance: x.performance_pct.unwrap_or(x.performance),
                         importance: x.relative_weight_pct,
                         quadrant: x.quadrant.to_string(),
                     })
@@ -724,8 +732,12 @@ pub async fn dashboard(
                     &tr.t("dash-matrix-title"),
                     &pts,
                     split,
-                    &tr.t("dash-performance"),
-                    &tr.t("dash-importance"),
+                    &tr.t(if out.drivers.iter().all(|x| x.performance_pct.is_some()) {
+                        "dash-performance-axis"
+                    } else {
+                        "dash-performance"
+                    }),
+                    &tr.t("dash-importance-axis"),
                     [&names[0], &names[1], &names[2], &names[3]],
                     &chart_text(&tr, None),
                 ));
@@ -739,6 +751,7 @@ pub async fn dashboard(
                         tr.t("dash-relative-weight"),
                         tr.t("dash-shapley"),
                         tr.t("dash-performance"),
+                        tr.t("dash-performance-pct"),
                         tr.t("dash-quadrant"),
                     ],
                     rows: out
@@ -750,6 +763,7 @@ pub async fn dashboard(
                                 Cell::num(Some(x.relative_weight_pct), 1, &l),
                                 Cell::num(Some(x.shapley_pct), 1, &l),
                                 Cell::num(Some(x.performance), 2, &l),
+                                Cell::num(x.performance_pct, 1, &l),
                                 Cell::text(tr.t(&format!("quadrant-{}", x.quadrant))),
                             ]
                         })

@@ -553,8 +553,9 @@ struct DriversQuery {
 ///
 /// Over the responses that answered the outcome and every driver: Pearson correlations of the
 /// raw answer values, relative weights (Johnson 2000) and Shapley values as % of R², the
-/// driver's mean as its performance, and its quadrant of the importance–performance matrix
-/// (split at the means). Needs at least max(k + 2, 10) complete responses.
+/// driver's mean as its performance (also as % of its scale, `performance_pct`), and its
+/// quadrant of the importance–performance matrix (split at the means of `performance_pct` and
+/// the relative weights). Needs at least max(k + 2, 10) complete responses.
 #[utoipa::path(get, path = "/surveys/{key}/drivers", tag = "results",
     params(("key" = String, Path, description = "The survey's key", example = "na-contact"), DriversQuery),
     responses((status = 200, description = "The drivers", body = DriversDoc)))]
@@ -610,10 +611,12 @@ async fn survey_drivers(
         return Err(ApiError::validation(errors));
     }
     let outcome = outcome.unwrap_or_default();
+    let mut scales = std::collections::HashMap::new();
     for (field, id) in
         std::iter::once(("outcome", &outcome)).chain(drivers.iter().map(|d| ("drivers", d)))
     {
         let m = question(&app, &survey, id, field).await?;
+        scales.insert(id.clone(), (m.scale.min, m.scale.max));
         if m.metric == tevreden_domain::results::Metric::Proportion {
             return Err(ApiError::validation(vec![FieldError {
                 path: field.into(),
@@ -622,7 +625,12 @@ async fn survey_drivers(
             }]));
         }
     }
-    match analytics::drivers(&app.store, survey.id, &outcome, &drivers, &filter).await {
+    match analytics::drivers(&app.store, survey.id, &outcome, &drivers, &filter)
+        .await
+        .map(|mut d| {
+            analytics::on_percent_scale(&mut d, |q| scales.get(q).copied());
+            d
+        }) {
         Ok(d) => Ok(Json(serde_json::json!({
             "outcome": outcome,
             "n": d.n,
@@ -632,6 +640,7 @@ async fn survey_drivers(
                 "relative_weight_pct": round_to(x.relative_weight_pct, 2),
                 "shapley_pct": round_to(x.shapley_pct, 2),
                 "performance": round_to(x.performance, 3),
+                "performance_pct": x.performance_pct.map(|p| round_to(p, 2)),
                 "quadrant": x.quadrant,
             })).collect::<Vec<_>>(),
         }))),
@@ -753,9 +762,13 @@ struct DriverDoc {
     question: String,
     relative_weight_pct: f64,
     shapley_pct: f64,
-    /// The driver's mean over the complete responses.
+    /// The driver's mean over the complete responses, on its question's scale.
     performance: f64,
-    /// `act-here`, `keep-up`, `possible-overkill` or `low-priority`.
+    /// The mean as % of its question's scale, `(mean − min)/(max − min)·100`: one axis for
+    /// drivers asked on different scales (a 1–7 and a 1–5 question).
+    performance_pct: Option<f64>,
+    /// `act-here`, `keep-up`, `possible-overkill` or `low-priority`, split at the means of
+    /// `performance_pct` and `relative_weight_pct`.
     quadrant: String,
 }
 
