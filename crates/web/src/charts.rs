@@ -10,9 +10,9 @@
 //! forced-colour touches.
 //!
 //! Size: every chart has a `viewBox` [`W`] = 400 wide and `width="100%"`, so it scales with its
-//! box; text is 15–17 units, which is ≥ 12 px on the 324 px a chart gets on a 390 px phone
-//! (15 × 324/400 = 12.15), and `admin.css` caps a chart at 30rem so text stays ≤ 20 px on a
-//! desktop. A narrow viewBox leaves about 40 characters a line: long texts (question texts,
+//! box; text is 16–17.5 units, which is ≥ 12 px in a chart down to 300 px wide (16 × 300/400;
+//! a 390 px phone gives a chart 311–324 px), and `admin.css` caps a chart at 30rem so text stays
+//! ≤ 21 px on a desktop. A narrow viewBox leaves about 40 characters a line: long texts (question texts,
 //! unit names) wrap onto a second line, and what still does not fit is cut with an ellipsis
 //! and carries the full text as its `<title>`.
 //!
@@ -105,17 +105,21 @@ pub struct MatrixPoint {
 // ---------------------------------------------------------------------------------------------
 // Look
 
-/// Width of every chart's viewBox. A chart gets 324 px on a 390 px phone (the page's and the
-/// card's padding taken off), so one unit is 0.81 px there.
+/// Width of every chart's viewBox. A chart gets 311–324 px on a 390 px phone (the page's and
+/// the card's padding taken off), so one unit is about 0.8 px there.
 pub const W: f64 = 400.0;
 /// Margin at the chart's left and right edges.
 const PAD: f64 = 8.0;
-/// Axis and category labels: 13 px on a 390 px phone.
+/// The smallest chart text draws 12 px wide in a chart down to this many pixels wide.
+const NARROWEST: f64 = 300.0;
+/// Axis and category labels: 16 units, 12.4–13 px on a 390 px phone.
 const FS: f64 = 16.0;
-/// Legend, notes, annotations, point numbers: 12.15 px on a 390 px phone.
-const FS_SMALL: f64 = 15.0;
+/// Legend, notes, annotations, point numbers: as axis labels (no smaller, see [`NARROWEST`]).
+const FS_SMALL: f64 = 16.0;
 /// The visible title (bold).
-const FS_TITLE: f64 = 17.0;
+const FS_TITLE: f64 = 17.5;
+// The smallest text stays 12 px in the narrowest chart.
+const _: () = assert!(FS_SMALL * NARROWEST / W >= 12.0 && FS * NARROWEST / W >= 12.0);
 /// How much wider bold text is than [`est`] reckons.
 const BOLD: f64 = 1.15;
 /// Distance between the baselines of wrapped lines, in em.
@@ -527,7 +531,7 @@ pub fn bars(
                 first,
                 Anchor::End,
                 FS_SMALL,
-                &format!(r#"class="note" fill="{MUTED}""#),
+                &format!(r#"class="row-note" fill="{MUTED}""#),
                 note,
                 NOTE_W,
             );
@@ -969,13 +973,6 @@ pub fn matrix(
     y_grid(&mut b, &yt, &yt_text, &sy, left, right, ylo, yhi);
     // Vertical grid and x ticks, thinned so neighbours keep a gap.
     let xt_text: Vec<String> = xt.iter().map(|&v| num(v, xdec, t)).collect();
-    let widest = xt_text.iter().map(|s| est(s, FS)).fold(0.0, f64::max) + 12.0;
-    let gap = if xt.len() > 1 {
-        (sx.at(xt[1]) - sx.at(xt[0])).abs()
-    } else {
-        W
-    };
-    let every = ((widest / gap.max(1.0)).ceil() as usize).max(1);
     w!(b, r#"<g class="grid" stroke="{GRID}" stroke-width="1">"#);
     for &v in &xt {
         w!(
@@ -989,20 +986,15 @@ pub fn matrix(
     }
     b.push_str("</g>");
     w!(b, r#"<g class="axis x" fill="{MUTED}">"#);
-    for (k, (&v, s)) in xt.iter().zip(&xt_text).enumerate() {
-        if k % every == 0 {
-            let half = est(s, FS) / 2.0;
-            text(
-                &mut b,
-                sx.at(v).clamp(half + 2.0, W - half - 2.0),
-                bottom + X_LABEL_DY,
-                Anchor::Middle,
-                FS,
-                "",
-                s,
-                W,
-            );
+    let mut next_left = f64::NEG_INFINITY;
+    for (&v, s) in xt.iter().zip(&xt_text) {
+        let half = est(s, FS) / 2.0;
+        let x = sx.at(v).clamp(half + 2.0, W - half - 2.0);
+        if x - half < next_left {
+            continue;
         }
+        next_left = x + half + 8.0;
+        text(&mut b, x, bottom + X_LABEL_DY, Anchor::Middle, FS, "", s, W);
     }
     b.push_str("</g>");
     w!(
@@ -1165,7 +1157,7 @@ pub fn matrix(
     // The key: each number with its label.
     let mut y = x_name_y + (n_x.max(1) - 1) as f64 * FS * LINE + 0.3 * FS + 12.0;
     let key_w = W - 2.0 * PAD - 30.0;
-    b.push_str(r#"<g class="key">"#);
+    b.push_str(r#"<g class="matrix-key">"#);
     for (k, p) in pts.iter().enumerate() {
         let base = y + 0.95 * FS_SMALL;
         text(
@@ -1772,7 +1764,7 @@ fn empty(id: &str, kind: &str, title: &str, t: &ChartText) -> String {
     finish(id, kind, title, &t.no_data, h, &b)
 }
 
-/// The chart's visible title at its top, wrapped onto at most three lines (cut with the full
+/// The chart's visible title at its top, wrapped onto at most four lines (cut with the full
 /// text as a `<title>` beyond that); returns the y below it.
 fn title_block(out: &mut String, title: &str) -> f64 {
     if title.trim().is_empty() {
@@ -1789,7 +1781,7 @@ fn title_block(out: &mut String, title: &str) -> f64 {
         r#"class="chart-title" font-weight="700""#,
         title,
         max_w,
-        3,
+        4,
     );
     first + (lines.max(1) - 1) as f64 * FS_TITLE * LINE + 0.3 * FS_TITLE + 8.0
 }
@@ -2423,11 +2415,11 @@ mod tests {
         let first = text_boxes(svg);
         assert!(!first.is_empty(), "{svg}");
         assert!(svg[svg.find("</desc>").unwrap()..].contains("<text "));
-        // Every text at least 15 units: ≥ 12 px when the 400-unit chart is 324 px wide.
+        // Every text ≥ 12 px when the 400-unit chart is drawn 300 px wide.
         for (i, _) in svg.match_indices("<text ") {
             let tag = &svg[i..i + svg[i..].find('>').unwrap()];
             let fs: f64 = attr(tag, "font-size").unwrap().parse().unwrap();
-            assert!(fs * 324.0 / W >= 12.0, "{tag}");
+            assert!(fs * NARROWEST / W >= 12.0, "{tag}");
         }
         if let Err(e) = xml_ok(svg) {
             panic!("not well-formed: {e}\n{svg}");
@@ -3039,7 +3031,7 @@ mod tests {
         for k in 1..=pts.len() {
             assert!(labels.contains(&format!(">{k}</text>")), "{k}: {labels}");
         }
-        let key = group(&svg, "key");
+        let key = group(&svg, "matrix-key");
         for (k, pt) in pts.iter().enumerate() {
             assert!(key.contains(&format!(">{}</text>", k + 1)));
             assert!(key.contains(&format!(">{}</text>", pt.label)));
