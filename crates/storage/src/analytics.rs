@@ -594,6 +594,26 @@ impl Store {
         })
     }
 
+    /// The local days (organisation time zone) of a survey's first and last stored response
+    /// (`None` without responses): the range of measures counted from the responses.
+    pub async fn response_days(&self, survey_id: i64) -> Result<Option<(i32, i32)>> {
+        let row: (Option<i64>, Option<i64>) = sqlx::query_as(
+            "SELECT MIN(submitted_at), MAX(submitted_at) FROM responses WHERE survey_id = $1",
+        )
+        .bind(survey_id)
+        .fetch_one(&self.pool)
+        .await?;
+        let (Some(a), Some(b)) = row else {
+            return Ok(None);
+        };
+        let org_id = self.survey_by_id(survey_id).await?.org_id;
+        let tz = self.org_time_zone(org_id).await?;
+        Ok(Some((
+            tevreden_domain::rollup::local_day(a, &tz),
+            tevreden_domain::rollup::local_day(b, &tz),
+        )))
+    }
+
     /// Moment rows at one grain for periods `from..=to` of the given units (`None`: all),
     /// summed per answered set (`unit_id` is 0 in the answer).
     pub async fn moment_rows(

@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, HashMap};
 use serde::Serialize;
 use tevreden_domain::change::{self, ControlPoint, EwmaPoint};
 use tevreden_domain::drivers::{DriverError, Moments, Quadrant, key_drivers, quadrants};
-use tevreden_domain::results::{GroupBy, Measure, Measurement, Metric, read_plan};
+use tevreden_domain::results::{GroupBy, Measure, Measured, Measurement, Metric, read_plan};
 use tevreden_domain::rollup::{Grain, day_label, month_label, quarter_label, week_label};
 use tevreden_domain::stats::NpsMethod;
 use tevreden_storage::{HistogramAsk, HistogramSplit, Store, StoreError};
@@ -287,12 +287,12 @@ impl Sums {
     }
 }
 
-/// One question of one survey, and how it is measured.
+/// One measure of one survey: a question, a matrix item or dimension, an allocation or ranking
+/// item (see `tevreden_domain::results::measured`).
 #[derive(Clone, Copy)]
 pub struct Asked<'a> {
     pub survey_id: i64,
-    pub question: &'a str,
-    pub measurement: &'a Measurement,
+    pub measured: &'a Measured,
 }
 
 /// Reads and sums the histograms of one question for a filter, days and grouping.
@@ -305,14 +305,14 @@ async fn sums(
 ) -> Result<Sums, StoreError> {
     let Asked {
         survey_id,
-        question,
-        measurement: m,
+        measured,
     } = asked;
+    let m = &measured.measurement;
     let kept = match (&filter.attribute, &filter.by_attribute) {
         (None, None) => Vec::new(),
         _ => store.survey_kept_attributes(survey_id).await?,
     };
-    if filter.needs_raw(group_by, &kept) {
+    if measured.from_responses || filter.needs_raw(group_by, &kept) {
         return raw_sums(store, asked, filter, (from, to), group_by).await;
     }
     let mut sums = Sums::new(m.width());
@@ -325,48 +325,51 @@ async fn sums(
         Some(GroupBy::Employee | GroupBy::Version | GroupBy::Attribute) => HistogramSplit::Nothing,
         Some(_) => HistogramSplit::Period,
     };
-    for part in read_plan(from, to, GroupBy::coarse_grain(group_by)) {
-        let ask = HistogramAsk {
-            survey_id,
-            question,
-            grain: part.grain,
-            from: part.from,
-            to: part.to,
-            units: filter.units.as_deref(),
-            or_touchpoints: filter.or_touchpoints.as_deref(),
-            touchpoint: filter.touchpoint,
-            channel: filter.channel,
-            attribute: filter
-                .attribute
-                .as_ref()
-                .map(|(k, v)| (k.as_str(), v.as_str())),
-            split,
-        };
-        for r in store.histogram_sums(&ask).await? {
-            let Some(slot) = m.slot(r.value) else {
-                continue;
-            };
-            let group = match group_by {
-                // the overall counts only: the groups are read next
-                None | Some(GroupBy::Attribute) => None,
-                Some(g) if g.is_time() => Some(i64::from(
-                    g.bucket_of_day(part.grain.first_day(r.key as i32)),
-                )),
-                Some(_) => Some(r.key),
-            };
-            sums.add(group, slot, r.n.max(0) as u64);
-        }
-        if let (Some(GroupBy::Attribute), Some(by)) = (group_by, &filter.by_attribute) {
+    // A dimension sums the histograms of its items: each read adds into the same sums.
+    for question in &measured.parts {
+        for part in read_plan(from, to, GroupBy::coarse_grain(group_by)) {
             let ask = HistogramAsk {
-                split: HistogramSplit::Attribute(by),
-                ..ask
+                survey_id,
+                question,
+                grain: part.grain,
+                from: part.from,
+                to: part.to,
+                units: filter.units.as_deref(),
+                or_touchpoints: filter.or_touchpoints.as_deref(),
+                touchpoint: filter.touchpoint,
+                channel: filter.channel,
+                attribute: filter
+                    .attribute
+                    .as_ref()
+                    .map(|(k, v)| (k.as_str(), v.as_str())),
+                split,
             };
             for r in store.histogram_sums(&ask).await? {
                 let Some(slot) = m.slot(r.value) else {
                     continue;
                 };
-                let g = sums.value_group(r.attribute_value.as_deref());
-                sums.add_to_group(g, slot, r.n.max(0) as u64);
+                let group = match group_by {
+                    // the overall counts only: the groups are read next
+                    None | Some(GroupBy::Attribute) => None,
+                    Some(g) if g.is_time() => Some(i64::from(
+                        g.bucket_of_day(part.grain.first_day(r.key as i32)),
+                    )),
+                    Some(_) => Some(r.key),
+                };
+                sums.add(group, slot, r.n.max(0) as u64);
+            }
+            if let (Some(GroupBy::Attribute), Some(by)) = (group_by, &filter.by_attribute) {
+                let ask = HistogramAsk {
+                    split: HistogramSplit::Attribute(by),
+                    ..ask
+                };
+                for r in store.histogram_sums(&ask).await? {
+                    let Some(slot) = m.slot(r.value) else {
+                        continue;
+                    };
+                    let g = sums.value_group(r.attribute_value.as_deref());
+                    sums.add_to_group(g, slot, r.n.max(0) as u64);
+                }
             }
         }
     }
@@ -386,9 +389,11 @@ async fn raw_sums(
     (from, to): (i32, i32),
     group_by: Option<GroupBy>,
 ) -> Result<Sums, StoreError> {
+    use tevreden_domain::results::item_values;
     use tevreden_domain::rollup::{answer_facts, day_start_ms, kept_attributes, local_day};
     use tevreden_domain::survey::stored_answers;
-    let m = asked.measurement;
+    let measured = asked.measured;
+    let m = &measured.measurement;
     let survey = store.survey_by_id(asked.survey_id).await?;
     let tz = store.org_time_zone(survey.org_id).await?;
     let defs: HashMap<i64, tevreden_domain::survey::SurveyDefinition> = store
@@ -432,13 +437,20 @@ async fn raw_sums(
             let Ok(serde_json::Value::Object(raw)) = serde_json::from_str(&r.answers) else {
                 continue;
             };
-            let facts = answer_facts(def, &stored_answers(def, &raw));
-            let Some((_, value)) = facts.counts.iter().find(|(q, _)| q == asked.question) else {
-                continue;
+            let answers = stored_answers(def, &raw);
+            let values = if measured.from_responses {
+                item_values(def, &answers)
+            } else {
+                answer_facts(def, &answers).counts
             };
-            let Some(slot) = m.slot(*value) else {
+            let slots: Vec<usize> = values
+                .iter()
+                .filter(|(q, _)| measured.parts.contains(q))
+                .filter_map(|(_, v)| m.slot(*v))
+                .collect();
+            if slots.is_empty() {
                 continue;
-            };
+            }
             let group = match group_by {
                 None => None,
                 Some(GroupBy::Unit) => Some(r.unit_id),
@@ -455,7 +467,9 @@ async fn raw_sums(
                     time.bucket_of_day(local_day(r.submitted_at, &tz)),
                 )),
             };
-            sums.add(group, slot, 1);
+            for slot in slots {
+                sums.add(group, slot, 1);
+            }
         }
     }
     Ok(sums)
@@ -465,13 +479,25 @@ async fn raw_sums(
 async fn range(
     store: &Store,
     survey_id: i64,
-    question: &str,
+    measured: &Measured,
     filter: &Filter,
 ) -> Result<Option<(i32, i32)>, StoreError> {
     if let (Some(a), Some(b)) = (filter.from, filter.to) {
         return Ok(Some((a, b)));
     }
-    let bounds = store.histogram_days(survey_id, question).await?;
+    let mut bounds: Option<(i32, i32)> = None;
+    if measured.from_responses {
+        bounds = store.response_days(survey_id).await?;
+    } else {
+        for question in &measured.parts {
+            if let Some((a, b)) = store.histogram_days(survey_id, question).await? {
+                bounds = Some(match bounds {
+                    Some((lo, hi)) => (lo.min(a), hi.max(b)),
+                    None => (a, b),
+                });
+            }
+        }
+    }
     let (lo, hi) = match bounds {
         Some(b) => b,
         None => match (filter.from, filter.to) {
@@ -493,8 +519,8 @@ pub async fn results(
     method: NpsMethod,
     baseline: Option<(i32, i32)>,
 ) -> Result<Results, StoreError> {
-    let m = asked.measurement;
-    let Some((from, to)) = range(store, asked.survey_id, asked.question, filter).await? else {
+    let m = &asked.measured.measurement;
+    let Some((from, to)) = range(store, asked.survey_id, asked.measured, filter).await? else {
         return Ok(Results {
             overall: m.measure(&vec![0; m.width()], method),
             from: None,

@@ -172,6 +172,7 @@ pub struct Chrome {
     pub choose_one: String,
     pub rank_label: String,
     pub rank_none: String,
+    pub scale_key: String,
     /// "Uw antwoorden worden bewaard door" (the organisation's name follows).
     pub footer: String,
     pub privacy_link: String,
@@ -202,6 +203,7 @@ impl Chrome {
             choose_one: t("choose-one"),
             rank_label: t("rank-label"),
             rank_none: t("rank-none"),
+            scale_key: t("scale-key"),
             footer: t("footer-kept-by"),
             privacy_link: t("privacy-link"),
             chars_left: t_args(lang, "text-left", &[("n", FluentValue::from("#"))]),

@@ -12,7 +12,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use jiff::civil::Date;
 use serde::Deserialize;
-use tevreden_domain::results::{GroupBy, Measure, Measurement, Metric};
+use tevreden_domain::results::{GroupBy, Measure, Measured, Measurement, Metric, Part};
 use tevreden_domain::rollup::{day_label, day_of_date};
 use tevreden_domain::stats::NpsMethod;
 use tevreden_domain::survey::{AnswerValue, QuestionKind};
@@ -189,6 +189,8 @@ struct DashboardPage<'a> {
     from: String,
     to: String,
     warnings: Vec<String>,
+    /// How the chosen measure is computed, when it is not a plain question.
+    measure_note: Option<String>,
     headline: Option<Headline>,
     trend_svg: String,
     distribution_svg: String,
@@ -298,35 +300,55 @@ pub async fn dashboard(
     };
     let def = &published.version.definition;
     let fallback = def.default_lang().clone();
-    let measured: Vec<(String, String, Measurement)> = def
-        .questions()
-        .filter_map(|qq| {
-            Measurement::of(&qq.kind).map(|m| {
-                (
-                    qq.id.as_str().to_owned(),
-                    qq.text.get(&lang, &fallback).to_owned(),
-                    m,
-                )
-            })
+    // Everything measurable: questions, matrix dimensions and items, allocation and ranking
+    // items; each with its label in the page's language.
+    let measured: Vec<(Measured, String)> = tevreden_domain::results::measured(def)
+        .into_iter()
+        .map(|mm| {
+            let label = match mm.part {
+                Part::Question => mm.label(&lang, &fallback),
+                Part::Dimension => tr.t_args(
+                    "dash-measure-dimension",
+                    &[("label", mm.label(&lang, &fallback))],
+                ),
+                Part::Item => format!("\u{2003}{}", mm.label(&lang, &fallback)),
+            };
+            (mm, label)
         })
         .collect();
     let Some(default_q) = measured
         .iter()
-        .find(|(_, _, m)| m.metric == Metric::Nps)
+        .find(|(mm, _)| mm.measurement.metric == Metric::Nps)
         .or(measured.first())
-        .map(|(id, _, _)| id.clone())
+        .map(|(mm, _)| mm.key.clone())
     else {
         return super::message(&signed, StatusCode::OK, "dash-nothing-measured");
     };
     let qid =
         q.q.clone()
-            .filter(|x| measured.iter().any(|(id, _, _)| id == x))
+            .filter(|x| measured.iter().any(|(mm, _)| mm.key == *x))
             .unwrap_or(default_q);
-    let (_, qtext, m) = measured
+    let (chosen, _) = measured
         .iter()
-        .find(|(id, _, _)| *id == qid)
+        .find(|(mm, _)| mm.key == qid)
         .expect("chosen from the list")
         .clone();
+    let qtext = chosen.label(&lang, &fallback);
+    let m = chosen.measurement.clone();
+    let measure_note = match chosen.part {
+        Part::Dimension => Some(tr.t_args(
+            "dash-measure-dimension-note",
+            &[("items", chosen.parts.len().to_string())],
+        )),
+        Part::Item if chosen.from_responses && !m.scale.higher_is_better => {
+            Some(tr.t("dash-measure-rank-note"))
+        }
+        Part::Item if chosen.from_responses => Some(tr.t_args(
+            "dash-measure-points-note",
+            &[("total", m.scale.max.to_string())],
+        )),
+        _ => None,
+    };
 
     // Filters, scoped to the units the user may see.
     let mut warnings = Vec::new();
@@ -445,8 +467,7 @@ pub async fn dashboard(
     };
     let asked = Asked {
         survey_id: survey.id,
-        question: &qid,
-        measurement: &m,
+        measured: &chosen,
     };
     let method = NpsMethod::AdjustedWald;
     let trend = match analytics::results(
@@ -647,22 +668,27 @@ pub async fn dashboard(
     ];
 
     // Key drivers: the chosen question as the outcome, the other numeric scales as drivers.
+    // Driver analysis works on single-answer scales (their moments are kept per answer set).
     let driver_ids: Vec<String> = measured
         .iter()
-        .filter(|(id, _, mm)| *id != qid && mm.metric != Metric::Proportion)
-        .map(|(id, _, _)| id.clone())
+        .filter(|(mm, _)| {
+            mm.part == Part::Question
+                && mm.key != qid
+                && mm.measurement.metric != Metric::Proportion
+        })
+        .map(|(mm, _)| mm.key.clone())
         .take(tevreden_domain::drivers::MAX_DRIVERS)
         .collect();
     let text_of = |id: &str| {
         measured
             .iter()
-            .find(|(i, _, _)| i == id)
-            .map(|(_, t, _)| t.clone())
+            .find(|(mm, _)| mm.key == id)
+            .map(|(_, t)| t.clone())
             .unwrap_or_else(|| id.to_string())
     };
     let (mut drivers_svg, mut matrix_svg) = (None, None);
     let drivers_note;
-    if m.metric == Metric::Proportion || driver_ids.is_empty() {
+    if chosen.part != Part::Question || m.metric == Metric::Proportion || driver_ids.is_empty() {
         drivers_note = Some(tr.t("dash-drivers-none"));
     } else {
         match analytics::drivers(&app.store, survey.id, &qid, &driver_ids, &filter).await {
@@ -801,7 +827,7 @@ pub async fn dashboard(
     };
     let questions = measured
         .iter()
-        .map(|(id, text, _)| choice(id.clone(), text.clone(), *id == qid))
+        .map(|(mm, text)| choice(mm.key.clone(), text.clone(), mm.key == qid))
         .collect();
     let mut unit_choices = vec![choice(
         String::new(),
@@ -924,6 +950,7 @@ pub async fn dashboard(
             from: from.map(day_label).unwrap_or_default(),
             to: to.map(day_label).unwrap_or_default(),
             warnings,
+            measure_note,
             headline,
             trend_svg,
             distribution_svg,

@@ -8,7 +8,7 @@ use jiff::civil::Date;
 use serde::Deserialize;
 use serde_json::Value;
 use tevreden_domain::drivers::DriverError;
-use tevreden_domain::results::{GroupBy, Measure, Measurement, round_to};
+use tevreden_domain::results::{GroupBy, Measure, Measured, round_to};
 use tevreden_domain::rollup::{day_label, day_of_date};
 use tevreden_domain::stats::NpsMethod;
 use tevreden_storage::Survey;
@@ -123,7 +123,9 @@ async fn put_kept_attributes(
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 struct ResultsQuery {
-    /// The question's id (an `nps`, `rating`, `likert` or `yesno` question).
+    /// What to measure: a question id (`nps`, `rating`, `likert`, `yesno`), a matrix id (its
+    /// dimension score: the mean over all item answers), or `question.item` for one item of a
+    /// matrix, allocation (mean points) or ranking (mean place, lower is better) question.
     question: Option<String>,
     /// First day counted, `YYYY-MM-DD`, in the organisation's time zone.
     from: Option<String>,
@@ -245,32 +247,31 @@ async fn filter(
     })
 }
 
-/// The survey and the measurement of one of its questions (from its newest published version).
+/// The measure `id` of a survey (from its newest published version): a question, a matrix
+/// item (`matrix.item`) or dimension (`matrix`), an allocation or ranking item.
 async fn question(
     app: &AppState,
     survey: &Survey,
     id: &str,
     field: &str,
-) -> Result<Measurement, ApiError> {
+) -> Result<Measured, ApiError> {
     let published = app.surveys.by_survey_id(&app.store, survey.id).await.ok();
-    let q = published
-        .as_ref()
-        .and_then(|p| p.version.definition.question(id).cloned());
-    let Some(q) = q else {
-        return Err(ApiError::validation(vec![FieldError {
-            path: field.into(),
-            message: format!("the survey has no published question `{id}`"),
-            code: None,
-        }]));
+    let def = published.as_ref().map(|p| &p.version.definition);
+    if let Some(m) = def.and_then(|d| tevreden_domain::results::measure_of(d, id)) {
+        return Ok(m);
+    }
+    let message = match def.and_then(|d| d.question(id)) {
+        Some(q) => format!(
+            "`{id}` is a {} question; results are computed for nps, rating, likert, yesno, matrix (`question` for its dimension score, `question.item` per item), allocation and ranking (`question.item`) questions",
+            q.kind.type_name()
+        ),
+        None => format!("the survey has no published question `{id}`"),
     };
-    Measurement::of(&q.kind).ok_or_else(|| {
-        ApiError::validation(vec![FieldError {
-            path: field.into(),
-            message: format!(
-                "`{id}` is a {} question; results are computed for nps, rating, likert and yesno questions",
-                q.kind.type_name()
-            ), code: None, }])
-    })
+    Err(ApiError::validation(vec![FieldError {
+        path: field.into(),
+        message,
+        code: None,
+    }]))
 }
 
 /// Results of one question
@@ -379,7 +380,7 @@ async fn survey_results(
     if !errors.is_empty() {
         return Err(ApiError::validation(errors));
     }
-    let m = question(&app, &survey, qid, "question").await?;
+    let measured = question(&app, &survey, qid, "question").await?;
     let baseline = match (baseline_from, baseline_to) {
         (None, None) => None,
         (a, b) => Some((
@@ -395,9 +396,9 @@ async fn survey_results(
     };
     let asked = Asked {
         survey_id: survey.id,
-        question: qid,
-        measurement: &m,
+        measured: &measured,
     };
+    let m = &measured.measurement;
     let r = analytics::results(
         &app.store, &names, asked, &filter, group_by, method, baseline,
     )
@@ -417,7 +418,7 @@ async fn survey_results(
         let mut v = serde_json::json!({"from": day_label(cf), "to": day_label(ct)});
         let co = v.as_object_mut().expect("an object");
         merge_measure(co, &c.overall);
-        let d = tevreden_domain::results::difference(&m, &r.overall.counts, &c.overall.counts);
+        let d = tevreden_domain::results::difference(m, &r.overall.counts, &c.overall.counts);
         co.insert(
             "diff".into(),
             d.as_ref().map(|d| round_to(d.diff, 2)).into(),
@@ -611,10 +612,19 @@ async fn survey_drivers(
         std::iter::once(("outcome", &outcome)).chain(drivers.iter().map(|d| ("drivers", d)))
     {
         let m = question(&app, &survey, id, field).await?;
-        if m.metric == tevreden_domain::results::Metric::Proportion {
+        if m.measurement.metric == tevreden_domain::results::Metric::Proportion {
             return Err(ApiError::validation(vec![FieldError {
                 path: field.into(),
                 message: format!("`{id}` is a yes/no question; drivers need numeric scales"),
+                code: None,
+            }]));
+        }
+        if m.part != tevreden_domain::results::Part::Question {
+            return Err(ApiError::validation(vec![FieldError {
+                path: field.into(),
+                message: format!(
+                    "`{id}` is part of a matrix, allocation or ranking question; drivers are single-answer nps, rating or likert questions"
+                ),
                 code: None,
             }]));
         }
