@@ -376,6 +376,26 @@ async fn publish(
     ApiPath(key): ApiPath<String>,
 ) -> Result<Json<Value>, ApiError> {
     auth.require(&[Role::Admin], "publishing surveys")?;
+    // Generated texts ("Optie A", "Item 1") and a template's stand-ins ("Afdeling A") are not
+    // published, as in the builder.
+    let draft = app.store.survey(auth.0.org_id, &key).await?;
+    let versions = app.store.survey_versions(draft.id).await?;
+    if let Some(d) = versions.first().filter(|v| v.version.is_none()) {
+        let errors: Vec<FieldError> = tevreden_domain::survey::edit::placeholders(&d.definition)
+            .into_iter()
+            .map(|p| FieldError {
+                path: format!("questions.{}", p.question),
+                message: format!(
+                    "still has the example text “{}”: replace it with a real one before publishing",
+                    p.text
+                ),
+                code: Some("placeholder_text".into()),
+            })
+            .collect();
+        if !errors.is_empty() {
+            return Err(ApiError::validation(errors));
+        }
+    }
     let (survey, version) = app
         .store
         .publish_survey_by(auth.0.org_id, &key, Some(&auth.actor()))
