@@ -64,6 +64,10 @@ pub enum ReadError {
         "the file spans {rows} rows by {columns} columns; at most {max} cells can be imported from one file: split it, or delete stray cells far from the table"
     )]
     TooLarge { rows: u64, columns: u64, max: u64 },
+    #[error(
+        "the workbook part {part} unpacks to more than {max_mib} MiB; save the table in a new workbook, or as CSV"
+    )]
+    UnpacksTooLarge { part: String, max_mib: u64 },
 }
 
 impl ReadError {
@@ -79,6 +83,7 @@ impl ReadError {
             ReadError::TooWide { .. } => "too_wide",
             ReadError::TooWideCsv { .. } => "too_wide_csv",
             ReadError::TooLarge { .. } => "too_large",
+            ReadError::UnpacksTooLarge { .. } => "unpacks_too_large",
         }
     }
 }
@@ -332,8 +337,51 @@ fn cell_text(value: calamine::DataRef<'_>) -> String {
 
 /// Streams the first sheet's cells, keeping only those with a value, within the bounds; then
 /// builds rows from the bounding box of those cells (as a spreadsheet's "used range").
+/// The most a workbook part other than a worksheet may unpack to. calamine reads the shared
+/// strings, styles and relationships whole into memory; a few kilobytes of deflate can claim
+/// gigabytes (a zip bomb). Worksheets are streamed cell by cell and bounded by [`MAX_CELLS`].
+pub const MAX_UNPACKED_PART: u64 = 128 * 1024 * 1024;
+
+/// Unpacks every part calamine reads whole, counting bytes up to [`MAX_UNPACKED_PART`] (the
+/// sizes a zip file declares can lie; the bytes that come out cannot).
+fn check_unpacked_parts(bytes: &[u8], limit: u64) -> Result<(), ReadError> {
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| ReadError::NotXlsx {
+        detail: e.to_string(),
+    })?;
+    for i in 0..zip.len() {
+        let mut part = zip.by_index(i).map_err(|e| ReadError::NotXlsx {
+            detail: e.to_string(),
+        })?;
+        let name = part
+            .name()
+            .map_err(|e| ReadError::NotXlsx {
+                detail: e.to_string(),
+            })?
+            .to_string();
+        if name.starts_with("xl/worksheets/") || !name.ends_with(".xml") && !name.ends_with(".rels")
+        {
+            continue;
+        }
+        let unpacked = std::io::copy(
+            &mut std::io::Read::take(&mut part, limit + 1),
+            &mut std::io::sink(),
+        )
+        .map_err(|e| ReadError::NotXlsx {
+            detail: e.to_string(),
+        })?;
+        if unpacked > limit {
+            return Err(ReadError::UnpacksTooLarge {
+                part: name,
+                max_mib: limit.div_ceil(1024 * 1024),
+            });
+        }
+    }
+    Ok(())
+}
+
 fn read_xlsx_sparse(bytes: &[u8]) -> Result<Table, ReadError> {
     use calamine::{Reader, Xlsx, XlsxError};
+    check_unpacked_parts(bytes, MAX_UNPACKED_PART)?;
     let mut wb: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(|e| ReadError::NotXlsx {
         detail: e.to_string(),
     })?;
@@ -1121,6 +1169,29 @@ mod tests {
                 (6, vec![String::new(), "Zonder id".to_string()])
             ]
         );
+    }
+
+    #[test]
+    fn workbook_parts_are_bounded_by_what_they_unpack_to() {
+        // A real workbook (rust_xlsxwriter, deflated) whose shared strings unpack to ~2 MiB.
+        let mut wb = rust_xlsxwriter::Workbook::new();
+        let sheet = wb.add_worksheet();
+        sheet.write_string(0, 0, "external_id").unwrap();
+        for r in 1..2_000u32 {
+            let long = format!("{r:04}{}", "x".repeat(1_000));
+            sheet.write_string(r, 0, long).unwrap();
+        }
+        let bytes = wb.save_to_buffer().unwrap();
+        assert!(bytes.len() < 200_000, "deflated: {} bytes", bytes.len());
+        assert_eq!(
+            check_unpacked_parts(&bytes, 1024 * 1024),
+            Err(ReadError::UnpacksTooLarge {
+                part: "xl/sharedStrings.xml".into(),
+                max_mib: 1
+            })
+        );
+        assert_eq!(check_unpacked_parts(&bytes, 4 * 1024 * 1024), Ok(()));
+        assert_eq!(read_table(&bytes).unwrap().rows.len(), 1_999);
     }
 
     #[test]

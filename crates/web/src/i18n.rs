@@ -119,6 +119,9 @@ pub fn read_error(lang: &Lang, e: &ReadError) -> String {
             ("max", n(*max)),
         ],
         ReadError::TooWideCsv { line, max } => vec![("line", n(*line as u64)), ("max", n(*max))],
+        ReadError::UnpacksTooLarge { part, max_mib } => {
+            vec![("part", part.clone()), ("max", n(*max_mib))]
+        }
         ReadError::TooLarge { rows, columns, max } => vec![
             ("rows", n(*rows)),
             ("columns", n(*columns)),

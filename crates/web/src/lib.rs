@@ -312,6 +312,21 @@ async fn security_headers(
             header::STRICT_TRANSPORT_SECURITY,
             HeaderValue::from_static("max-age=31536000"),
         );
+        // Every cookie we set (session, sign-in, respondent language and submission id)
+        // travels only over https.
+        let cookies: Vec<HeaderValue> = h.get_all(header::SET_COOKIE).iter().cloned().collect();
+        if !cookies.is_empty() {
+            h.remove(header::SET_COOKIE);
+            for c in cookies {
+                let secured = match c.to_str() {
+                    Ok(text) if !text.contains("; Secure") => {
+                        HeaderValue::from_str(&format!("{text}; Secure")).unwrap_or(c)
+                    }
+                    _ => c,
+                };
+                h.append(header::SET_COOKIE, secured);
+            }
+        }
     }
     // A page may bring its own policy (the builder frames its live preview, and the preview
     // may be framed by our own pages); everything else gets the strict default.

@@ -111,7 +111,7 @@ office-back = back office
 
 user-active = active
 user-invited = invited
-user-locked = locked
+user-locked = locked for one address (too many wrong passwords)
 user-disabled = disabled
 people-invite-title = Invite someone
 people-invite-body = They receive an email with a link to choose a password.
@@ -582,6 +582,7 @@ import-read-sheet_empty = The first sheet is empty: its first row must name the 
 import-read-too_wide = The file has a value in column { $column } (cell { $cell }); at most { $max } columns can be imported. Delete the stray cells, or copy the table to a new sheet.
 import-read-too_wide_csv = Line { $line } has more than { $max } columns; at most { $max } columns can be imported.
 import-read-too_large = The file spans { $rows } rows by { $columns } columns; at most { $max } cells can be imported from one file. Split it, or delete stray cells far from the table.
+import-read-unpacks_too_large = The workbook part { $part } unpacks to more than { $max } MiB. Put the table in a new workbook, or save it as CSV.
 import-problem-missing_columns = Missing column(s) { $columns }; the first line must name the columns (found: { $found }).
 import-problem-empty = Is empty.
 import-problem-too_long = Is longer than { $max } characters.

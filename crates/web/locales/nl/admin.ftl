@@ -111,7 +111,7 @@ office-back = backoffice
 
 user-active = actief
 user-invited = uitgenodigd
-user-locked = vergrendeld
+user-locked = vergrendeld voor één adres (te vaak een verkeerd wachtwoord)
 user-disabled = uitgeschakeld
 people-invite-title = Iemand uitnodigen
 people-invite-body = Diegene krijgt een e-mail met een link om een wachtwoord te kiezen.
@@ -582,6 +582,7 @@ import-read-sheet_empty = Het eerste werkblad is leeg: de eerste rij moet de kol
 import-read-too_wide = Het bestand heeft een waarde in kolom { $column } (cel { $cell }); er kunnen hoogstens { $max } kolommen worden geïmporteerd. Verwijder de losse cellen, of kopieer de tabel naar een nieuw werkblad.
 import-read-too_wide_csv = Regel { $line } heeft meer dan { $max } kolommen; er kunnen hoogstens { $max } kolommen worden geïmporteerd.
 import-read-too_large = Het bestand beslaat { $rows } rijen bij { $columns } kolommen; uit één bestand kunnen hoogstens { $max } cellen worden geïmporteerd. Splits het, of verwijder losse cellen ver buiten de tabel.
+import-read-unpacks_too_large = Het onderdeel { $part } van de werkmap wordt uitgepakt groter dan { $max } MiB. Zet de tabel in een nieuwe werkmap, of sla hem op als CSV.
 import-problem-missing_columns = Kolom(men) { $columns } ontbreken; de eerste regel moet de kolommen noemen (gevonden: { $found }).
 import-problem-empty = Is leeg.
 import-problem-too_long = Is langer dan { $max } tekens.
