@@ -122,6 +122,10 @@ pub enum RowProblem {
     UnknownParent { unit: String },
     #[error("this parent would make a cycle (a unit under itself)")]
     Cycle,
+    #[error(
+        "this parent would put the unit more than {max} levels deep; at most {max} levels are allowed"
+    )]
+    TooDeep { max: usize },
     #[error("parent `{unit}` was refused")]
     ParentRefused { unit: String },
     #[error("unit `{unit}` does not exist; import units first")]
@@ -144,6 +148,7 @@ impl RowProblem {
             RowProblem::OwnParent => "own_parent",
             RowProblem::UnknownParent { .. } => "unknown_parent",
             RowProblem::Cycle => "cycle",
+            RowProblem::TooDeep { .. } => "too_deep",
             RowProblem::ParentRefused { .. } => "parent_refused",
             RowProblem::UnknownUnit { .. } => "unknown_unit",
             RowProblem::Duplicate { .. } => "duplicate",
@@ -732,6 +737,11 @@ const UNIT_COLUMNS: &[(&str, &[&str])] = &[
     ("office", &["office_type", "kant", "type"]),
 ];
 
+/// The deepest a unit may lie in the tree (the top is level 1). Organisations have a handful of
+/// levels; the limit keeps each unit's materialised path (`/1/4/9/`, used as an index key on
+/// PostgreSQL, at most 2,704 bytes there) far below what an index entry can hold.
+pub const MAX_UNIT_DEPTH: usize = 64;
+
 /// Checks unit rows. `existing` maps the organisation's current units (external id → parent)
 /// so that parents may be earlier imports and cycles are found across both. Records come back
 /// ordered parents first, ready to write.
@@ -808,6 +818,18 @@ pub fn check_units(
             }
             cursor = parent_of.get(&c).cloned().flatten();
             steps += 1;
+        }
+        // A unit's level is one more than its ancestors; the tree's materialised paths (and
+        // their index) stay small.
+        if !bad.contains(r.external_id.as_str()) && steps + 1 > MAX_UNIT_DEPTH {
+            checked.errors.push(RowError {
+                line: *line,
+                column: "parent".into(),
+                problem: RowProblem::TooDeep {
+                    max: MAX_UNIT_DEPTH,
+                },
+            });
+            bad.insert(r.external_id.to_string());
         }
     }
     checked
@@ -1169,6 +1191,39 @@ mod tests {
                 (6, vec![String::new(), "Zonder id".to_string()])
             ]
         );
+    }
+
+    #[test]
+    fn a_unit_tree_deeper_than_the_limit_is_refused_where_it_gets_too_deep() {
+        let mut csv = String::from("external_id,name,parent,office\n");
+        for level in 1..=MAX_UNIT_DEPTH + 2 {
+            let parent = if level == 1 {
+                String::new()
+            } else {
+                format!("u{}", level - 1)
+            };
+            csv.push_str(&format!("u{level},Niveau {level},{parent},back\n"));
+        }
+        let table = read_table(csv.as_bytes()).unwrap();
+        let checked = check_units(&table, &HashMap::new());
+        assert_eq!(
+            checked.records.len(),
+            MAX_UNIT_DEPTH,
+            "levels 1..=64 are fine"
+        );
+        assert_eq!(checked.errors.len(), 2, "{:?}", checked.errors);
+        assert_eq!(
+            checked.errors[0].line,
+            MAX_UNIT_DEPTH + 2,
+            "the 65th level's line"
+        );
+        assert_eq!(
+            checked.errors[0].problem,
+            RowProblem::TooDeep {
+                max: MAX_UNIT_DEPTH
+            }
+        );
+        assert_eq!(checked.errors[1].problem.code(), "too_deep");
     }
 
     #[test]

@@ -594,6 +594,7 @@ import-problem-not_a_language = “{ $value }” is not a language code such as 
 import-problem-own_parent = A unit cannot be its own parent.
 import-problem-unknown_parent = Unit “{ $unit }” does not exist (not in this file, not imported before).
 import-problem-cycle = This parent would place the unit under itself.
+import-problem-too_deep = This parent would put the unit more than { $max } levels deep, which is the most allowed.
 import-problem-parent_refused = The parent “{ $unit }” was refused.
 import-problem-unknown_unit = Unit “{ $unit }” does not exist; import the units first.
 import-problem-duplicate = “{ $value }” also appears on line { $line }.

@@ -594,6 +594,7 @@ import-problem-not_a_language = ‘{ $value }’ is geen taalcode zoals nl of en
 import-problem-own_parent = Een eenheid kan niet onder zichzelf vallen.
 import-problem-unknown_parent = Eenheid ‘{ $unit }’ bestaat niet (niet in dit bestand en niet eerder geïmporteerd).
 import-problem-cycle = Met deze bovenliggende eenheid komt de eenheid onder zichzelf te vallen.
+import-problem-too_deep = Met deze bovenliggende eenheid komt de eenheid dieper dan { $max } niveaus te liggen; dat is het maximum.
 import-problem-parent_refused = De bovenliggende eenheid ‘{ $unit }’ is geweigerd.
 import-problem-unknown_unit = Eenheid ‘{ $unit }’ bestaat niet; importeer eerst de eenheden.
 import-problem-duplicate = ‘{ $value }’ komt ook voor op regel { $line }.
