@@ -602,6 +602,20 @@ fn answers_for(def: &SurveyDefinition, step: i64) -> serde_json::Value {
     serde_json::from_str(&accepted.to_json()).unwrap()
 }
 
+/// `GET /surveys/{key}/results?question=…`, which must answer 200.
+async fn results(app: &TestApp, key: &str, question: &str) -> serde_json::Value {
+    let r = app
+        .api(
+            reqwest::Method::GET,
+            &format!("/surveys/{key}/results?question={question}"),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK, "{key} {question}");
+    r.json().await.unwrap()
+}
+
 #[tokio::test]
 async fn every_shipped_template_is_measured_on_its_dashboard() {
     let app = TestApp::spawn().await;
@@ -686,16 +700,7 @@ async fn every_shipped_template_is_measured_on_its_dashboard() {
                 "{key} {}: a score is shown when answered",
                 m.key
             );
-            let r = app
-                .api(
-                    reqwest::Method::GET,
-                    &format!("/surveys/{key}/results?question={}", m.key),
-                )
-                .send()
-                .await
-                .unwrap();
-            assert_eq!(r.status(), StatusCode::OK, "{key} {}", m.key);
-            let v: serde_json::Value = r.json().await.unwrap();
+            let v = results(&app, key, &m.key).await;
             assert_eq!(v["n"], expected, "{key} {}: {v}", m.key);
         }
         let (_, html) = page(&app, &cookie, &format!("/app/surveys/{key}/edit")).await;
@@ -739,17 +744,7 @@ async fn engagement_dimensions_are_item_means_as_methods_section_3_computes_them
         ("absorption", 11.0 / 6.0, 6),
         ("vigour.vigour_1", 3.0, 2),
     ] {
-        let v: serde_json::Value = app
-            .api(
-                reqwest::Method::GET,
-                &format!("/surveys/engagement/results?question={q}"),
-            )
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let v = results(&app, "engagement", q).await;
         assert_eq!(v["n"], n, "{q}");
         assert!(
             (v["mean"].as_f64().unwrap() - mean).abs() < 1e-3,
@@ -770,17 +765,7 @@ async fn engagement_dimensions_are_item_means_as_methods_section_3_computes_them
         ("dedication", 4.667),
         ("absorption", 3.667),
     ] {
-        let v: serde_json::Value = app
-            .api(
-                reqwest::Method::GET,
-                &format!("/surveys/engagement/results?question={q}"),
-            )
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let v = results(&app, "engagement", q).await;
         assert!(
             (v["mean"].as_f64().unwrap() - mean).abs() < 1e-3,
             "{q}: {v}"
@@ -799,19 +784,6 @@ async fn engagement_dimensions_are_item_means_as_methods_section_3_computes_them
         vec![serde_json::json!({"answers": answers_for(&def, 0)})],
     )
     .await;
-    let v: serde_json::Value = app
-        .api(
-            reqwest::Method::GET,
-            &format!(
-                "/surveys/customer-centricity-definition/results?question={}",
-                first.key
-            ),
-        )
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let v = results(&app, "customer-centricity-definition", &first.key).await;
     assert_eq!(v["mean"], 1.0, "the first option was ranked first: {v}");
 }
