@@ -6,13 +6,16 @@
 //!   Welch–Satterthwaite df).
 //! * Control charts over periods: a Shewhart chart with limits `c ± 3σ/√nₜ` that vary with each
 //!   period's n (an NPS chart and a p-chart), and an EWMA chart (λ = 0.2, L = 2.86) for small
-//!   sustained shifts.
+//!   sustained shifts. With large periods the limits are Laney's (p′ and its NPS analogue):
+//!   widened by the between-period spread σ_z of the standardised baseline when σ_z > 1, and
+//!   the EWMA with them (see [`laney_sigma_z`] and `docs/statistics.md`).
 //! * Benjamini–Hochberg adjusted p-values when many teams are compared at once.
 //!
 //! Scores are on the scale users see: NPS points (−100..100), proportions in per cent
 //! (0..100). A period with no answers has no value (never 0) and never signals.
 //!
-//! Sources: D. C. Montgomery, *Introduction to Statistical Quality Control* (p-chart §7.2 with
+//! Sources: D. B. Laney (2002), "Improved control charts for attributes", Quality Engineering
+//! 14(4) (p′ and u′ charts); D. C. Montgomery, *Introduction to Statistical Quality Control* (p-chart §7.2 with
 //! variable sample size; EWMA §9.2: `zₜ = λxₜ + (1−λ)zₜ₋₁`, limits `μ₀ ± Lσ_z`); J. M. Lucas &
 //! M. S. Saccucci (1990), Technometrics 32(1) (λ = 0.2, L = 2.86 has an in-control ARL of
 //! about 370, as a 3σ Shewhart chart); B. L. Welch (1947), Biometrika 34; Y. Benjamini &
@@ -105,6 +108,11 @@ pub struct ControlPoint {
     pub limits: Option<Limits>,
     /// The value lies outside the limits: a change beyond noise.
     pub signal: bool,
+    /// Laney's σ_z of the baseline (see [`laney_sigma_z`]); `None` with fewer than
+    /// [`LANEY_MIN_PERIODS`] baseline periods with answers.
+    pub sigma_z: Option<f64>,
+    /// The limits are Laney's (p′): widened by σ_z > 1 for the variation between periods.
+    pub laney: bool,
 }
 
 /// One period of an EWMA chart.
@@ -121,11 +129,62 @@ pub struct EwmaPoint {
 }
 
 /// The in-control process a chart compares against, per respondent, on the unit scale
-/// (NPS code −1/0/+1 or a 0/1 hit): its mean and variance.
+/// (NPS code −1/0/+1 or a 0/1 hit): its mean and variance, and Laney's σ_z of the baseline
+/// periods around it.
 #[derive(Clone, Copy, Debug)]
 struct Process {
     centre: f64,
     variance: f64,
+    sigma_z: Option<f64>,
+}
+
+impl Process {
+    /// The factor the binomial standard error is widened by: σ_z when it exceeds 1 (Laney's
+    /// p′), else 1 (the ordinary chart).
+    fn widening(&self) -> f64 {
+        self.sigma_z.filter(|s| *s > 1.0).unwrap_or(1.0)
+    }
+
+    fn with_spread(mut self, periods: impl Iterator<Item = (Option<f64>, u64)>) -> Process {
+        self.sigma_z = laney_sigma_z(periods, self.centre, self.variance);
+        self
+    }
+}
+
+/// d₂ for moving ranges of two: the mean range of two standard normal draws is 1.128·σ.
+const D2: f64 = 1.128;
+
+/// The fewest baseline periods with answers from which σ_z is estimated. One or two moving
+/// ranges say almost nothing about the spread between periods (two months that differ give a
+/// σ_z of any size); below this the ordinary chart stays.
+pub const LANEY_MIN_PERIODS: usize = 6;
+
+/// Laney's σ_z (Laney 2002; methods.md §9): each period standardised against the pooled
+/// process, `zₜ = (xₜ − c)/√(v/nₜ)`, and the spread of those z as the mean moving range of
+/// consecutive periods with answers divided by d₂ = 1.128. About 1 when the periods differ
+/// only by sampling; above 1 by exactly the variation between periods that sampling does not
+/// explain (with thousands of answers a period, the binomial limits are narrower than the
+/// month-to-month movement of any real process). `None` with fewer than
+/// [`LANEY_MIN_PERIODS`] periods with answers or a process without variance.
+pub fn laney_sigma_z(
+    periods: impl Iterator<Item = (Option<f64>, u64)>,
+    centre: f64,
+    variance: f64,
+) -> Option<f64> {
+    if variance <= 0.0 {
+        return None;
+    }
+    let z: Vec<f64> = periods
+        .filter_map(|(x, n)| {
+            let x = x.filter(|_| n > 0)?;
+            Some((x - centre) / (variance / n as f64).sqrt())
+        })
+        .collect();
+    if z.len() < LANEY_MIN_PERIODS {
+        return None;
+    }
+    let mean_range = z.windows(2).map(|w| (w[1] - w[0]).abs()).sum::<f64>() / (z.len() - 1) as f64;
+    Some(mean_range / D2)
 }
 
 /// Promoters, detractors and n of a 0–10 histogram.
@@ -157,7 +216,9 @@ fn nps_process(baseline: &[[u64; 11]]) -> Option<Process> {
         Process {
             centre,
             variance: (pb + db - centre * centre).max(0.0),
+            sigma_z: None,
         }
+        .with_spread(baseline.iter().map(nps_period))
     })
 }
 
@@ -181,12 +242,14 @@ fn proportion_process(baseline: &[(u64, u64)]) -> Option<Process> {
         Process {
             centre: p,
             variance: p * (1.0 - p),
+            sigma_z: None,
         }
+        .with_spread(baseline.iter().map(proportion_period))
     })
 }
 
-/// Shewhart chart with limits `c ± 3·√(v/nₜ)` from the baseline process, scaled by 100 to the
-/// score scale and clipped to `scale`.
+/// Shewhart chart with limits `c ± 3·√(v/nₜ)·w` from the baseline process (w = Laney's σ_z
+/// when it exceeds 1, else 1), scaled by 100 to the score scale and clipped to `scale`.
 fn shewhart(
     periods: impl Iterator<Item = (Option<f64>, u64)>,
     process: Option<Process>,
@@ -197,7 +260,7 @@ fn shewhart(
             let value = value.map(|v| 100.0 * v);
             let limits = match (value, process) {
                 (Some(_), Some(pr)) => {
-                    let half = CONTROL_SIGMAS * (pr.variance / n as f64).sqrt();
+                    let half = CONTROL_SIGMAS * (pr.variance / n as f64).sqrt() * pr.widening();
                     Some(Limits {
                         centre: 100.0 * pr.centre,
                         lcl: (100.0 * (pr.centre - half)).clamp(scale.0, scale.1),
@@ -214,6 +277,8 @@ fn shewhart(
                 value,
                 limits,
                 signal,
+                sigma_z: process.and_then(|p| p.sigma_z),
+                laney: process.is_some_and(|p| p.widening() > 1.0),
             }
         })
         .collect()
@@ -244,8 +309,9 @@ fn ewma(
         .map(|(value, n)| {
             let fresh = if let Some(x) = value {
                 z = EWMA_LAMBDA * x + (1.0 - EWMA_LAMBDA) * z;
+                // On Laney's standardised scale: the per-period variance widened by σ_z².
                 var = (1.0 - EWMA_LAMBDA).powi(2) * var
-                    + EWMA_LAMBDA * EWMA_LAMBDA * pr.variance / n as f64;
+                    + EWMA_LAMBDA * EWMA_LAMBDA * pr.variance * pr.widening().powi(2) / n as f64;
                 started = true;
                 true
             } else {
@@ -673,7 +739,9 @@ mod tests {
             ControlPoint {
                 value: None,
                 limits: None,
-                signal: false
+                signal: false,
+                sigma_z: None,
+                laney: false,
             }
         );
         let l2 = chart[2].limits.clone().unwrap();
@@ -756,6 +824,165 @@ mod tests {
         assert!(close(p[0].ewma.unwrap(), 78.0, 1e-9));
         assert!(close(p[1].ewma.unwrap(), 0.2 * 40.0 + 0.8 * 78.0, 1e-9));
         assert!(p[1].signal);
+    }
+
+    /// The worked example of docs/statistics.md, computed by hand (and checked in Python):
+    /// six months of n = 3,600 with 80.0, 82.5, 79.0, 81.0, 77.5, 80.0 % → p̄ = 0.8,
+    /// σₜ = √(0.16/3600) = 0.006667, z = 0, 3.75, −1.5, 1.5, −3.75, 0; moving ranges 3.75, 5.25,
+    /// 3, 5.25, 3.75 (mean 4.2) → σ_z = 4.2/1.128 = 3.7234. The plain p chart (78–82 %) flags
+    /// 82.5 and 77.5; Laney's limits 80 ± 2·3.7234 = 72.553–87.447 % flag neither; a month at
+    /// 72.0 % lies below them.
+    #[test]
+    fn laney_limits_reproduce_the_worked_example() {
+        let months = [
+            (2880, 3600),
+            (2970, 3600),
+            (2844, 3600),
+            (2916, 3600),
+            (2790, 3600),
+            (2880, 3600),
+        ];
+        let sigma_z = 4.2 / 1.128;
+        let chart = proportion_control(&months, &months);
+        for c in &chart {
+            let l = c.limits.clone().unwrap();
+            assert!(close(c.sigma_z.unwrap(), sigma_z, 1e-9), "{c:?}");
+            assert!(c.laney);
+            assert!(close(l.lcl, 80.0 - 2.0 * sigma_z, 1e-9), "{l:?}");
+            assert!(close(l.ucl, 80.0 + 2.0 * sigma_z, 1e-9), "{l:?}");
+            assert!(!c.signal, "{c:?}");
+        }
+        // Five months are too few to estimate the spread: the ordinary chart.
+        let few = proportion_control(&months[..5], &months[..5]);
+        assert!(few.iter().all(|c| !c.laney && c.sigma_z.is_none()));
+        let shifted = proportion_control(&[(2592, 3600)], &months);
+        assert!(shifted[0].signal, "72 % is below 72.553 %");
+        // Without Laney's correction (a plain chart), 82.5 and 77.5 would signal.
+        let plain_half = 300.0 * (0.16f64 / 3600.0).sqrt();
+        assert!(close(plain_half, 2.0, 1e-12));
+        let flagged: Vec<f64> = months
+            .iter()
+            .map(|(h, n)| 100.0 * *h as f64 / *n as f64)
+            .filter(|p| (p - 80.0).abs() > plain_half)
+            .collect();
+        assert_eq!(flagged, [82.5, 77.5]);
+        // The EWMA widens with the same factor: its first limit is c ± L·λ·σₜ·σ_z.
+        let e = proportion_ewma(&months, &months);
+        assert!(close(
+            e[0].ucl,
+            80.0 + 100.0 * 2.86 * 0.2 * (0.16f64 / 3600.0).sqrt() * sigma_z,
+            1e-9
+        ));
+        // The NPS chart standardises with √(v/nₜ) the same way: months of 3,600 whose NPS moves
+        // 20, 26, 17, 23, 14, 20 (by hand: c = 20, v = 0.45 + 0.25 − 0.04 = 0.66 for p = 0.45,
+        // d = 0.25) are widened, and none signals.
+        let nps_months: Vec<[u64; 11]> = [
+            (1620, 900),
+            (1728, 792),
+            (1566, 954),
+            (1674, 846),
+            (1512, 1008),
+            (1620, 900),
+        ]
+        .iter()
+        .map(|&(p, d)| histogram(p, 3600 - p - d, d))
+        .collect();
+        let c = nps_control(&nps_months, &nps_months);
+        assert!(c.iter().all(|p| p.laney && !p.signal), "{c:?}");
+        assert!(c[0].sigma_z.unwrap() > 2.0);
+        // Small subgroups that differ by sampling alone (σ_z ≤ 1) keep the ordinary chart.
+        let calm = [
+            (80, 100),
+            (80, 100),
+            (81, 100),
+            (80, 100),
+            (79, 100),
+            (80, 100),
+        ];
+        let c = proportion_control(&calm, &calm);
+        assert!(!c[0].laney && c[0].sigma_z.unwrap() < 1.0);
+        let l = c[0].limits.clone().unwrap();
+        let p = 0.8;
+        assert!(close(
+            l.ucl - l.centre,
+            300.0 * (p * (1.0 - p) / 100.0f64).sqrt(),
+            1e-9
+        ));
+    }
+
+    /// A normal draw (Box–Muller) for the simulations.
+    fn normal(rng: &mut rand::rngs::StdRng) -> f64 {
+        use rand::RngExt;
+        let (u, v): (f64, f64) = (rng.random(), rng.random());
+        (-2.0 * (1.0 - u).ln()).sqrt() * (2.0 * std::f64::consts::PI * v).cos()
+    }
+
+    /// Thirteen months of n = 3,600 whose true share wanders around 80 % by 3 points a month
+    /// (extra-binomial: sampling alone moves it 0.67 points): the plain p chart flags about
+    /// half the months — the demo's flagged 12 of 13 — while Laney's flags almost none; a real
+    /// drop of 18 points (6 × the monthly spread) in the last month is flagged by Laney's chart
+    /// nearly always, although that month widens its own limits.
+    #[test]
+    fn laney_ignores_stable_extra_binomial_variation_and_catches_a_real_shift() {
+        use rand::SeedableRng;
+        const SERIES: usize = 400;
+        const MONTHS: usize = 13;
+        const N: u64 = 3_600;
+        let mut rng = rand::rngs::StdRng::seed_from_u64(0x1a_e7_2002);
+        let draw = |rng: &mut rand::rngs::StdRng, p: f64| -> (u64, u64) {
+            let p = p.clamp(0.0, 1.0);
+            let sd = (N as f64 * p * (1.0 - p)).sqrt();
+            let hits = (N as f64 * p + sd * normal(rng))
+                .round()
+                .clamp(0.0, N as f64);
+            (hits as u64, N)
+        };
+        let (mut plain_flags, mut laney_flags, mut caught) = (0usize, 0usize, 0usize);
+        for _ in 0..SERIES {
+            let months: Vec<(u64, u64)> = (0..MONTHS)
+                .map(|_| {
+                    let p = 0.80 + 0.03 * normal(&mut rng);
+                    draw(&mut rng, p)
+                })
+                .collect();
+            let (hits, n) = months.iter().fold((0, 0), |(a, b), (h, m)| (a + h, b + m));
+            let p = hits as f64 / n as f64;
+            let half = 3.0 * (p * (1.0 - p) / N as f64).sqrt();
+            plain_flags += months
+                .iter()
+                .filter(|(h, m)| (*h as f64 / *m as f64 - p).abs() > half)
+                .count();
+            laney_flags += proportion_control(&months, &months)
+                .iter()
+                .filter(|c| c.signal)
+                .count();
+            // The same process, and then a month 18 points lower.
+            let mut shifted = months.clone();
+            shifted[MONTHS - 1] = draw(&mut rng, 0.62);
+            let chart = proportion_control(&shifted, &shifted);
+            if chart[MONTHS - 1].signal {
+                caught += 1;
+            }
+        }
+        let months = (SERIES * MONTHS) as f64;
+        let plain = plain_flags as f64 / months;
+        let laney = laney_flags as f64 / months;
+        let power = caught as f64 / SERIES as f64;
+        assert!(
+            plain > 0.4,
+            "the plain chart flags {:.0} % of stable months",
+            100.0 * plain
+        );
+        assert!(
+            laney < 0.02,
+            "Laney's flags {:.1} % of stable months",
+            100.0 * laney
+        );
+        assert!(
+            power > 0.9,
+            "Laney's catches the drop in {:.0} % of series",
+            100.0 * power
+        );
     }
 
     /// methods.md §9: over 24 stable periods of n = 100 the chance of at least one false signal

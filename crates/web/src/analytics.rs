@@ -184,6 +184,12 @@ pub struct Control {
     pub lcl: Option<f64>,
     pub ucl: Option<f64>,
     pub signal: bool,
+    /// The limits are Laney's p′ (or its NPS analogue): widened by `sigma_z` for the
+    /// variation between periods (methods.md 9).
+    pub laney: bool,
+    /// The between-period spread of the standardised baseline; about 1 when periods differ
+    /// by sampling alone.
+    pub sigma_z: Option<f64>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -712,6 +718,8 @@ fn charts(
             lcl: c.limits.as_ref().map(|l| l.lcl),
             ucl: c.limits.as_ref().map(|l| l.ucl),
             signal: c.signal,
+            laney: c.laney,
+            sigma_z: c.sigma_z,
         })
         .collect();
     let ewma = ewma
@@ -921,6 +929,8 @@ mod tests {
                 lcl: Some(-20.0),
                 ucl: Some(40.0),
                 signal: limits,
+                laney: false,
+                sigma_z: None,
             }),
             ewma: Some(Ewma {
                 value: Some(30.0),

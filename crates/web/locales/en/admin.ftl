@@ -407,6 +407,7 @@ dash-themes = Themes
 dash-comments-note = Sentiment and themes are read automatically from word lists: useful for sorting, not a verdict. The newest 200 responses in this selection are analysed.
 dash-unpublished-title = Not published yet
 dash-unpublished-body = Results appear once the survey is published and answered.
+dash-laney-note = Laney p′: the control limits are widened ×{ $factor }, because the periods differ from each other more than chance explains (with many answers per period). Only what falls outside them is a real change.
 dash-measure-dimension = {$label} (dimension score)
 dash-measure-dimension-note = Dimension score: the mean over all answers to this question's {$items} statements. n counts answers, not people. Choose a statement below it in the list for the score per statement.
 dash-measure-rank-note = Mean place in the ranking (1 = first choice; lower is better). The percentage counts who put this choice in place 1 or 2.

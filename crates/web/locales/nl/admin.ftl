@@ -407,6 +407,7 @@ dash-themes = Thema's
 dash-comments-note = Sentiment en thema's worden automatisch gelezen met woordenlijsten: handig om te sorteren, geen oordeel. De nieuwste 200 reacties in deze selectie worden geanalyseerd.
 dash-unpublished-title = Nog niet gepubliceerd
 dash-unpublished-body = Resultaten verschijnen zodra de vragenlijst gepubliceerd en ingevuld is.
+dash-laney-note = Laney p′: de controlegrenzen zijn ×{ $factor } verbreed, omdat de perioden onderling meer verschillen dan toeval verklaart (bij veel antwoorden per periode). Alleen wat daarbuiten valt, is een echte verandering.
 dash-measure-dimension = {$label} (dimensiescore)
 dash-measure-dimension-note = Dimensiescore: het gemiddelde over alle antwoorden op de {$items} stellingen van deze vraag. n telt antwoorden, niet personen. Kies een stelling hieronder in de lijst voor de score per stelling.
 dash-measure-rank-note = Gemiddelde plaats in de rangorde (1 = eerste keus; lager is beter). Het percentage telt wie deze keuze op plaats 1 of 2 zette.

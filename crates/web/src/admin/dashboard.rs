@@ -193,6 +193,8 @@ struct DashboardPage<'a> {
     measure_note: Option<String>,
     headline: Option<Headline>,
     trend_svg: String,
+    /// Why the control limits are wider than sampling alone would make them (Laney).
+    trend_note: Option<String>,
     distribution_svg: String,
     breakdown_svg: String,
     drivers_svg: Option<String>,
@@ -541,6 +543,13 @@ pub async fn dashboard(
         ],
     );
     let trend_svg = charts::trend("trend", &trend_title, &points, axis(&m), None, &ct);
+    // Large periods: the limits are Laney's, and the page says by how much they widened.
+    let trend_note = trend_groups
+        .iter()
+        .filter_map(|g| g.control.as_ref())
+        .find(|c| c.laney)
+        .and_then(|c| c.sigma_z)
+        .map(|s| tr.t_args("dash-laney-note", &[("factor", num(s, 1, &l))]));
 
     // Distribution.
     let labels: Vec<String> = (m.scale.min..=m.scale.max).map(|v| v.to_string()).collect();
@@ -953,6 +962,7 @@ pub async fn dashboard(
             measure_note,
             headline,
             trend_svg,
+            trend_note,
             distribution_svg,
             breakdown_svg,
             drivers_svg,

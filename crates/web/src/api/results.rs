@@ -451,6 +451,8 @@ async fn survey_results(
                             "lcl": c.lcl.map(|x| round_to(x, 2)),
                             "ucl": c.ucl.map(|x| round_to(x, 2)),
                             "signal": c.signal,
+                            "chart": if c.laney { "laney" } else { "shewhart" },
+                            "sigma_z": c.sigma_z.map(|x| round_to(x, 3)),
                         }),
                     );
                 }
@@ -664,6 +666,14 @@ struct ControlDoc {
     ucl: Option<f64>,
     /// The period's score lies outside the limits: a change beyond noise.
     signal: bool,
+    /// `shewhart`: limits from sampling alone, `c ± 3·√(v/nₜ)`. `laney`: Laney's p′ (or its
+    /// NPS analogue), the same limits widened by `sigma_z` because the periods vary more
+    /// between them than sampling explains (large periods; methods.md 9, docs/statistics.md).
+    #[schema(example = "laney")]
+    chart: String,
+    /// The spread of the standardised baseline periods (mean moving range / 1.128); `null`
+    /// with fewer than two periods with answers.
+    sigma_z: Option<f64>,
 }
 
 #[derive(serde::Serialize, ToSchema)]

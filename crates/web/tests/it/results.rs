@@ -187,7 +187,8 @@ async fn results_reproduce_the_reference_values() {
     for group in g {
         assert_eq!(
             group["control"],
-            json!({"centre": 5.0, "lcl": -12.07, "ucl": 22.07, "signal": false})
+            json!({"centre": 5.0, "lcl": -12.07, "ucl": 22.07, "signal": false,
+                "chart": "shewhart", "sigma_z": null})
         );
     }
     close(&g[0]["score"], 15.0);
@@ -202,7 +203,8 @@ async fn results_reproduce_the_reference_values() {
     let g = v["groups"].as_array().unwrap();
     assert_eq!(
         g[0]["control"],
-        json!({"centre": 60.0, "lcl": 45.3, "ucl": 74.7, "signal": true})
+        json!({"centre": 60.0, "lcl": 45.3, "ucl": 74.7, "signal": true,
+            "chart": "shewhart", "sigma_z": null})
     );
     assert_eq!(g[1]["control"]["signal"], false);
     // Weeks and quarters cover the same answers.
@@ -1102,4 +1104,97 @@ async fn theme_dictionary_is_checked_and_used_for_open_answers() {
     assert_eq!(r.status(), StatusCode::NO_CONTENT);
     let (_, v) = get(&app, "/themes").await;
     assert_eq!(v["custom"], false);
+}
+
+/// Months of 2,000 answers whose promoter share moves a few points from month to month — as a
+/// real process does — make the ordinary chart flag most months; Laney's chart (methods.md 9)
+/// widens the limits, says so, and flags only the month that really fell.
+#[tokio::test]
+async fn large_months_get_laney_limits_and_only_a_real_drop_signals() {
+    use tevreden_domain::rollup::{answer_facts, day_of_date, day_start_ms};
+    use tevreden_domain::survey::{Answers, HiddenAnswers, Scope, validate_answers};
+    let app = TestApp::spawn().await;
+    app.publish(crate::MINIMAL).await;
+    let survey = app.store.survey(app.org_id, "after-call").await.unwrap();
+    let version = app.store.survey_versions(survey.id).await.unwrap()[0].clone();
+    let def = &version.definition;
+    let tz = jiff::tz::TimeZone::get("Europe/Amsterdam").unwrap();
+    // Promoters per mille by month; the last month falls about 25 points.
+    let promoters = [520, 560, 500, 545, 490, 535, 510, 550, 270];
+    const N: usize = 2_000;
+    let mut rows = Vec::new();
+    for (m, &per_mille) in promoters.iter().enumerate() {
+        let day = day_of_date(jiff::civil::date(2026, m as i8 + 1, 10));
+        for i in 0..N {
+            // promoters, the rest passives: the month's NPS is its promoter share
+            let score = if i * 1000 < per_mille * N { 10 } else { 8 };
+            let raw = json!({"nps": score, "answered": true, "effort": 6});
+            let answers = validate_answers(
+                def,
+                raw.as_object().unwrap(),
+                Scope::All,
+                &Answers::default(),
+                HiddenAnswers::Refuse,
+            )
+            .unwrap();
+            rows.push(tevreden_storage::NewResponse {
+                org_id: app.org_id,
+                survey_id: survey.id,
+                version_id: version.id,
+                uid: format!("00000000-0000-4000-8000-{:012}", m * N + i),
+                submission_key: format!("laney-{m}-{i}"),
+                request_hash: String::new(),
+                invitation_id: None,
+                lang: "nl".into(),
+                unit_id: None,
+                touchpoint_id: None,
+                channel_id: None,
+                employee_id: None,
+                contact_id: None,
+                answers: answers.to_json(),
+                facts: answer_facts(def, &answers),
+                submitted_at: day_start_ms(day, &tz) + 3_600_000,
+            });
+        }
+    }
+    app.store.bulk_insert_responses(&rows).await.unwrap();
+    let (_, v) = get(
+        &app,
+        "/surveys/after-call/results?question=nps&group_by=month&from=2026-01-01&to=2026-09-30",
+    )
+    .await;
+    let g = v["groups"].as_array().unwrap();
+    assert_eq!(g.len(), 9);
+    // By hand (and in Python): the months' NPS are 52, 56, 50, 54.5, 49, 53.5, 51, 55 and 27;
+    // c = 49.78, the ordinary limits ±3·√(v/2000) = ±3.35 points would flag months 2, 4, 6 and
+    // 8 too; σ_z = 5.848 widens them to ±19.6, and only month 9 lies outside.
+    for (i, group) in g.iter().enumerate() {
+        assert_eq!(group["control"]["chart"], "laney", "{group}");
+        close(&group["control"]["sigma_z"], 5.848);
+        assert_eq!(
+            group["control"]["signal"],
+            i == 8,
+            "month {}: {group}",
+            i + 1
+        );
+    }
+    crate::admin::add_user(
+        &app,
+        app.org_id,
+        "lead@example.com",
+        tevreden_storage::Role::Admin,
+        vec![],
+    )
+    .await;
+    let cookie = crate::admin::login(&app, "lead@example.com").await;
+    let (_, html) = crate::admin::page(
+        &app,
+        &cookie,
+        "/app/surveys/after-call/dashboard?period=month&from=2026-01-01&to=2026-09-30",
+    )
+    .await;
+    assert!(
+        html.contains("Laney p′"),
+        "the dashboard says why the limits are wide"
+    );
 }
