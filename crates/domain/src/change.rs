@@ -928,7 +928,7 @@ mod tests {
         const SERIES: usize = 400;
         const MONTHS: usize = 13;
         const N: u64 = 3_600;
-        let mut rng = rand::rngs::StdRng::seed_from_u64(0x1a_e7_2002);
+        let mut rng = rand::rngs::StdRng::seed_from_u64(0x1ae7_2002);
         let draw = |rng: &mut rand::rngs::StdRng, p: f64| -> (u64, u64) {
             let p = p.clamp(0.0, 1.0);
             let sd = (N as f64 * p * (1.0 - p)).sqrt();
