@@ -81,6 +81,10 @@ pub struct Inner {
     pub config: WebConfig,
     surveys: cache::SurveyCache,
     page_cache: cache::PageCache,
+    /// API tokens by the hash of their secret (see `cache`).
+    pub(crate) api_tokens: cache::Expiring<String, tevreden_storage::ApiToken>,
+    /// Survey ids by (organisation, key), for the API's submission path.
+    pub(crate) survey_ids: cache::Expiring<(i64, String), i64>,
     chrome: HashMap<String, Arc<i18n::Chrome>>,
     org_names: RwLock<HashMap<i64, String>>,
     mail_wakeup: Arc<tokio::sync::Notify>,
@@ -114,6 +118,8 @@ impl AppState {
             config,
             surveys: Default::default(),
             page_cache: Default::default(),
+            api_tokens: Default::default(),
+            survey_ids: Default::default(),
             chrome,
             org_names: RwLock::new(HashMap::new()),
             mail_wakeup: Arc::new(tokio::sync::Notify::new()),
