@@ -423,6 +423,16 @@ impl Quadrant {
     }
 }
 
+/// A mean on a `min..=max` scale as percent of the scale's span: `(mean − min)/(max − min)·100`.
+/// Drivers answered on different scales (a 1–7 effort rating beside 1–5 ratings) are only
+/// comparable this way; the importance–performance matrix and its quadrants use it.
+pub fn percent_of_scale(mean: f64, min: i64, max: i64) -> f64 {
+    if max <= min {
+        return f64::NAN;
+    }
+    (mean - min as f64) / (max - min) as f64 * 100.0
+}
+
 /// The importance–performance quadrant of each `(performance, importance %)` point
 /// (methods.md §5): both axes split at the mean over the points; a value equal to its axis's
 /// mean counts as high (equal within 1e-9 relative, so that rounding in the mean does not
@@ -485,6 +495,31 @@ mod tests {
             m.add(&row);
         }
         m
+    }
+
+    #[test]
+    fn performance_is_compared_as_percent_of_each_scale() {
+        // By hand: 5.6 on 1–7 is 4.6/6 = 76.67 %; 4.0 on 1–5 is 3/4 = 75 %; 8.2 on 0–10 is 82 %.
+        assert!((percent_of_scale(5.6, 1, 7) - 76.666_666_666_666_67).abs() < 1e-9);
+        assert!((percent_of_scale(4.0, 1, 5) - 75.0).abs() < 1e-12);
+        assert!((percent_of_scale(8.2, 0, 10) - 82.0).abs() < 1e-12);
+        assert!(percent_of_scale(3.0, 3, 3).is_nan());
+        // A raw mean would call the 1–7 driver the best performer by far (5.6 against 4.0 and
+        // 4.2); on one scale the 1–5 driver at 4.2 (80 %) beats it.
+        let pct = [
+            percent_of_scale(5.6, 1, 7),
+            percent_of_scale(4.0, 1, 5),
+            percent_of_scale(4.2, 1, 5),
+        ];
+        let q = quadrants(&[(pct[0], 30.0), (pct[1], 40.0), (pct[2], 30.0)]);
+        assert_eq!(
+            q,
+            [
+                Quadrant::LowPriority,
+                Quadrant::ActHere,
+                Quadrant::PossibleOverkill
+            ]
+        );
     }
 
     #[test]

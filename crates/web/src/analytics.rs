@@ -742,6 +742,9 @@ pub struct DriverOut {
     pub shapley_pct: f64,
     /// Mean answer of the complete cases.
     pub performance: f64,
+    /// That mean as percent of its scale, `(mean − min)/(max − min)·100`: what the
+    /// importance–performance matrix plots and its quadrants compare.
+    pub performance_pct: f64,
     pub quadrant: &'static str,
 }
 
@@ -772,6 +775,7 @@ pub async fn drivers(
     outcome: &str,
     drivers: &[String],
     filter: &Filter,
+    scale_of: impl Fn(&str) -> Option<(i64, i64)>,
 ) -> Result<DriversOut, DriversFailure> {
     let vars: Vec<&str> = std::iter::once(outcome)
         .chain(drivers.iter().map(String::as_str))
@@ -812,10 +816,19 @@ pub async fn drivers(
     }
     let analysis = key_drivers(&moments).map_err(DriversFailure::Analysis)?;
     let means = moments.means();
+    // Performance on one scale for all drivers: percent of each one's own scale.
+    let pct: Vec<f64> = vars
+        .iter()
+        .zip(&means)
+        .map(|(v, m)| match scale_of(v) {
+            Some((lo, hi)) => tevreden_domain::drivers::percent_of_scale(*m, lo, hi),
+            None => f64::NAN,
+        })
+        .collect();
     let points: Vec<(f64, f64)> = analysis
         .drivers
         .iter()
-        .map(|d| (means[d.index], d.relative_weight_pct))
+        .map(|d| (pct[d.index], d.relative_weight_pct))
         .collect();
     let quads = quadrants(&points);
     Ok(DriversOut {
@@ -830,6 +843,7 @@ pub async fn drivers(
                 relative_weight_pct: d.relative_weight_pct,
                 shapley_pct: d.shapley_pct,
                 performance: means[d.index],
+                performance_pct: pct[d.index],
                 quadrant: Quadrant::as_str(q),
             })
             .collect(),

@@ -392,11 +392,12 @@ dash-trend-title = { $metric } per { $period }
 dash-distribution-title = Answers to “{ $question }”
 dash-breakdown-title = { $metric } by { $by }
 dash-drivers-title = What drives “{ $question }” (n = { $n })
-dash-drivers-note = The drivers together explain { $r2 }% of the differences (R²). Importance is each driver's share of that; it shows association, not proof of cause.
+dash-drivers-note = The drivers together explain { $r2 }% of the differences (R²). Importance is each driver's share of that; it shows association, not proof of cause. Performance is shown for every driver as percent of its own scale ((mean − lowest) / (highest − lowest)), so that a 1–7 and a 1–5 scale can stand side by side.
 dash-drivers-none = Driver analysis needs a numeric outcome and at least one other numeric question.
 dash-drivers-failed = No driver analysis for this selection: { $reason }
 dash-matrix-title = Importance and performance
 dash-performance = Performance (mean)
+dash-performance-pct = Performance (% of the scale)
 dash-importance = Importance (%)
 dash-driver = Driver
 dash-quadrant = Quadrant

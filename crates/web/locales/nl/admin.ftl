@@ -392,11 +392,12 @@ dash-trend-title = { $metric } per { $period }
 dash-distribution-title = Antwoorden op “{ $question }”
 dash-breakdown-title = { $metric } per { $by }
 dash-drivers-title = Wat bepaalt “{ $question }” (n = { $n })
-dash-drivers-note = Samen verklaren de factoren { $r2 }% van de verschillen (R²). Het belang is het aandeel van elke factor daarin; het toont samenhang, geen bewijs van oorzaak.
+dash-drivers-note = Samen verklaren de factoren { $r2 }% van de verschillen (R²). Het belang is het aandeel van elke factor daarin; het toont samenhang, geen bewijs van oorzaak. Prestatie staat voor elke factor als percentage van zijn eigen schaal ((gemiddelde − laagste) / (hoogste − laagste)), zodat een schaal van 1 tot 7 en een van 1 tot 5 naast elkaar passen.
 dash-drivers-none = Voor een analyse van bepalende factoren zijn een numerieke uitkomst en minstens één andere numerieke vraag nodig.
 dash-drivers-failed = Geen analyse van bepalende factoren voor deze selectie: { $reason }
 dash-matrix-title = Belang en prestatie
 dash-performance = Prestatie (gemiddelde)
+dash-performance-pct = Prestatie (% van de schaal)
 dash-importance = Belang (%)
 dash-driver = Factor
 dash-quadrant = Kwadrant

@@ -700,7 +700,14 @@ pub async fn dashboard(
     if chosen.part != Part::Question || m.metric == Metric::Proportion || driver_ids.is_empty() {
         drivers_note = Some(tr.t("dash-drivers-none"));
     } else {
-        match analytics::drivers(&app.store, survey.id, &qid, &driver_ids, &filter).await {
+        let scale_of = |id: &str| {
+            measured
+                .iter()
+                .find(|(mm, _)| mm.key == id)
+                .map(|(mm, _)| (mm.measurement.scale.min, mm.measurement.scale.max))
+        };
+        match analytics::drivers(&app.store, survey.id, &qid, &driver_ids, &filter, scale_of).await
+        {
             Ok(out) => {
                 let title = tr.t_args(
                     "dash-drivers-title",
@@ -726,7 +733,7 @@ pub async fn dashboard(
                     .iter()
                     .map(|x| charts::MatrixPoint {
                         label: text_of(&x.question),
-                        performance: x.performance,
+                        performance: x.performance_pct,
                         importance: x.relative_weight_pct,
                         quadrant: x.quadrant.to_string(),
                     })
@@ -747,7 +754,7 @@ pub async fn dashboard(
                     &tr.t("dash-matrix-title"),
                     &pts,
                     split,
-                    &tr.t("dash-performance"),
+                    &tr.t("dash-performance-pct"),
                     &tr.t("dash-importance"),
                     [&names[0], &names[1], &names[2], &names[3]],
                     &chart_text(&tr, None),
@@ -762,6 +769,7 @@ pub async fn dashboard(
                         tr.t("dash-relative-weight"),
                         tr.t("dash-shapley"),
                         tr.t("dash-performance"),
+                        tr.t("dash-performance-pct"),
                         tr.t("dash-quadrant"),
                     ],
                     rows: out
@@ -773,6 +781,7 @@ pub async fn dashboard(
                                 Cell::num(Some(x.relative_weight_pct), 1, &l),
                                 Cell::num(Some(x.shapley_pct), 1, &l),
                                 Cell::num(Some(x.performance), 2, &l),
+                                Cell::num(Some(x.performance_pct), 1, &l),
                                 Cell::text(tr.t(&format!("quadrant-{}", x.quadrant))),
                             ]
                         })

@@ -610,6 +610,7 @@ async fn survey_drivers(
         return Err(ApiError::validation(errors));
     }
     let outcome = outcome.unwrap_or_default();
+    let mut scales = std::collections::HashMap::new();
     for (field, id) in
         std::iter::once(("outcome", &outcome)).chain(drivers.iter().map(|d| ("drivers", d)))
     {
@@ -621,6 +622,10 @@ async fn survey_drivers(
                 code: None,
             }]));
         }
+        scales.insert(
+            id.clone(),
+            (m.measurement.scale.min, m.measurement.scale.max),
+        );
         if m.part != tevreden_domain::results::Part::Question {
             return Err(ApiError::validation(vec![FieldError {
                 path: field.into(),
@@ -631,7 +636,8 @@ async fn survey_drivers(
             }]));
         }
     }
-    match analytics::drivers(&app.store, survey.id, &outcome, &drivers, &filter).await {
+    let scale_of = |id: &str| scales.get(id).copied();
+    match analytics::drivers(&app.store, survey.id, &outcome, &drivers, &filter, scale_of).await {
         Ok(d) => Ok(Json(serde_json::json!({
             "outcome": outcome,
             "n": d.n,
@@ -641,6 +647,7 @@ async fn survey_drivers(
                 "relative_weight_pct": round_to(x.relative_weight_pct, 2),
                 "shapley_pct": round_to(x.shapley_pct, 2),
                 "performance": round_to(x.performance, 3),
+                "performance_pct": round_to(x.performance_pct, 2),
                 "quadrant": x.quadrant,
             })).collect::<Vec<_>>(),
         }))),
@@ -764,6 +771,9 @@ struct DriverDoc {
     shapley_pct: f64,
     /// The driver's mean over the complete responses.
     performance: f64,
+    /// That mean as percent of the driver's own scale, `(mean − min)/(max − min)·100`: drivers
+    /// on different scales compare only this way, and the quadrants are computed on it.
+    performance_pct: f64,
     /// `act-here`, `keep-up`, `possible-overkill` or `low-priority`.
     quadrant: String,
 }

@@ -534,6 +534,12 @@ async fn drivers_match_the_numpy_reference() {
         d.iter()
             .all(|x| x["quadrant"].is_string() && x["performance"].is_f64())
     );
+    // Every driver here is on 1–5: performance_pct = (mean − 1)/4·100 (both rounded).
+    for x in d {
+        let mean = x["performance"].as_f64().unwrap();
+        let pct = x["performance_pct"].as_f64().unwrap();
+        assert!((pct - (mean - 1.0) / 4.0 * 100.0).abs() < 0.02, "{x}");
+    }
 
     // A subset of drivers is computed from the same stored moments.
     let (_, v) = get(&app, "/surveys/hotel/drivers?outcome=overall&drivers=rooms").await;
