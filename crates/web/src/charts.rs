@@ -69,6 +69,8 @@ pub struct Bar {
     pub n: u64,
     /// Shown beside the value, e.g. "n < 30"; the bar is drawn lighter.
     pub note: Option<String>,
+    /// This row's own target (a unit's scorecard target): a marker across the bar.
+    pub target: Option<f64>,
 }
 
 /// One driver of [`drivers`], both shares in percent.
@@ -414,6 +416,9 @@ pub fn bars(
                 w!(s, " ({} {})", t.interval, span(l, u, dec, t));
             }
             w!(s, ", n = {}", r.n);
+            if let Some(goal) = r.target.and_then(fin) {
+                w!(s, ", {} {}", t.target, num(goal, dec, t));
+            }
             if let Some(note) = &r.note {
                 w!(s, ", {note}");
             }
@@ -443,16 +448,30 @@ pub fn bars(
     let (label_w, label_chars) = label_column(rows.iter().map(|r| r.0.label.as_str()));
     let left = label_w + 12.0;
     let right = W - val_w - 20.0;
-    let top = if target.is_some() {
-        12.0 + FS_SMALL
+    let mut b = String::new();
+    // Rows with their own targets get a legend line for the marker.
+    let row_targets = rows.iter().any(|r| r.0.target.and_then(fin).is_some());
+    let legend_h = if row_targets {
+        legend(
+            &mut b,
+            &[(Swatch::Line(PURPLE, 3.0, None), t.target.as_str())],
+            8.0,
+            2.0,
+            W - 8.0,
+        ) + 4.0
     } else {
-        8.0
+        0.0
     };
+    let top = legend_h
+        + if target.is_some() {
+            12.0 + FS_SMALL
+        } else {
+            8.0
+        };
     let bottom = top + rows.len() as f64 * row_h;
     let h = bottom + 38.0;
     let sx = Scale::new(lo, hi, left, right);
 
-    let mut b = String::new();
     x_grid(&mut b, lo, hi, &sx, top, bottom, "", t);
     let base = sx.at(baseline(lo, hi));
     for (k, (&(r, v, ci), vt)) in rows.iter().zip(&value_text).enumerate() {
@@ -507,6 +526,24 @@ pub fn bars(
             whisker_h(&mut b, sx.at(l), sx.at(u), mid, 12.0);
         }
         b.push_str("</g>");
+        if let Some(goal) = r.target.and_then(fin) {
+            // A diamond on a short bar across the row: the target, in the target's colour and
+            // dash, with its own tooltip (colour is never the only cue: shape and text too).
+            let gx = sx.at(goal.clamp(lo, hi));
+            w!(
+                b,
+                r#"<g class="row-target"><title>{}</title><line x1="{}" y1="{}" x2="{}" y2="{}" stroke="{PURPLE}" stroke-width="3"/>{}</g>"#,
+                esc(&format!("{}: {} {}", r.label, t.target, num(goal, dec, t))),
+                c(gx),
+                c(mid - 15.0),
+                c(gx),
+                c(mid + 15.0),
+                format!(
+                    r##"<path d="{}" fill="{PURPLE}" stroke="#fff" stroke-width="1"/>"##,
+                    shape(Shape::Diamond, gx, mid - 15.0, 6.0)
+                ),
+            );
+        }
         let vy = if r.note.is_some() {
             mid - 1.0
         } else {
@@ -2412,6 +2449,69 @@ mod tests {
     }
 
     #[test]
+    fn each_row_shows_its_own_target() {
+        let rows = [
+            Bar {
+                label: "Telefonie".into(),
+                value: Some(31.0),
+                n: 400,
+                target: Some(35.0),
+                ..Default::default()
+            },
+            Bar {
+                label: "Web".into(),
+                value: Some(20.0),
+                n: 120,
+                target: None,
+                ..Default::default()
+            },
+        ];
+        let svg = bars("sc", "Scorecard", &rows, (-100.0, 100.0), None, &en());
+        check(&svg);
+        assert_eq!(svg.matches(r#"class="row-target""#).count(), 1);
+        assert!(svg.contains("<title>Telefonie: Target 35</title>"), "{svg}");
+        assert!(
+            svg.contains("Telefonie: 31, n = 400, Target 35"),
+            "the description too"
+        );
+        assert!(
+            svg.contains(r#"<g class="legend""#),
+            "a legend names the marker"
+        );
+        // The marker sits at 35 on the axis: between the bar's end (31) and the axis end.
+        let after = svg.split(r#"class="row-target""#).nth(1).unwrap();
+        let x1: f64 = after
+            .split("x1=\"")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        // the first bar's right end (its rect is written before the marker)
+        let attr = |tag: &str, name: &str| -> f64 {
+            tag.split(&format!("{name}=\""))
+                .nth(1)
+                .unwrap()
+                .split('"')
+                .next()
+                .unwrap()
+                .parse()
+                .unwrap()
+        };
+        let rect = svg
+            .split("<rect ")
+            .find(|r| r.contains(r##"fill="#0072B2""##))
+            .unwrap();
+        let end = attr(rect, "x") + attr(rect, "width");
+        assert!(
+            x1 > end + 5.0,
+            "the target (35) lies right of the bar's end (31): {x1} vs {end}"
+        );
+    }
+
+    #[test]
     fn long_labels_are_cut_with_the_full_text_in_a_title() {
         let long = "Klantenservice regio Noord-Holland Noord, vestiging Den Helder";
         let rows = [
@@ -2421,6 +2521,7 @@ mod tests {
                 ci: Some((65.0, 79.0)),
                 n: 210,
                 note: None,
+                target: None,
             },
             Bar {
                 label: "Web".into(),
@@ -2428,6 +2529,7 @@ mod tests {
                 ci: Some((50.0, 78.0)),
                 n: 25,
                 note: Some("n < 30".into()),
+                target: None,
             },
         ];
         let svg = bars("u", "Per unit", &rows, (0.0, 100.0), Some(70.0), &en());
@@ -2453,6 +2555,7 @@ mod tests {
                 ci: Some((-48.0, -22.0)),
                 n: 90,
                 note: None,
+                target: None,
             },
             Bar {
                 label: "Phone".into(),
@@ -2460,6 +2563,7 @@ mod tests {
                 ci: None,
                 n: 0,
                 note: Some("n < 30".into()),
+                target: None,
             },
             Bar {
                 label: "Mail".into(),
@@ -2467,6 +2571,7 @@ mod tests {
                 ci: Some((120.0, 160.0)),
                 n: 12,
                 note: None,
+                target: None,
             },
         ];
         let svg = bars(
@@ -2735,7 +2840,7 @@ mod tests {
         ) {
             let rows: Vec<Bar> = rows
                 .into_iter()
-                .map(|(label, value, ci, n, note)| Bar { label, value, ci, n, note })
+                .map(|(label, value, ci, n, note)| Bar { label, value, ci, n, note, target })
                 .collect();
             check(&bars("b", "t", &rows, x, target, &t));
         }

@@ -577,6 +577,7 @@ pub async fn dashboard(
             ci: g.measure.ci95.map(|[a, b]| (a, b)),
             n: g.measure.n,
             note: g.measure.small_n.then(|| small.clone()),
+            target: None,
         })
         .collect();
     let by_title = tr.t_args(

@@ -173,6 +173,7 @@ pub async fn overview(
             ci: s.value.ci95.map(|[a, b]| (a, b)),
             n: s.value.n,
             note: Some(tr.t(&format!("sc-status-{}", s.status.as_str()))),
+            target: s.target,
         })
         .collect();
     let kind = ctx.measured.indicator.kind;
