@@ -7,8 +7,10 @@
 //! The admin CSP allows no inline styles and no script, so colours, dashes and sizes are SVG
 //! presentation attributes (the same SVG therefore renders standalone, e.g. to PNG for email)
 //! and the `/* charts */` section of `admin.css` only sizes the element and adds hover and
-//! forced-colour touches. Every chart has a `viewBox` 640 wide and `width="100%"`, with fonts
-//! of 18–20 units that stay legible scaled down to a 360 px phone.
+//! forced-colour touches. Every chart has a `viewBox` 480 wide and `width="100%"`, with fonts
+//! of 18–21 units: on a 390 px phone the chart is about 324 px wide, so the smallest text is
+//! 12 px (the browser test `e2e/tests/charts.test.mjs` measures it, and that no two texts of a
+//! chart overlap). Every chart shows its title above it, wrapped (at most three lines).
 //!
 //! Invariants, tested below: the output is well-formed XML with no `style` attribute; every
 //! chart is `role="img"` labelled by its `<title>` and described by a `<desc>` that lists the
@@ -94,10 +96,10 @@ pub struct MatrixPoint {
 // ---------------------------------------------------------------------------------------------
 // Look
 
-const W: f64 = 640.0;
-/// Axis and category labels: 11 px on a 360 px phone.
+const W: f64 = 480.0;
+/// Axis and category labels: 13.5 px on a 390 px phone.
 const FS: f64 = 20.0;
-/// Legend, notes, annotations: 10 px on a 360 px phone.
+/// Legend, notes, annotations: 12 px on a 390 px phone.
 const FS_SMALL: f64 = 18.0;
 /// Average advance of a character, in em, for layout estimates (a little generous).
 const EM: f64 = 0.62;
@@ -431,7 +433,7 @@ pub fn bars(
     }
 
     let any_note = rows.iter().any(|r| r.0.note.is_some());
-    let row_h = if any_note { 46.0 } else { 36.0 };
+    let row_h = if any_note { 52.0 } else { 36.0 };
     let value_text: Vec<String> = rows.iter().map(|r| opt_num(r.1, dec, t)).collect();
     let val_w = rows
         .iter()
@@ -545,7 +547,7 @@ pub fn bars(
             );
         }
         let vy = if r.note.is_some() {
-            mid - 1.0
+            mid - 5.0
         } else {
             mid + 7.0
         };
@@ -563,10 +565,10 @@ pub fn bars(
             text(
                 &mut b,
                 W - 8.0,
-                mid + 18.0,
+                mid + 20.0,
                 Anchor::End,
                 FS_SMALL,
-                &format!(r#"class="note" fill="{MUTED}""#),
+                &format!(r#"class="bar-note" fill="{MUTED}""#),
                 note,
                 12,
             );
@@ -777,7 +779,9 @@ pub fn drivers(id: &str, title: &str, rows: &[DriverBar], t: &ChartText) -> Stri
     ];
     let lh = legend(&mut b, &items, 8.0, 6.0, W - 8.0);
     let top = 6.0 + lh + 8.0;
-    let row_h = 52.0;
+    // Two bars a row with their values beside them, far enough apart that the two value
+    // texts (FS_SMALL high) never touch.
+    let row_h = 60.0;
     let texts: Vec<(String, String)> = vals.iter().map(|v| (pc(v.0), pc(v.1))).collect();
     let val_w = texts
         .iter()
@@ -808,7 +812,7 @@ pub fn drivers(id: &str, title: &str, rows: &[DriverBar], t: &ChartText) -> Stri
             .into_iter()
             .enumerate()
         {
-            let y0 = if j == 0 { mid - 17.0 } else { mid + 3.0 };
+            let y0 = if j == 0 { mid - 20.0 } else { mid + 6.0 };
             let tip = esc(&format!("{}: {} {}", r.label, name, txt));
             let (fill, stroke) = if j == 0 { (BLUE, BLUE) } else { (ORANGE, INK) };
             let (x0, wd) = match val {
@@ -966,7 +970,7 @@ pub fn matrix(
             w!(
                 b,
                 r#"<text x="{}" y="{}">{}</text>"#,
-                c(sx.at(v).clamp(half + 2.0, W - half - 2.0)),
+                c(sx.at(v).max(left + half - 4.0).min(W - half - 2.0)),
                 c(bottom + FS + 4.0),
                 esc(s)
             );
@@ -1527,7 +1531,10 @@ fn x_labels(out: &mut String, labels: &[&str], left: f64, slot: f64, bottom: f64
     let mut next_left = f64::INFINITY;
     for i in (0..n).rev().step_by(every) {
         let half = est(&trunc(labels[i], MAX).0, FS) / 2.0;
-        let x = (left + slot * (i as f64 + 0.5)).clamp(half + 2.0, W - half - 2.0);
+        // Never left of the plot (the y axis labels live there), never past the right edge.
+        let x = (left + slot * (i as f64 + 0.5))
+            .max(left + half - 4.0)
+            .min(W - half - 2.0);
         if x + half + 8.0 <= next_left {
             next_left = x - half;
             shown.push((i, x));
@@ -1669,13 +1676,81 @@ fn empty(id: &str, kind: &str, title: &str, t: &ChartText) -> String {
     finish(id, kind, title, &t.no_data, h, &b)
 }
 
-/// Wraps a chart body in its `<svg>` with the accessible name and description.
+/// Font size of a chart's visible title.
+const FS_TITLE: f64 = 21.0;
+/// The most lines a visible title takes; a longer one ends in an ellipsis (the accessible
+/// `<title>` keeps all of it).
+const TITLE_LINES: usize = 3;
+
+/// Splits `text` into lines of at most `max` characters at spaces (a word longer than a line
+/// is cut), at most `lines` lines, the last one ending in an ellipsis when text is left over.
+fn wrap(text: &str, max: usize, lines: usize) -> Vec<String> {
+    let max = max.max(4);
+    let mut out: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        let (word, _) = trunc(word, max);
+        let len = line.chars().count();
+        if len > 0 && len + 1 + word.chars().count() > max {
+            out.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(&word);
+    }
+    if !line.is_empty() {
+        out.push(line);
+    }
+    if out.len() > lines {
+        out.truncate(lines);
+        let last = out.last_mut().expect("at least one line");
+        let (cut, _) = trunc(&format!("{last} …"), max);
+        *last = if cut.ends_with('…') {
+            cut
+        } else {
+            format!("{}…", cut.trim_end_matches(" …"))
+        };
+    }
+    out
+}
+
+/// Wraps a chart body in its `<svg>` with the accessible name and description, and the title
+/// written out above the chart (wrapped, never cut off at the edge); the body moves down by
+/// the title's height.
 fn finish(id: &str, kind: &str, title: &str, desc: &str, h: f64, body: &str) -> String {
+    let line_h = FS_TITLE * 1.25;
+    let max = ((W - 16.0) / (EM * FS_TITLE)).floor() as usize;
+    let lines = wrap(title, max, TITLE_LINES);
+    let title_h = if lines.is_empty() {
+        0.0
+    } else {
+        lines.len() as f64 * line_h + 10.0
+    };
+    let mut head = String::new();
+    if !lines.is_empty() {
+        // aria-hidden: the accessible name is the <title>; this is the same text, shown.
+        w!(
+            head,
+            r#"<text class="chart-title" x="8" y="{}" font-size="{FS_TITLE}" font-weight="600" aria-hidden="true">"#,
+            c(FS_TITLE + 2.0)
+        );
+        for (i, l) in lines.iter().enumerate() {
+            w!(
+                head,
+                r#"<tspan x="8" dy="{}">{}</tspan>"#,
+                if i == 0 { 0.0 } else { line_h },
+                esc(l)
+            );
+        }
+        head.push_str("</text>");
+    }
     format!(
-        r#"<svg xmlns="http://www.w3.org/2000/svg" class="chart chart-{kind}" viewBox="0 0 {W} {h}" width="100%" preserveAspectRatio="xMidYMid meet" role="img" aria-labelledby="{id}-title" aria-describedby="{id}-desc" font-family="system-ui, sans-serif" font-size="{FS}" fill="{INK}"><title id="{id}-title">{}</title><desc id="{id}-desc">{}</desc>{body}</svg>"#,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" class="chart chart-{kind}" viewBox="0 0 {W} {h}" width="100%" preserveAspectRatio="xMidYMid meet" role="img" aria-labelledby="{id}-title" aria-describedby="{id}-desc" font-family="system-ui, sans-serif" font-size="{FS}" fill="{INK}"><title id="{id}-title">{}</title><desc id="{id}-desc">{}</desc>{head}<g transform="translate(0 {})">{body}</g></svg>"#,
         esc(title),
         esc(desc),
-        h = c(h)
+        c(title_h),
+        h = c(h + title_h)
     )
 }
 
@@ -2256,7 +2331,8 @@ mod tests {
         assert!(svg.contains("<title>2025-02: 150.0 (95% interval \u{2212}50.0 – 250.0)"));
         // Nothing is drawn above the plot or below the axis: every y inside the viewBox.
         let h: f64 = {
-            let v = &svg[svg.find("viewBox=\"0 0 640 ").unwrap() + 17..];
+            let marker = format!("viewBox=\"0 0 {W} ");
+            let v = &svg[svg.find(&marker).unwrap() + marker.len()..];
             v[..v.find('"').unwrap()].parse().unwrap()
         };
         for part in svg.split(" y=\"").skip(1) {
@@ -2292,7 +2368,10 @@ mod tests {
             None,
             &en(),
         );
-        assert_eq!(count(group(&svg, "axis x"), "<text"), 5);
+        // (on the 480-unit chart three of five month labels fit, the latest among them)
+        let five = group(&svg, "axis x");
+        assert_eq!(count(five, "<text"), 3, "{five}");
+        assert!(five.contains(">2025-05</text>"));
         for n in [1, 2, 7, 12, 13, 24, 36, 53, 60, 104, 130] {
             let pts: Vec<TrendPoint> = (0..n)
                 .map(|i| TrendPoint {
@@ -2534,7 +2613,10 @@ mod tests {
         ];
         let svg = bars("u", "Per unit", &rows, (0.0, 100.0), Some(70.0), &en());
         check(&svg);
-        assert!(svg.contains(&format!("<title>{long}</title>Klantenservice re")));
+        assert!(
+            svg.contains(&format!("<title>{long}</title>Klantenser")),
+            "{svg}"
+        );
         assert!(svg.contains("…</text>"));
         assert!(svg.contains(">n &lt; 30</text>"));
         assert!(
@@ -2721,8 +2803,13 @@ mod tests {
             &nl(),
         );
         check(&svg);
+        // Each name is written out, or shortened with the whole name as its tooltip.
         for n in names {
-            assert!(group(&svg, "quadrants").contains(&format!(">{n}</text>")));
+            let q = group(&svg, "quadrants");
+            assert!(
+                q.contains(&format!(">{n}</text>")) || q.contains(&format!("<title>{n}</title>")),
+                "{q}"
+            );
         }
         assert_eq!(count(&svg, r#"<path class="mark""#), 5);
         let labels = group(&svg, "point-labels");
