@@ -228,8 +228,10 @@ async fn spawn_server(url_arg: &str) -> Result<(tokio::process::Child, u32, Stri
         ])
         .env(
             "TEVREDEN_LOG",
-            std::env::var("TEVREDEN_BENCH_SERVER_LOG").unwrap_or_else(|_| "error".into()),
+            std::env::var("TEVREDEN_BENCH_SERVER_LOG")
+                .unwrap_or_else(|_| "error,tevreden_storage::ingest=info".into()),
         )
+        .env("NO_COLOR", "1")
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .kill_on_drop(true)
