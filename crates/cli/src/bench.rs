@@ -1,26 +1,23 @@
-//! `tevreden bench ingest`: drives the real respondent path (GET the survey page, POST the form)
-//! against a server started as a child process on a random loopback port, with many concurrent
-//! keep-alive clients, then checks that every acknowledged response is stored.
+//! `tevreden bench …`: measurements against a server started as a child process on a random
+//! loopback port (`ingest` in [`ingest`], `dashboard`, `export`, `pages`).
 //!
-//! Only release builds give meaningful figures: `cargo run --release -- bench ingest`.
+//! Only release builds give meaningful figures: `cargo run --release -- bench …`.
 
 use std::process::Stdio;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use bytes_compat::Bytes;
 use clap::Subcommand;
 use http_body_util::{BodyExt, Full};
 use hyper::Request;
-use hyper::header::{CONTENT_TYPE, HOST, LOCATION};
+use hyper::header::{HOST, LOCATION};
 use hyper_util::rt::TokioIo;
-use tevreden_domain::survey::{FileFormat, parse_survey_file};
 use tevreden_storage::{DatabaseUrl, Role, Store, StoreOptions};
 use tokio::io::{AsyncBufReadExt, BufReader};
 
 mod dashboard;
 mod export;
+mod ingest;
 
 mod bytes_compat {
     pub use hyper::body::Bytes;
@@ -28,17 +25,34 @@ mod bytes_compat {
 
 #[derive(Subcommand)]
 pub enum BenchCommand {
-    /// Durable responses per second through the respondent form, with latency and memory.
+    /// Durable responses per second: the bare ceiling `limit-probe`, the JSON API and the
+    /// respondent form POST, in one run with the same load; then the browser's GET+POST loop
+    /// and GET only. Latency, memory, and acknowledged = stored for each.
     Ingest {
         /// Concurrent clients (each one keep-alive connection).
         #[arg(long, default_value_t = 64)]
         clients: usize,
-        /// Seconds of GET+POST load.
+        /// Seconds of load on each target in each round.
         #[arg(long, default_value_t = 10)]
         seconds: u64,
-        /// Seconds of GET-only load afterwards (page rendering throughput).
+        /// Seconds of GET-only load afterwards (page rendering throughput); 0 to skip.
         #[arg(long, default_value_t = 5)]
         get_seconds: u64,
+        /// Seconds of the GET+POST loop (a browser's whole round trip) after the rounds
+        /// (default: --seconds); 0 to skip.
+        #[arg(long)]
+        loop_seconds: Option<u64>,
+        /// Rounds over the probe, the API and the form in turn; the table shows the median
+        /// and the range [min–max] of each figure.
+        #[arg(long, default_value_t = 1)]
+        rounds: usize,
+        /// Seconds of unmeasured load on each target before the first round.
+        #[arg(long, default_value_t = 1)]
+        warmup_seconds: u64,
+        /// The `limit-probe` binary (shared/tools/limit-probe). Without it the probe is looked
+        /// for at target/limit-probe/release/limit-probe, and skipped with a message when absent.
+        #[arg(long)]
+        probe_bin: Option<std::path::PathBuf>,
     },
     /// Dashboard latency over many responses: bulk fill, then p50/p99 of the heaviest
     /// analytics questions through the API (and the same at a baseline size).
@@ -78,7 +92,22 @@ pub async fn run(cmd: BenchCommand, database_url: Option<String>) -> Result<(), 
             clients,
             seconds,
             get_seconds,
-        } => ingest(database_url, clients.max(1), seconds.max(1), get_seconds).await,
+            loop_seconds,
+            rounds,
+            warmup_seconds,
+            probe_bin,
+        } => {
+            let options = ingest::Options {
+                clients: clients.max(1),
+                seconds: seconds.max(1),
+                get_seconds,
+                loop_seconds: loop_seconds.unwrap_or(seconds),
+                rounds: rounds.max(1),
+                warmup_seconds,
+                probe_bin,
+            };
+            ingest::run(database_url, options).await
+        }
         BenchCommand::Pages { requests } => pages(database_url, requests.max(10)).await,
         BenchCommand::Export { responses } => export::run(database_url, responses.max(1)).await,
         BenchCommand::Dashboard {
@@ -95,14 +124,6 @@ pub async fn run(cmd: BenchCommand, database_url: Option<String>) -> Result<(), 
             dashboard::run(database_url, sizes, kept_during_fill).await
         }
     }
-}
-
-#[derive(Default)]
-struct ClientStats {
-    acked: u64,
-    failed: u64,
-    post_us: Vec<u32>,
-    get_us: Vec<u32>,
 }
 
 type Conn = hyper::client::conn::http1::SendRequest<Full<Bytes>>;
@@ -156,73 +177,6 @@ fn get_req(addr: &str, path: &str) -> Request<Full<Bytes>> {
         .expect("request")
 }
 
-async fn client(
-    addr: String,
-    path: String,
-    stop: Arc<AtomicBool>,
-    post: bool,
-    n: u64,
-) -> ClientStats {
-    let mut stats = ClientStats::default();
-    let mut conn = match connect(&addr).await {
-        Ok(c) => c,
-        Err(_) => {
-            stats.failed += 1;
-            return stats;
-        }
-    };
-    let mut i = n;
-    while !stop.load(Ordering::Relaxed) {
-        i += 1;
-        let t0 = Instant::now();
-        let page = match send(&mut conn, get_req(&addr, &path)).await {
-            Ok((200, _, body)) => body,
-            _ => {
-                stats.failed += 1;
-                match connect(&addr).await {
-                    Ok(c) => conn = c,
-                    Err(_) => tokio::time::sleep(Duration::from_millis(10)).await,
-                }
-                continue;
-            }
-        };
-        stats.get_us.push(t0.elapsed().as_micros() as u32);
-        if !post {
-            continue;
-        }
-        let html = String::from_utf8_lossy(&page);
-        let (Some(sid), Some(v)) = (hidden(&html, "sid"), hidden(&html, "v")) else {
-            stats.failed += 1;
-            continue;
-        };
-        let nps = i % 11;
-        let why = if nps <= 6 {
-            "&q.why=De+wachttijd+was+te+lang"
-        } else {
-            ""
-        };
-        let body = format!(
-            "sid={sid}&v={v}&page=0&lang=nl&q.nps={nps}&q.answered={}&q.effort={}{why}",
-            if i.is_multiple_of(4) { "no" } else { "yes" },
-            1 + i % 7
-        );
-        let req = Request::post(path.as_str())
-            .header(HOST, addr.as_str())
-            .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .body(Full::new(Bytes::from(body)))
-            .expect("request");
-        let t1 = Instant::now();
-        match send(&mut conn, req).await {
-            Ok((303, Some(loc), _)) if loc.contains("/thanks") => {
-                stats.acked += 1;
-                stats.post_us.push(t1.elapsed().as_micros() as u32);
-            }
-            _ => stats.failed += 1,
-        }
-    }
-    stats
-}
-
 fn percentile(sorted: &[u32], p: f64) -> f64 {
     if sorted.is_empty() {
         return 0.0;
@@ -236,168 +190,6 @@ fn peak_rss_mb(pid: u32) -> Option<f64> {
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
     let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kb / 1024.0)
-}
-
-async fn load(
-    addr: &str,
-    path: &str,
-    clients: usize,
-    seconds: u64,
-    post: bool,
-    label: &str,
-) -> (ClientStats, Duration) {
-    let stop = Arc::new(AtomicBool::new(false));
-    let progress = Arc::new(AtomicU64::new(0));
-    let bar = indicatif::ProgressBar::new(seconds);
-    bar.set_style(
-        indicatif::ProgressStyle::with_template(&format!("  {label} {{bar:30}} {{pos}}/{{len}} s"))
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-    );
-    let started = Instant::now();
-    let handles: Vec<_> = (0..clients)
-        .map(|c| {
-            tokio::spawn(client(
-                addr.to_string(),
-                path.to_string(),
-                stop.clone(),
-                post,
-                (c as u64) * 1_000_000,
-            ))
-        })
-        .collect();
-    for _ in 0..seconds {
-        tokio::time::sleep(Duration::from_secs(1)).await;
-        bar.inc(1);
-        progress.fetch_add(1, Ordering::Relaxed);
-    }
-    stop.store(true, Ordering::Relaxed);
-    let elapsed = started.elapsed();
-    let mut total = ClientStats::default();
-    for h in handles {
-        if let Ok(s) = h.await {
-            total.acked += s.acked;
-            total.failed += s.failed;
-            total.post_us.extend(s.post_us);
-            total.get_us.extend(s.get_us);
-        }
-    }
-    bar.finish_and_clear();
-    total.post_us.sort_unstable();
-    total.get_us.sort_unstable();
-    (total, elapsed)
-}
-
-async fn ingest(
-    database_url: Option<String>,
-    clients: usize,
-    seconds: u64,
-    get_seconds: u64,
-) -> Result<(), String> {
-    if cfg!(debug_assertions) {
-        eprintln!(
-            "warning: this is a debug build; run `cargo run --release -- bench ingest` for real figures"
-        );
-    }
-    let tmp = tempfile::tempdir().map_err(|e| e.to_string())?;
-    let (url, url_arg) = bench_database(database_url.as_deref(), &tmp, "bench.db")?;
-    // Set up an organisation and a published survey.
-    let store = Store::open(&url, StoreOptions::default())
-        .await
-        .map_err(|e| e.to_string())?;
-    let slug = format!("bench-{}", &tevreden_storage::random_token(4));
-    let org = store
-        .create_org(&slug, "Benchmark")
-        .await
-        .map_err(|e| e.to_string())?;
-    let def = parse_survey_file(
-        tevreden_domain::templates::MINIMAL_EXAMPLE.as_bytes(),
-        FileFormat::Yaml,
-    )
-    .map_err(|e| format!("{e:?}"))?
-    .definition;
-    store
-        .save_survey_draft(org.id, &def)
-        .await
-        .map_err(|e| e.to_string())?;
-    let (survey, _) = store
-        .publish_survey(org.id, def.key.as_str())
-        .await
-        .map_err(|e| e.to_string())?;
-    store.close().await;
-
-    // Start the server as its own process, so its memory is measured alone.
-    let (mut child, pid, addr) = spawn_server(&url_arg).await?;
-    let path = format!("/s/{}", survey.public_id);
-    println!(
-        "tevreden bench ingest: {clients} clients, {seconds} s GET+POST, then {get_seconds} s GET only, {}",
-        url.redacted()
-    );
-
-    let (ingest, ingest_time) = load(&addr, &path, clients, seconds, true, "GET+POST").await;
-    let (gets, get_time) = if get_seconds > 0 {
-        load(&addr, &path, clients, get_seconds, false, "GET only").await
-    } else {
-        Default::default()
-    };
-    let rss = peak_rss_mb(pid);
-
-    // Stop the server gracefully and count what is stored.
-    let _ = std::process::Command::new("kill")
-        .args(["-TERM", &pid.to_string()])
-        .status();
-    let _ = tokio::time::timeout(Duration::from_secs(30), child.wait()).await;
-    let store = Store::open(&url, StoreOptions::default())
-        .await
-        .map_err(|e| e.to_string())?;
-    let stored = store
-        .count_responses(survey.id)
-        .await
-        .map_err(|e| e.to_string())?;
-    store.close().await;
-
-    let rate = ingest.acked as f64 / ingest_time.as_secs_f64();
-    let get_rate = gets.get_us.len() as f64 / get_time.as_secs_f64().max(1e-9);
-    println!();
-    println!("| measure                                   | value          |");
-    println!("|-------------------------------------------|----------------|");
-    println!("| acknowledged responses/s (GET+POST loop)  | {rate:>14.0} |");
-    println!(
-        "| POST latency p50 / p99 / max (ms)         | {:>4.2} / {:>4.2} / {:>5.1} |",
-        percentile(&ingest.post_us, 0.5),
-        percentile(&ingest.post_us, 0.99),
-        percentile(&ingest.post_us, 1.0)
-    );
-    println!(
-        "| GET latency in that loop p50 / p99 (ms)   | {:>5.2} / {:>5.2} |",
-        percentile(&ingest.get_us, 0.5),
-        percentile(&ingest.get_us, 0.99)
-    );
-    println!("| respondent page GET/s (GET only)          | {get_rate:>14.0} |");
-    println!(
-        "| GET-only latency p50 / p99 (ms)           | {:>5.2} / {:>5.2} |",
-        percentile(&gets.get_us, 0.5),
-        percentile(&gets.get_us, 0.99)
-    );
-    println!(
-        "| server peak RSS (MB)                      | {:>14.1} |",
-        rss.unwrap_or(f64::NAN)
-    );
-    println!(
-        "| failed requests                           | {:>14} |",
-        ingest.failed + gets.failed
-    );
-    println!(
-        "| acknowledged / stored                     | {:>6} / {:<6} |",
-        ingest.acked, stored
-    );
-    if stored as u64 != ingest.acked {
-        return Err(format!(
-            "stored count {stored} differs from acknowledged count {}",
-            ingest.acked
-        ));
-    }
-    println!("check: every acknowledged response is stored, none twice.");
-    Ok(())
 }
 
 /// The database to measure: the one given, else a fresh SQLite file `file` in `tmp`; and the
@@ -436,8 +228,10 @@ async fn spawn_server(url_arg: &str) -> Result<(tokio::process::Child, u32, Stri
         ])
         .env(
             "TEVREDEN_LOG",
-            std::env::var("TEVREDEN_BENCH_SERVER_LOG").unwrap_or_else(|_| "error".into()),
+            std::env::var("TEVREDEN_BENCH_SERVER_LOG")
+                .unwrap_or_else(|_| "error,tevreden_storage::ingest=info".into()),
         )
+        .env("NO_COLOR", "1")
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .kill_on_drop(true)

@@ -88,15 +88,28 @@ async fn verify(
     let list = surveys(store, org.as_deref(), survey.as_deref()).await?;
     let mut bad = 0usize;
     for (id, key) in list {
-        let bar = spinner(format!("checking `{key}`"));
+        let bar = indicatif::ProgressBar::new(0);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "  checking {msg} {bar:30} {pos}/{len} chunks of months ({elapsed}, {eta} left)",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        bar.set_message(format!("`{key}`"));
+        bar.enable_steady_tick(std::time::Duration::from_millis(250));
+        let progress = |p: tevreden_storage::VerifyProgress| {
+            bar.set_length(p.chunks as u64);
+            bar.set_position(p.chunks_done as u64);
+            bar.set_message(format!("`{key}`: {} responses", p.responses));
+        };
         let check = store
-            .verify_rollup(id, key)
+            .verify_rollup_with_progress(id, key.clone(), Default::default(), &progress)
             .await
             .map_err(|e| e.to_string());
         bar.finish_and_clear();
         let check = check?;
         report(&check);
-        if !check.diff.is_empty() {
+        if !check.matches() {
             bad += 1;
         }
     }
@@ -119,7 +132,8 @@ fn period(grain: Grain, p: i32) -> String {
 
 fn report(c: &RollupCheck) {
     let d = &c.diff;
-    if d.is_empty() {
+    let n = &c.differing;
+    if c.matches() {
         println!(
             "ok       {:<24} {} responses, aggregates match",
             c.survey_key, c.responses
@@ -128,11 +142,7 @@ fn report(c: &RollupCheck) {
     }
     println!(
         "DIFFERS  {:<24} {} responses: {} histogram cell(s), {} attribute cell(s), {} moment cell(s) differ",
-        c.survey_key,
-        c.responses,
-        d.counts.len(),
-        d.attr_counts.len(),
-        d.moments.len()
+        c.survey_key, c.responses, n.counts, n.attr_counts, n.moments
     );
     for (k, stored, recomputed) in d.counts.iter().take(20) {
         println!(
@@ -145,8 +155,8 @@ fn report(c: &RollupCheck) {
             k.value
         );
     }
-    if d.counts.len() > 20 {
-        println!("         … and {} more", d.counts.len() - 20);
+    if n.counts > 20 {
+        println!("         … and {} more", n.counts - 20);
     }
     for (k, stored, recomputed) in d.attr_counts.iter().take(20) {
         println!(
@@ -159,8 +169,8 @@ fn report(c: &RollupCheck) {
             k.value
         );
     }
-    if d.attr_counts.len() > 20 {
-        println!("         … and {} more", d.attr_counts.len() - 20);
+    if n.attr_counts > 20 {
+        println!("         … and {} more", n.attr_counts - 20);
     }
 }
 

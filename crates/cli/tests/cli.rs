@@ -373,3 +373,58 @@ async fn import_refuses_a_sheet_spanning_the_whole_grid() {
     );
     assert_eq!(count(&db, OrgTable::Units).await, 0);
 }
+
+/// `bench ingest` measures the JSON API and the form POST in one run and checks that each
+/// stored what it acknowledged; the probe is measured when its binary is found, skipped with a
+/// message when not, and a `--probe-bin` that does not exist is an error.
+#[tokio::test]
+async fn bench_ingest_measures_api_and_form_and_checks_stored() {
+    let db = TestDatabase::new().await;
+    let missing = run(
+        &db,
+        &["bench", "ingest", "--probe-bin", "/nonexistent/limit-probe"],
+    );
+    assert!(!missing.status.success());
+    assert!(
+        text(&missing.stderr).contains("--probe-bin /nonexistent/limit-probe: no such file"),
+        "{}",
+        text(&missing.stderr)
+    );
+    let out = run(
+        &db,
+        &[
+            "bench",
+            "ingest",
+            "--clients",
+            "4",
+            "--seconds",
+            "1",
+            "--rounds",
+            "1",
+            "--warmup-seconds",
+            "0",
+            "--loop-seconds",
+            "1",
+            "--get-seconds",
+            "0",
+        ],
+    );
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{stdout}\n{}", text(&out.stderr));
+    assert!(
+        stdout.contains("limit-probe: not measured") || stdout.contains("| limit-probe POST /r |"),
+        "{stdout}"
+    );
+    for row in [
+        "| JSON API POST |",
+        "| form POST /s/{id} |",
+        "| GET+POST loop",
+    ] {
+        assert!(stdout.contains(row), "no row {row}: {stdout}");
+    }
+    assert!(!stdout.contains("| NO ("), "{stdout}");
+    assert!(
+        stdout.contains("check: every acknowledged response is stored, none twice."),
+        "{stdout}"
+    );
+}

@@ -423,11 +423,14 @@ impl Quadrant {
     }
 }
 
-/// A mean on its question's scale as a percentage of that scale, `(mean − min)/(max − min)·100`
-/// (0 at the lowest point, 100 at the highest), so drivers asked on 1–5, 1–7 and 0–10 scales
-/// share one performance axis. `None` for an empty scale (max ≤ min) or a non-finite mean.
-pub fn percent_of_scale(mean: f64, min: i64, max: i64) -> Option<f64> {
-    (max > min && mean.is_finite()).then(|| (mean - min as f64) / (max - min) as f64 * 100.0)
+/// A mean on a `min..=max` scale as percent of the scale's span: `(mean − min)/(max − min)·100`.
+/// Drivers answered on different scales (a 1–7 effort rating beside 1–5 ratings) are only
+/// comparable this way; the importance–performance matrix and its quadrants use it.
+pub fn percent_of_scale(mean: f64, min: i64, max: i64) -> f64 {
+    if max <= min {
+        return f64::NAN;
+    }
+    (mean - min as f64) / (max - min) as f64 * 100.0
 }
 
 /// The importance–performance quadrant of each `(performance, importance %)` point
@@ -492,6 +495,31 @@ mod tests {
             m.add(&row);
         }
         m
+    }
+
+    #[test]
+    fn performance_is_compared_as_percent_of_each_scale() {
+        // By hand: 5.6 on 1–7 is 4.6/6 = 76.67 %; 4.0 on 1–5 is 3/4 = 75 %; 8.2 on 0–10 is 82 %.
+        assert!((percent_of_scale(5.6, 1, 7) - 76.666_666_666_666_67).abs() < 1e-9);
+        assert!((percent_of_scale(4.0, 1, 5) - 75.0).abs() < 1e-12);
+        assert!((percent_of_scale(8.2, 0, 10) - 82.0).abs() < 1e-12);
+        assert!(percent_of_scale(3.0, 3, 3).is_nan());
+        // A raw mean would call the 1–7 driver the best performer by far (5.6 against 4.0 and
+        // 4.2); on one scale the 1–5 driver at 4.2 (80 %) beats it.
+        let pct = [
+            percent_of_scale(5.6, 1, 7),
+            percent_of_scale(4.0, 1, 5),
+            percent_of_scale(4.2, 1, 5),
+        ];
+        let q = quadrants(&[(pct[0], 30.0), (pct[1], 40.0), (pct[2], 30.0)]);
+        assert_eq!(
+            q,
+            [
+                Quadrant::LowPriority,
+                Quadrant::ActHere,
+                Quadrant::PossibleOverkill
+            ]
+        );
     }
 
     #[test]
@@ -566,22 +594,6 @@ mod tests {
             key_drivers(&twelve),
             Err(DriverError::TooFew { n: 13, needed: 14 })
         );
-    }
-
-    /// Hand-computed: 4.2 on 1–5 is 3.2/4 = 80 %; 5.5 on 1–7 is 4.5/6 = 75 %; 7.5 on 0–10 is
-    /// 75 %; 2 on 0–6 is 33.3 %. A 1–7 mean of 5.5 thus ranks *below* a 1–5 mean of 4.2,
-    /// although its raw number is higher.
-    #[test]
-    fn performance_as_percent_of_the_scale() {
-        let close = |a: Option<f64>, b: f64| (a.unwrap() - b).abs() < 1e-12;
-        assert!(close(percent_of_scale(4.2, 1, 5), 80.0));
-        assert!(close(percent_of_scale(5.5, 1, 7), 75.0));
-        assert!(close(percent_of_scale(7.5, 0, 10), 75.0));
-        assert!(close(percent_of_scale(2.0, 0, 6), 100.0 / 3.0));
-        assert!(close(percent_of_scale(1.0, 1, 5), 0.0));
-        assert!(close(percent_of_scale(5.0, 1, 5), 100.0));
-        assert_eq!(percent_of_scale(3.0, 3, 3), None);
-        assert_eq!(percent_of_scale(f64::NAN, 1, 5), None);
     }
 
     #[test]

@@ -64,6 +64,10 @@ pub enum ReadError {
         "the file spans {rows} rows by {columns} columns; at most {max} cells can be imported from one file: split it, or delete stray cells far from the table"
     )]
     TooLarge { rows: u64, columns: u64, max: u64 },
+    #[error(
+        "the workbook part {part} unpacks to more than {max_mib} MiB; save the table in a new workbook, or as CSV"
+    )]
+    UnpacksTooLarge { part: String, max_mib: u64 },
 }
 
 impl ReadError {
@@ -79,6 +83,7 @@ impl ReadError {
             ReadError::TooWide { .. } => "too_wide",
             ReadError::TooWideCsv { .. } => "too_wide_csv",
             ReadError::TooLarge { .. } => "too_large",
+            ReadError::UnpacksTooLarge { .. } => "unpacks_too_large",
         }
     }
 }
@@ -117,6 +122,10 @@ pub enum RowProblem {
     UnknownParent { unit: String },
     #[error("this parent would make a cycle (a unit under itself)")]
     Cycle,
+    #[error(
+        "this parent would put the unit more than {max} levels deep; at most {max} levels are allowed"
+    )]
+    TooDeep { max: usize },
     #[error("parent `{unit}` was refused")]
     ParentRefused { unit: String },
     #[error("unit `{unit}` does not exist; import units first")]
@@ -139,6 +148,7 @@ impl RowProblem {
             RowProblem::OwnParent => "own_parent",
             RowProblem::UnknownParent { .. } => "unknown_parent",
             RowProblem::Cycle => "cycle",
+            RowProblem::TooDeep { .. } => "too_deep",
             RowProblem::ParentRefused { .. } => "parent_refused",
             RowProblem::UnknownUnit { .. } => "unknown_unit",
             RowProblem::Duplicate { .. } => "duplicate",
@@ -255,6 +265,8 @@ fn read_csv(bytes: &[u8]) -> Result<Table, ReadError> {
     let mut table = Table::default();
     let mut cells_kept: u64 = 0;
     let mut widest: u64 = 0;
+    // newlines in `bytes[..counted_to]`: records come in order, so each byte is counted once
+    let (mut counted_to, mut newlines) = (0usize, 0usize);
     for (i, rec) in reader.records().enumerate() {
         let rec = rec.map_err(|e| ReadError::Csv {
             line: i + 1,
@@ -265,12 +277,21 @@ fn read_csv(bytes: &[u8]) -> Result<Table, ReadError> {
             .position()
             .map(|p| {
                 let start = (p.byte() as usize).min(bytes.len());
+                if start >= counted_to {
+                    newlines += bytes[counted_to..start]
+                        .iter()
+                        .filter(|b| **b == b'\n')
+                        .count();
+                } else {
+                    newlines = bytes[..start].iter().filter(|b| **b == b'\n').count();
+                }
+                counted_to = start;
                 let skipped = bytes[start..]
                     .iter()
                     .take_while(|b| **b == b'\n' || **b == b'\r')
                     .filter(|b| **b == b'\n')
                     .count();
-                bytes[..start].iter().filter(|b| **b == b'\n').count() + skipped + 1
+                newlines + skipped + 1
             })
             .unwrap_or(i + 1);
         let width = rec.len() as u64;
@@ -332,8 +353,51 @@ fn cell_text(value: calamine::DataRef<'_>) -> String {
 
 /// Streams the first sheet's cells, keeping only those with a value, within the bounds; then
 /// builds rows from the bounding box of those cells (as a spreadsheet's "used range").
+/// The most a workbook part other than a worksheet may unpack to. calamine reads the shared
+/// strings, styles and relationships whole into memory; a few kilobytes of deflate can claim
+/// gigabytes (a zip bomb). Worksheets are streamed cell by cell and bounded by [`MAX_CELLS`].
+pub const MAX_UNPACKED_PART: u64 = 128 * 1024 * 1024;
+
+/// Unpacks every part calamine reads whole, counting bytes up to [`MAX_UNPACKED_PART`] (the
+/// sizes a zip file declares can lie; the bytes that come out cannot).
+fn check_unpacked_parts(bytes: &[u8], limit: u64) -> Result<(), ReadError> {
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| ReadError::NotXlsx {
+        detail: e.to_string(),
+    })?;
+    for i in 0..zip.len() {
+        let mut part = zip.by_index(i).map_err(|e| ReadError::NotXlsx {
+            detail: e.to_string(),
+        })?;
+        let name = part
+            .name()
+            .map_err(|e| ReadError::NotXlsx {
+                detail: e.to_string(),
+            })?
+            .to_string();
+        if name.starts_with("xl/worksheets/") || !name.ends_with(".xml") && !name.ends_with(".rels")
+        {
+            continue;
+        }
+        let unpacked = std::io::copy(
+            &mut std::io::Read::take(&mut part, limit + 1),
+            &mut std::io::sink(),
+        )
+        .map_err(|e| ReadError::NotXlsx {
+            detail: e.to_string(),
+        })?;
+        if unpacked > limit {
+            return Err(ReadError::UnpacksTooLarge {
+                part: name,
+                max_mib: limit.div_ceil(1024 * 1024),
+            });
+        }
+    }
+    Ok(())
+}
+
 fn read_xlsx_sparse(bytes: &[u8]) -> Result<Table, ReadError> {
     use calamine::{Reader, Xlsx, XlsxError};
+    check_unpacked_parts(bytes, MAX_UNPACKED_PART)?;
     let mut wb: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(|e| ReadError::NotXlsx {
         detail: e.to_string(),
     })?;
@@ -684,6 +748,65 @@ const UNIT_COLUMNS: &[(&str, &[&str])] = &[
     ("office", &["office_type", "kant", "type"]),
 ];
 
+/// The deepest a unit may lie in the tree (the top is level 1). Organisations have a handful of
+/// levels; the limit keeps each unit's materialised path (`/1/4/9/`, used as an index key on
+/// PostgreSQL, at most 2,704 bytes there) far below what an index entry can hold.
+pub const MAX_UNIT_DEPTH: usize = 64;
+/// Whether the chain of parents from `id` ends (at a unit without a parent, or one not known)
+/// rather than running in a circle; the answer for every unit on the way is kept in `ends`.
+fn chain_ends(
+    id: &str,
+    parent_of: &HashMap<String, Option<String>>,
+    ends: &mut HashMap<String, bool>,
+) -> bool {
+    let mut chain: Vec<&str> = Vec::new();
+    let mut on_chain: HashSet<&str> = HashSet::new();
+    let mut cursor = Some(id);
+    let answer = loop {
+        let Some(c) = cursor else { break true };
+        if let Some(known) = ends.get(c) {
+            break *known;
+        }
+        if !on_chain.insert(c) {
+            break false;
+        }
+        chain.push(c);
+        cursor = parent_of.get(c).and_then(Option::as_deref);
+    };
+    for c in chain {
+        ends.insert(c.to_string(), answer);
+    }
+    answer
+}
+
+/// How many levels deep `id` lies (a unit without a parent, or whose parent is not known, is
+/// level 1), for a chain that ends (see [`chain_ends`]); every unit on the way is kept in
+/// `depths`, so a deep tree costs its size.
+fn chain_depth(
+    id: &str,
+    parent_of: &HashMap<String, Option<String>>,
+    depths: &mut HashMap<String, usize>,
+) -> usize {
+    let mut chain: Vec<&str> = Vec::new();
+    let mut cursor = Some(id);
+    let mut base = 0;
+    while let Some(c) = cursor {
+        if let Some(d) = depths.get(c) {
+            base = *d;
+            break;
+        }
+        if chain.len() > parent_of.len() {
+            break; // a circle: not asked for, but never loop
+        }
+        chain.push(c);
+        cursor = parent_of.get(c).and_then(Option::as_deref);
+    }
+    for (i, c) in chain.iter().rev().enumerate() {
+        depths.insert((*c).to_string(), base + i + 1);
+    }
+    depths.get(id).copied().unwrap_or(base)
+}
+
 /// Checks unit rows. `existing` maps the organisation's current units (external id → parent)
 /// so that parents may be earlier imports and cycles are found across both. Records come back
 /// ordered parents first, ready to write.
@@ -732,6 +855,10 @@ pub fn check_units(
         );
     }
     let mut bad: HashSet<String> = HashSet::new();
+    // Whether a unit's chain of parents ends (true) or runs in a circle (false), worked out
+    // once per unit: a deep tree costs its size, not its size times its depth.
+    let mut ends: HashMap<String, bool> = HashMap::with_capacity(parent_of.len());
+    let mut depths: HashMap<String, usize> = HashMap::with_capacity(parent_of.len());
     for (line, r) in &checked.records {
         if let Some(p) = &r.parent
             && !parent_of.contains_key(p.as_str())
@@ -746,79 +873,119 @@ pub fn check_units(
             bad.insert(r.external_id.to_string());
             continue;
         }
-        let mut cursor = r.parent.as_ref().map(ToString::to_string);
-        let mut steps = 0;
-        while let Some(c) = cursor {
-            if c == r.external_id.as_str() || steps > parent_of.len() {
-                checked.errors.push(RowError {
-                    line: *line,
-                    column: "parent".into(),
-                    problem: RowProblem::Cycle,
-                });
-                bad.insert(r.external_id.to_string());
-                break;
-            }
-            cursor = parent_of.get(&c).cloned().flatten();
-            steps += 1;
+        if !chain_ends(r.external_id.as_str(), &parent_of, &mut ends) {
+            checked.errors.push(RowError {
+                line: *line,
+                column: "parent".into(),
+                problem: RowProblem::Cycle,
+            });
+            bad.insert(r.external_id.to_string());
+        }
+        // A unit's level is one more than its ancestors; the tree's materialised paths (and
+        // their index) stay small.
+        if !bad.contains(r.external_id.as_str())
+            && chain_depth(r.external_id.as_str(), &parent_of, &mut depths) > MAX_UNIT_DEPTH
+        {
+            checked.errors.push(RowError {
+                line: *line,
+                column: "parent".into(),
+                problem: RowProblem::TooDeep {
+                    max: MAX_UNIT_DEPTH,
+                },
+            });
+            bad.insert(r.external_id.to_string());
         }
     }
     checked
         .records
         .retain(|(_, r)| !bad.contains(r.external_id.as_str()));
-    // A row whose parent was refused cannot be written either.
-    loop {
-        let before = checked.records.len();
-        let refused: Vec<(usize, String, String)> = checked
-            .records
-            .iter()
-            .filter(|(_, r)| r.parent.as_ref().is_some_and(|p| bad.contains(p.as_str())))
-            .map(|(l, r)| {
-                (
-                    *l,
-                    r.external_id.to_string(),
-                    r.parent
-                        .as_ref()
-                        .map(ToString::to_string)
-                        .unwrap_or_default(),
-                )
-            })
-            .collect();
-        for (line, id, parent) in refused {
-            checked.errors.push(RowError {
-                line,
-                column: "parent".into(),
-                problem: RowProblem::ParentRefused { unit: parent },
-            });
-            bad.insert(id);
-        }
-        checked
-            .records
-            .retain(|(_, r)| !bad.contains(r.external_id.as_str()));
-        if checked.records.len() == before {
-            break;
+    // A row whose parent was refused cannot be written either (nor its children): worked out
+    // once per unit, from its parent's answer.
+    let kept: HashSet<&str> = checked
+        .records
+        .iter()
+        .map(|(_, r)| r.external_id.as_str())
+        .collect();
+    let mut blocked: HashMap<&str, bool> = HashMap::with_capacity(kept.len());
+    let mut chain: Vec<&str> = Vec::new();
+    for (_, r) in &checked.records {
+        chain.clear();
+        let mut cursor = r.external_id.as_str();
+        let answer = loop {
+            if let Some(known) = blocked.get(cursor) {
+                break *known;
+            }
+            chain.push(cursor);
+            match parent_of.get(cursor).and_then(Option::as_deref) {
+                Some(p) if bad.contains(p) => break true,
+                // the records kept have chains that end (checked above)
+                Some(p) if kept.contains(p) && chain.len() <= kept.len() => cursor = p,
+                _ => break false,
+            }
+        };
+        for c in &chain {
+            blocked.insert(c, answer);
         }
     }
+    let refused: Vec<(usize, String, String)> = checked
+        .records
+        .iter()
+        .filter(|(_, r)| blocked[r.external_id.as_str()])
+        .map(|(l, r)| {
+            (
+                *l,
+                r.external_id.to_string(),
+                r.parent
+                    .as_ref()
+                    .map(ToString::to_string)
+                    .unwrap_or_default(),
+            )
+        })
+        .collect();
+    for (line, id, parent) in refused {
+        checked.errors.push(RowError {
+            line,
+            column: "parent".into(),
+            problem: RowProblem::ParentRefused { unit: parent },
+        });
+        bad.insert(id);
+    }
+    checked
+        .records
+        .retain(|(_, r)| !bad.contains(r.external_id.as_str()));
     // Parents first.
     let in_file: HashSet<String> = checked
         .records
         .iter()
         .map(|(_, r)| r.external_id.to_string())
         .collect();
-    let depth = |id: &str| {
-        let mut d = 0;
-        let mut cur = parent_of.get(id).cloned().flatten();
-        while let Some(c) = cur {
-            if !in_file.contains(&c) || d > parent_of.len() {
+    // How many of a unit's ancestors are in the file, once per unit (from its parent's).
+    let mut depths: HashMap<String, usize> = HashMap::with_capacity(in_file.len());
+    let mut chain: Vec<&str> = Vec::new();
+    for (_, r) in &checked.records {
+        chain.clear();
+        let mut cursor = Some(r.external_id.as_str());
+        let mut depth = 0;
+        while let Some(c) = cursor {
+            if let Some(d) = depths.get(c) {
+                depth = d + 1;
                 break;
             }
-            d += 1;
-            cur = parent_of.get(&c).cloned().flatten();
+            chain.push(c);
+            // the records kept have chains that end (checked above)
+            cursor = parent_of
+                .get(c)
+                .and_then(Option::as_deref)
+                .filter(|p| in_file.contains(*p) && chain.len() <= in_file.len());
         }
-        d
-    };
+        for c in chain.iter().rev() {
+            depths.insert(c.to_string(), depth);
+            depth += 1;
+        }
+    }
     checked
         .records
-        .sort_by_key(|(line, r)| (depth(r.external_id.as_str()), *line));
+        .sort_by_key(|(line, r)| (depths[r.external_id.as_str()], *line));
     checked.errors.sort_by_key(|e| e.line);
     checked
 }
@@ -1124,6 +1291,62 @@ mod tests {
     }
 
     #[test]
+    fn a_unit_tree_deeper_than_the_limit_is_refused_where_it_gets_too_deep() {
+        let mut csv = String::from("external_id,name,parent,office\n");
+        for level in 1..=MAX_UNIT_DEPTH + 2 {
+            let parent = if level == 1 {
+                String::new()
+            } else {
+                format!("u{}", level - 1)
+            };
+            csv.push_str(&format!("u{level},Niveau {level},{parent},back\n"));
+        }
+        let table = read_table(csv.as_bytes()).unwrap();
+        let checked = check_units(&table, &HashMap::new());
+        assert_eq!(
+            checked.records.len(),
+            MAX_UNIT_DEPTH,
+            "levels 1..=64 are fine"
+        );
+        assert_eq!(checked.errors.len(), 2, "{:?}", checked.errors);
+        assert_eq!(
+            checked.errors[0].line,
+            MAX_UNIT_DEPTH + 2,
+            "the 65th level's line"
+        );
+        assert_eq!(
+            checked.errors[0].problem,
+            RowProblem::TooDeep {
+                max: MAX_UNIT_DEPTH
+            }
+        );
+        assert_eq!(checked.errors[1].problem.code(), "too_deep");
+    }
+
+    #[test]
+    fn workbook_parts_are_bounded_by_what_they_unpack_to() {
+        // A real workbook (rust_xlsxwriter, deflated) whose shared strings unpack to ~2 MiB.
+        let mut wb = rust_xlsxwriter::Workbook::new();
+        let sheet = wb.add_worksheet();
+        sheet.write_string(0, 0, "external_id").unwrap();
+        for r in 1..2_000u32 {
+            let long = format!("{r:04}{}", "x".repeat(1_000));
+            sheet.write_string(r, 0, long).unwrap();
+        }
+        let bytes = wb.save_to_buffer().unwrap();
+        assert!(bytes.len() < 200_000, "deflated: {} bytes", bytes.len());
+        assert_eq!(
+            check_unpacked_parts(&bytes, 1024 * 1024),
+            Err(ReadError::UnpacksTooLarge {
+                part: "xl/sharedStrings.xml".into(),
+                max_mib: 1
+            })
+        );
+        assert_eq!(check_unpacked_parts(&bytes, 4 * 1024 * 1024), Ok(()));
+        assert_eq!(read_table(&bytes).unwrap().rows.len(), 1_999);
+    }
+
+    #[test]
     fn a_sheet_spanning_the_whole_grid_is_refused_before_anything_is_built() {
         let cells = [("A1", "external_id"), ("XFD1048576", "x")];
         // as Excel writes it: the dimension says A1:XFD1048576
@@ -1222,6 +1445,81 @@ mod tests {
                 "line 9, column parent: this parent would make a cycle (a unit under itself)",
             ]
         );
+    }
+
+    /// A tree as deep as it is large, children before parents in the file: each unit's chain is
+    /// worked out once (before, every unit walked its whole chain for the cycle check and again
+    /// for each comparison of the sort), and a refused unit refuses its whole subtree however
+    /// deep. Reading the file counts each byte once for the line numbers (before, each row
+    /// counted the newlines from the start of the file: 57 s for this file in a debug build).
+    #[test]
+    fn a_deep_tree_is_checked_once_per_unit_and_ordered_parents_first() {
+        // 20,000 units: 400 chains of 50 levels (the most allowed is MAX_UNIT_DEPTH), written
+        // children first.
+        let (chains, levels) = (400, 50);
+        let n = chains * levels;
+        let mut csv = String::from("id,name,parent,office\n");
+        for level in (0..levels).rev() {
+            for chain in 0..chains {
+                let parent = if level == 0 {
+                    String::new()
+                } else {
+                    format!("U{chain}_{}", level - 1)
+                };
+                csv.push_str(&format!(
+                    "U{chain}_{level},Unit {chain} {level},{parent},back\n"
+                ));
+            }
+        }
+        // a second chain under a unit whose office is wrong
+        csv.push_str("B0,Bad,,sideways\n");
+        for i in 1..50 {
+            csv.push_str(&format!("B{i},B {i},B{},back\n", i - 1));
+        }
+        let started = std::time::Instant::now();
+        let t = read_table(csv.as_bytes()).unwrap();
+        let c = check_units(&t, &HashMap::new());
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(10),
+            "{:?}",
+            started.elapsed()
+        );
+        let ids: Vec<String> = c
+            .records
+            .iter()
+            .map(|(_, r)| r.external_id.to_string())
+            .collect();
+        assert_eq!(ids.len(), n);
+        // parents first: every unit's parent comes before it
+        let at: HashMap<&str, usize> = ids
+            .iter()
+            .enumerate()
+            .map(|(i, id)| (id.as_str(), i))
+            .collect();
+        for (_, r) in &c.records {
+            if let Some(p) = &r.parent {
+                assert!(
+                    at[p.as_str()] < at[r.external_id.as_str()],
+                    "{} before {}",
+                    p,
+                    r.external_id
+                );
+            }
+        }
+        assert_eq!(c.errors.len(), 50);
+        assert!(matches!(
+            c.errors[0].problem,
+            RowProblem::NotAnOffice { .. }
+        ));
+        // B1's parent is no unit at all (its row was refused); B2 … B49 are under refused ones
+        assert!(matches!(
+            c.errors[1].problem,
+            RowProblem::UnknownParent { .. }
+        ));
+        assert!(c.errors[2..].iter().enumerate().all(|(i, e)| matches!(
+            &e.problem,
+            RowProblem::ParentRefused { unit } if *unit == format!("B{}", i + 1)
+        )));
     }
 
     #[test]

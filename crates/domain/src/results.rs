@@ -13,13 +13,22 @@
 //!
 //! Every metric also carries the mean (t interval), the counts per value and `small_n`
 //! (n < 30). With n = 0 there is no score (null), never 0.
+//!
+//! Questions with several parts are measured part by part ([`measured`]):
+//!
+//! | question | measured as | key |
+//! |---|---|---|
+//! | `matrix` | each item on the matrix's scale (as a rating or Likert question would be), and the matrix as a whole: its **dimension score**, the mean over all item answers (equal to the mean of the respondents' item means when everyone answers every item, methods.md 3) | `matrix.item`, `matrix` |
+//! | `allocation` | each item: the mean of the points it got (0 to the total) | `question.item` |
+//! | `ranking` | each option: its mean place (1 = first, lower is better) and the share placing it in the top two | `question.option` |
 
 use serde::Serialize;
 
 use crate::change::mean_ci95;
+use crate::lang::Text;
 use crate::rollup::{Grain, month_of, quarter_of_month, week_of};
 use crate::stats::{self, NpsMethod, SMALL_N};
-use crate::survey::{QuestionKind, Scale};
+use crate::survey::{AnswerValue, Answers, QuestionKind, Scale, SurveyDefinition};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -168,6 +177,195 @@ impl Measurement {
         }
         m
     }
+}
+
+/// What a measure of a survey stands for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Part {
+    /// A question with one numeric (or yes/no) answer.
+    Question,
+    /// One item of a matrix, allocation or ranking question.
+    Item,
+    /// A matrix as a whole: the mean over all its item answers.
+    Dimension,
+}
+
+/// One thing a dashboard or the results API can measure in a survey definition.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Measured {
+    /// How the measure is asked for: the question id, `question.item`, or the matrix id for
+    /// its dimension score.
+    pub key: String,
+    /// The histogram keys summed for it (the aggregates' `question` column).
+    pub parts: Vec<String>,
+    pub part: Part,
+    /// The question's text, and the item's when the measure is an item.
+    pub question_text: Text,
+    pub item_text: Option<Text>,
+    /// The title of the question's page, when the page has one and holds no other matrix (it
+    /// names a dimension better than a repeated "How often…?").
+    pub page_title: Option<Text>,
+    pub measurement: Measurement,
+    /// Counted from the stored responses rather than the aggregates (allocation and ranking
+    /// items: few answers, employee surveys, and no histogram kept for them).
+    pub from_responses: bool,
+}
+
+impl Measured {
+    /// The measure's label in a language: the question text; a dimension by its page title
+    /// when it has one; an item by its own text.
+    pub fn label(&self, lang: &crate::lang::Lang, fallback: &crate::lang::Lang) -> String {
+        match (&self.item_text, &self.page_title) {
+            (Some(item), _) => item.get(lang, fallback).to_owned(),
+            (None, Some(page)) if self.part == Part::Dimension => format!(
+                "{} — {}",
+                page.get(lang, fallback),
+                self.question_text.get(lang, fallback)
+            ),
+            _ => self.question_text.get(lang, fallback).to_owned(),
+        }
+    }
+}
+
+/// Everything measurable in a definition, in question order: a matrix's dimension first,
+/// then its items.
+pub fn measured(def: &SurveyDefinition) -> Vec<Measured> {
+    let mut out = Vec::new();
+    for page in &def.pages {
+        let matrices = page
+            .questions
+            .iter()
+            .filter(|q| matches!(q.kind, QuestionKind::Matrix { .. }))
+            .count();
+        for q in &page.questions {
+            let id = q.id.as_str();
+            let one = |part: Part, key: String, parts: Vec<String>, m: Measurement| Measured {
+                key,
+                parts,
+                part,
+                question_text: q.text.clone(),
+                item_text: None,
+                page_title: None,
+                measurement: m,
+                from_responses: false,
+            };
+            match &q.kind {
+                QuestionKind::Matrix {
+                    items,
+                    scale,
+                    likert,
+                } => {
+                    let m = match likert {
+                        Some(points) => Measurement::of(&QuestionKind::Likert {
+                            points: *points,
+                            labels: None,
+                        }),
+                        None => Measurement::of(&QuestionKind::Rating {
+                            scale: scale.clone(),
+                        }),
+                    }
+                    .expect("likert and rating are measured");
+                    let keys: Vec<String> = items
+                        .iter()
+                        .map(|it| format!("{id}.{}", it.id.as_str()))
+                        .collect();
+                    let mut dim = one(Part::Dimension, id.to_owned(), keys.clone(), m.clone());
+                    dim.page_title = page.title.clone().filter(|_| matrices == 1);
+                    out.push(dim);
+                    for (it, key) in items.iter().zip(keys) {
+                        let mut item = one(Part::Item, key.clone(), vec![key], m.clone());
+                        item.item_text = Some(it.text.clone());
+                        out.push(item);
+                    }
+                }
+                QuestionKind::Allocation { items, total } => {
+                    let m = Measurement {
+                        metric: Metric::Mean,
+                        scale: Scale {
+                            min: 0,
+                            max: i64::from(*total),
+                            higher_is_better: true,
+                            min_label: None,
+                            max_label: None,
+                            labels: None,
+                        },
+                    };
+                    for it in items {
+                        let key = format!("{id}.{}", it.id.as_str());
+                        let mut item = one(Part::Item, key.clone(), vec![key], m.clone());
+                        item.item_text = Some(it.text.clone());
+                        item.from_responses = true;
+                        out.push(item);
+                    }
+                }
+                QuestionKind::Ranking {
+                    options,
+                    max_ranked,
+                } => {
+                    let places = max_ranked
+                        .map(|m| m as usize)
+                        .unwrap_or(options.len())
+                        .min(options.len());
+                    let m = Measurement {
+                        metric: Metric::Mean,
+                        scale: Scale {
+                            min: 1,
+                            max: places as i64,
+                            higher_is_better: false,
+                            min_label: None,
+                            max_label: None,
+                            labels: None,
+                        },
+                    };
+                    for o in options {
+                        let key = format!("{id}.{}", o.id.as_str());
+                        let mut item = one(Part::Item, key.clone(), vec![key], m.clone());
+                        item.item_text = Some(o.text.clone());
+                        item.from_responses = true;
+                        out.push(item);
+                    }
+                }
+                kind => {
+                    if let Some(m) = Measurement::of(kind) {
+                        out.push(one(Part::Question, id.to_owned(), vec![id.to_owned()], m));
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The measure of `key` in a definition (see [`measured`]).
+pub fn measure_of(def: &SurveyDefinition, key: &str) -> Option<Measured> {
+    measured(def).into_iter().find(|m| m.key == key)
+}
+
+/// The values a response gives the items of its allocation and ranking questions, keyed as in
+/// [`measured`]: the points per item, the place (1 = first) per ranked option. The aggregates
+/// keep no histogram for these; they are counted from the stored responses.
+pub fn item_values(def: &SurveyDefinition, answers: &Answers) -> Vec<(String, i64)> {
+    let mut out = Vec::new();
+    for (id, value) in answers.iter() {
+        let Some(q) = def.question(id.as_str()) else {
+            continue;
+        };
+        match (&q.kind, value) {
+            (QuestionKind::Allocation { .. }, AnswerValue::Map(items)) => {
+                for (item, v) in items {
+                    out.push((format!("{}.{item}", id.as_str()), *v));
+                }
+            }
+            (QuestionKind::Ranking { .. }, AnswerValue::List(order)) => {
+                for (place, option) in order.iter().enumerate() {
+                    out.push((format!("{}.{option}", id.as_str()), place as i64 + 1));
+                }
+            }
+            _ => {}
+        }
+    }
+    out
 }
 
 /// An NPS histogram (scores 0–10) from a 0–10 slice; missing points count 0.
@@ -457,6 +655,87 @@ mod tests {
         let d = difference(&q, &[3, 5, 12, 40, 40], &[10, 10, 20, 30, 30]).unwrap();
         assert_eq!((round_to(d.diff, 6), round_to(d.z, 4)), (20.0, 3.1623));
         assert!(difference(&q, &[0; 5], &[1, 1, 1, 1, 1]).is_none());
+    }
+
+    #[test]
+    fn matrices_give_a_dimension_and_items_allocation_and_ranking_give_items() {
+        let def = crate::templates::template("engagement").unwrap();
+        let keys: Vec<String> = measured(&def).into_iter().map(|m| m.key).collect();
+        assert_eq!(
+            keys[..5],
+            [
+                "vigour",
+                "vigour.vigour_1",
+                "vigour.vigour_2",
+                "vigour.vigour_3",
+                "dedication"
+            ]
+        );
+        assert_eq!(keys.last().map(String::as_str), Some("enps"));
+        let dim = measure_of(&def, "vigour").unwrap();
+        assert_eq!(dim.part, Part::Dimension);
+        assert_eq!(
+            dim.parts,
+            ["vigour.vigour_1", "vigour.vigour_2", "vigour.vigour_3"]
+        );
+        assert_eq!(
+            (dim.measurement.scale.min, dim.measurement.scale.max),
+            (0, 6)
+        );
+        let nl = crate::Lang::parse("nl").unwrap();
+        assert_eq!(
+            dim.label(&nl, &nl),
+            "Energie — Hoe vaak geldt dit voor jou?"
+        );
+
+        // Three matrices on one page: each named by its own text.
+        let def = crate::templates::template("competency-360").unwrap();
+        let m = measure_of(&def, "level_1").unwrap();
+        assert_eq!(m.label(&nl, &nl), "Basis: hoe vaak zie je dit gedrag?");
+        assert_eq!(
+            m.measurement.metric,
+            Metric::Csat,
+            "a 1–5 scale as a rating"
+        );
+        assert!(
+            measure_of(&def, "relation").is_none(),
+            "a choice has no score"
+        );
+
+        let def = crate::templates::template("customer-centricity-definition").unwrap();
+        let r = measure_of(&def, "definition.act_now").unwrap();
+        assert!(r.from_responses && !r.measurement.scale.higher_is_better);
+        assert_eq!((r.measurement.scale.min, r.measurement.scale.max), (1, 5));
+        let def = crate::templates::template("drivers-profile").unwrap();
+        let a = measure_of(&def, "work.purple").unwrap();
+        assert_eq!((a.measurement.scale.min, a.measurement.scale.max), (0, 15));
+    }
+
+    #[test]
+    fn ranking_places_and_allocation_points_are_read_from_answers() {
+        let def = crate::templates::template("customer-centricity-definition").unwrap();
+        let q = def.question("definition").unwrap();
+        let QuestionKind::Ranking { options, .. } = &q.kind else {
+            panic!("a ranking")
+        };
+        let order: Vec<serde_json::Value> = options
+            .iter()
+            .rev()
+            .take(5)
+            .map(|o| o.id.as_str().into())
+            .collect();
+        let raw = serde_json::json!({ "definition": order });
+        let answers = crate::survey::validate_answers(
+            &def,
+            raw.as_object().unwrap(),
+            crate::survey::Scope::All,
+            &Answers::default(),
+            crate::survey::HiddenAnswers::Refuse,
+        )
+        .unwrap();
+        let v = item_values(&def, &answers);
+        assert_eq!(v[0], ("definition.whole_chain".to_string(), 1));
+        assert_eq!(v.len(), 5);
     }
 
     #[test]

@@ -40,6 +40,38 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ),
 ];
 
+/// The templates employees answer (engagement, pulse, drivers, internal customer, definition,
+/// competency 360). Until surveys carry an audience with an enforced anonymity threshold, the
+/// builder says that their results are not yet protected by one.
+pub const EMPLOYEE_TEMPLATES: &[&str] = &[
+    "engagement",
+    "enps-pulse",
+    "drivers-profile",
+    "internal-customer",
+    "customer-centricity-definition",
+    "competency-360",
+];
+
+/// The employee template a definition was made from, if any: at least half of the template's
+/// questions are still there under their id and type (a survey keeps no record of its
+/// template, and the builder lets its user change everything).
+pub fn employee_template_of(def: &SurveyDefinition) -> Option<&'static str> {
+    EMPLOYEE_TEMPLATES.iter().copied().find(|key| {
+        let Some(t) = template(key) else {
+            return false;
+        };
+        let total = t.questions().count();
+        let kept = t
+            .questions()
+            .filter(|q| {
+                def.question(q.id.as_str())
+                    .is_some_and(|d| d.kind.type_name() == q.kind.type_name())
+            })
+            .count();
+        total > 0 && kept * 2 >= total
+    })
+}
+
 /// Parses a shipped template by key.
 pub fn template(key: &str) -> Option<SurveyDefinition> {
     let (_, src) = TEMPLATES.iter().find(|(k, _)| *k == key)?;
@@ -134,6 +166,20 @@ mod tests {
         s.starts_with(|c: char| c.is_ascii_lowercase())
             && s.chars()
                 .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+    }
+
+    #[test]
+    fn employee_templates_are_recognised_in_their_copies_and_customer_templates_are_not() {
+        for key in EMPLOYEE_TEMPLATES {
+            assert_eq!(employee_template_of(&def(key)), Some(*key), "{key}");
+        }
+        for key in ["relationship-nps", "post-contact"] {
+            assert_eq!(employee_template_of(&def(key)), None, "{key}");
+        }
+        // A copy with most questions removed is no longer recognised.
+        let mut d = def("engagement");
+        d.pages.truncate(1);
+        assert_eq!(employee_template_of(&d), None);
     }
 
     #[test]

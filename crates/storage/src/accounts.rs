@@ -336,47 +336,36 @@ impl Store {
         )))
     }
 
-    /// Counts a failed sign-in on an account; after `limit` failures in a row the account is
-    /// locked for `lock_ms`. Returns the time it unlocks if it is locked now.
-    pub async fn record_login_failure(
-        &self,
-        user_id: i64,
-        limit: i64,
-        lock_ms: i64,
-    ) -> Result<Option<i64>> {
-        let now = now_ms();
-        let row = sqlx::query(
-            "UPDATE users SET failed_logins = failed_logins + 1, \
-             locked_until = CASE WHEN failed_logins + 1 >= $1 THEN $2 ELSE locked_until END \
-             WHERE id = $3 RETURNING locked_until",
-        )
-        .bind(limit)
-        .bind(now + lock_ms)
-        .bind(user_id)
-        .fetch_optional(&self.pool)
-        .await?;
-        Ok(match row {
-            Some(r) => r.try_get::<Option<i64>, _>(0)?.filter(|t| *t > now),
-            None => None,
-        })
+    /// Marks an account locked until `until` (ms), for the people page and API: it is locked
+    /// for the client whose failures tripped the limit, not for everyone (see
+    /// [`Store::account_failures`]).
+    pub async fn mark_locked(&self, user_id: i64, until: i64) -> Result<()> {
+        sqlx::query("UPDATE users SET locked_until = $1 WHERE id = $2")
+            .bind(until)
+            .bind(user_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
     }
 
-    /// A successful sign-in: resets the failure count and unlocks.
-    pub async fn record_login_success(&self, user_id: i64) -> Result<()> {
+    /// A successful sign-in of `account` from `ip`: unlocks and forgets that pair's failures
+    /// (other clients' failures for the account, and this client's for other accounts, stay).
+    pub async fn record_login_success(&self, user_id: i64, account: &str, ip: &str) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
         sqlx::query(
             "UPDATE users SET failed_logins = 0, locked_until = NULL, last_login_at = $1 WHERE id = $2",
         )
         .bind(now_ms())
         .bind(user_id)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
+        sqlx::query("DELETE FROM login_failures WHERE account = $1 AND ip = $2")
+            .bind(account)
+            .bind(ip)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
         Ok(())
-    }
-
-    /// Records a failed sign-in from `ip` and returns how many there were since `since`.
-    pub async fn record_ip_failure(&self, ip: &str, since: i64) -> Result<i64> {
-        self.record_sign_in_failure(ip, None).await?;
-        self.ip_failures(ip, since).await
     }
 
     /// A failed sign-in from `ip` for `account` (the address typed, lower case; `None` when

@@ -10,8 +10,7 @@ use std::collections::HashMap;
 use jiff::tz::TimeZone;
 use sqlx::{AnyConnection, Row};
 use tevreden_domain::rollup::{
-    AnswerFacts, AttrCountKey, CountKey, Grain, MomentKey, Placement, Rollup, RollupBuilder,
-    RollupDiff, answer_facts, diff, kept_attributes, local_day,
+    AnswerFacts, Grain, Placement, Rollup, RollupBuilder, answer_facts, kept_attributes, local_day,
 };
 use tevreden_domain::survey::{SurveyDefinition, parse_survey_value, stored_answers};
 
@@ -19,6 +18,7 @@ use crate::db::{Backend, Store};
 use crate::error::{Result, StoreError};
 use crate::ingest::{AnyQuery, placeholders};
 use crate::responses::ResponseFilter;
+use crate::verify::RollupCheck;
 
 /// Rows per upsert statement (at most 9 parameters each; well under both engines' limits).
 const UPSERT_ROWS: usize = 1_000;
@@ -312,6 +312,43 @@ pub struct RawRow {
     pub contact_attributes: Option<String>,
 }
 
+/// The columns of a [`RawRow`] in a packed page (see [`crate::export::packed_page_sql`]).
+pub(crate) const RAW_COLUMNS: [&str; 9] = [
+    "r.id",
+    "r.version_id",
+    "r.unit_id",
+    "r.touchpoint_id",
+    "r.channel_id",
+    "r.employee_id",
+    "r.answers",
+    "r.submitted_at",
+    "r.contact_attributes",
+];
+
+/// The rows of a packed page of [`RAW_COLUMNS`], in the page's order.
+pub(crate) fn raw_page(text: &str) -> Result<Vec<RawRow>> {
+    let int = |f: &std::ops::Range<usize>| -> Result<i64> {
+        Ok(crate::export::packed_int(text, f)?.unwrap_or(0))
+    };
+    crate::export::packed_records::<9>(text)?
+        .into_iter()
+        .map(|f| {
+            Ok(RawRow {
+                id: int(&f[0])?,
+                version_id: int(&f[1])?,
+                unit_id: int(&f[2])?,
+                touchpoint_id: int(&f[3])?,
+                channel_id: int(&f[4])?,
+                employee_id: int(&f[5])?,
+                answers: text[f[6].clone()].to_string(),
+                submitted_at: int(&f[7])?,
+                // a NULL and an empty text both read as empty: neither names an attribute
+                contact_attributes: Some(text[f[8].clone()].to_string()).filter(|t| !t.is_empty()),
+            })
+        })
+        .collect()
+}
+
 /// One moment row summed over a query's periods: per unit and answered set.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct MomentRow {
@@ -320,15 +357,6 @@ pub struct MomentRow {
     pub i: i32,
     pub j: i32,
     pub s: i64,
-}
-
-/// What `rollups verify` found for one survey.
-#[derive(Clone, Debug)]
-pub struct RollupCheck {
-    pub survey_id: i64,
-    pub survey_key: String,
-    pub responses: u64,
-    pub diff: RollupDiff,
 }
 
 impl Store {
@@ -526,49 +554,14 @@ impl Store {
             "SELECT r.* FROM responses r WHERE r.survey_id = $1 AND r.id > $7{}{condition} ORDER BY r.id LIMIT $4",
             filter.conditions(self.backend)
         );
-        let sql = crate::export::packed_page_sql(
-            self.backend,
-            &[
-                "r.id",
-                "r.version_id",
-                "r.unit_id",
-                "r.touchpoint_id",
-                "r.channel_id",
-                "r.employee_id",
-                "r.answers",
-                "r.submitted_at",
-                "r.contact_attributes",
-            ],
-            &rows,
-        );
+        let sql = crate::export::packed_page_sql(self.backend, &RAW_COLUMNS, &rows);
         let text: Option<String> = filter
             .bind(sqlx::query(sqlx::AssertSqlSafe(sql)), survey_id, limit)
             .bind(after)
             .fetch_one(&self.pool)
             .await?
             .try_get(0)?;
-        let text = text.unwrap_or_default();
-        let int = |f: &std::ops::Range<usize>| -> Result<i64> {
-            Ok(crate::export::packed_int(&text, f)?.unwrap_or(0))
-        };
-        let mut out = crate::export::packed_records::<9>(&text)?
-            .into_iter()
-            .map(|f| {
-                Ok(RawRow {
-                    id: int(&f[0])?,
-                    version_id: int(&f[1])?,
-                    unit_id: int(&f[2])?,
-                    touchpoint_id: int(&f[3])?,
-                    channel_id: int(&f[4])?,
-                    employee_id: int(&f[5])?,
-                    answers: text[f[6].clone()].to_string(),
-                    submitted_at: int(&f[7])?,
-                    // a NULL and an empty text both read as empty: neither names an attribute
-                    contact_attributes: Some(text[f[8].clone()].to_string())
-                        .filter(|t| !t.is_empty()),
-                })
-            })
-            .collect::<Result<Vec<_>>>()?;
+        let mut out = raw_page(&text.unwrap_or_default())?;
         // the aggregate need not keep the subquery's order
         out.sort_unstable_by_key(|r| r.id);
         let last = out.last().map(|r| r.id);
@@ -592,6 +585,26 @@ impl Store {
             (Some(a), Some(b)) => Some((a as i32, b as i32)),
             _ => None,
         })
+    }
+
+    /// The local days (organisation time zone) of a survey's first and last stored response
+    /// (`None` without responses): the range of measures counted from the responses.
+    pub async fn response_days(&self, survey_id: i64) -> Result<Option<(i32, i32)>> {
+        let row: (Option<i64>, Option<i64>) = sqlx::query_as(
+            "SELECT MIN(submitted_at), MAX(submitted_at) FROM responses WHERE survey_id = $1",
+        )
+        .bind(survey_id)
+        .fetch_one(&self.pool)
+        .await?;
+        let (Some(a), Some(b)) = row else {
+            return Ok(None);
+        };
+        let org_id = self.survey_by_id(survey_id).await?.org_id;
+        let tz = self.org_time_zone(org_id).await?;
+        Ok(Some((
+            tevreden_domain::rollup::local_day(a, &tz),
+            tevreden_domain::rollup::local_day(b, &tz),
+        )))
     }
 
     /// Moment rows at one grain for periods `from..=to` of the given units (`None`: all),
@@ -661,7 +674,29 @@ impl Store {
             .await
     }
 
-    async fn survey_org(&self, survey_id: i64) -> Result<i64> {
+    /// Every version's definition of a survey, by version id (`None`: one that does not parse).
+    pub(crate) async fn survey_definitions(
+        &self,
+        survey_id: i64,
+    ) -> Result<HashMap<i64, Option<SurveyDefinition>>> {
+        let mut defs = HashMap::new();
+        for (id, text) in sqlx::query_as::<_, (i64, String)>(
+            "SELECT id, definition FROM survey_versions WHERE survey_id = $1",
+        )
+        .bind(survey_id)
+        .fetch_all(&self.pool)
+        .await?
+        {
+            let def = serde_json::from_str(&text)
+                .ok()
+                .and_then(|v| parse_survey_value(&v).ok())
+                .map(|p| p.definition);
+            defs.insert(id, def);
+        }
+        Ok(defs)
+    }
+
+    pub(crate) async fn survey_org(&self, survey_id: i64) -> Result<i64> {
         Ok(
             sqlx::query_scalar("SELECT org_id FROM surveys WHERE id = $1")
                 .bind(survey_id)
@@ -681,20 +716,7 @@ impl Store {
         condition: &str,
     ) -> Result<(Rollup, u64)> {
         let tz = self.org_time_zone(org_id).await?;
-        let mut defs: HashMap<i64, Option<SurveyDefinition>> = HashMap::new();
-        for (id, text) in sqlx::query_as::<_, (i64, String)>(
-            "SELECT id, definition FROM survey_versions WHERE survey_id = $1",
-        )
-        .bind(survey_id)
-        .fetch_all(&self.pool)
-        .await?
-        {
-            let def = serde_json::from_str(&text)
-                .ok()
-                .and_then(|v| parse_survey_value(&v).ok())
-                .map(|p| p.definition);
-            defs.insert(id, def);
-        }
+        let defs = self.survey_definitions(survey_id).await?;
         let mut rollup = RollupBuilder::default();
         let mut after = 0i64;
         let mut responses = 0u64;
@@ -878,70 +900,6 @@ impl Store {
         Ok(counted)
     }
 
-    /// Reads one survey's stored aggregates.
-    pub async fn stored_rollup(&self, survey_id: i64) -> Result<Rollup> {
-        let mut rollup = Rollup::default();
-        let rows = sqlx::query(
-            "SELECT question, grain, period, unit_id, touchpoint_id, channel_id, value, n \
-             FROM agg_counts WHERE survey_id = $1",
-        )
-        .bind(survey_id)
-        .fetch_all(&self.pool)
-        .await?;
-        for r in &rows {
-            let key = CountKey {
-                survey_id,
-                question: r.try_get(0)?,
-                grain: grain_of(r.try_get(1)?)?,
-                period: r.try_get::<i64, _>(2)? as i32,
-                unit_id: r.try_get(3)?,
-                touchpoint_id: r.try_get(4)?,
-                channel_id: r.try_get(5)?,
-                value: r.try_get(6)?,
-            };
-            rollup.counts.insert(key, r.try_get(7)?);
-        }
-        let rows = sqlx::query(
-            "SELECT question, attribute, attribute_value, grain, period, unit_id, value, n \
-             FROM agg_attr_counts WHERE survey_id = $1",
-        )
-        .bind(survey_id)
-        .fetch_all(&self.pool)
-        .await?;
-        for r in &rows {
-            let key = AttrCountKey {
-                survey_id,
-                question: r.try_get(0)?,
-                attribute: r.try_get(1)?,
-                attribute_value: r.try_get(2)?,
-                grain: grain_of(r.try_get(3)?)?,
-                period: r.try_get::<i64, _>(4)? as i32,
-                unit_id: r.try_get(5)?,
-                value: r.try_get(6)?,
-            };
-            rollup.attr_counts.insert(key, r.try_get(7)?);
-        }
-        let rows = sqlx::query(
-            "SELECT grain, period, unit_id, set_hash, i, j, s FROM agg_moments WHERE survey_id = $1",
-        )
-        .bind(survey_id)
-        .fetch_all(&self.pool)
-        .await?;
-        for r in &rows {
-            let key = MomentKey {
-                survey_id,
-                grain: grain_of(r.try_get(0)?)?,
-                period: r.try_get::<i64, _>(1)? as i32,
-                unit_id: r.try_get(2)?,
-                set_hash: r.try_get(3)?,
-                i: r.try_get::<i64, _>(4)? as i32,
-                j: r.try_get::<i64, _>(5)? as i32,
-            };
-            rollup.moments.insert(key, r.try_get(6)?);
-        }
-        Ok(rollup)
-    }
-
     /// Compares every survey's (or one survey's) stored aggregates with a recomputation from
     /// its raw responses.
     pub async fn verify_rollups(&self, survey_id: Option<i64>) -> Result<Vec<RollupCheck>> {
@@ -952,16 +910,11 @@ impl Store {
         Ok(out)
     }
 
-    /// Compares one survey's stored aggregates with a recomputation from its raw responses.
+    /// Compares one survey's stored aggregates with a recomputation from its raw responses,
+    /// in chunks of whole months (see [`crate::verify`]).
     pub async fn verify_rollup(&self, survey_id: i64, survey_key: String) -> Result<RollupCheck> {
-        let (recomputed, responses) = self.recompute_rollup(survey_id).await?;
-        let stored = self.stored_rollup(survey_id).await?;
-        Ok(RollupCheck {
-            survey_id,
-            survey_key,
-            responses,
-            diff: diff(&stored, &recomputed),
-        })
+        self.verify_rollup_with_progress(survey_id, survey_key, Default::default(), &|_| {})
+            .await
     }
 
     /// Replaces one survey's aggregates with a recomputation from its raw responses, in one
@@ -1015,7 +968,7 @@ pub(crate) fn stored_facts(def: &SurveyDefinition, answers_json: &str) -> Answer
     }
 }
 
-fn grain_of(code: i64) -> std::result::Result<Grain, sqlx::Error> {
+pub(crate) fn grain_of(code: i64) -> std::result::Result<Grain, sqlx::Error> {
     Grain::ALL
         .into_iter()
         .find(|g| g.code() == code)

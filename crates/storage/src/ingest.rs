@@ -107,6 +107,47 @@ const BUSY_RETRIES: u32 = 20;
 
 type Reply = oneshot::Sender<Result<IngestOutcome, IngestError>>;
 
+/// Where the writer's time went, summed over its life and logged when it stops (target
+/// `tevreden_storage::ingest`, level info): the figures behind docs/performance.md.
+#[derive(Debug, Default)]
+struct Timing {
+    batches: u64,
+    rows: u64,
+    /// Waiting for the first response of a batch.
+    idle: Duration,
+    /// `BEGIN` and the insert statement (SQLite: one request).
+    insert: Duration,
+    /// The batch's aggregate sums, with the time-zone and kept-attribute lookups.
+    rollup: Duration,
+    /// The aggregate upserts.
+    aggregates: Duration,
+    /// `COMMIT`, which waits for the fsync.
+    commit: Duration,
+    /// Whole batches, retries and replies included.
+    total: Duration,
+}
+
+impl Timing {
+    fn log(&self) {
+        if self.batches == 0 {
+            return;
+        }
+        let per = |d: Duration| d.as_secs_f64() * 1e6 / self.batches as f64;
+        tracing::info!(
+            batches = self.batches,
+            rows = self.rows,
+            rows_per_batch = format!("{:.1}", self.rows as f64 / self.batches as f64),
+            batch_us = format!("{:.0}", per(self.total)),
+            insert_us = format!("{:.0}", per(self.insert)),
+            rollup_us = format!("{:.0}", per(self.rollup)),
+            aggregates_us = format!("{:.0}", per(self.aggregates)),
+            commit_us = format!("{:.0}", per(self.commit)),
+            idle_us = format!("{:.0}", per(self.idle)),
+            "ingest writer totals (µs per batch)"
+        );
+    }
+}
+
 /// The writer's view of its database connection, for `/healthz`.
 #[derive(Debug, Default)]
 pub struct WriterHealth {
@@ -274,8 +315,12 @@ async fn writer_loop(
 ) {
     let mut batch: Vec<(NewResponse, Reply)> = Vec::with_capacity(cap);
     let mut zones = Zones::default();
+    let mut timing = Timing::default();
     loop {
-        match rx.recv().await {
+        let waited = std::time::Instant::now();
+        let next = rx.recv().await;
+        timing.idle += waited.elapsed();
+        match next {
             Some(item) => batch.push(item),
             None => break,
         }
@@ -292,16 +337,20 @@ async fn writer_loop(
         }
         let items: Vec<&NewResponse> = batch.iter().map(|(r, _)| r).collect();
         let started = std::time::Instant::now();
-        let results = write_with_retries(&mut writer, &mut zones, &items).await;
+        let results = write_with_retries(&mut writer, &mut zones, &mut timing, &items).await;
         tracing::trace!(
             size = items.len(),
             micros = started.elapsed().as_micros() as u64,
             "batch written"
         );
+        timing.batches += 1;
+        timing.rows += items.len() as u64;
         for ((_, reply), result) in batch.drain(..).zip(results) {
             let _ = reply.send(result);
         }
+        timing.total += started.elapsed();
     }
+    timing.log();
 }
 
 /// Why a batch failed, as far as the writer can act on it.
@@ -346,6 +395,7 @@ fn classify(e: &sqlx::Error) -> Failure {
 async fn write_with_retries(
     writer: &mut WriterConn,
     zones: &mut Zones,
+    timing: &mut Timing,
     items: &[&NewResponse],
 ) -> Vec<Result<IngestOutcome, IngestError>> {
     let backend = writer.backend;
@@ -356,7 +406,7 @@ async fn write_with_retries(
             Ok(c) => c,
             Err(e) => return vec![Err(e); items.len()],
         };
-        let failure = match insert_batch(conn, backend, zones, items).await {
+        let failure = match insert_batch(conn, backend, zones, timing, items).await {
             Ok(inserted) => return classify_rows(conn, items, &inserted).await,
             Err((e, rolled_back)) => {
                 let failure = classify(&e);
@@ -391,7 +441,7 @@ async fn write_with_retries(
             let one = std::slice::from_ref(item);
             let r = match writer.get().await {
                 Err(e) => Err(e),
-                Ok(conn) => match insert_batch(conn, backend, zones, one).await {
+                Ok(conn) => match insert_batch(conn, backend, zones, timing, one).await {
                     Ok(inserted) => classify_rows(conn, one, &inserted)
                         .await
                         .pop()
@@ -422,12 +472,14 @@ async fn insert_batch(
     conn: &mut AnyConnection,
     backend: Backend,
     zones: &mut Zones,
+    timing: &mut Timing,
     items: &[&NewResponse],
 ) -> Result<Inserted, (sqlx::Error, bool)> {
     let now = now_ms();
     let uids = match backend {
-        Backend::Sqlite => insert_sqlite(conn, zones, items, now).await?,
+        Backend::Sqlite => insert_sqlite(conn, zones, timing, items, now).await?,
         Backend::Postgres => {
+            let t = std::time::Instant::now();
             let mut tx = conn.begin().await.map_err(|e| (e, true))?;
             let sql = insert_sql(backend, items.len());
             let written = async {
@@ -435,8 +487,11 @@ async fn insert_batch(
                     .fetch_all(&mut *tx)
                     .await?;
                 let uids = returned_uids(&rows)?;
+                let t = phase(&mut timing.insert, t);
                 let rollup = rollup_of(&mut tx, zones, items, &uids).await?;
+                let t = phase(&mut timing.rollup, t);
                 analytics::apply(&mut tx, backend, &rollup).await?;
+                phase(&mut timing.aggregates, t);
                 Ok::<_, sqlx::Error>(uids)
             }
             .await;
@@ -449,11 +504,20 @@ async fn insert_batch(
             };
             // A failed COMMIT leaves the outcome unknown: the connection is dropped, the batch
             // retried, and rows that did land are recognised by their submission key.
+            let t = std::time::Instant::now();
             tx.commit().await.map_err(|e| (e, false))?;
+            phase(&mut timing.commit, t);
             uids
         }
     };
     Ok(uids)
+}
+
+/// Adds the time since `start` to `slot`; returns now, the start of the next phase.
+fn phase(slot: &mut Duration, start: std::time::Instant) -> std::time::Instant {
+    let now = std::time::Instant::now();
+    *slot += now - start;
+    now
 }
 
 /// The rows a batch inserted: uid → the contact attributes stored with it.
@@ -642,19 +706,25 @@ pub(crate) fn bind_row<'q>(q: AnyQuery<'q>, r: &'q NewResponse, now: i64) -> Any
 async fn insert_sqlite(
     conn: &mut AnyConnection,
     zones: &mut Zones,
+    timing: &mut Timing,
     items: &[&NewResponse],
     now: i64,
 ) -> Result<Inserted, (sqlx::Error, bool)> {
     let sql = insert_sql(Backend::Sqlite, items.len());
     let sql = format!("BEGIN IMMEDIATE; {sql}");
     let written = async {
+        let t = std::time::Instant::now();
         let rows = bind_rows(query(sql, items.len()), items, now)
             .fetch_all(&mut *conn)
             .await?;
         let uids = returned_uids(&rows)?;
+        let t = phase(&mut timing.insert, t);
         let rollup = rollup_of(conn, zones, items, &uids).await?;
+        let t = phase(&mut timing.rollup, t);
         analytics::apply(conn, Backend::Sqlite, &rollup).await?;
+        let t = phase(&mut timing.aggregates, t);
         conn.execute("COMMIT").await?;
+        phase(&mut timing.commit, t);
         Ok::<_, sqlx::Error>(uids)
     }
     .await;

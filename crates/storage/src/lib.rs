@@ -22,13 +22,12 @@ mod scorecards;
 mod surveys;
 pub mod testing;
 mod tokens;
+mod verify;
 
 pub use accounts::{
     AuditEntry, Email, LinkPurpose, NewAudit, NewUser, OutboxMessage, Session, SessionPolicy, User,
 };
-pub use analytics::{
-    CountRow, HistogramAsk, HistogramSplit, HistogramSum, MomentRow, RawRow, RollupCheck,
-};
+pub use analytics::{CountRow, HistogramAsk, HistogramSplit, HistogramSum, MomentRow, RawRow};
 pub use db::{Backend, DatabaseUrl, Store, StoreOptions, now_ms};
 pub use directory::{Contact, Employee, EmployeeFilter, RecordOutcome};
 pub use error::StoreError;
@@ -44,6 +43,7 @@ pub use surveys::{
     Invitation, NewInvitation, PublishedSurvey, Survey, SurveyOverview, SurveyStatus, SurveyVersion,
 };
 pub use tokens::{ApiToken, Role, TokenInfo};
+pub use verify::{DiffCounts, RollupCheck, VerifyLimits, VerifyProgress};
 
 /// Hex-encoded SHA-256, used to store tokens: only the hash of a bearer or invitation token is
 /// ever written to disk.

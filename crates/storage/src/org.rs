@@ -5,8 +5,9 @@ use sqlx::Row;
 use tevreden_domain::import::{ContactRecord, EmployeeRecord, Office, UnitRecord};
 
 use crate::accounts::{NewAudit, insert_audit};
-use crate::db::{Store, now_ms};
+use crate::db::{Backend, Store, now_ms};
 use crate::error::{Result, StoreError};
+use crate::ingest::placeholders;
 
 #[derive(Clone, Debug, Serialize)]
 pub struct Org {
@@ -77,6 +78,77 @@ fn org_from_row(r: &sqlx::any::AnyRow) -> Result<Org> {
         created_at: r.try_get("created_at")?,
         time_zone: r.try_get("time_zone")?,
     })
+}
+
+/// Rows per multi-row upsert of an import (9 parameters a row at most: far below SQLite's
+/// 32,766 and PostgreSQL's 65,535 per statement).
+pub const IMPORT_BATCH: usize = 500;
+
+/// `(…),(…)` for `rows` rows of `cols` parameters each.
+fn values_rows(backend: Backend, rows: usize, cols: usize) -> String {
+    let mut s = String::with_capacity(rows * (cols * 5 + 3));
+    for i in 0..rows {
+        if i > 0 {
+            s.push(',');
+        }
+        s.push('(');
+        s.push_str(&placeholders(backend, 1 + i * cols, cols));
+        s.push(')');
+    }
+    s
+}
+
+/// `records` in batches of up to [`IMPORT_BATCH`], a batch ending early before a key it holds
+/// already (one upsert statement cannot change a row twice on PostgreSQL; checked imports
+/// have no repeated keys, so this only keeps direct callers' "the last row wins").
+fn distinct_batches<T>(records: &[T], key: impl Fn(&T) -> &str) -> Vec<Vec<&T>> {
+    let mut out: Vec<Vec<&T>> = Vec::new();
+    let mut keys: HashSet<&str> = HashSet::new();
+    let mut batch: Vec<&T> = Vec::new();
+    for r in records {
+        let k = key(r);
+        if batch.len() == IMPORT_BATCH || keys.contains(k) {
+            out.push(std::mem::take(&mut batch));
+            keys.clear();
+        }
+        keys.insert(k);
+        batch.push(r);
+    }
+    if !batch.is_empty() {
+        out.push(batch);
+    }
+    out
+}
+
+/// The materialised path (`/1/4/9/`) of every unit, given each unit's parent: each path is
+/// built once, from its parent's. A cycle is an error.
+fn unit_paths(parent: &HashMap<i64, Option<i64>>) -> Result<HashMap<i64, String>> {
+    let mut paths: HashMap<i64, String> = HashMap::with_capacity(parent.len());
+    let mut chain: Vec<i64> = Vec::new();
+    for &id in parent.keys() {
+        chain.clear();
+        let mut cursor = Some(id);
+        let mut base = String::from("/");
+        while let Some(c) = cursor {
+            if let Some(p) = paths.get(&c) {
+                base.clone_from(p);
+                break;
+            }
+            if chain.len() >= parent.len() {
+                return Err(StoreError::Invalid(
+                    "the unit tree would contain a cycle".into(),
+                ));
+            }
+            chain.push(c);
+            cursor = parent.get(&c).copied().flatten();
+        }
+        for c in chain.iter().rev() {
+            base.push_str(&c.to_string());
+            base.push('/');
+            paths.insert(*c, base.clone());
+        }
+    }
+    Ok(paths)
 }
 
 impl Store {
@@ -189,6 +261,11 @@ impl Store {
 
     /// As [`Store::import_units`], calling `progress` with the number of rows written so far and
     /// writing `audit` in the same transaction.
+    ///
+    /// Rows are written by multi-row upserts of up to [`IMPORT_BATCH`] rows (a batch ends early
+    /// where a row's parent is in it, so every parent has its id before its children are
+    /// written), then each unit's path is worked out once, from its parent's, and the changed
+    /// paths are written in batches too.
     pub async fn import_units_with_progress(
         &self,
         org_id: i64,
@@ -210,83 +287,101 @@ impl Store {
                 .map(|r| Ok((r.try_get::<String, _>(0)?, r.try_get::<i64, _>(1)?)))
                 .collect::<Result<_>>()?;
         let mut summary = ImportSummary::default();
-        for (done, r) in records.iter().enumerate() {
-            if done % 250 == 0 {
-                progress(done);
+        let mut done = 0;
+        let mut batch: Vec<&UnitRecord> = Vec::with_capacity(IMPORT_BATCH);
+        let mut in_batch: HashSet<&str> = HashSet::with_capacity(IMPORT_BATCH);
+        let mut i = 0;
+        while i < records.len() || !batch.is_empty() {
+            let next = records.get(i);
+            let waits = next.is_some_and(|r| {
+                in_batch.contains(r.external_id.as_str())
+                    || r.parent
+                        .as_ref()
+                        .is_some_and(|p| in_batch.contains(p.as_str()))
+            });
+            if let Some(r) = next.filter(|_| !waits && batch.len() < IMPORT_BATCH) {
+                batch.push(r);
+                in_batch.insert(r.external_id.as_str());
+                i += 1;
+                continue;
             }
-            let parent_id = match &r.parent {
-                Some(p) => Some(*ids.get(p.as_str()).ok_or_else(|| {
-                    StoreError::Invalid(format!("parent unit `{p}` does not exist"))
-                })?),
-                None => None,
-            };
-            if let Some(id) = ids.get(r.external_id.as_str()) {
-                sqlx::query("UPDATE units SET name = $1, parent_id = $2, office = $3, updated_at = $4 WHERE id = $5")
-                    .bind(r.name.as_str())
-                    .bind(parent_id)
-                    .bind(r.office.as_str())
-                    .bind(now)
-                    .bind(*id)
-                    .execute(&mut *tx)
-                    .await?;
-                summary.updated += 1;
-            } else {
-                let id: i64 = sqlx::query_scalar(
-                    "INSERT INTO units (org_id, external_id, name, parent_id, office, path, created_at, updated_at) \
-                     VALUES ($1, $2, $3, $4, $5, '', $6, $6) RETURNING id",
-                )
-                .bind(org_id)
-                .bind(r.external_id.as_str())
-                .bind(r.name.as_str())
-                .bind(parent_id)
-                .bind(r.office.as_str())
-                .bind(now)
-                .fetch_one(&mut *tx)
-                .await?;
-                ids.insert(r.external_id.to_string(), id);
-                summary.created += 1;
+            // write the batch: its parents are all written already
+            let mut rows = Vec::with_capacity(batch.len());
+            for r in &batch {
+                let parent_id = match &r.parent {
+                    Some(p) => Some(*ids.get(p.as_str()).ok_or_else(|| {
+                        StoreError::Invalid(format!("parent unit `{p}` does not exist"))
+                    })?),
+                    None => None,
+                };
+                if ids.contains_key(r.external_id.as_str()) {
+                    summary.updated += 1;
+                } else {
+                    summary.created += 1;
+                }
+                rows.push((*r, parent_id));
             }
+            let sql = format!(
+                "INSERT INTO units (org_id, external_id, name, parent_id, office, path, created_at, updated_at) \
+                 VALUES {} ON CONFLICT (org_id, external_id) DO UPDATE SET name = excluded.name, \
+                 parent_id = excluded.parent_id, office = excluded.office, updated_at = excluded.updated_at \
+                 RETURNING external_id, id",
+                values_rows(self.backend, rows.len(), 8)
+            );
+            let q = rows.iter().fold(
+                sqlx::query(sqlx::AssertSqlSafe(sql)),
+                |q, (r, parent_id)| {
+                    q.bind(org_id)
+                        .bind(r.external_id.as_str())
+                        .bind(r.name.as_str())
+                        .bind(*parent_id)
+                        .bind(r.office.as_str())
+                        .bind("")
+                        .bind(now)
+                        .bind(now)
+                },
+            );
+            for row in q.fetch_all(&mut *tx).await? {
+                ids.insert(row.try_get(0)?, row.try_get(1)?);
+            }
+            done += batch.len();
+            progress(done);
+            batch.clear();
+            in_batch.clear();
         }
-        // Recompute materialised paths for the whole tree (cheap: units are few).
+        // Each unit's materialised path, once, from its parent's (the whole tree: units are
+        // few, and a moved unit moves its subtree).
         let rows = sqlx::query("SELECT id, parent_id, path FROM units WHERE org_id = $1")
             .bind(org_id)
             .fetch_all(&mut *tx)
             .await?;
-        let mut parent: HashMap<i64, Option<i64>> = HashMap::new();
-        let mut old_path: HashMap<i64, String> = HashMap::new();
+        let mut parent: HashMap<i64, Option<i64>> = HashMap::with_capacity(rows.len());
+        let mut old_path: Vec<(i64, String)> = Vec::with_capacity(rows.len());
         for r in &rows {
             let id: i64 = r.try_get(0)?;
             parent.insert(id, r.try_get(1)?);
-            old_path.insert(id, r.try_get(2)?);
+            old_path.push((id, r.try_get(2)?));
         }
-        for (&id, old) in &old_path {
-            let mut chain = vec![id];
-            let mut cur = parent.get(&id).copied().flatten();
-            while let Some(p) = cur {
-                if chain.contains(&p) || chain.len() > parent.len() {
-                    return Err(StoreError::Invalid(
-                        "the unit tree would contain a cycle".into(),
-                    ));
-                }
-                chain.push(p);
-                cur = parent.get(&p).copied().flatten();
-            }
-            chain.reverse();
-            let path = format!(
-                "/{}/",
-                chain
-                    .iter()
-                    .map(i64::to_string)
-                    .collect::<Vec<_>>()
-                    .join("/")
+        let paths = unit_paths(&parent)?;
+        let changed: Vec<(i64, &str)> = old_path
+            .iter()
+            .filter_map(|(id, old)| {
+                let new = paths[id].as_str();
+                (new != old).then_some((*id, new))
+            })
+            .collect();
+        for chunk in changed.chunks(IMPORT_BATCH) {
+            let sql = format!(
+                "UPDATE units SET path = v.column2 FROM (VALUES {}) AS v WHERE units.id = v.column1",
+                values_rows(self.backend, chunk.len(), 2)
             );
-            if &path != old {
-                sqlx::query("UPDATE units SET path = $1 WHERE id = $2")
-                    .bind(path)
-                    .bind(id)
-                    .execute(&mut *tx)
-                    .await?;
-            }
+            chunk
+                .iter()
+                .fold(sqlx::query(sqlx::AssertSqlSafe(sql)), |q, (id, path)| {
+                    q.bind(*id).bind(*path)
+                })
+                .execute(&mut *tx)
+                .await?;
         }
         tx.commit().await?;
         Ok(summary)
@@ -302,6 +397,7 @@ impl Store {
     }
 
     /// As [`Store::import_employees`], calling `progress` with the number of rows written so far.
+    /// Multi-row upserts of up to [`IMPORT_BATCH`] rows, in one transaction.
     pub async fn import_employees_with_progress(
         &self,
         org_id: i64,
@@ -322,7 +418,7 @@ impl Store {
                 .iter()
                 .map(|r| Ok((r.try_get::<String, _>(0)?, r.try_get::<i64, _>(1)?)))
                 .collect::<Result<_>>()?;
-        let existing: HashSet<String> =
+        let mut existing: HashSet<String> =
             sqlx::query_scalar("SELECT external_id FROM employees WHERE org_id = $1")
                 .bind(org_id)
                 .fetch_all(&mut *tx)
@@ -330,34 +426,44 @@ impl Store {
                 .into_iter()
                 .collect();
         let mut summary = ImportSummary::default();
-        for (done, r) in records.iter().enumerate() {
-            if done % 250 == 0 {
-                progress(done);
+        let mut done = 0;
+        for batch in distinct_batches(records, |r| r.external_id.as_str()) {
+            let mut unit_ids = Vec::with_capacity(batch.len());
+            for r in &batch {
+                unit_ids.push(*units.get(r.unit.as_str()).ok_or_else(|| {
+                    StoreError::Invalid(format!("unit `{}` does not exist", r.unit))
+                })?);
+                if existing.insert(r.external_id.to_string()) {
+                    summary.created += 1;
+                } else {
+                    summary.updated += 1;
+                }
             }
-            let unit_id = *units
-                .get(r.unit.as_str())
-                .ok_or_else(|| StoreError::Invalid(format!("unit `{}` does not exist", r.unit)))?;
-            sqlx::query(
+            let sql = format!(
                 "INSERT INTO employees (org_id, external_id, name, email, unit_id, role, customer_facing, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) \
-                 ON CONFLICT (org_id, external_id) DO UPDATE SET name = excluded.name, email = excluded.email, unit_id = excluded.unit_id, \
-                 role = excluded.role, customer_facing = excluded.customer_facing, updated_at = excluded.updated_at",
-            )
-            .bind(org_id)
-            .bind(r.external_id.as_str())
-            .bind(r.name.as_str())
-            .bind(r.email.as_deref())
-            .bind(unit_id)
-            .bind(r.role.as_deref())
-            .bind(i64::from(r.customer_facing))
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-            if existing.contains(r.external_id.as_str()) {
-                summary.updated += 1;
-            } else {
-                summary.created += 1;
-            }
+                 VALUES {} ON CONFLICT (org_id, external_id) DO UPDATE SET name = excluded.name, email = excluded.email, \
+                 unit_id = excluded.unit_id, role = excluded.role, customer_facing = excluded.customer_facing, \
+                 updated_at = excluded.updated_at",
+                values_rows(self.backend, batch.len(), 9)
+            );
+            batch
+                .iter()
+                .zip(&unit_ids)
+                .fold(sqlx::query(sqlx::AssertSqlSafe(sql)), |q, (r, unit_id)| {
+                    q.bind(org_id)
+                        .bind(r.external_id.as_str())
+                        .bind(r.name.as_str())
+                        .bind(r.email.as_deref())
+                        .bind(*unit_id)
+                        .bind(r.role.as_deref())
+                        .bind(i64::from(r.customer_facing))
+                        .bind(now)
+                        .bind(now)
+                })
+                .execute(&mut *tx)
+                .await?;
+            done += batch.len();
+            progress(done);
         }
         tx.commit().await?;
         Ok(summary)
@@ -373,6 +479,7 @@ impl Store {
     }
 
     /// As [`Store::import_contacts`], calling `progress` with the number of rows written so far.
+    /// Multi-row upserts of up to [`IMPORT_BATCH`] rows, in one transaction.
     pub async fn import_contacts_with_progress(
         &self,
         org_id: i64,
@@ -385,7 +492,7 @@ impl Store {
             insert_audit(&mut tx, entry).await?;
         }
         let now = now_ms();
-        let existing: HashSet<String> =
+        let mut existing: HashSet<String> =
             sqlx::query_scalar("SELECT external_id FROM contacts WHERE org_id = $1")
                 .bind(org_id)
                 .fetch_all(&mut *tx)
@@ -393,30 +500,44 @@ impl Store {
                 .into_iter()
                 .collect();
         let mut summary = ImportSummary::default();
-        for (done, r) in records.iter().enumerate() {
-            if done % 250 == 0 {
-                progress(done);
+        let mut done = 0;
+        for batch in distinct_batches(records, |r| r.external_id.as_str()) {
+            let mut attributes = Vec::with_capacity(batch.len());
+            for r in &batch {
+                attributes
+                    .push(serde_json::to_string(&r.attributes).unwrap_or_else(|_| "{}".into()));
+                if existing.insert(r.external_id.to_string()) {
+                    summary.created += 1;
+                } else {
+                    summary.updated += 1;
+                }
             }
-            sqlx::query(
+            let sql = format!(
                 "INSERT INTO contacts (org_id, external_id, email, name, lang, attributes, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $7) \
-                 ON CONFLICT (org_id, external_id) DO UPDATE SET email = excluded.email, name = excluded.name, lang = excluded.lang, \
-                 attributes = excluded.attributes, updated_at = excluded.updated_at",
-            )
-            .bind(org_id)
-            .bind(r.external_id.as_str())
-            .bind(r.email.as_deref())
-            .bind(r.name.as_deref())
-            .bind(r.lang.as_ref().map(|l| l.as_str()))
-            .bind(serde_json::to_string(&r.attributes).unwrap_or_else(|_| "{}".into()))
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-            if existing.contains(r.external_id.as_str()) {
-                summary.updated += 1;
-            } else {
-                summary.created += 1;
-            }
+                 VALUES {} ON CONFLICT (org_id, external_id) DO UPDATE SET email = excluded.email, name = excluded.name, \
+                 lang = excluded.lang, attributes = excluded.attributes, updated_at = excluded.updated_at",
+                values_rows(self.backend, batch.len(), 8)
+            );
+            batch
+                .iter()
+                .zip(&attributes)
+                .fold(
+                    sqlx::query(sqlx::AssertSqlSafe(sql)),
+                    |q, (r, attributes)| {
+                        q.bind(org_id)
+                            .bind(r.external_id.as_str())
+                            .bind(r.email.as_deref())
+                            .bind(r.name.as_deref())
+                            .bind(r.lang.as_ref().map(|l| l.as_str()))
+                            .bind(attributes.as_str())
+                            .bind(now)
+                            .bind(now)
+                    },
+                )
+                .execute(&mut *tx)
+                .await?;
+            done += batch.len();
+            progress(done);
         }
         tx.commit().await?;
         Ok(summary)

@@ -493,3 +493,160 @@ async fn kept_attributes_follow_the_choice_the_snapshot_and_erasure() {
     drop(store);
     tokio::task::spawn_blocking(move || drop(w)).await.unwrap();
 }
+
+/// `verify` compares chunk by chunk (here one month each, by a limit of 40 responses): it
+/// agrees with a single chunk, and finds a tampered week cell whose week straddles two chunks,
+/// missing attribute and moment cells, and a response whose cells are all gone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn verify_in_chunks_finds_a_tampered_cell_and_missing_ones() {
+    use tevreden_storage::{VerifyLimits, VerifyProgress};
+    let w = tokio::task::spawn_blocking(world).await.unwrap();
+    let store = w.store.clone();
+    store.save_survey_draft(w.org, &w.def).await.unwrap();
+    let (survey, version) = store.publish_survey(w.org, "s").await.unwrap();
+    // 400 responses about 25 hours apart from 2025-01-01, and one on 2031-01-01
+    let mut gens: Vec<Gen> = (0..400)
+        .map(|i| Gen {
+            nps: Some(i % 11),
+            csat: Some(1 + i % 5),
+            effort: Some(1 + i % 7),
+            ok: Some(i % 2 == 0),
+            unit: (i % 3) as usize,
+            touchpoint: i % 2 == 0,
+            channel: true,
+            at: i * 90_000,
+            bulk: true,
+            contact: (i % 4) as usize,
+        })
+        .collect();
+    let far = Gen {
+        at: 1_924_992_000 - START,
+        ..gens[1].clone()
+    };
+    gens.push(far);
+    let rows: Vec<NewResponse> = gens
+        .iter()
+        .map(|g| new_response(&w, survey.id, version.id, g))
+        .collect();
+    store.bulk_insert_responses(&rows).await.unwrap();
+    let small = VerifyLimits {
+        cells: usize::MAX,
+        responses: 40,
+    };
+    let check = |limits: VerifyLimits| {
+        let store = store.clone();
+        async move {
+            let seen = std::sync::Mutex::new(Vec::new());
+            let c = store
+                .verify_rollup_with_progress(survey.id, "s".into(), limits, &|p: VerifyProgress| {
+                    seen.lock().unwrap().push(p)
+                })
+                .await
+                .unwrap();
+            let seen = seen.into_inner().unwrap();
+            let last = *seen.last().unwrap();
+            assert_eq!(last.chunks_done, last.chunks);
+            assert_eq!(last.responses, c.responses);
+            (c, last.chunks)
+        }
+    };
+    let (one, chunks) = check(VerifyLimits::default()).await;
+    assert_eq!(chunks, 1);
+    assert!(one.matches(), "{:?}", one.differing);
+    let (many, chunks) = check(small).await;
+    assert!(chunks >= 14, "{chunks} chunks");
+    assert!(many.matches(), "{:?}", many.differing);
+    assert_eq!(many.responses, 401);
+
+    // Tamper with a week cell of the week of Monday 2025-03-31 … Sunday 2025-04-06.
+    let week =
+        tevreden_domain::rollup::week_of(local_day(1_743_379_200_000, &jiff::tz::TimeZone::UTC));
+    let cell = store
+        .histogram_rows(survey.id, "nps", Grain::Week, week, week, None, None)
+        .await
+        .unwrap()[0];
+    let changed = execute_sql(
+        &store,
+        &format!(
+            "UPDATE agg_counts SET n = n + 1 WHERE survey_id = {} AND question = 'nps' AND grain = 1 \
+             AND period = {week} AND unit_id = {} AND touchpoint_id = {} AND channel_id = {} AND value = {}",
+            survey.id, cell.unit_id, cell.touchpoint_id, cell.channel_id, cell.value
+        ),
+    )
+    .await
+    .unwrap();
+    assert_eq!(changed, 1);
+    // Lose the attribute cells of one month and the response counts of one day.
+    let march = month_of(local_day(1_741_000_000_000, &jiff::tz::TimeZone::UTC));
+    let attr_lost = execute_sql(
+        &store,
+        &format!(
+            "DELETE FROM agg_attr_counts WHERE survey_id = {} AND attribute = 'segment' AND grain = 2 AND period = {march}",
+            survey.id
+        ),
+    )
+    .await
+    .unwrap() as usize;
+    assert!(attr_lost > 0);
+    let day = local_day((START + 200 * 90_000) * 1000, &jiff::tz::TimeZone::UTC);
+    let moments_lost = execute_sql(
+        &store,
+        &format!(
+            "DELETE FROM agg_moments WHERE survey_id = {} AND grain = 0 AND period = {day} AND i = -1",
+            survey.id
+        ),
+    )
+    .await
+    .unwrap() as usize;
+    assert!(moments_lost > 0);
+    // Lose every cell of the response of 2031.
+    let far_day = local_day(1_924_992_000_000, &jiff::tz::TimeZone::UTC);
+    let mut far_lost = 0;
+    let moment_grains = tevreden_domain::rollup::MOMENT_GRAINS;
+    for (table, grains) in [
+        ("agg_counts", &Grain::ALL[..]),
+        ("agg_attr_counts", &Grain::ALL[..]),
+        ("agg_moments", &moment_grains[..]),
+    ] {
+        for &grain in grains {
+            let period = grain.period_of(far_day);
+            let n = execute_sql(
+                &store,
+                &format!(
+                    "DELETE FROM {table} WHERE survey_id = {} AND grain = {} AND period = {period}",
+                    survey.id,
+                    grain.code()
+                ),
+            )
+            .await
+            .unwrap() as usize;
+            assert!(n > 0, "{table} {grain:?}");
+            far_lost += n;
+        }
+    }
+    for limits in [VerifyLimits::default(), small] {
+        let (c, _) = check(limits).await;
+        assert!(!c.matches());
+        let n = c.differing;
+        assert_eq!(
+            n.total(),
+            1 + attr_lost + moments_lost + far_lost,
+            "{limits:?}"
+        );
+        let tampered: Vec<_> = c
+            .diff
+            .counts
+            .iter()
+            .filter(|(_, stored, recomputed)| *stored == *recomputed + 1)
+            .map(|(k, _, _)| (k.grain, k.period, k.value))
+            .collect();
+        assert_eq!(tampered, [(Grain::Week, week, cell.value)], "{limits:?}");
+        assert!(c.diff.attr_counts.iter().all(|(_, stored, _)| *stored == 0));
+        assert!(c.diff.moments.iter().all(|(_, stored, _)| *stored == 0));
+        assert_eq!(c.responses, 401);
+    }
+    assert_eq!(store.rebuild_rollup(survey.id).await.unwrap(), 401);
+    assert!(check(small).await.0.matches());
+    drop(store);
+    tokio::task::spawn_blocking(move || drop(w)).await.unwrap();
+}

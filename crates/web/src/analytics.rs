@@ -11,9 +11,9 @@
 use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
-use tevreden_domain::change::{self, ChartKind};
+use tevreden_domain::change::{self, ControlPoint, EwmaPoint};
 use tevreden_domain::drivers::{DriverError, Moments, Quadrant, key_drivers, quadrants};
-use tevreden_domain::results::{GroupBy, Measure, Measurement, Metric, read_plan};
+use tevreden_domain::results::{GroupBy, Measure, Measured, Measurement, Metric, read_plan};
 use tevreden_domain::rollup::{Grain, day_label, month_label, quarter_label, week_label};
 use tevreden_domain::stats::NpsMethod;
 use tevreden_storage::{HistogramAsk, HistogramSplit, Store, StoreError};
@@ -184,9 +184,11 @@ pub struct Control {
     pub lcl: Option<f64>,
     pub ucl: Option<f64>,
     pub signal: bool,
-    /// The chart the limits are from: the ordinary one or Laney's p′ (methods.md 9).
-    pub chart: ChartKind,
-    /// Laney's σ_z of the baseline: the factor the limits are widened by on a p′ chart.
+    /// The limits are Laney's p′ (or its NPS analogue): widened by `sigma_z` for the
+    /// variation between periods (methods.md 9).
+    pub laney: bool,
+    /// The between-period spread of the standardised baseline; about 1 when periods differ
+    /// by sampling alone.
     pub sigma_z: Option<f64>,
 }
 
@@ -291,12 +293,12 @@ impl Sums {
     }
 }
 
-/// One question of one survey, and how it is measured.
+/// One measure of one survey: a question, a matrix item or dimension, an allocation or ranking
+/// item (see `tevreden_domain::results::measured`).
 #[derive(Clone, Copy)]
 pub struct Asked<'a> {
     pub survey_id: i64,
-    pub question: &'a str,
-    pub measurement: &'a Measurement,
+    pub measured: &'a Measured,
 }
 
 /// Reads and sums the histograms of one question for a filter, days and grouping.
@@ -309,14 +311,14 @@ async fn sums(
 ) -> Result<Sums, StoreError> {
     let Asked {
         survey_id,
-        question,
-        measurement: m,
+        measured,
     } = asked;
+    let m = &measured.measurement;
     let kept = match (&filter.attribute, &filter.by_attribute) {
         (None, None) => Vec::new(),
         _ => store.survey_kept_attributes(survey_id).await?,
     };
-    if filter.needs_raw(group_by, &kept) {
+    if measured.from_responses || filter.needs_raw(group_by, &kept) {
         return raw_sums(store, asked, filter, (from, to), group_by).await;
     }
     let mut sums = Sums::new(m.width());
@@ -329,48 +331,51 @@ async fn sums(
         Some(GroupBy::Employee | GroupBy::Version | GroupBy::Attribute) => HistogramSplit::Nothing,
         Some(_) => HistogramSplit::Period,
     };
-    for part in read_plan(from, to, GroupBy::coarse_grain(group_by)) {
-        let ask = HistogramAsk {
-            survey_id,
-            question,
-            grain: part.grain,
-            from: part.from,
-            to: part.to,
-            units: filter.units.as_deref(),
-            or_touchpoints: filter.or_touchpoints.as_deref(),
-            touchpoint: filter.touchpoint,
-            channel: filter.channel,
-            attribute: filter
-                .attribute
-                .as_ref()
-                .map(|(k, v)| (k.as_str(), v.as_str())),
-            split,
-        };
-        for r in store.histogram_sums(&ask).await? {
-            let Some(slot) = m.slot(r.value) else {
-                continue;
-            };
-            let group = match group_by {
-                // the overall counts only: the groups are read next
-                None | Some(GroupBy::Attribute) => None,
-                Some(g) if g.is_time() => Some(i64::from(
-                    g.bucket_of_day(part.grain.first_day(r.key as i32)),
-                )),
-                Some(_) => Some(r.key),
-            };
-            sums.add(group, slot, r.n.max(0) as u64);
-        }
-        if let (Some(GroupBy::Attribute), Some(by)) = (group_by, &filter.by_attribute) {
+    // A dimension sums the histograms of its items: each read adds into the same sums.
+    for question in &measured.parts {
+        for part in read_plan(from, to, GroupBy::coarse_grain(group_by)) {
             let ask = HistogramAsk {
-                split: HistogramSplit::Attribute(by),
-                ..ask
+                survey_id,
+                question,
+                grain: part.grain,
+                from: part.from,
+                to: part.to,
+                units: filter.units.as_deref(),
+                or_touchpoints: filter.or_touchpoints.as_deref(),
+                touchpoint: filter.touchpoint,
+                channel: filter.channel,
+                attribute: filter
+                    .attribute
+                    .as_ref()
+                    .map(|(k, v)| (k.as_str(), v.as_str())),
+                split,
             };
             for r in store.histogram_sums(&ask).await? {
                 let Some(slot) = m.slot(r.value) else {
                     continue;
                 };
-                let g = sums.value_group(r.attribute_value.as_deref());
-                sums.add_to_group(g, slot, r.n.max(0) as u64);
+                let group = match group_by {
+                    // the overall counts only: the groups are read next
+                    None | Some(GroupBy::Attribute) => None,
+                    Some(g) if g.is_time() => Some(i64::from(
+                        g.bucket_of_day(part.grain.first_day(r.key as i32)),
+                    )),
+                    Some(_) => Some(r.key),
+                };
+                sums.add(group, slot, r.n.max(0) as u64);
+            }
+            if let (Some(GroupBy::Attribute), Some(by)) = (group_by, &filter.by_attribute) {
+                let ask = HistogramAsk {
+                    split: HistogramSplit::Attribute(by),
+                    ..ask
+                };
+                for r in store.histogram_sums(&ask).await? {
+                    let Some(slot) = m.slot(r.value) else {
+                        continue;
+                    };
+                    let g = sums.value_group(r.attribute_value.as_deref());
+                    sums.add_to_group(g, slot, r.n.max(0) as u64);
+                }
             }
         }
     }
@@ -390,9 +395,11 @@ async fn raw_sums(
     (from, to): (i32, i32),
     group_by: Option<GroupBy>,
 ) -> Result<Sums, StoreError> {
+    use tevreden_domain::results::item_values;
     use tevreden_domain::rollup::{answer_facts, day_start_ms, kept_attributes, local_day};
     use tevreden_domain::survey::stored_answers;
-    let m = asked.measurement;
+    let measured = asked.measured;
+    let m = &measured.measurement;
     let survey = store.survey_by_id(asked.survey_id).await?;
     let tz = store.org_time_zone(survey.org_id).await?;
     let defs: HashMap<i64, tevreden_domain::survey::SurveyDefinition> = store
@@ -436,13 +443,20 @@ async fn raw_sums(
             let Ok(serde_json::Value::Object(raw)) = serde_json::from_str(&r.answers) else {
                 continue;
             };
-            let facts = answer_facts(def, &stored_answers(def, &raw));
-            let Some((_, value)) = facts.counts.iter().find(|(q, _)| q == asked.question) else {
-                continue;
+            let answers = stored_answers(def, &raw);
+            let values = if measured.from_responses {
+                item_values(def, &answers)
+            } else {
+                answer_facts(def, &answers).counts
             };
-            let Some(slot) = m.slot(*value) else {
+            let slots: Vec<usize> = values
+                .iter()
+                .filter(|(q, _)| measured.parts.contains(q))
+                .filter_map(|(_, v)| m.slot(*v))
+                .collect();
+            if slots.is_empty() {
                 continue;
-            };
+            }
             let group = match group_by {
                 None => None,
                 Some(GroupBy::Unit) => Some(r.unit_id),
@@ -459,7 +473,9 @@ async fn raw_sums(
                     time.bucket_of_day(local_day(r.submitted_at, &tz)),
                 )),
             };
-            sums.add(group, slot, 1);
+            for slot in slots {
+                sums.add(group, slot, 1);
+            }
         }
     }
     Ok(sums)
@@ -469,13 +485,25 @@ async fn raw_sums(
 async fn range(
     store: &Store,
     survey_id: i64,
-    question: &str,
+    measured: &Measured,
     filter: &Filter,
 ) -> Result<Option<(i32, i32)>, StoreError> {
     if let (Some(a), Some(b)) = (filter.from, filter.to) {
         return Ok(Some((a, b)));
     }
-    let bounds = store.histogram_days(survey_id, question).await?;
+    let mut bounds: Option<(i32, i32)> = None;
+    if measured.from_responses {
+        bounds = store.response_days(survey_id).await?;
+    } else {
+        for question in &measured.parts {
+            if let Some((a, b)) = store.histogram_days(survey_id, question).await? {
+                bounds = Some(match bounds {
+                    Some((lo, hi)) => (lo.min(a), hi.max(b)),
+                    None => (a, b),
+                });
+            }
+        }
+    }
     let (lo, hi) = match bounds {
         Some(b) => b,
         None => match (filter.from, filter.to) {
@@ -497,8 +525,8 @@ pub async fn results(
     method: NpsMethod,
     baseline: Option<(i32, i32)>,
 ) -> Result<Results, StoreError> {
-    let m = asked.measurement;
-    let Some((from, to)) = range(store, asked.survey_id, asked.question, filter).await? else {
+    let m = &asked.measured.measurement;
+    let Some((from, to)) = range(store, asked.survey_id, asked.measured, filter).await? else {
         return Ok(Results {
             overall: m.measure(&vec![0; m.width()], method),
             from: None,
@@ -654,29 +682,33 @@ fn first_day_of_bucket(g: GroupBy, bucket: i32) -> i32 {
     }
 }
 
-/// Control chart and EWMA per period for the percentage metrics (methods.md 9), the chart
-/// chosen by Laney's rule: p′ (limits widened by σ_z) when the baseline varies more between
-/// periods than its sampling error explains, else the ordinary chart; a mean has neither.
+/// Control chart (methods.md 9: p-chart limits on the score's scale) and EWMA per period, for
+/// the percentage metrics; a mean has neither.
 fn charts(
     m: &Measurement,
     periods: &[Vec<u64>],
     baseline: &[Vec<u64>],
 ) -> (Option<Vec<Control>>, Option<Vec<Ewma>>) {
-    let change::Charts { control, ewma, .. } = match m.metric {
+    let (control, ewma): (Vec<ControlPoint>, Vec<EwmaPoint>) = match m.metric {
         Metric::Nps => {
             let h = |v: &[Vec<u64>]| -> Vec<[u64; 11]> {
                 v.iter()
                     .map(|c| tevreden_domain::results::nps_counts(c))
                     .collect()
             };
-            change::nps_charts(&h(periods), &h(baseline))
+            let (p, b) = (h(periods), h(baseline));
+            (change::nps_control(&p, &b), change::nps_ewma(&p, &b))
         }
         Metric::Mean => return (None, None),
         _ => {
             let h = |v: &[Vec<u64>]| -> Vec<(u64, u64)> {
                 v.iter().map(|c| (m.hits(c), c.iter().sum())).collect()
             };
-            change::proportion_charts(&h(periods), &h(baseline))
+            let (p, b) = (h(periods), h(baseline));
+            (
+                change::proportion_control(&p, &b),
+                change::proportion_ewma(&p, &b),
+            )
         }
     };
     let control = control
@@ -686,7 +718,7 @@ fn charts(
             lcl: c.limits.as_ref().map(|l| l.lcl),
             ucl: c.limits.as_ref().map(|l| l.ucl),
             signal: c.signal,
-            chart: c.chart,
+            laney: c.laney,
             sigma_z: c.sigma_z,
         })
         .collect();
@@ -710,9 +742,9 @@ pub struct DriverOut {
     pub shapley_pct: f64,
     /// Mean answer of the complete cases.
     pub performance: f64,
-    /// The mean as % of its question's scale, `(mean − min)/(max − min)·100` (set by
-    /// [`on_percent_scale`]); the quadrant is split on it.
-    pub performance_pct: Option<f64>,
+    /// That mean as percent of its scale, `(mean − min)/(max − min)·100`: what the
+    /// importance–performance matrix plots and its quadrants compare.
+    pub performance_pct: f64,
     pub quadrant: &'static str,
 }
 
@@ -743,6 +775,7 @@ pub async fn drivers(
     outcome: &str,
     drivers: &[String],
     filter: &Filter,
+    scale_of: impl Fn(&str) -> Option<(i64, i64)>,
 ) -> Result<DriversOut, DriversFailure> {
     let vars: Vec<&str> = std::iter::once(outcome)
         .chain(drivers.iter().map(String::as_str))
@@ -783,10 +816,19 @@ pub async fn drivers(
     }
     let analysis = key_drivers(&moments).map_err(DriversFailure::Analysis)?;
     let means = moments.means();
+    // Performance on one scale for all drivers: percent of each one's own scale.
+    let pct: Vec<f64> = vars
+        .iter()
+        .zip(&means)
+        .map(|(v, m)| match scale_of(v) {
+            Some((lo, hi)) => tevreden_domain::drivers::percent_of_scale(*m, lo, hi),
+            None => f64::NAN,
+        })
+        .collect();
     let points: Vec<(f64, f64)> = analysis
         .drivers
         .iter()
-        .map(|d| (means[d.index], d.relative_weight_pct))
+        .map(|d| (pct[d.index], d.relative_weight_pct))
         .collect();
     let quads = quadrants(&points);
     Ok(DriversOut {
@@ -801,37 +843,11 @@ pub async fn drivers(
                 relative_weight_pct: d.relative_weight_pct,
                 shapley_pct: d.shapley_pct,
                 performance: means[d.index],
-                performance_pct: None,
+                performance_pct: pct[d.index],
                 quadrant: Quadrant::as_str(q),
             })
             .collect(),
     })
-}
-
-/// Puts every driver's performance on one axis, % of its question's scale (methods.md §5:
-/// means of a 1–7 and a 1–5 question are not comparable), and splits the quadrants on that.
-/// `scale_of` gives a question's (min, max); without one for every driver the raw means and
-/// their quadrants stay.
-pub fn on_percent_scale(out: &mut DriversOut, scale_of: impl Fn(&str) -> Option<(i64, i64)>) {
-    use tevreden_domain::drivers::percent_of_scale;
-    let pct: Option<Vec<f64>> = out
-        .drivers
-        .iter()
-        .map(|d| {
-            let (min, max) = scale_of(&d.question)?;
-            percent_of_scale(d.performance, min, max)
-        })
-        .collect();
-    let Some(pct) = pct else { return };
-    let points: Vec<(f64, f64)> = pct
-        .iter()
-        .zip(&out.drivers)
-        .map(|(p, d)| (*p, d.relative_weight_pct))
-        .collect();
-    for ((d, p), q) in out.drivers.iter_mut().zip(&pct).zip(quadrants(&points)) {
-        d.performance_pct = Some(*p);
-        d.quadrant = q.as_str();
-    }
 }
 
 /// 1900-01-01 and 2199-12-31 as day numbers: the range of an unbounded query.
@@ -927,7 +943,7 @@ mod tests {
                 lcl: Some(-20.0),
                 ucl: Some(40.0),
                 signal: limits,
-                chart: ChartKind::P,
+                laney: false,
                 sigma_z: None,
             }),
             ewma: Some(Ewma {
@@ -938,48 +954,6 @@ mod tests {
             }),
             vs_rest: None,
         }
-    }
-
-    /// A 1–7 driver with mean 5.5 (75 % of its scale) and a 1–5 driver with mean 4.2 (80 %):
-    /// on raw means the first "performs" better; on the scale it performs worse. Hand-computed
-    /// quadrants with importance 60 and 40 (mean 50) and performance 75 and 80 (mean 77.5):
-    /// (75, 60) act here, (80, 40) possible overkill.
-    #[test]
-    fn drivers_are_placed_on_percent_of_their_scale() {
-        let driver = |q: &str, rw: f64, mean: f64| DriverOut {
-            question: q.into(),
-            relative_weight_pct: rw,
-            shapley_pct: rw,
-            performance: mean,
-            performance_pct: None,
-            quadrant: "keep-up",
-        };
-        let mut out = DriversOut {
-            n: 100,
-            r2: 0.5,
-            drivers: vec![driver("effort", 60.0, 5.5), driver("csat", 40.0, 4.2)],
-        };
-        let scales = |q: &str| match q {
-            "effort" => Some((1, 7)),
-            "csat" => Some((1, 5)),
-            _ => None,
-        };
-        on_percent_scale(&mut out, scales);
-        assert!((out.drivers[0].performance_pct.unwrap() - 75.0).abs() < 1e-12);
-        assert!((out.drivers[1].performance_pct.unwrap() - 80.0).abs() < 1e-12);
-        assert_eq!(out.drivers[0].quadrant, "act-here");
-        assert_eq!(out.drivers[1].quadrant, "possible-overkill");
-        // On raw means (5.5 > 4.2) the first would have been "keep up".
-        assert_eq!(quadrants(&[(5.5, 60.0), (4.2, 40.0)])[0], Quadrant::KeepUp);
-        // A driver without a scale leaves everything as it was.
-        let mut other = DriversOut {
-            n: 100,
-            r2: 0.5,
-            drivers: vec![driver("x", 60.0, 5.5), driver("csat", 40.0, 4.2)],
-        };
-        on_percent_scale(&mut other, scales);
-        assert!(other.drivers.iter().all(|d| d.performance_pct.is_none()));
-        assert_eq!(other.drivers[0].quadrant, "keep-up");
     }
 
     /// methods.md 9: "significant change" when either rule fires, naming the rule.

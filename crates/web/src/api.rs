@@ -88,8 +88,16 @@ impl FromRequestParts<AppState> for ApiAuth {
             .strip_prefix("Bearer ")
             .or_else(|| header.strip_prefix("bearer "))
             .ok_or_else(ApiError::unauthorized)?;
-        match app.store.api_token_by_secret(secret.trim()).await {
-            Ok(t) => Ok(ApiAuth(t)),
+        let secret = secret.trim();
+        let cache_key = tevreden_storage::request_hash(&[secret.as_bytes()]);
+        if let Some(t) = app.api_tokens.get(&cache_key) {
+            return Ok(ApiAuth(t));
+        }
+        match app.store.api_token_by_secret(secret).await {
+            Ok(t) => {
+                app.api_tokens.put(cache_key, t.clone());
+                Ok(ApiAuth(t))
+            }
             Err(tevreden_storage::StoreError::NotFound(_)) => Err(ApiError::unauthorized()),
             Err(e) => Err(e.into()),
         }
@@ -376,6 +384,26 @@ async fn publish(
     ApiPath(key): ApiPath<String>,
 ) -> Result<Json<Value>, ApiError> {
     auth.require(&[Role::Admin], "publishing surveys")?;
+    // Generated texts ("Optie A", "Item 1") and a template's stand-ins ("Afdeling A") are not
+    // published, as in the builder.
+    let draft = app.store.survey(auth.0.org_id, &key).await?;
+    let versions = app.store.survey_versions(draft.id).await?;
+    if let Some(d) = versions.first().filter(|v| v.version.is_none()) {
+        let errors: Vec<FieldError> = tevreden_domain::survey::edit::placeholders(&d.definition)
+            .into_iter()
+            .map(|p| FieldError {
+                path: format!("questions.{}", p.question),
+                message: format!(
+                    "still has the example text “{}”: replace it with a real one before publishing",
+                    p.text
+                ),
+                code: Some("placeholder_text".into()),
+            })
+            .collect();
+        if !errors.is_empty() {
+            return Err(ApiError::validation(errors));
+        }
+    }
     let (survey, version) = app
         .store
         .publish_survey_by(auth.0.org_id, &key, Some(&auth.actor()))
@@ -564,8 +592,15 @@ async fn create_response(
         },
     };
     let obj = json_object(&body)?;
-    let survey = app.store.survey(auth.0.org_id, &key).await?;
-    let published = match app.surveys.by_survey_id(&app.store, survey.id).await {
+    let survey_id = match app.survey_ids.get(&(auth.0.org_id, key.clone())) {
+        Some(id) => id,
+        None => {
+            let id = app.store.survey(auth.0.org_id, &key).await?.id;
+            app.survey_ids.put((auth.0.org_id, key.clone()), id);
+            id
+        }
+    };
+    let published = match app.surveys.by_survey_id(&app.store, survey_id).await {
         Ok(p) => p,
         Err(tevreden_storage::StoreError::NotFound(_)) => {
             return Err(ApiError::new(
@@ -693,13 +728,13 @@ async fn create_response(
     };
     let response = NewResponse {
         org_id: auth.0.org_id,
-        survey_id: survey.id,
+        survey_id,
         version_id: published.version.id,
         uid: random_uuid(),
         // An Idempotency-Key is the client's own: scoped to its token and this survey, so two
         // integrations numbering their requests alike never collide.
         submission_key: match idempotency {
-            Some(k) => format!("api:{}:{}:{k}", auth.0.id, survey.id),
+            Some(k) => format!("api:{}:{}:{k}", auth.0.id, survey_id),
             None => format!("api-auto:{}", random_uuid()),
         },
         // The request as parsed (key order and spacing do not matter): a retry must repeat it.

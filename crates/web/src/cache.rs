@@ -5,6 +5,9 @@
 //!   seconds. Another node's publish or close is seen within that time; the ingest writer
 //!   re-checks the survey's status inside its transaction, so nothing is stored for a closed
 //!   survey whatever this cache says.
+//! * API tokens by secret, and a survey's id by its key, for the same few seconds: the API's
+//!   submission path then asks the database nothing but the write. A token revoked on this node
+//!   is forgotten at once; one revoked on another node works here for at most [`TTL`].
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -105,6 +108,46 @@ impl SurveyCache {
         }
         if let Ok(mut m) = self.by_survey_id.write() {
             m.remove(&survey_id);
+        }
+    }
+}
+
+/// A small map whose entries live [`TTL`], bounded to [`MAX_ENTRIES`].
+pub struct Expiring<K, V> {
+    map: RwLock<HashMap<K, (Instant, V)>>,
+}
+
+impl<K, V> Default for Expiring<K, V> {
+    fn default() -> Self {
+        Expiring {
+            map: RwLock::new(HashMap::new()),
+        }
+    }
+}
+
+impl<K: std::hash::Hash + Eq, V: Clone> Expiring<K, V> {
+    pub fn get(&self, k: &K) -> Option<V> {
+        let m = self.map.read().ok()?;
+        let (at, v) = m.get(k)?;
+        (at.elapsed() < TTL).then(|| v.clone())
+    }
+
+    pub fn put(&self, k: K, v: V) {
+        if let Ok(mut m) = self.map.write() {
+            if m.len() >= MAX_ENTRIES {
+                m.retain(|_, (at, _)| at.elapsed() < TTL);
+                if m.len() >= MAX_ENTRIES {
+                    m.clear();
+                }
+            }
+            m.insert(k, (Instant::now(), v));
+        }
+    }
+
+    /// Forgets every entry whose value `gone` picks.
+    pub fn forget(&self, gone: impl Fn(&V) -> bool) {
+        if let Ok(mut m) = self.map.write() {
+            m.retain(|_, (_, v)| !gone(v));
         }
     }
 }

@@ -119,6 +119,9 @@ pub fn read_error(lang: &Lang, e: &ReadError) -> String {
             ("max", n(*max)),
         ],
         ReadError::TooWideCsv { line, max } => vec![("line", n(*line as u64)), ("max", n(*max))],
+        ReadError::UnpacksTooLarge { part, max_mib } => {
+            vec![("part", part.clone()), ("max", n(*max_mib))]
+        }
         ReadError::TooLarge { rows, columns, max } => vec![
             ("rows", n(*rows)),
             ("columns", n(*columns)),
@@ -136,7 +139,9 @@ pub fn import_problem(lang: &Lang, p: &RowProblem) -> String {
             vec![("columns", columns.join(", ")), ("found", found.join(", "))]
         }
         RowProblem::Empty | RowProblem::OwnParent | RowProblem::Cycle => vec![],
-        RowProblem::TooLong { max } => vec![("max", grouped(lang, *max as u64))],
+        RowProblem::TooLong { max } | RowProblem::TooDeep { max } => {
+            vec![("max", grouped(lang, *max as u64))]
+        }
         RowProblem::NotAnExternalId { value }
         | RowProblem::NotAnEmail { value }
         | RowProblem::NotAnOffice { value }
@@ -172,6 +177,7 @@ pub struct Chrome {
     pub choose_one: String,
     pub rank_label: String,
     pub rank_none: String,
+    pub scale_key: String,
     /// "Uw antwoorden worden bewaard door" (the organisation's name follows).
     pub footer: String,
     pub privacy_link: String,
@@ -202,6 +208,7 @@ impl Chrome {
             choose_one: t("choose-one"),
             rank_label: t("rank-label"),
             rank_none: t("rank-none"),
+            scale_key: t("scale-key"),
             footer: t("footer-kept-by"),
             privacy_link: t("privacy-link"),
             chars_left: t_args(lang, "text-left", &[("n", FluentValue::from("#"))]),
@@ -330,6 +337,10 @@ mod tests {
                 line: 1,
                 max: 1_000,
             },
+            ReadError::UnpacksTooLarge {
+                part: "xl/sharedStrings.xml".into(),
+                max_mib: 128,
+            },
             ReadError::TooLarge {
                 rows: 1_048_576,
                 columns: 1_000,
@@ -351,6 +362,7 @@ mod tests {
             RowProblem::OwnParent,
             RowProblem::UnknownParent { unit: s() },
             RowProblem::Cycle,
+            RowProblem::TooDeep { max: 64 },
             RowProblem::ParentRefused { unit: s() },
             RowProblem::UnknownUnit { unit: s() },
             RowProblem::Duplicate {
@@ -375,11 +387,11 @@ mod tests {
             }
         }
         assert_eq!(
-            read_error(&Lang::nl(), &reads[9]),
+            read_error(&Lang::nl(), &reads[10]),
             "Het bestand beslaat 1.048.576 rijen bij 1.000 kolommen; uit één bestand kunnen hoogstens 10.000.000 cellen worden geïmporteerd. Splits het, of verwijder losse cellen ver buiten de tabel."
         );
         assert_eq!(
-            import_problem(&Lang::en(), &problems[13]),
+            import_problem(&Lang::en(), &problems[14]),
             "“x” also appears on line 3."
         );
     }

@@ -81,6 +81,10 @@ pub struct Inner {
     pub config: WebConfig,
     surveys: cache::SurveyCache,
     page_cache: cache::PageCache,
+    /// API tokens by the hash of their secret (see `cache`).
+    pub(crate) api_tokens: cache::Expiring<String, tevreden_storage::ApiToken>,
+    /// Survey ids by (organisation, key), for the API's submission path.
+    pub(crate) survey_ids: cache::Expiring<(i64, String), i64>,
     chrome: HashMap<String, Arc<i18n::Chrome>>,
     org_names: RwLock<HashMap<i64, String>>,
     mail_wakeup: Arc<tokio::sync::Notify>,
@@ -114,6 +118,8 @@ impl AppState {
             config,
             surveys: Default::default(),
             page_cache: Default::default(),
+            api_tokens: Default::default(),
+            survey_ids: Default::default(),
             chrome,
             org_names: RwLock::new(HashMap::new()),
             mail_wakeup: Arc::new(tokio::sync::Notify::new()),
@@ -312,6 +318,21 @@ async fn security_headers(
             header::STRICT_TRANSPORT_SECURITY,
             HeaderValue::from_static("max-age=31536000"),
         );
+        // Every cookie we set (session, sign-in, respondent language and submission id)
+        // travels only over https.
+        let cookies: Vec<HeaderValue> = h.get_all(header::SET_COOKIE).iter().cloned().collect();
+        if !cookies.is_empty() {
+            h.remove(header::SET_COOKIE);
+            for c in cookies {
+                let secured = match c.to_str() {
+                    Ok(text) if !text.contains("; Secure") => {
+                        HeaderValue::from_str(&format!("{text}; Secure")).unwrap_or(c)
+                    }
+                    _ => c,
+                };
+                h.append(header::SET_COOKIE, secured);
+            }
+        }
     }
     // A page may bring its own policy (the builder frames its live preview, and the preview
     // may be framed by our own pages); everything else gets the strict default.

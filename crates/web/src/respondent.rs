@@ -190,6 +190,10 @@ pub enum Body {
     Matrix {
         items: Vec<Item>,
         ends: Option<(String, String)>,
+        /// Every point with its label, when the scale labels each point (e.g. the 0–6
+        /// frequency scale): shown once above the items, since a row of bare numbers says
+        /// nothing about what 4 means.
+        anchors: Vec<(i64, String)>,
     },
     Ranks {
         rows: Vec<Row>,
@@ -472,7 +476,16 @@ fn question_view(
                 )),
                 None => ends(scale, lang, fb, None),
             };
+            let anchors: Vec<(i64, String)> = match (likert, &scale.labels) {
+                (None, Some(_)) => scale
+                    .points()
+                    .filter_map(|v| scale.label_for(v).map(|l| (v, l.get(lang, fb).to_owned())))
+                    .collect(),
+                _ => Vec::new(),
+            };
+            let ends = if anchors.is_empty() { ends } else { None };
             Body::Matrix {
+                anchors,
                 items: items
                     .iter()
                     .map(|it| {

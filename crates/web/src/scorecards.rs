@@ -21,8 +21,8 @@ use crate::analytics::{Asked, Filter, Names, results};
 /// The indicator with its survey's definition, ready to measure.
 pub struct Measured {
     pub indicator: Indicator,
-    /// (question id, its measurement, weight).
-    pub components: Vec<(String, Measurement, f64)>,
+    /// (the component's measure, weight).
+    pub components: Vec<(tevreden_domain::results::Measured, f64)>,
 }
 
 impl Measured {
@@ -32,8 +32,8 @@ impl Measured {
             .components
             .iter()
             .map(|(q, w)| {
-                let m = Measurement::of(&def.question(q)?.kind)?;
-                Some((q.clone(), m, *w))
+                let m = tevreden_domain::results::measure_of(def, q)?;
+                Some((m, *w))
             })
             .collect::<Option<Vec<_>>>()?;
         Some(Measured {
@@ -93,11 +93,11 @@ pub async fn value(
     let names = Names::default();
     let survey_id = measured.indicator.survey_id;
     let mut parts = Vec::new();
-    for (q, m, w) in &measured.components {
+    for (mm, w) in &measured.components {
+        let m = &mm.measurement;
         let asked = Asked {
             survey_id,
-            question: q,
-            measurement: m,
+            measured: mm,
         };
         let r = results(
             store,

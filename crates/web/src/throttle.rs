@@ -97,7 +97,7 @@ impl Rate {
 
 /// Keyed token buckets with bounded memory: when more than `max_keys` are held, the buckets that
 /// have filled up again (nobody limited there any more) are dropped, and if that is not enough,
-/// all of them (a flood from that many addresses is limited per address anyway).
+/// the half with the most tokens left, so that the clients being limited stay limited.
 pub struct Buckets<K> {
     rate: Rate,
     max_keys: usize,
@@ -130,7 +130,30 @@ impl<K: Hash + Eq> Buckets<K> {
                 *tokens + now.saturating_duration_since(*at).as_secs_f64() * per_second < burst
             });
             if held.len() >= self.max_keys {
-                held.clear();
+                // Still full: forget the half with the most tokens left. The clients that are
+                // being limited (few tokens) stay limited; a flood of fresh keys cannot wipe
+                // them out.
+                let mut levels: Vec<f64> = held
+                    .values()
+                    .map(|(tokens, at)| {
+                        *tokens + now.saturating_duration_since(*at).as_secs_f64() * per_second
+                    })
+                    .collect();
+                levels.sort_by(f64::total_cmp);
+                let half = levels.len() / 2;
+                let median = levels[half];
+                // All below the median stay (at most half); ties with it fill up the half.
+                let mut ties = half - levels.iter().filter(|l| **l < median).count();
+                held.retain(|_, (tokens, at)| {
+                    let level =
+                        *tokens + now.saturating_duration_since(*at).as_secs_f64() * per_second;
+                    if level < median {
+                        return true;
+                    }
+                    let keep = level == median && ties > 0;
+                    ties -= usize::from(keep);
+                    keep
+                });
             }
         }
         let (tokens, at) = held.entry(key).or_insert((burst, now));
@@ -200,6 +223,26 @@ mod tests {
             let _ = b.take_at(k, t0);
         }
         assert!(b.held.lock().unwrap().len() <= 10);
+    }
+
+    #[test]
+    fn a_flood_of_fresh_keys_does_not_free_a_limited_client() {
+        let b = Buckets::new(
+            Rate {
+                burst: 2,
+                per_second: 0.001,
+            },
+            10,
+        );
+        let t0 = Instant::now();
+        assert!(b.take_at(u32::MAX, t0).is_ok());
+        assert!(b.take_at(u32::MAX, t0).is_ok());
+        assert!(b.take_at(u32::MAX, t0).is_err(), "limited");
+        for k in 0..1000 {
+            let _ = b.take_at(k, t0);
+        }
+        assert!(b.held.lock().unwrap().len() <= 10);
+        assert!(b.take_at(u32::MAX, t0).is_err(), "still limited");
     }
 
     #[test]

@@ -345,10 +345,10 @@ async fn run_size(
             .verify_rollup(shape.survey_id, "bench".into())
             .await
             .map_err(|e| e.to_string())?;
-        if !check.diff.is_empty() || check.responses != responses as u64 {
+        if !check.matches() || check.responses != responses as u64 {
             return Err(format!(
                 "the aggregates do not match the responses: {} cells differ",
-                check.diff.len()
+                check.differing.total()
             ));
         }
         println!("  rollups verified against {responses} raw responses: they match");

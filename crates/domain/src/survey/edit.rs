@@ -139,7 +139,8 @@ fn placeholder_item(lang: &str, i: usize) -> String {
     )
 }
 
-/// Whether a text is one the builder generated for a new question and nobody has replaced.
+/// Whether a text is one the builder generated for a new question and nobody has replaced, or
+/// a stand-in a template asks to replace (the internal-customer template's "Afdeling A").
 pub fn is_placeholder(text: &str) -> bool {
     let t = text.trim();
     let letter = |rest: &str| rest.len() == 1 && rest.bytes().all(|b| b.is_ascii_uppercase());
@@ -151,6 +152,8 @@ pub fn is_placeholder(text: &str) -> bool {
         ("Option ", true),
         ("Onderdeel ", false),
         ("Item ", false),
+        ("Afdeling ", true),
+        ("Department ", true),
     ]
     .iter()
     .any(|(prefix, by_letter)| {
@@ -869,7 +872,15 @@ mod tests {
 
     #[test]
     fn placeholder_texts_are_only_the_generated_ones() {
-        for t in ["Optie A", "Option C", "Onderdeel 3", "Item 12", " Item 1 "] {
+        for t in [
+            "Optie A",
+            "Option C",
+            "Onderdeel 3",
+            "Item 12",
+            " Item 1 ",
+            "Afdeling B",
+            "Department C",
+        ] {
             assert!(is_placeholder(t), "{t}");
         }
         for t in [
@@ -880,6 +891,8 @@ mod tests {
             "Item 1 en 2",
             "Onderdelen 1",
             "Factuur",
+            "Afdeling Inkoop",
+            "Department IT",
         ] {
             assert!(!is_placeholder(t), "{t}");
         }

@@ -29,6 +29,7 @@ likert-7-7 = Strongly agree
 choose-one = Choose one
 rank-label = Rank
 rank-none = not ranked
+scale-key = What the numbers mean
 ranking-hint = Give each option a place: 1 is the most important.
 ranking-top-hint = Choose your top { $n }: 1 is the most important.
 allocation-hint = Spread exactly { $total } points over the statements.

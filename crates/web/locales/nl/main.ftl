@@ -29,6 +29,7 @@ likert-7-7 = Helemaal eens
 choose-one = Maak een keuze
 rank-label = Plaats
 rank-none = geen plaats
+scale-key = Wat de cijfers betekenen
 ranking-hint = Geef elke optie een plaats: 1 is het belangrijkst.
 ranking-top-hint = Kies uw top { $n }: 1 is het belangrijkst.
 allocation-hint = Verdeel precies { $total } punten over de stellingen.

@@ -464,6 +464,7 @@ pub async fn login_submit(
     };
     let hash = found.as_ref().map(|(_, h)| h.clone()).unwrap_or_default();
     let ok = verify_password_blocking(password, hash).await;
+    let found_user = found.clone();
     let user = match (found, ok) {
         (Some((user, _)), true) if user.disabled_at.is_none() => user,
         _ => {
@@ -471,6 +472,9 @@ pub async fn login_submit(
             if let Ok(f) = app.store.account_failures(&account, &ip, lock_since).await
                 && let Some(until) = locked_until(f)
             {
+                if let Some((user, _)) = &found_user {
+                    let _ = app.store.mark_locked(user.id, until).await;
+                }
                 return again(
                     tr.t_n("login-locked", minutes_until(until)),
                     StatusCode::TOO_MANY_REQUESTS,
@@ -483,7 +487,9 @@ pub async fn login_submit(
         .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok());
     let created = async {
-        app.store.record_login_success(user.id).await?;
+        app.store
+            .record_login_success(user.id, &account, &ip)
+            .await?;
         app.store
             .create_session(user.id, Some(&client.to_string()), ua)
             .await

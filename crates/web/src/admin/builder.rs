@@ -44,6 +44,8 @@ pub struct TemplateOption {
     pub title_nl: String,
     pub title_en: String,
     pub selected: bool,
+    /// Employees answer it: its results are not yet protected by an anonymity threshold.
+    pub employee: bool,
 }
 
 #[derive(Template)]
@@ -72,6 +74,7 @@ fn new_page(
             title_nl: template_title(&def, "nl"),
             title_en: template_title(&def, "en"),
             selected: key == chosen,
+            employee: templates::EMPLOYEE_TEMPLATES.contains(&key),
         })
         .collect();
     let none_selected = !templates.iter().any(|t| t.selected);
@@ -299,6 +302,8 @@ struct BuilderPage<'a> {
     ops: Vec<(&'static str, String)>,
     errors: Vec<String>,
     survey_warnings: Vec<String>,
+    /// Made from an employee template: its results are not yet protected by a threshold.
+    employee_notice: bool,
     file_text: String,
     saved: bool,
 }
@@ -877,6 +882,7 @@ fn builder_page(
             ops: OPS.iter().map(|o| (*o, tr.t(&format!("op-{o}")))).collect(),
             errors,
             survey_warnings,
+            employee_notice: templates::employee_template_of(shown).is_some(),
             file_text: file_text.unwrap_or_else(|| shown.to_yaml()),
             saved,
         }

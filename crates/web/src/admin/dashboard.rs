@@ -12,7 +12,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use jiff::civil::Date;
 use serde::Deserialize;
-use tevreden_domain::results::{GroupBy, Measure, Measurement, Metric};
+use tevreden_domain::results::{GroupBy, Measure, Measured, Measurement, Metric, Part};
 use tevreden_domain::rollup::{day_label, day_of_date};
 use tevreden_domain::stats::NpsMethod;
 use tevreden_domain::survey::{AnswerValue, QuestionKind};
@@ -189,9 +189,11 @@ struct DashboardPage<'a> {
     from: String,
     to: String,
     warnings: Vec<String>,
+    /// How the chosen measure is computed, when it is not a plain question.
+    measure_note: Option<String>,
     headline: Option<Headline>,
     trend_svg: String,
-    /// Beside the trend: the limits are Laney's p′, widened by σ_z.
+    /// Why the control limits are wider than sampling alone would make them (Laney).
     trend_note: Option<String>,
     distribution_svg: String,
     breakdown_svg: String,
@@ -280,15 +282,6 @@ pub(super) fn chart_text(tr: &Tr, m: Option<&Measurement>) -> ChartText {
     }
 }
 
-/// "Laney p′: limits widened ×1.8 …" when the trend's limits are from a p′ chart.
-fn laney_note(tr: &Tr, periods: &[crate::analytics::Group], lang: &str) -> Option<String> {
-    let c = periods.iter().find_map(|g| g.control.as_ref())?;
-    let factor = c
-        .sigma_z
-        .filter(|_| c.chart == tevreden_domain::change::ChartKind::PPrime)?;
-    Some(tr.t_args("dash-laney", &[("factor", num(factor, 1, lang))]))
-}
-
 pub async fn dashboard(
     State(app): State<AppState>,
     signed: Signed,
@@ -309,35 +302,55 @@ pub async fn dashboard(
     };
     let def = &published.version.definition;
     let fallback = def.default_lang().clone();
-    let measured: Vec<(String, String, Measurement)> = def
-        .questions()
-        .filter_map(|qq| {
-            Measurement::of(&qq.kind).map(|m| {
-                (
-                    qq.id.as_str().to_owned(),
-                    qq.text.get(&lang, &fallback).to_owned(),
-                    m,
-                )
-            })
+    // Everything measurable: questions, matrix dimensions and items, allocation and ranking
+    // items; each with its label in the page's language.
+    let measured: Vec<(Measured, String)> = tevreden_domain::results::measured(def)
+        .into_iter()
+        .map(|mm| {
+            let label = match mm.part {
+                Part::Question => mm.label(&lang, &fallback),
+                Part::Dimension => tr.t_args(
+                    "dash-measure-dimension",
+                    &[("label", mm.label(&lang, &fallback))],
+                ),
+                Part::Item => format!("\u{2003}{}", mm.label(&lang, &fallback)),
+            };
+            (mm, label)
         })
         .collect();
     let Some(default_q) = measured
         .iter()
-        .find(|(_, _, m)| m.metric == Metric::Nps)
+        .find(|(mm, _)| mm.measurement.metric == Metric::Nps)
         .or(measured.first())
-        .map(|(id, _, _)| id.clone())
+        .map(|(mm, _)| mm.key.clone())
     else {
         return super::message(&signed, StatusCode::OK, "dash-nothing-measured");
     };
     let qid =
         q.q.clone()
-            .filter(|x| measured.iter().any(|(id, _, _)| id == x))
+            .filter(|x| measured.iter().any(|(mm, _)| mm.key == *x))
             .unwrap_or(default_q);
-    let (_, qtext, m) = measured
+    let (chosen, _) = measured
         .iter()
-        .find(|(id, _, _)| *id == qid)
+        .find(|(mm, _)| mm.key == qid)
         .expect("chosen from the list")
         .clone();
+    let qtext = chosen.label(&lang, &fallback);
+    let m = chosen.measurement.clone();
+    let measure_note = match chosen.part {
+        Part::Dimension => Some(tr.t_args(
+            "dash-measure-dimension-note",
+            &[("items", chosen.parts.len().to_string())],
+        )),
+        Part::Item if chosen.from_responses && !m.scale.higher_is_better => {
+            Some(tr.t("dash-measure-rank-note"))
+        }
+        Part::Item if chosen.from_responses => Some(tr.t_args(
+            "dash-measure-points-note",
+            &[("total", m.scale.max.to_string())],
+        )),
+        _ => None,
+    };
 
     // Filters, scoped to the units the user may see.
     let mut warnings = Vec::new();
@@ -456,8 +469,7 @@ pub async fn dashboard(
     };
     let asked = Asked {
         survey_id: survey.id,
-        question: &qid,
-        measurement: &m,
+        measured: &chosen,
     };
     let method = NpsMethod::AdjustedWald;
     let trend = match analytics::results(
@@ -531,7 +543,13 @@ pub async fn dashboard(
         ],
     );
     let trend_svg = charts::trend("trend", &trend_title, &points, axis(&m), None, &ct);
-    let trend_note = laney_note(&tr, &trend_groups, &l);
+    // Large periods: the limits are Laney's, and the page says by how much they widened.
+    let trend_note = trend_groups
+        .iter()
+        .filter_map(|g| g.control.as_ref())
+        .find(|c| c.laney)
+        .and_then(|c| c.sigma_z)
+        .map(|s| tr.t_args("dash-laney-note", &[("factor", num(s, 1, &l))]));
 
     // Distribution.
     let labels: Vec<String> = (m.scale.min..=m.scale.max).map(|v| v.to_string()).collect();
@@ -660,33 +678,38 @@ pub async fn dashboard(
     ];
 
     // Key drivers: the chosen question as the outcome, the other numeric scales as drivers.
+    // Driver analysis works on single-answer scales (their moments are kept per answer set).
     let driver_ids: Vec<String> = measured
         .iter()
-        .filter(|(id, _, mm)| *id != qid && mm.metric != Metric::Proportion)
-        .map(|(id, _, _)| id.clone())
+        .filter(|(mm, _)| {
+            mm.part == Part::Question
+                && mm.key != qid
+                && mm.measurement.metric != Metric::Proportion
+        })
+        .map(|(mm, _)| mm.key.clone())
         .take(tevreden_domain::drivers::MAX_DRIVERS)
         .collect();
     let text_of = |id: &str| {
         measured
             .iter()
-            .find(|(i, _, _)| i == id)
-            .map(|(_, t, _)| t.clone())
+            .find(|(mm, _)| mm.key == id)
+            .map(|(_, t)| t.clone())
             .unwrap_or_else(|| id.to_string())
     };
     let (mut drivers_svg, mut matrix_svg) = (None, None);
     let drivers_note;
-    if m.metric == Metric::Proportion || driver_ids.is_empty() {
+    if chosen.part != Part::Question || m.metric == Metric::Proportion || driver_ids.is_empty() {
         drivers_note = Some(tr.t("dash-drivers-none"));
     } else {
-        match analytics::drivers(&app.store, survey.id, &qid, &driver_ids, &filter).await {
-            Ok(mut out) => {
-                // One performance axis: % of each driver's own scale.
-                analytics::on_percent_scale(&mut out, |q| {
-                    measured
-                        .iter()
-                        .find(|(id, _, _)| id == q)
-                        .map(|(_, _, mm)| (mm.scale.min, mm.scale.max))
-                });
+        let scale_of = |id: &str| {
+            measured
+                .iter()
+                .find(|(mm, _)| mm.key == id)
+                .map(|(mm, _)| (mm.measurement.scale.min, mm.measurement.scale.max))
+        };
+        match analytics::drivers(&app.store, survey.id, &qid, &driver_ids, &filter, scale_of).await
+        {
+            Ok(out) => {
                 let title = tr.t_args(
                     "dash-drivers-title",
                     &[("question", qtext.clone()), ("n", out.n.to_string())],
@@ -711,7 +734,7 @@ pub async fn dashboard(
                     .iter()
                     .map(|x| charts::MatrixPoint {
                         label: text_of(&x.question),
-                        performance: x.performance_pct.unwrap_or(x.performance),
+                        performance: x.performance_pct,
                         importance: x.relative_weight_pct,
                         quadrant: x.quadrant.to_string(),
                     })
@@ -732,12 +755,8 @@ pub async fn dashboard(
                     &tr.t("dash-matrix-title"),
                     &pts,
                     split,
-                    &tr.t(if out.drivers.iter().all(|x| x.performance_pct.is_some()) {
-                        "dash-performance-axis"
-                    } else {
-                        "dash-performance"
-                    }),
-                    &tr.t("dash-importance-axis"),
+                    &tr.t("dash-performance-pct"),
+                    &tr.t("dash-importance"),
                     [&names[0], &names[1], &names[2], &names[3]],
                     &chart_text(&tr, None),
                 ));
@@ -763,7 +782,7 @@ pub async fn dashboard(
                                 Cell::num(Some(x.relative_weight_pct), 1, &l),
                                 Cell::num(Some(x.shapley_pct), 1, &l),
                                 Cell::num(Some(x.performance), 2, &l),
-                                Cell::num(x.performance_pct, 1, &l),
+                                Cell::num(Some(x.performance_pct), 1, &l),
                                 Cell::text(tr.t(&format!("quadrant-{}", x.quadrant))),
                             ]
                         })
@@ -827,7 +846,7 @@ pub async fn dashboard(
     };
     let questions = measured
         .iter()
-        .map(|(id, text, _)| choice(id.clone(), text.clone(), *id == qid))
+        .map(|(mm, text)| choice(mm.key.clone(), text.clone(), mm.key == qid))
         .collect();
     let mut unit_choices = vec![choice(
         String::new(),
@@ -950,6 +969,7 @@ pub async fn dashboard(
             from: from.map(day_label).unwrap_or_default(),
             to: to.map(day_label).unwrap_or_default(),
             warnings,
+            measure_note,
             headline,
             trend_svg,
             trend_note,

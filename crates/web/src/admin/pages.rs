@@ -1075,7 +1075,10 @@ pub async fn revoke_token(
         .revoke_api_token_by(signed.org.id, id, Some(&actor))
         .await
     {
-        Ok(()) => Redirect::to("/app/tokens").into_response(),
+        Ok(()) => {
+            app.api_tokens.forget(|t| t.id == id);
+            Redirect::to("/app/tokens").into_response()
+        }
         Err(tevreden_storage::StoreError::NotFound(_)) => {
             super::message(&signed, StatusCode::NOT_FOUND, "page-notfound")
         }

@@ -511,6 +511,7 @@ async fn revoke_token(
     app.store
         .revoke_api_token_by(auth.0.org_id, id, Some(&auth.actor()))
         .await?;
+    app.api_tokens.forget(|t| t.id == id);
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -8,7 +8,7 @@ use jiff::civil::Date;
 use serde::Deserialize;
 use serde_json::Value;
 use tevreden_domain::drivers::DriverError;
-use tevreden_domain::results::{GroupBy, Measure, Measurement, round_to};
+use tevreden_domain::results::{GroupBy, Measure, Measured, round_to};
 use tevreden_domain::rollup::{day_label, day_of_date};
 use tevreden_domain::stats::NpsMethod;
 use tevreden_storage::Survey;
@@ -123,7 +123,9 @@ async fn put_kept_attributes(
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 struct ResultsQuery {
-    /// The question's id (an `nps`, `rating`, `likert` or `yesno` question).
+    /// What to measure: a question id (`nps`, `rating`, `likert`, `yesno`), a matrix id (its
+    /// dimension score: the mean over all item answers), or `question.item` for one item of a
+    /// matrix, allocation (mean points) or ranking (mean place, lower is better) question.
     question: Option<String>,
     /// First day counted, `YYYY-MM-DD`, in the organisation's time zone.
     from: Option<String>,
@@ -245,32 +247,31 @@ async fn filter(
     })
 }
 
-/// The survey and the measurement of one of its questions (from its newest published version).
+/// The measure `id` of a survey (from its newest published version): a question, a matrix
+/// item (`matrix.item`) or dimension (`matrix`), an allocation or ranking item.
 async fn question(
     app: &AppState,
     survey: &Survey,
     id: &str,
     field: &str,
-) -> Result<Measurement, ApiError> {
+) -> Result<Measured, ApiError> {
     let published = app.surveys.by_survey_id(&app.store, survey.id).await.ok();
-    let q = published
-        .as_ref()
-        .and_then(|p| p.version.definition.question(id).cloned());
-    let Some(q) = q else {
-        return Err(ApiError::validation(vec![FieldError {
-            path: field.into(),
-            message: format!("the survey has no published question `{id}`"),
-            code: None,
-        }]));
+    let def = published.as_ref().map(|p| &p.version.definition);
+    if let Some(m) = def.and_then(|d| tevreden_domain::results::measure_of(d, id)) {
+        return Ok(m);
+    }
+    let message = match def.and_then(|d| d.question(id)) {
+        Some(q) => format!(
+            "`{id}` is a {} question; results are computed for nps, rating, likert, yesno, matrix (`question` for its dimension score, `question.item` per item), allocation and ranking (`question.item`) questions",
+            q.kind.type_name()
+        ),
+        None => format!("the survey has no published question `{id}`"),
     };
-    Measurement::of(&q.kind).ok_or_else(|| {
-        ApiError::validation(vec![FieldError {
-            path: field.into(),
-            message: format!(
-                "`{id}` is a {} question; results are computed for nps, rating, likert and yesno questions",
-                q.kind.type_name()
-            ), code: None, }])
-    })
+    Err(ApiError::validation(vec![FieldError {
+        path: field.into(),
+        message,
+        code: None,
+    }]))
 }
 
 /// Results of one question
@@ -280,8 +281,7 @@ async fn question(
 /// rating as CES (top-3-box by the scale's direction); other scales as means; yes/no as a
 /// share. `n` = 0 gives `score: null`, never 0; `small_n` flags n < 30. Scores and intervals
 /// are rounded to 2 decimals, means to 3. With `group_by` a `groups` list follows; time groups
-/// carry the control-chart limits of the score (methods.md 9) and an EWMA. With large periods
-/// the limits are Laney's p′ (`control.chart` = `p_prime`, widened by `control.sigma_z`).
+/// carry the control-chart limits of the score (methods.md 9) and an EWMA.
 #[utoipa::path(get, path = "/surveys/{key}/results", tag = "results",
     params(("key" = String, Path, description = "The survey's key", example = "na-contact"), ResultsQuery),
     responses((status = 200, description = "The measures", body = ResultsDoc)))]
@@ -380,7 +380,7 @@ async fn survey_results(
     if !errors.is_empty() {
         return Err(ApiError::validation(errors));
     }
-    let m = question(&app, &survey, qid, "question").await?;
+    let measured = question(&app, &survey, qid, "question").await?;
     let baseline = match (baseline_from, baseline_to) {
         (None, None) => None,
         (a, b) => Some((
@@ -396,9 +396,9 @@ async fn survey_results(
     };
     let asked = Asked {
         survey_id: survey.id,
-        question: qid,
-        measurement: &m,
+        measured: &measured,
     };
+    let m = &measured.measurement;
     let r = analytics::results(
         &app.store, &names, asked, &filter, group_by, method, baseline,
     )
@@ -418,7 +418,7 @@ async fn survey_results(
         let mut v = serde_json::json!({"from": day_label(cf), "to": day_label(ct)});
         let co = v.as_object_mut().expect("an object");
         merge_measure(co, &c.overall);
-        let d = tevreden_domain::results::difference(&m, &r.overall.counts, &c.overall.counts);
+        let d = tevreden_domain::results::difference(m, &r.overall.counts, &c.overall.counts);
         co.insert(
             "diff".into(),
             d.as_ref().map(|d| round_to(d.diff, 2)).into(),
@@ -451,7 +451,7 @@ async fn survey_results(
                             "lcl": c.lcl.map(|x| round_to(x, 2)),
                             "ucl": c.ucl.map(|x| round_to(x, 2)),
                             "signal": c.signal,
-                            "chart": c.chart.as_str(),
+                            "chart": if c.laney { "laney" } else { "shewhart" },
                             "sigma_z": c.sigma_z.map(|x| round_to(x, 3)),
                         }),
                     );
@@ -553,9 +553,8 @@ struct DriversQuery {
 ///
 /// Over the responses that answered the outcome and every driver: Pearson correlations of the
 /// raw answer values, relative weights (Johnson 2000) and Shapley values as % of R², the
-/// driver's mean as its performance (also as % of its scale, `performance_pct`), and its
-/// quadrant of the importance–performance matrix (split at the means of `performance_pct` and
-/// the relative weights). Needs at least max(k + 2, 10) complete responses.
+/// driver's mean as its performance, and its quadrant of the importance–performance matrix
+/// (split at the means). Needs at least max(k + 2, 10) complete responses.
 #[utoipa::path(get, path = "/surveys/{key}/drivers", tag = "results",
     params(("key" = String, Path, description = "The survey's key", example = "na-contact"), DriversQuery),
     responses((status = 200, description = "The drivers", body = DriversDoc)))]
@@ -616,21 +615,29 @@ async fn survey_drivers(
         std::iter::once(("outcome", &outcome)).chain(drivers.iter().map(|d| ("drivers", d)))
     {
         let m = question(&app, &survey, id, field).await?;
-        scales.insert(id.clone(), (m.scale.min, m.scale.max));
-        if m.metric == tevreden_domain::results::Metric::Proportion {
+        if m.measurement.metric == tevreden_domain::results::Metric::Proportion {
             return Err(ApiError::validation(vec![FieldError {
                 path: field.into(),
                 message: format!("`{id}` is a yes/no question; drivers need numeric scales"),
                 code: None,
             }]));
         }
+        scales.insert(
+            id.clone(),
+            (m.measurement.scale.min, m.measurement.scale.max),
+        );
+        if m.part != tevreden_domain::results::Part::Question {
+            return Err(ApiError::validation(vec![FieldError {
+                path: field.into(),
+                message: format!(
+                    "`{id}` is part of a matrix, allocation or ranking question; drivers are single-answer nps, rating or likert questions"
+                ),
+                code: None,
+            }]));
+        }
     }
-    match analytics::drivers(&app.store, survey.id, &outcome, &drivers, &filter)
-        .await
-        .map(|mut d| {
-            analytics::on_percent_scale(&mut d, |q| scales.get(q).copied());
-            d
-        }) {
+    let scale_of = |id: &str| scales.get(id).copied();
+    match analytics::drivers(&app.store, survey.id, &outcome, &drivers, &filter, scale_of).await {
         Ok(d) => Ok(Json(serde_json::json!({
             "outcome": outcome,
             "n": d.n,
@@ -640,7 +647,7 @@ async fn survey_drivers(
                 "relative_weight_pct": round_to(x.relative_weight_pct, 2),
                 "shapley_pct": round_to(x.shapley_pct, 2),
                 "performance": round_to(x.performance, 3),
-                "performance_pct": x.performance_pct.map(|p| round_to(p, 2)),
+                "performance_pct": round_to(x.performance_pct, 2),
                 "quadrant": x.quadrant,
             })).collect::<Vec<_>>(),
         }))),
@@ -666,13 +673,13 @@ struct ControlDoc {
     ucl: Option<f64>,
     /// The period's score lies outside the limits: a change beyond noise.
     signal: bool,
-    /// The chart the limits are from: `p` (the ordinary chart, `centre ± 3σₜ`; for NPS its
-    /// analogue) or `p_prime` (Laney's p′, `centre ± 3σₜ·sigma_z`), chosen per series: p′ when
-    /// the baseline's periods vary more than their sampling error explains (`sigma_z` > 1).
-    #[schema(example = "p_prime")]
+    /// `shewhart`: limits from sampling alone, `c ± 3·√(v/nₜ)`. `laney`: Laney's p′ (or its
+    /// NPS analogue), the same limits widened by `sigma_z` because the periods vary more
+    /// between them than sampling explains (large periods; methods.md 9, docs/statistics.md).
+    #[schema(example = "laney")]
     chart: String,
-    /// Laney's σ_z of the baseline (mean moving range of the standardised periods / 1.128);
-    /// `null` with fewer than two baseline periods with answers.
+    /// The spread of the standardised baseline periods (mean moving range / 1.128); `null`
+    /// with fewer than two periods with answers.
     sigma_z: Option<f64>,
 }
 
@@ -762,13 +769,12 @@ struct DriverDoc {
     question: String,
     relative_weight_pct: f64,
     shapley_pct: f64,
-    /// The driver's mean over the complete responses, on its question's scale.
+    /// The driver's mean over the complete responses.
     performance: f64,
-    /// The mean as % of its question's scale, `(mean − min)/(max − min)·100`: one axis for
-    /// drivers asked on different scales (a 1–7 and a 1–5 question).
-    performance_pct: Option<f64>,
-    /// `act-here`, `keep-up`, `possible-overkill` or `low-priority`, split at the means of
-    /// `performance_pct` and `relative_weight_pct`.
+    /// That mean as percent of the driver's own scale, `(mean − min)/(max − min)·100`: drivers
+    /// on different scales compare only this way, and the quadrants are computed on it.
+    performance_pct: f64,
+    /// `act-here`, `keep-up`, `possible-overkill` or `low-priority`.
     quadrant: String,
 }
 

@@ -206,6 +206,17 @@ async fn failures_lock_an_account_only_for_the_client_that_failed() {
     }
     let r = try_login_via(&app, "a@example.com", "geraden", attacker).await;
     assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS, "locked for him");
+    let (user, _) = app
+        .store
+        .user_for_login("a@example.com")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        user.locked_until
+            .is_some_and(|t| t > tevreden_storage::now_ms()),
+        "the people page and API say it is locked"
+    );
     let r = try_login_via(&app, "a@example.com", PASSWORD, attacker).await;
     assert_eq!(
         r.status(),
@@ -220,6 +231,28 @@ async fn failures_lock_an_account_only_for_the_client_that_failed() {
         "the owner is not locked out"
     );
     assert!(set_cookie(&r, "tevreden_session").is_some());
+    let (user, _) = app
+        .store
+        .user_for_login("a@example.com")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        user.locked_until, None,
+        "signed in: no longer shown as locked"
+    );
+
+    // A success forgets the failures of that client: four wrong, one right, four wrong again
+    // is no lock.
+    let owner = Some("198.51.100.30");
+    for round in 0..2 {
+        for _ in 0..4 {
+            let r = try_login_via(&app, "a@example.com", "typfout", owner).await;
+            assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "round {round}");
+        }
+        let r = try_login_via(&app, "a@example.com", PASSWORD, owner).await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "round {round}");
+    }
 
     // Twenty failures behind the proxy limit that client, not everyone behind the proxy.
     for i in 0..20 {
@@ -275,6 +308,26 @@ async fn over_https_the_sign_in_cookie_is_secure_and_hsts_is_sent() {
     let cookie = set_cookie(&r, "tevreden_login").unwrap();
     assert!(cookie.contains("; Secure"), "{cookie}");
     assert_eq!(r.headers()["strict-transport-security"], "max-age=31536000");
+    // The respondent's cookies too: the language choice and a public link's submission id.
+    let link = https.publish(crate::MINIMAL).await;
+    let r = https
+        .http
+        .get(https.url(&format!("{link}?lang=en")))
+        .send()
+        .await
+        .unwrap();
+    let lang = set_cookie(&r, "tevreden_lang").expect("the language is remembered");
+    assert!(lang.contains("; Secure"), "{lang}");
+    let plain = TestApp::spawn().await;
+    let link = plain.publish(crate::MINIMAL).await;
+    let r = plain
+        .http
+        .get(plain.url(&format!("{link}?lang=en")))
+        .send()
+        .await
+        .unwrap();
+    let lang = set_cookie(&r, "tevreden_lang").unwrap();
+    assert!(!lang.contains("Secure"), "plain http keeps working: {lang}");
     let r = https.http.get(https.url("/healthz")).send().await.unwrap();
     assert!(r.headers().contains_key("strict-transport-security"));
 

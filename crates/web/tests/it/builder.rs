@@ -545,3 +545,245 @@ async fn a_template_brings_its_title() {
     let d = &app.store.survey_versions(s.id).await.unwrap()[0].definition;
     assert_eq!(text(&d.title, "nl"), "Onze pols");
 }
+
+/// Answers every question of a definition the respondent is shown: the scale's top (or its
+/// middle for matrices), the first option, all points on the first item, the options in order.
+fn answers_for(def: &SurveyDefinition, step: i64) -> serde_json::Value {
+    use serde_json::{Map, Value, json};
+    use tevreden_domain::survey::{Answers, HiddenAnswers, Scope, validate_answers};
+    let mut raw = Map::new();
+    for q in def.questions() {
+        let v = match &q.kind {
+            QuestionKind::Nps { scale } | QuestionKind::Rating { scale } => {
+                json!(scale.max - step.min(scale.max - scale.min))
+            }
+            QuestionKind::Likert { points, .. } => json!(i64::from(*points) - step),
+            QuestionKind::YesNo => json!(step == 0),
+            QuestionKind::Choice { options } => json!(options[0].id.as_str()),
+            QuestionKind::Multi { options, .. } => json!([options[0].id.as_str()]),
+            QuestionKind::Text { .. } => json!("Goed geholpen."),
+            QuestionKind::Matrix { items, scale, .. } => Value::Object(
+                items
+                    .iter()
+                    .map(|it| (it.id.to_string(), json!(scale.max - step)))
+                    .collect(),
+            ),
+            QuestionKind::Ranking {
+                options,
+                max_ranked,
+            } => {
+                let n = max_ranked.map_or(options.len(), |m| m as usize);
+                json!(
+                    options
+                        .iter()
+                        .take(n)
+                        .map(|o| o.id.as_str())
+                        .collect::<Vec<_>>()
+                )
+            }
+            QuestionKind::Allocation { items, total } => Value::Object(
+                items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, it)| (it.id.to_string(), json!(if i == 0 { *total } else { 0 })))
+                    .collect(),
+            ),
+        };
+        raw.insert(q.id.to_string(), v);
+    }
+    let accepted = validate_answers(
+        def,
+        &raw,
+        Scope::All,
+        &Answers::default(),
+        HiddenAnswers::Ignore,
+    )
+    .expect("generated answers are valid");
+    serde_json::from_str(&accepted.to_json()).unwrap()
+}
+
+/// `GET /surveys/{key}/results?question=…`, which must answer 200.
+async fn results(app: &TestApp, key: &str, question: &str) -> serde_json::Value {
+    let r = app
+        .api(
+            reqwest::Method::GET,
+            &format!("/surveys/{key}/results?question={question}"),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK, "{key} {question}");
+    r.json().await.unwrap()
+}
+
+#[tokio::test]
+async fn every_shipped_template_is_measured_on_its_dashboard() {
+    let app = TestApp::spawn().await;
+    add_user(&app, app.org_id, "lead@example.com", Role::Admin, vec![]).await;
+    let cookie = login(&app, "lead@example.com").await;
+    for (key, def) in tevreden_domain::templates::list() {
+        let yaml = def.to_yaml();
+        if key == "internal-customer" {
+            // Its departments are stand-ins: not published until they are named.
+            let r = app
+                .api(reqwest::Method::POST, "/surveys")
+                .header("content-type", "application/yaml")
+                .body(yaml.clone())
+                .send()
+                .await
+                .unwrap();
+            assert!(r.status().is_success());
+            let r = app
+                .api(reqwest::Method::POST, &format!("/surveys/{key}/publish"))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+            let v: serde_json::Value = r.json().await.unwrap();
+            assert_eq!(v["errors"][0]["code"], "placeholder_text", "{v}");
+            assert_eq!(v["errors"][0]["path"], "questions.units", "{v}");
+        }
+        let yaml = yaml
+            .replace("Afdeling A", "Inkoop")
+            .replace("Department A", "Purchasing");
+        let yaml = yaml
+            .replace("Afdeling B", "ICT")
+            .replace("Department B", "IT")
+            .replace("Afdeling C", "Facilitair")
+            .replace("Department C", "Facilities");
+        app.publish(&yaml).await;
+        let answers: Vec<serde_json::Value> = (0..2).map(|step| answers_for(&def, step)).collect();
+        let bodies = answers
+            .iter()
+            .map(|a| serde_json::json!({"answers": a}))
+            .collect();
+        crate::post_all(&app, key, bodies).await;
+        // The answers a measure counts: each of its parts a response answered (conditions
+        // may hide a question from one of the two).
+        let answered = |part: &str| -> u64 {
+            answers
+                .iter()
+                .filter(|a| match part.split_once('.') {
+                    Some((q, item)) => match &a[q] {
+                        serde_json::Value::Array(l) => l.iter().any(|x| x == item),
+                        v => !v[item].is_null(),
+                    },
+                    None => !a[part].is_null(),
+                })
+                .count() as u64
+        };
+        let measures = tevreden_domain::results::measured(&def);
+        assert!(!measures.is_empty(), "{key}: nothing to measure");
+        assert!(
+            measures
+                .iter()
+                .any(|m| m.parts.iter().map(|p| answered(p)).sum::<u64>() > 0),
+            "{key}: the test answers something measured"
+        );
+        for m in &measures {
+            let (status, html) = page(
+                &app,
+                &cookie,
+                &format!("/app/surveys/{key}/dashboard?q={}", m.key),
+            )
+            .await;
+            assert_eq!(status, StatusCode::OK, "{key} {}", m.key);
+            assert!(
+                html.contains(&format!("value=\"{}\" selected", m.key)),
+                "{key}: {} is offered and chosen",
+                m.key
+            );
+            let expected: u64 = m.parts.iter().map(|p| answered(p)).sum();
+            assert_eq!(
+                html.contains("class=\"card headline\""),
+                expected > 0,
+                "{key} {}: a score is shown when answered",
+                m.key
+            );
+            let v = results(&app, key, &m.key).await;
+            assert_eq!(v["n"], expected, "{key} {}: {v}", m.key);
+        }
+        let (_, html) = page(&app, &cookie, &format!("/app/surveys/{key}/edit")).await;
+        assert_eq!(
+            html.contains("employee-notice"),
+            tevreden_domain::templates::EMPLOYEE_TEMPLATES.contains(&key),
+            "{key}: the builder says whether its results are protected yet"
+        );
+    }
+}
+
+#[tokio::test]
+async fn engagement_dimensions_are_item_means_as_methods_section_3_computes_them() {
+    let app = TestApp::spawn().await;
+    let def = tevreden_domain::templates::template("engagement").unwrap();
+    app.publish(&def.to_yaml()).await;
+    // methods.md 3: answers [5,4,6 | 5,5,4 | 3,4,4] give vigour 5.000, dedication 4.667,
+    // absorption 3.667; a second person [1,2,3 | 6,6,6 | 0,0,0]. Pooled over both (by hand):
+    // vigour (5+4+6+1+2+3)/6 = 3.5, dedication (5+5+4+6+6+6)/6 = 32/6, absorption
+    // (3+4+4+0+0+0)/6 = 11/6; item vigour_1 (5+1)/2 = 3.
+    let person = |v: [i64; 9]| {
+        serde_json::json!({"answers": {
+            "vigour": {"vigour_1": v[0], "vigour_2": v[1], "vigour_3": v[2]},
+            "dedication": {"dedication_1": v[3], "dedication_2": v[4], "dedication_3": v[5]},
+            "absorption": {"absorption_1": v[6], "absorption_2": v[7], "absorption_3": v[8]},
+            "enps": 8
+        }})
+    };
+    crate::post_all(
+        &app,
+        "engagement",
+        vec![
+            person([5, 4, 6, 5, 5, 4, 3, 4, 4]),
+            person([1, 2, 3, 6, 6, 6, 0, 0, 0]),
+        ],
+    )
+    .await;
+    for (q, mean, n) in [
+        ("vigour", 3.5, 6),
+        ("dedication", 32.0 / 6.0, 6),
+        ("absorption", 11.0 / 6.0, 6),
+        ("vigour.vigour_1", 3.0, 2),
+    ] {
+        let v = results(&app, "engagement", q).await;
+        assert_eq!(v["n"], n, "{q}");
+        assert!(
+            (v["mean"].as_f64().unwrap() - mean).abs() < 1e-3,
+            "{q}: {v}"
+        );
+    }
+    // One person alone gives the methods example exactly.
+    let app = TestApp::spawn().await;
+    app.publish(&def.to_yaml()).await;
+    crate::post_all(
+        &app,
+        "engagement",
+        vec![person([5, 4, 6, 5, 5, 4, 3, 4, 4])],
+    )
+    .await;
+    for (q, mean) in [
+        ("vigour", 5.0),
+        ("dedication", 4.667),
+        ("absorption", 3.667),
+    ] {
+        let v = results(&app, "engagement", q).await;
+        assert!(
+            (v["mean"].as_f64().unwrap() - mean).abs() < 1e-3,
+            "{q}: {v}"
+        );
+    }
+    // A ranking item's place and an allocation item's points come from the responses.
+    let def = tevreden_domain::templates::template("customer-centricity-definition").unwrap();
+    app.publish(&def.to_yaml()).await;
+    let first = tevreden_domain::results::measured(&def)
+        .into_iter()
+        .find(|m| m.part == tevreden_domain::results::Part::Item)
+        .unwrap();
+    crate::post_all(
+        &app,
+        "customer-centricity-definition",
+        vec![serde_json::json!({"answers": answers_for(&def, 0)})],
+    )
+    .await;
+    let v = results(&app, "customer-centricity-definition", &first.key).await;
+    assert_eq!(v["mean"], 1.0, "the first option was ranked first: {v}");
+}

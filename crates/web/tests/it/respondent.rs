@@ -704,3 +704,23 @@ async fn every_visitor_gets_their_own_submission_id() {
     let (en, _, _) = form_page(&app, &format!("{path}?lang=en")).await;
     assert!(en.contains("How easy was it?"), "cached per language");
 }
+
+#[tokio::test]
+async fn a_scale_that_labels_every_point_shows_what_each_number_means() {
+    let app = TestApp::spawn().await;
+    let def = tevreden_domain::templates::template("engagement").unwrap();
+    let link = app.publish(&def.to_yaml()).await;
+    let html = app
+        .http
+        .get(app.url(&link))
+        .header("accept-language", "nl")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("<ol class=\"anchors\""), "a key to the scale");
+    assert!(html.contains("<li><b>0</b> Nooit</li>"));
+    assert!(html.contains("<li><b>6</b> Altijd, elke dag</li>"));
+}

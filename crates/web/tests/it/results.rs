@@ -176,8 +176,7 @@ async fn results_reproduce_the_reference_values() {
 
     // Monthly trend with control limits. Baseline = both months: c = (140−120)/400 = 5.00,
     // v = 0.35 + 0.30 − 0.05² = 0.6475, limits 5 ± 3·√(0.6475/200)·100 = [−12.07, 22.07]
-    // (computed in Python from methods.md §9's formula); neither month signals. Two periods
-    // are too few for Laney's σ_z: the ordinary chart, `sigma_z` null.
+    // (computed in Python from methods.md §9's formula); neither month signals.
     let (_, v) = get(&app, "/surveys/nazorg/results?question=nps&group_by=month").await;
     let g = v["groups"].as_array().unwrap();
     assert_eq!(g.len(), 2);
@@ -189,7 +188,7 @@ async fn results_reproduce_the_reference_values() {
         assert_eq!(
             group["control"],
             json!({"centre": 5.0, "lcl": -12.07, "ucl": 22.07, "signal": false,
-                   "chart": "p", "sigma_z": null})
+                "chart": "shewhart", "sigma_z": null})
         );
     }
     close(&g[0]["score"], 15.0);
@@ -205,7 +204,7 @@ async fn results_reproduce_the_reference_values() {
     assert_eq!(
         g[0]["control"],
         json!({"centre": 60.0, "lcl": 45.3, "ucl": 74.7, "signal": true,
-               "chart": "p", "sigma_z": null})
+            "chart": "shewhart", "sigma_z": null})
     );
     assert_eq!(g[1]["control"]["signal"], false);
     // Weeks and quarters cover the same answers.
@@ -535,11 +534,10 @@ async fn drivers_match_the_numpy_reference() {
         d.iter()
             .all(|x| x["quadrant"].is_string() && x["performance"].is_f64())
     );
-    // Every driver is on a 1–5 scale: performance_pct = (mean − 1)/4·100.
+    // Every driver here is on 1–5: performance_pct = (mean − 1)/4·100 (both rounded).
     for x in d {
         let mean = x["performance"].as_f64().unwrap();
         let pct = x["performance_pct"].as_f64().unwrap();
-        // (the mean is rounded to 3 decimals, the percentage to 2: within 0.02)
         assert!((pct - (mean - 1.0) / 4.0 * 100.0).abs() < 0.02, "{x}");
     }
 
@@ -1114,142 +1112,95 @@ async fn theme_dictionary_is_checked_and_used_for_open_answers() {
     assert_eq!(v["custom"], false);
 }
 
-/// Laney's p′ through the API and on the dashboard (methods.md §9). Six months of 60 ratings,
-/// top-2-box 48, 36, 45, 39, 48, 36 — more spread between months than 60 answers explain.
-/// Reference (Python, from the formulas): p̄ = 252/360 = 0.7, σ = √(0.21/60) = 0.0591608,
-/// z = ±1.6903085, ±0.8451543 (signs +−+−+−), moving ranges 3.3806170, 2.5354628, 1.6903085,
-/// 2.5354628, 3.3806170, mean 2.7044936, σ_z = 2.7044936/1.128 = 2.3976007; limits
-/// 70 ± 3·5.91608·2.3976007 = [27.45, 112.55 → 100] (the ordinary p chart: [52.25, 87.75]).
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn laney_p_prime_is_named_in_the_api_and_beside_the_dashboard_chart() {
-    use crate::admin::{add_user, login, page};
+/// Months of 2,000 answers whose promoter share moves a few points from month to month — as a
+/// real process does — make the ordinary chart flag most months; Laney's chart (methods.md 9)
+/// widens the limits, says so, and flags only the month that really fell.
+#[tokio::test]
+async fn large_months_get_laney_limits_and_only_a_real_drop_signals() {
+    use tevreden_domain::rollup::{answer_facts, day_of_date, day_start_ms};
+    use tevreden_domain::survey::{Answers, HiddenAnswers, Scope, validate_answers};
     let app = TestApp::spawn().await;
-    app.publish(
-        r#"key: maand
-title: {nl: Maand, en: Month}
-languages: [nl, en]
-questions:
-  - {id: csat, type: rating, scale: {min: 1, max: 5}, text: {nl: Tevreden?, en: Satisfied?}}
-"#,
-    )
-    .await;
-    let mut bodies = Vec::new();
-    for (month, hits) in [48, 36, 45, 39, 48, 36].into_iter().enumerate() {
-        for i in 0..60 {
-            bodies.push(json!({
-                "answers": {"csat": if i < hits { 5 } else { 2 }},
-                "submitted_at": format!("2026-{:02}-{:02}T10:00:00Z", month + 1, 1 + i % 28),
-            }));
+    app.publish(crate::MINIMAL).await;
+    let survey = app.store.survey(app.org_id, "after-call").await.unwrap();
+    let version = app.store.survey_versions(survey.id).await.unwrap()[0].clone();
+    let def = &version.definition;
+    let tz = jiff::tz::TimeZone::get("Europe/Amsterdam").unwrap();
+    // Promoters per mille by month; the last month falls about 25 points.
+    let promoters = [520, 560, 500, 545, 490, 535, 510, 550, 270];
+    const N: usize = 2_000;
+    let mut rows = Vec::new();
+    for (m, &per_mille) in promoters.iter().enumerate() {
+        let day = day_of_date(jiff::civil::date(2026, m as i8 + 1, 10));
+        for i in 0..N {
+            // promoters, the rest passives: the month's NPS is its promoter share
+            let score = if i * 1000 < per_mille * N { 10 } else { 8 };
+            let raw = json!({"nps": score, "answered": true, "effort": 6});
+            let answers = validate_answers(
+                def,
+                raw.as_object().unwrap(),
+                Scope::All,
+                &Answers::default(),
+                HiddenAnswers::Refuse,
+            )
+            .unwrap();
+            rows.push(tevreden_storage::NewResponse {
+                org_id: app.org_id,
+                survey_id: survey.id,
+                version_id: version.id,
+                uid: format!("00000000-0000-4000-8000-{:012}", m * N + i),
+                submission_key: format!("laney-{m}-{i}"),
+                request_hash: String::new(),
+                invitation_id: None,
+                lang: "nl".into(),
+                unit_id: None,
+                touchpoint_id: None,
+                channel_id: None,
+                employee_id: None,
+                contact_id: None,
+                answers: answers.to_json(),
+                facts: answer_facts(def, &answers),
+                submitted_at: day_start_ms(day, &tz) + 3_600_000,
+            });
         }
     }
-    post_all(&app, "maand", bodies).await;
-    let (s, v) = get(&app, "/surveys/maand/results?question=csat&group_by=month").await;
-    assert_eq!(s, 200, "{v}");
-    let g = v["groups"].as_array().unwrap();
-    assert_eq!(g.len(), 6);
-    for group in g {
-        assert_eq!(
-            group["control"],
-            json!({"centre": 70.0, "lcl": 27.45, "ucl": 100.0, "signal": false,
-                   "chart": "p_prime", "sigma_z": 2.398}),
-            "{group}"
-        );
-    }
-    // A baseline of two months is too short for σ_z: the ordinary chart.
+    app.store.bulk_insert_responses(&rows).await.unwrap();
     let (_, v) = get(
         &app,
-        "/surveys/maand/results?question=csat&group_by=month&baseline_from=2026-01-01&baseline_to=2026-02-28",
+        "/surveys/after-call/results?question=nps&group_by=month&from=2026-01-01&to=2026-09-30",
     )
     .await;
-    assert_eq!(v["groups"][0]["control"]["chart"], "p");
-    assert_eq!(v["groups"][0]["control"]["sigma_z"], Value::Null);
-
-    add_user(
+    let g = v["groups"].as_array().unwrap();
+    assert_eq!(g.len(), 9);
+    // By hand (and in Python): the months' NPS are 52, 56, 50, 54.5, 49, 53.5, 51, 55 and 27;
+    // c = 49.78, the ordinary limits ±3·√(v/2000) = ±3.35 points would flag months 2, 4, 6 and
+    // 8 too; σ_z = 5.848 widens them to ±19.6, and only month 9 lies outside.
+    for (i, group) in g.iter().enumerate() {
+        assert_eq!(group["control"]["chart"], "laney", "{group}");
+        close(&group["control"]["sigma_z"], 5.848);
+        assert_eq!(
+            group["control"]["signal"],
+            i == 8,
+            "month {}: {group}",
+            i + 1
+        );
+    }
+    crate::admin::add_user(
         &app,
         app.org_id,
-        "lead@example.nl",
+        "lead@example.com",
         tevreden_storage::Role::Admin,
         vec![],
     )
     .await;
-    let admin = login(&app, "lead@example.nl").await;
-    let (s, html) = page(&app, &admin, "/app/surveys/maand/dashboard?period=month").await;
-    assert_eq!(s, 200);
-    assert!(
-        html.contains(
-            r#"<figcaption class="laney">Laney p′: limits widened ×2.4 for the variation between periods.</figcaption>"#
-        ),
-        "{html}"
-    );
-    let (_, html) = page(&app, &admin, "/app/surveys/maand/dashboard?period=quarter").await;
-    assert!(!html.contains("Laney"), "two quarters: the ordinary chart");
-}
-
-/// The importance–performance matrix puts a 1–5 and a 1–7 driver on one scale, % of each
-/// scale. Hand-computed from the answers below: csat (1–5) mean 44/12 = 3.6667 → (3.6667 −
-/// 1)/4·100 = 66.67 %; effort (1–7) mean 56/12 = 4.6667 → (4.6667 − 1)/6·100 = 61.11 %. On
-/// raw means effort (4.67) looked better than csat (3.67); on the scale it is worse.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn drivers_on_different_scales_share_one_performance_axis() {
-    use crate::admin::{add_user, login, page};
-    let app = TestApp::spawn().await;
-    app.publish(
-        r#"key: schalen
-title: {nl: Schalen, en: Scales}
-languages: [nl, en]
-questions:
-  - {id: nps, type: nps, text: {nl: Aanbevelen?, en: Recommend?}}
-  - {id: csat, type: rating, scale: {min: 1, max: 5}, text: {nl: Tevreden?, en: How satisfied are you with the way your question was handled?}}
-  - {id: effort, type: rating, scale: {min: 1, max: 7}, text: {nl: Makkelijk?, en: How easy was it to get your question dealt with?}}
-"#,
-    )
-    .await;
-    let nps = [9, 8, 10, 5, 9, 3, 8, 6, 10, 8, 0, 7];
-    let csat = [5, 4, 4, 3, 5, 2, 4, 3, 5, 4, 1, 4];
-    let effort = [6, 5, 7, 3, 6, 2, 5, 4, 7, 5, 1, 5];
-    let bodies = (0..12)
-        .map(|i| json!({"answers": {"nps": nps[i], "csat": csat[i], "effort": effort[i]}}))
-        .collect();
-    post_all(&app, "schalen", bodies).await;
-    let (s, v) = get(
+    let cookie = crate::admin::login(&app, "lead@example.com").await;
+    let (_, html) = crate::admin::page(
         &app,
-        "/surveys/schalen/drivers?outcome=nps&drivers=csat,effort",
+        &cookie,
+        "/app/surveys/after-call/dashboard?period=month&from=2026-01-01&to=2026-09-30",
     )
     .await;
-    assert_eq!(s, 200, "{v}");
-    let pct = |q: &str| {
-        v["drivers"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|d| d["question"] == q)
-            .unwrap()["performance_pct"]
-            .as_f64()
-            .unwrap()
-    };
-    assert_eq!((pct("csat"), pct("effort")), (66.67, 61.11));
-
-    add_user(
-        &app,
-        app.org_id,
-        "cx@example.nl",
-        tevreden_storage::Role::Admin,
-        vec![],
-    )
-    .await;
-    let admin = login(&app, "cx@example.nl").await;
-    let (s, html) = page(&app, &admin, "/app/surveys/schalen/dashboard?q=nps").await;
-    assert_eq!(s, 200);
-    // The matrix says which scale its x axis is on, and the table has the percentages.
     assert!(
-        html.contains("Performance: % of the scale, (mean − min)/(max − min) × 100"),
-        "{html}"
+        html.contains("Laney p′"),
+        "the dashboard says why the limits are wide"
     );
-    assert!(html.contains("<th scope=\"col\">Performance (% of scale)</th>"));
-    assert!(html.contains("<td class=\"num\">66.7</td>"), "{html}");
-    assert!(html.contains("<td class=\"num\">61.1</td>"));
-    // The matrix's description names both drivers with their percentages.
-    let desc = &html[html.find("<desc id=\"matrix-desc\">").unwrap()..];
-    let desc = &desc[..desc.find("</desc>").unwrap()];
-    assert!(desc.contains("66.67") && desc.contains("61.11"), "{desc}");
 }
