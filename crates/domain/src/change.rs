@@ -985,6 +985,181 @@ mod tests {
         );
     }
 
+    /// Independent reference values: `tests/reference/laney_reference.py` (pure Python from
+    /// methods.md §9, no shared code). Eight months of ~3,600 answers, hits/n = 2880/3600,
+    /// 2812/3450, 2928/3720, 2893/3580, 2780/3510, 3005/3660, 2797/3590, 3013/3630, so the
+    /// limits follow each month's n:
+    ///
+    /// p̄ = 23108/28740 = 0.804036186500; σ₁ = √(0.1575619973/3600) = 0.0066157;
+    /// z = −0.6100939764, 1.6330760577, −2.6028196102, 0.6126454923, −1.7930547780,
+    /// 2.5912927071, −3.7627131055, 3.9450871993; moving ranges 2.2431700341, 4.2358956678,
+    /// 3.2154651025, 2.4057002704, 4.3843474851, 6.3540058126, 7.7078003048 (mean 4.3637692396);
+    /// σ_z = 3.8685897514. Month 1: p′ limits 80.4036 ± 3·0.66157·3.8686 = [72.725613,
+    /// 88.081624] (the ordinary chart's [78.418915, 82.388323] would flag months 7 and 8). The
+    /// EWMA on the standardised scale, `Vₜ = 0.64·Vₜ₋₁ + 0.04·σ_z²·σₜ²`, as printed there.
+    #[test]
+    fn laney_chart_and_ewma_match_the_python_reference_with_varying_n() {
+        let hits = [2880u64, 2812, 2928, 2893, 2780, 3005, 2797, 3013];
+        let ns = [3600u64, 3450, 3720, 3580, 3510, 3660, 3590, 3630];
+        let months: Vec<(u64, u64)> = hits.into_iter().zip(ns).collect();
+        let chart = proportion_control(&months, &months);
+        let want = [
+            (72.725_613, 88.081_624),
+            (72.560_476, 88.246_761),
+            (72.850_467, 87.956_770),
+            (72.704_196, 88.103_041),
+            (72.627_800, 88.179_437),
+            (72.788_808, 88.018_430),
+            (72.714_927, 88.092_310),
+            (72.757_406, 88.049_831),
+        ];
+        for (c, (lo, hi)) in chart.iter().zip(want) {
+            let l = c.limits.clone().unwrap();
+            assert!(close(c.sigma_z.unwrap(), 3.868_589_751_4, 1e-9), "{c:?}");
+            assert!(c.laney && !c.signal, "{c:?}");
+            assert!(close(l.centre, 80.403_618_65, 1e-8));
+            assert!(close(l.lcl, lo, 1e-6) && close(l.ucl, hi, 1e-6), "{l:?}");
+        }
+        // The ordinary chart (σ_z = 1) of the same months, by the formula: months 7 and 8 out.
+        let pbar = 23108.0 / 28740.0;
+        let flagged: Vec<usize> = (0..8)
+            .filter(|&i| {
+                let half = 3.0 * (pbar * (1.0 - pbar) / ns[i] as f64).sqrt();
+                (hits[i] as f64 / ns[i] as f64 - pbar).abs() > half
+            })
+            .collect();
+        assert_eq!(flagged, [6, 7]);
+        let ewma = [
+            (80.322_895, 78.939_679, 81.867_558),
+            (80.559_765, 78.504_173, 82.303_065),
+            (80.189_748, 78.310_048, 82.497_190),
+            (80.313_809, 78.176_460, 82.630_778),
+            (80.091_503, 78.085_727, 82.721_511),
+            (80.493_968, 78.048_525, 82.758_712),
+            (79.977_347, 78.016_397, 82.790_840),
+            (80.582_428, 78.000_983, 82.806_254),
+        ];
+        for (e, (v, lo, hi)) in proportion_ewma(&months, &months).iter().zip(ewma) {
+            assert!(close(e.ewma.unwrap(), v, 1e-6), "{e:?}");
+            assert!(close(e.lcl, lo, 1e-6) && close(e.ucl, hi, 1e-6), "{e:?}");
+            assert!(!e.signal);
+        }
+    }
+
+    /// `tests/reference/laney_reference.py`, "nps": six months of (promoters, passives,
+    /// detractors) = (1700, 1200, 700), (1580, 1250, 770), (1790, 1150, 660), (1650, 1230, 720),
+    /// (1540, 1300, 760), (1760, 1190, 650): c = 0.266667, v = 0.59, σₜ = 0.0128019;
+    /// z = 0.8679260732, −3.2547227745, 3.6886858111, −0.6509445549, −3.9056673294,
+    /// 3.2547227745; mean moving range 5.1641601356, σ_z = 4.5781561486; limits
+    /// [9.083924, 44.249409] (the ordinary [22.826094, 30.507240] would flag months 2, 3, 5, 6);
+    /// the EWMA after month 6 26.808373 in [21.274660, 32.058673].
+    #[test]
+    fn laney_nps_chart_matches_the_python_reference() {
+        let months = [
+            histogram(1700, 1200, 700),
+            histogram(1580, 1250, 770),
+            histogram(1790, 1150, 660),
+            histogram(1650, 1230, 720),
+            histogram(1540, 1300, 760),
+            histogram(1760, 1190, 650),
+        ];
+        for c in nps_control(&months, &months) {
+            let l = c.limits.clone().unwrap();
+            assert!(close(c.sigma_z.unwrap(), 4.578_156_148_6, 1e-9));
+            assert!(close(l.lcl, 9.083_924, 1e-6) && close(l.ucl, 44.249_409, 1e-6));
+            assert!(c.laney && !c.signal);
+        }
+        let half = 300.0 * (0.59f64 / 3600.0).sqrt();
+        assert!(close(26.666_666_7 - half, 22.826_094, 1e-6));
+        let e = nps_ewma(&months, &months);
+        assert!(close(e[5].ewma.unwrap(), 26.808_373, 1e-6));
+        assert!(close(e[5].lcl, 21.274_660, 1e-6) && close(e[5].ucl, 32.058_673, 1e-6));
+        assert!(e.iter().all(|p| !p.signal));
+    }
+
+    /// With a constant n the widened EWMA is the EWMA of the zₜ with the textbook limits
+    /// `±L·σ_z·√(λ/(2−λ)·[1 − (1−λ)^{2t}])`, mapped back by `c + σ·z`: "the EWMA on the same
+    /// standardised scale".
+    #[test]
+    fn laney_ewma_is_the_ewma_of_the_standardised_values() {
+        let months: Vec<(u64, u64)> = [2880, 2990, 2760, 2950, 2800, 3010, 2850]
+            .map(|h| (h, 3600))
+            .to_vec();
+        let sz = proportion_control(&months, &months)[0].sigma_z.unwrap();
+        assert!(sz > 1.0);
+        let pbar = months.iter().map(|p| p.0).sum::<u64>() as f64 / (7.0 * 3600.0);
+        let sigma = (pbar * (1.0 - pbar) / 3600.0).sqrt();
+        let mut zbar = 0.0;
+        for (t, (p, e)) in months
+            .iter()
+            .zip(proportion_ewma(&months, &months))
+            .enumerate()
+        {
+            let z = (p.0 as f64 / 3600.0 - pbar) / sigma;
+            zbar = 0.2 * z + 0.8 * zbar;
+            let t = t as i32 + 1;
+            let half = 2.86 * sz * (0.2 / 1.8 * (1.0 - 0.8f64.powi(2 * t))).sqrt();
+            assert!(close(e.ewma.unwrap(), 100.0 * (pbar + sigma * zbar), 1e-9));
+            assert!(close(e.ucl, 100.0 * (pbar + sigma * half), 1e-9));
+            assert!(close(e.lcl, 100.0 * (pbar - sigma * half), 1e-9));
+        }
+    }
+
+    /// What the dashboard shows is "either rule": the limits *or* the EWMA. 150 series of 24
+    /// periods, n = 3,600 drawn answer by answer, true share around 0.80 with SD 0.03 between
+    /// periods: Laney's limits and EWMA together flag under 3 % of stable periods; a sustained
+    /// drop of 10 points in the last 6 periods — inside the baseline, as on the dashboard — is
+    /// flagged in nearly every series. Seeded run: 0.67 % of stable periods; the drop found in
+    /// 95 % of series, in 49 % of its periods.
+    #[test]
+    fn laney_limits_and_ewma_together_leave_stable_periods_alone_and_find_a_sustained_drop() {
+        use rand::{RngExt, SeedableRng};
+        let mut rng = rand::rngs::StdRng::seed_from_u64(0x1a2e_7002);
+        const SERIES: usize = 150;
+        const PERIODS: usize = 24;
+        const N: u64 = 3_600;
+        let count = |rng: &mut rand::rngs::StdRng, p: f64| {
+            (0..N).filter(|_| rng.random::<f64>() < p).count() as u64
+        };
+        let either = |s: &[(u64, u64)]| -> Vec<bool> {
+            proportion_control(s, s)
+                .iter()
+                .zip(proportion_ewma(s, s))
+                .map(|(c, e)| c.signal || e.signal)
+                .collect()
+        };
+        let (mut stable_flags, mut found, mut drop_flags) = (0, 0, 0);
+        for _ in 0..SERIES {
+            let stable: Vec<(u64, u64)> = (0..PERIODS)
+                .map(|_| {
+                    let p = (0.80 + 0.03 * normal(&mut rng)).clamp(0.0, 1.0);
+                    (count(&mut rng, p), N)
+                })
+                .collect();
+            assert!(proportion_control(&stable, &stable)[0].laney);
+            stable_flags += either(&stable).iter().filter(|f| **f).count();
+            let dropped: Vec<(u64, u64)> = (0..PERIODS)
+                .map(|t| {
+                    let shift = if t >= PERIODS - 6 { 0.10 } else { 0.0 };
+                    let p = (0.80 - shift + 0.03 * normal(&mut rng)).clamp(0.0, 1.0);
+                    (count(&mut rng, p), N)
+                })
+                .collect();
+            let last = either(&dropped)[PERIODS - 6..]
+                .iter()
+                .filter(|f| **f)
+                .count();
+            drop_flags += last;
+            found += usize::from(last > 0);
+        }
+        let stable = 100.0 * stable_flags as f64 / (SERIES * PERIODS) as f64;
+        let found = 100.0 * found as f64 / SERIES as f64;
+        let drop = 100.0 * drop_flags as f64 / (SERIES * 6) as f64;
+        assert!(stable < 3.0, "{stable:.1} % of stable periods flagged");
+        assert!(found > 90.0, "the drop found in {found:.1} % of series");
+        assert!(drop > 40.0, "{drop:.1} % of the dropped periods flagged");
+    }
+
     /// methods.md §9: over 24 stable periods of n = 100 the chance of at least one false signal
     /// is ≈ 7.2 % with 3σ limits, ≈ 64 % with 2σ and ≈ 6.7 % for the EWMA.
     ///
