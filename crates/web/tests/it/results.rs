@@ -1204,3 +1204,75 @@ async fn large_months_get_laney_limits_and_only_a_real_drop_signals() {
         "the dashboard says why the limits are wide"
     );
 }
+
+/// The importance–performance matrix puts a 1–5 and a 1–7 driver on one scale, % of each
+/// scale. Hand-computed from the answers below: csat (1–5) mean 44/12 = 3.6667 → (3.6667 −
+/// 1)/4·100 = 66.67 %; effort (1–7) mean 56/12 = 4.6667 → (4.6667 − 1)/6·100 = 61.11 %. On
+/// raw means effort (4.67) looked better than csat (3.67); on the scale it is worse.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn drivers_on_different_scales_share_one_performance_axis() {
+    use crate::admin::{add_user, login, page};
+    let app = TestApp::spawn().await;
+    app.publish(
+        r#"key: schalen
+title: {nl: Schalen, en: Scales}
+languages: [nl, en]
+questions:
+  - {id: nps, type: nps, text: {nl: Aanbevelen?, en: Recommend?}}
+  - {id: csat, type: rating, scale: {min: 1, max: 5}, text: {nl: Tevreden?, en: How satisfied are you with the way your question was handled?}}
+  - {id: effort, type: rating, scale: {min: 1, max: 7}, text: {nl: Makkelijk?, en: How easy was it to get your question dealt with?}}
+"#,
+    )
+    .await;
+    let nps = [9, 8, 10, 5, 9, 3, 8, 6, 10, 8, 0, 7];
+    let csat = [5, 4, 4, 3, 5, 2, 4, 3, 5, 4, 1, 4];
+    let effort = [6, 5, 7, 3, 6, 2, 5, 4, 7, 5, 1, 5];
+    let bodies = (0..12)
+        .map(|i| json!({"answers": {"nps": nps[i], "csat": csat[i], "effort": effort[i]}}))
+        .collect();
+    post_all(&app, "schalen", bodies).await;
+    let (s, v) = get(
+        &app,
+        "/surveys/schalen/drivers?outcome=nps&drivers=csat,effort",
+    )
+    .await;
+    assert_eq!(s, 200, "{v}");
+    let pct = |q: &str| {
+        v["drivers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["question"] == q)
+            .unwrap()["performance_pct"]
+            .as_f64()
+            .unwrap()
+    };
+    assert_eq!((pct("csat"), pct("effort")), (66.67, 61.11));
+
+    add_user(
+        &app,
+        app.org_id,
+        "cx@example.nl",
+        tevreden_storage::Role::Admin,
+        vec![],
+    )
+    .await;
+    let admin = login(&app, "cx@example.nl").await;
+    let (s, html) = page(&app, &admin, "/app/surveys/schalen/dashboard?q=nps").await;
+    assert_eq!(s, 200);
+    // The matrix's x axis names its scale, and the table has the percentages.
+    let matrix = &html[html.find("chart-matrix").unwrap()..];
+    let matrix = &matrix[..matrix.find("</svg>").unwrap()];
+    assert!(
+        matrix.contains(
+            r#"class="axis-label" font-weight="600">Performance (% of the scale)</text>"#
+        ),
+        "{matrix}"
+    );
+    assert!(html.contains("<td class=\"num\">66.7</td>"), "{html}");
+    assert!(html.contains("<td class=\"num\">61.1</td>"));
+    // Its description places both drivers by those percentages.
+    let desc = &matrix[matrix.find("-desc\">").unwrap()..];
+    let desc = &desc[..desc.find("</desc>").unwrap()];
+    assert!(desc.contains("66.67") && desc.contains("61.11"), "{desc}");
+}
