@@ -57,7 +57,7 @@ pub const EMPLOYEE_TEMPLATES: &[&str] = &[
 /// template, and the builder lets its user change everything).
 pub fn employee_template_of(def: &SurveyDefinition) -> Option<&'static str> {
     EMPLOYEE_TEMPLATES.iter().copied().find(|key| {
-        let Some(t) = template(key) else {
+        let Some((_, t)) = parsed().iter().find(|(k, _)| k == key) else {
             return false;
         };
         let total = t.questions().count();
@@ -72,21 +72,33 @@ pub fn employee_template_of(def: &SurveyDefinition) -> Option<&'static str> {
     })
 }
 
-/// Parses a shipped template by key.
+/// Every shipped template, parsed once (they are compiled in and never change).
+fn parsed() -> &'static [(&'static str, SurveyDefinition)] {
+    static PARSED: std::sync::OnceLock<Vec<(&'static str, SurveyDefinition)>> =
+        std::sync::OnceLock::new();
+    PARSED.get_or_init(|| {
+        TEMPLATES
+            .iter()
+            .filter_map(|(key, src)| {
+                parse_survey_file(src.as_bytes(), FileFormat::Yaml)
+                    .ok()
+                    .map(|p| (*key, p.definition))
+            })
+            .collect()
+    })
+}
+
+/// A shipped template by key.
 pub fn template(key: &str) -> Option<SurveyDefinition> {
-    let (_, src) = TEMPLATES.iter().find(|(k, _)| *k == key)?;
-    parse_survey_file(src.as_bytes(), FileFormat::Yaml)
-        .ok()
-        .map(|p| p.definition)
+    parsed()
+        .iter()
+        .find(|(k, _)| *k == key)
+        .map(|(_, d)| d.clone())
 }
 
 /// Every shipped template, parsed, in the order of [`TEMPLATES`].
 pub fn list() -> impl Iterator<Item = (&'static str, SurveyDefinition)> {
-    TEMPLATES.iter().filter_map(|(key, src)| {
-        parse_survey_file(src.as_bytes(), FileFormat::Yaml)
-            .ok()
-            .map(|p| (*key, p.definition))
-    })
+    parsed().iter().map(|(k, d)| (*k, d.clone()))
 }
 
 #[cfg(test)]
