@@ -18,6 +18,7 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 mod dashboard;
 mod export;
 mod ingest;
+mod recount;
 
 mod bytes_compat {
     pub use hyper::body::Bytes;
@@ -72,6 +73,19 @@ pub enum BenchCommand {
         #[arg(long)]
         kept_during_fill: bool,
     },
+    /// New responses while newly kept contact attributes are recounted in the background:
+    /// the JSON API's rate and p99 before, during and after, and the recount's duration.
+    Recount {
+        /// Responses to fill before (40 % from contacts with attributes).
+        #[arg(long, default_value_t = 1_000_000)]
+        responses: usize,
+        /// Concurrent API clients.
+        #[arg(long, default_value_t = 64)]
+        clients: usize,
+        /// Seconds of load before and after the recount.
+        #[arg(long, default_value_t = 5)]
+        seconds: u64,
+    },
     /// Time and server memory of exporting every response as CSV and XLSX through the API.
     Export {
         /// Responses to generate.
@@ -107,6 +121,18 @@ pub async fn run(cmd: BenchCommand, database_url: Option<String>) -> Result<(), 
                 probe_bin,
             };
             ingest::run(database_url, options).await
+        }
+        BenchCommand::Recount {
+            responses,
+            clients,
+            seconds,
+        } => {
+            let options = recount::Options {
+                responses: responses.max(1),
+                clients: clients.max(1),
+                seconds: seconds.max(1),
+            };
+            recount::run(database_url, options).await
         }
         BenchCommand::Pages { requests } => pages(database_url, requests.max(10)).await,
         BenchCommand::Export { responses } => export::run(database_url, responses.max(1)).await,

@@ -255,6 +255,117 @@ pub fn kept_attributes(kept: &[String], attributes_json: Option<&str>) -> Vec<(S
         .collect()
 }
 
+/// Which kept contact attributes count a response in the attribute histograms, while the
+/// kept attributes change.
+///
+/// Adding an attribute means counting every stored response for it. That runs in the
+/// background, in chunks of ascending response id: until it is done, `kept` holds the
+/// attributes whose counts are complete (the only ones results may read from the aggregates)
+/// and `chosen` the attributes asked for. A response is counted for the chosen attributes when
+/// its id is at most `after` (the chunks have passed it; a response stored later with such an id
+/// counts itself) and for the complete ones always, so each response is counted exactly once
+/// for every attribute, whoever counts it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AttributeCounting {
+    /// Complete for every response.
+    pub kept: Vec<String>,
+    /// While a recount runs: the attributes asked for, in their order (the kept ones among
+    /// them).
+    pub chosen: Option<Vec<String>>,
+    /// Responses with an id up to this one are counted for the chosen attributes.
+    pub after: i64,
+}
+
+/// The outcome of choosing other kept attributes: the new counting state, and the attributes
+/// whose histogram rows are dropped (no longer kept, or partly recounted and starting over).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AttributeChange {
+    pub counting: AttributeCounting,
+    pub dropped: Vec<String>,
+}
+
+impl AttributeCounting {
+    /// Only `kept`, no recount.
+    pub fn complete(kept: Vec<String>) -> Self {
+        AttributeCounting {
+            kept,
+            chosen: None,
+            after: 0,
+        }
+    }
+
+    /// The attributes response `id` is counted for.
+    pub fn keys_for(&self, id: i64) -> &[String] {
+        match &self.chosen {
+            Some(chosen) if id <= self.after => chosen,
+            _ => &self.kept,
+        }
+    }
+
+    /// The attributes being added by a running recount (none without one).
+    pub fn adding(&self) -> Vec<String> {
+        self.chosen
+            .iter()
+            .flatten()
+            .filter(|k| !self.kept.contains(k))
+            .cloned()
+            .collect()
+    }
+
+    /// Whether a recount runs.
+    pub fn recounting(&self) -> bool {
+        !self.adding().is_empty()
+    }
+
+    /// Choosing `target` (normalised by [`kept_attribute_keys`]): attributes kept before and
+    /// still chosen stay complete; removed ones are dropped at once; new ones are recounted,
+    /// continuing a running recount when it adds exactly the same ones.
+    pub fn choose(&self, target: &[String]) -> AttributeChange {
+        let kept: Vec<String> = target
+            .iter()
+            .filter(|k| self.kept.contains(k))
+            .cloned()
+            .collect();
+        let adding: Vec<String> = target
+            .iter()
+            .filter(|k| !self.kept.contains(k))
+            .cloned()
+            .collect();
+        let mut was_adding = self.adding();
+        let mut dropped: Vec<String> = self
+            .kept
+            .iter()
+            .filter(|k| !target.contains(k))
+            .cloned()
+            .collect();
+        let mut same = adding.clone();
+        same.sort();
+        was_adding.sort();
+        let continues = !adding.is_empty() && same == was_adding;
+        if !continues {
+            dropped.extend(was_adding);
+        }
+        let counting = if adding.is_empty() {
+            AttributeCounting::complete(target.to_vec())
+        } else {
+            AttributeCounting {
+                kept,
+                chosen: Some(target.to_vec()),
+                after: if continues { self.after } else { 0 },
+            }
+        };
+        AttributeChange { counting, dropped }
+    }
+
+    /// The state once a recount has counted every response: the chosen attributes are kept.
+    pub fn finished(&self) -> AttributeCounting {
+        match &self.chosen {
+            Some(chosen) => AttributeCounting::complete(chosen.clone()),
+            None => self.clone(),
+        }
+    }
+}
+
 /// One histogram cell's key.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct CountKey {
@@ -874,6 +985,60 @@ questions:
         assert_eq!(d.len(), 1);
     }
 
+    fn keys(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn a_recount_counts_chosen_attributes_up_to_its_cursor_and_kept_ones_always() {
+        let start = AttributeCounting::complete(keys(&["segment", "region"]));
+        let change = start.choose(&keys(&["region", "plan"]));
+        assert_eq!(change.dropped, keys(&["segment"]), "removed at once");
+        let c = change.counting;
+        assert_eq!(c.kept, keys(&["region"]));
+        assert_eq!(c.adding(), keys(&["plan"]));
+        assert!(c.recounting());
+        assert_eq!(c.after, 0);
+        let moved = AttributeCounting {
+            after: 100,
+            ..c.clone()
+        };
+        assert_eq!(moved.keys_for(100), keys(&["region", "plan"]));
+        assert_eq!(moved.keys_for(101), keys(&["region"]));
+        assert_eq!(
+            moved.finished(),
+            AttributeCounting::complete(keys(&["region", "plan"]))
+        );
+    }
+
+    #[test]
+    fn choosing_again_during_a_recount_continues_or_starts_over() {
+        let running = AttributeCounting {
+            kept: keys(&["region"]),
+            chosen: Some(keys(&["region", "plan"])),
+            after: 500,
+        };
+        // the same additions in another order: the chunks counted so far stay
+        let same = running.choose(&keys(&["plan", "region"]));
+        assert_eq!(same.counting.after, 500);
+        assert!(same.dropped.is_empty());
+        // other additions: the partial counts go, the recount starts over
+        let other = running.choose(&keys(&["region", "plan", "size"]));
+        assert_eq!(other.counting.after, 0);
+        assert_eq!(other.dropped, keys(&["plan"]));
+        // removing what was being added ends the recount; nothing is left half counted
+        let back = running.choose(&keys(&["region"]));
+        assert_eq!(
+            back.counting,
+            AttributeCounting::complete(keys(&["region"]))
+        );
+        assert_eq!(back.dropped, keys(&["plan"]));
+        // removing only: no recount
+        let none = AttributeCounting::complete(keys(&["a", "b"])).choose(&keys(&["b"]));
+        assert_eq!(none.counting, AttributeCounting::complete(keys(&["b"])));
+        assert_eq!(none.dropped, keys(&["a"]));
+    }
+
     proptest::proptest! {
         #[test]
         fn builder_equals_adding_one_by_one(
@@ -903,6 +1068,81 @@ questions:
                 fast.add(at, &facts);
             }
             proptest::prop_assert_eq!(fast.finish(), slow);
+        }
+
+        /// Writers storing responses (some with ids below ones already stored, as PostgreSQL
+        /// hands out ids before commit), recount chunks and new choices in any order: every
+        /// kept attribute has counted every response exactly once, every attribute being added
+        /// exactly the responses up to the cursor, and after the last chunk all chosen ones are
+        /// complete.
+        fn responses_are_counted_once_for_every_attribute_whoever_counts_them(
+            ops in proptest::collection::vec((0..10u8, 0..6usize, 1..4i64), 1..80)
+        ) {
+            use std::collections::{BTreeMap, BTreeSet};
+            let names = ["a", "b", "c"];
+            let targets: Vec<Vec<String>> = vec![
+                vec![], keys(&["a"]), keys(&["b"]), keys(&["a", "b"]), keys(&["b", "c", "a"]), keys(&["c"]),
+            ];
+            let mut state = AttributeCounting::default();
+            let mut stored: BTreeSet<i64> = BTreeSet::new();
+            let mut counted: BTreeMap<String, BTreeMap<i64, u32>> = BTreeMap::new();
+            let mut next_id = 1i64;
+            let check = |state: &AttributeCounting, stored: &BTreeSet<i64>, counted: &BTreeMap<String, BTreeMap<i64, u32>>| {
+                for name in names {
+                    let have = counted.get(name).cloned().unwrap_or_default();
+                    let want: BTreeMap<i64, u32> = if state.kept.iter().any(|k| k == name) {
+                        stored.iter().map(|&i| (i, 1)).collect()
+                    } else if state.adding().iter().any(|k| k == name) {
+                        stored.iter().filter(|&&i| i <= state.after).map(|&i| (i, 1)).collect()
+                    } else {
+                        BTreeMap::new()
+                    };
+                    if have != want {
+                        return Err(format!("{name}: counted {have:?}, should be {want:?} in {state:?}"));
+                    }
+                }
+                Ok(())
+            };
+            let chunk = |state: &mut AttributeCounting, stored: &BTreeSet<i64>, counted: &mut BTreeMap<String, BTreeMap<i64, u32>>, size: usize| {
+                let ids: Vec<i64> = stored.range(state.after + 1..).take(size).copied().collect();
+                if ids.is_empty() {
+                    *state = state.finished();
+                    return;
+                }
+                for key in state.adding() {
+                    for &i in &ids {
+                        *counted.entry(key.clone()).or_default().entry(i).or_default() += 1;
+                    }
+                }
+                state.after = *ids.last().unwrap();
+            };
+            for (op, pick, n) in ops {
+                match op {
+                    // a response stored with the next id, or one handed out earlier
+                    0..=4 => {
+                        let id = if op == 4 && next_id > n + 1 { next_id - n } else { next_id };
+                        if !stored.insert(id) { continue; }
+                        next_id = next_id.max(id + 1);
+                        for key in state.keys_for(id) {
+                            *counted.entry(key.clone()).or_default().entry(id).or_default() += 1;
+                        }
+                    }
+                    5..=7 => chunk(&mut state, &stored, &mut counted, n as usize),
+                    _ => {
+                        let change = state.choose(&targets[pick]);
+                        for key in &change.dropped {
+                            counted.remove(key);
+                        }
+                        state = change.counting;
+                    }
+                }
+                check(&state, &stored, &counted).map_err(proptest::test_runner::TestCaseError::fail)?;
+            }
+            while state.recounting() {
+                chunk(&mut state, &stored, &mut counted, 2);
+            }
+            check(&state, &stored, &counted).map_err(proptest::test_runner::TestCaseError::fail)?;
+            proptest::prop_assert!(state.chosen.is_none());
         }
     }
 }

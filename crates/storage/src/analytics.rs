@@ -10,7 +10,8 @@ use std::collections::HashMap;
 use jiff::tz::TimeZone;
 use sqlx::{AnyConnection, Row};
 use tevreden_domain::rollup::{
-    AnswerFacts, Grain, Placement, Rollup, RollupBuilder, answer_facts, kept_attributes, local_day,
+    AnswerFacts, AttributeCounting, Grain, Placement, Rollup, RollupBuilder, answer_facts,
+    kept_attributes, local_day,
 };
 use tevreden_domain::survey::{SurveyDefinition, parse_survey_value, stored_answers};
 
@@ -91,24 +92,6 @@ pub(crate) async fn share_lock_surveys(
         .await?;
     }
     Ok(())
-}
-
-/// The contact attribute keys an organisation keeps in the aggregates, read on `conn` (inside
-/// the caller's transaction).
-pub(crate) async fn kept_keys(
-    conn: &mut AnyConnection,
-    org_id: i64,
-) -> std::result::Result<Vec<String>, sqlx::Error> {
-    let text: Option<String> = sqlx::query_scalar("SELECT kept_attributes FROM orgs WHERE id = $1")
-        .bind(org_id)
-        .fetch_optional(&mut *conn)
-        .await?;
-    Ok(parse_kept(text.as_deref()))
-}
-
-fn parse_kept(text: Option<&str>) -> Vec<String> {
-    text.and_then(|t| serde_json::from_str(t).ok())
-        .unwrap_or_default()
 }
 
 /// Adds a rollup to the aggregate tables on `conn` (inside the caller's transaction).
@@ -669,8 +652,10 @@ impl Store {
     /// Recomputes one survey's aggregates from its raw responses.
     pub async fn recompute_rollup(&self, survey_id: i64) -> Result<(Rollup, u64)> {
         let org_id = self.survey_org(survey_id).await?;
-        let kept = self.kept_attributes(org_id).await?;
-        self.recompute_rollup_keeping(survey_id, org_id, &kept, "")
+        let mut conn = self.pool.acquire().await?;
+        let counting = crate::recount::counting(&mut conn, self.backend, org_id, false).await?;
+        drop(conn);
+        self.recompute_rollup_keeping(survey_id, org_id, &counting, "")
             .await
     }
 
@@ -705,14 +690,14 @@ impl Store {
         )
     }
 
-    /// [`Store::recompute_rollup`] with the given kept attribute keys, over the responses that
+    /// [`Store::recompute_rollup`] counting the attributes `counting` says, over the responses that
     /// match `condition` (SQL on `responses r`, `""` for all; from our own code, never user
     /// text). Responses are read in packed pages, as the raw results path reads them.
     async fn recompute_rollup_keeping(
         &self,
         survey_id: i64,
         org_id: i64,
-        kept: &[String],
+        counting: &AttributeCounting,
         condition: &str,
     ) -> Result<(Rollup, u64)> {
         let tz = self.org_time_zone(org_id).await?;
@@ -733,7 +718,8 @@ impl Store {
                 };
                 let facts = stored_facts(def, &r.answers);
                 let day = local_day(r.submitted_at, &tz);
-                let pairs = kept_attributes(kept, r.contact_attributes.as_deref());
+                let keys = counting.keys_for(r.id);
+                let pairs = kept_attributes(keys, r.contact_attributes.as_deref());
                 let context = (Some(r.unit_id), Some(r.touchpoint_id), Some(r.channel_id));
                 rollup.add(placement(survey_id, day, context, &pairs), &facts);
                 responses += 1;
@@ -760,14 +746,14 @@ impl Store {
             return Ok(());
         }
         share_lock_surveys(tx, self.backend, &surveys).await?;
-        let kept = kept_keys(&mut *tx, org_id).await?;
-        if !kept.is_empty() {
+        let counting = crate::recount::counting(&mut *tx, self.backend, org_id, true).await?;
+        if counting.chosen.is_some() || !counting.kept.is_empty() {
             for survey_id in surveys {
                 let (rollup, _) = self
                     .recompute_rollup_keeping(
                         survey_id,
                         org_id,
-                        &kept,
+                        &counting,
                         &format!(" AND r.contact_id = {contact_id}"),
                     )
                     .await?;
@@ -801,7 +787,7 @@ impl Store {
         .bind(survey_id)
         .fetch_optional(&self.pool)
         .await?;
-        Ok(parse_kept(text.as_deref()))
+        Ok(crate::recount::keys(text.as_deref()))
     }
 
     /// The attribute keys of the organisation's newest 10,000 contacts, each with how many of
@@ -832,72 +818,7 @@ impl Store {
                 .bind(org_id)
                 .fetch_optional(&self.pool)
                 .await?;
-        Ok(parse_kept(text.as_deref()))
-    }
-
-    /// Chooses the contact attributes the organisation keeps in the aggregates (keys as
-    /// checked by [`tevreden_domain::rollup::kept_attribute_keys`]) and recounts every
-    /// survey's attribute histograms for them from the responses' stored attributes, in one
-    /// transaction that holds the writer off (as [`Store::rebuild_rollup`] does). Returns how
-    /// many responses with contact attributes were read.
-    pub async fn set_kept_attributes(
-        &self,
-        org_id: i64,
-        keys: &[String],
-        actor: &str,
-    ) -> Result<u64> {
-        let before = self.kept_attributes(org_id).await?;
-        let mut tx = self.begin_write().await?;
-        if self.backend == Backend::Postgres {
-            sqlx::query("SELECT id FROM surveys WHERE org_id = $1 ORDER BY id FOR UPDATE")
-                .bind(org_id)
-                .execute(&mut *tx)
-                .await?;
-        }
-        sqlx::query("UPDATE orgs SET kept_attributes = $1 WHERE id = $2")
-            .bind(serde_json::json!(keys).to_string())
-            .bind(org_id)
-            .execute(&mut *tx)
-            .await?;
-        let mut counted = 0;
-        for (survey_id, _) in self.rollup_surveys(Some(org_id), None).await? {
-            sqlx::query("DELETE FROM agg_attr_counts WHERE survey_id = $1")
-                .bind(survey_id)
-                .execute(&mut *tx)
-                .await?;
-            if keys.is_empty() {
-                continue;
-            }
-            let (rollup, responses) = self
-                .recompute_rollup_keeping(
-                    survey_id,
-                    org_id,
-                    keys,
-                    " AND r.contact_attributes IS NOT NULL",
-                )
-                .await?;
-            counted += responses;
-            let attr_only = Rollup {
-                attr_counts: rollup.attr_counts,
-                ..Rollup::default()
-            };
-            apply(&mut tx, self.backend, &attr_only).await?;
-        }
-        crate::accounts::insert_audit(
-            &mut tx,
-            &crate::accounts::NewAudit {
-                org_id,
-                actor,
-                action: "kept_attributes.set",
-                object_type: "org",
-                object_key: "kept_attributes",
-                before: Some(serde_json::json!(before)),
-                after: Some(serde_json::json!(keys)),
-            },
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(counted)
+        Ok(crate::recount::keys(text.as_deref()))
     }
 
     /// Compares every survey's (or one survey's) stored aggregates with a recomputation from
@@ -918,8 +839,9 @@ impl Store {
     }
 
     /// Replaces one survey's aggregates with a recomputation from its raw responses, in one
-    /// transaction that also holds the writer off (SQLite's write lock; on PostgreSQL the
-    /// survey row is locked, which the writer's insert takes a share lock on).
+    /// transaction that also holds the writer and attribute recounts off (SQLite's write lock;
+    /// on PostgreSQL the survey row, which the writer's insert takes a share lock on, and the
+    /// organisation's row, which recount chunks lock).
     pub async fn rebuild_rollup(&self, survey_id: i64) -> Result<u64> {
         let mut tx = self.begin_write().await?;
         if self.backend == Backend::Postgres {
@@ -928,7 +850,18 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
         }
-        let (rollup, responses) = self.recompute_rollup(survey_id).await?;
+        // and no recount chunk moves the attributes' cursor meanwhile
+        let org_id = self.survey_org(survey_id).await?;
+        if self.backend == Backend::Postgres {
+            sqlx::query("SELECT id FROM orgs WHERE id = $1 FOR UPDATE")
+                .bind(org_id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        let counting = crate::recount::counting(&mut tx, self.backend, org_id, false).await?;
+        let (rollup, responses) = self
+            .recompute_rollup_keeping(survey_id, org_id, &counting, "")
+            .await?;
         for table in ["agg_counts", "agg_attr_counts", "agg_moments", "agg_sets"] {
             sqlx::query(sqlx::AssertSqlSafe(format!(
                 "DELETE FROM {table} WHERE survey_id = $1"

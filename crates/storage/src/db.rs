@@ -110,6 +110,7 @@ pub struct Store {
     pub(crate) pool: AnyPool,
     pub(crate) backend: Backend,
     pub(crate) ingest: Arc<IngestHandle>,
+    pub(crate) recounts: Arc<crate::recount::Recounts>,
     url: Arc<DatabaseUrl>,
 }
 
@@ -167,6 +168,7 @@ impl Store {
             pool,
             backend,
             ingest,
+            recounts: Default::default(),
             url: Arc::new(url.clone()),
         })
     }
@@ -193,8 +195,10 @@ impl Store {
         &self.url
     }
 
-    /// Waits for the ingest writer to finish what is queued, then closes the pool.
+    /// Stops attribute recounts (they resume from their cursor), waits for the ingest writer
+    /// to finish what is queued, then closes the pool.
     pub async fn close(&self) {
+        self.recounts.stop();
         self.ingest.shutdown().await;
         self.pool.close().await;
     }

@@ -21,10 +21,13 @@ use sqlx::any::{AnyConnectOptions, AnyRow};
 use sqlx::{AnyConnection, Connection, Executor, Row};
 use tokio::sync::{mpsc, oneshot};
 
-use tevreden_domain::rollup::{AnswerFacts, Rollup, RollupBuilder, kept_attributes, local_day};
+use tevreden_domain::rollup::{
+    AnswerFacts, AttributeCounting, Rollup, RollupBuilder, kept_attributes, local_day,
+};
 
 use crate::analytics::{self, Zones, placement};
 use crate::db::{Backend, SQLITE_PRAGMAS, Store, now_ms};
+use crate::recount;
 
 /// A validated response on its way to disk.
 #[derive(Clone, Debug)]
@@ -488,7 +491,7 @@ async fn insert_batch(
                     .await?;
                 let uids = returned_uids(&rows)?;
                 let t = phase(&mut timing.insert, t);
-                let rollup = rollup_of(&mut tx, zones, items, &uids).await?;
+                let rollup = rollup_of(&mut tx, backend, zones, items, &uids).await?;
                 let t = phase(&mut timing.rollup, t);
                 analytics::apply(&mut tx, backend, &rollup).await?;
                 phase(&mut timing.aggregates, t);
@@ -520,15 +523,15 @@ fn phase(slot: &mut Duration, start: std::time::Instant) -> std::time::Instant {
     now
 }
 
-/// The rows a batch inserted: uid → the contact attributes stored with it.
-type Inserted = HashMap<String, Option<String>>;
+/// The rows a batch inserted: uid → their id and the contact attributes stored with them.
+type Inserted = HashMap<String, (i64, Option<String>)>;
 
 fn returned_uids(rows: &[AnyRow]) -> Result<Inserted, sqlx::Error> {
     rows.iter()
         .map(|r| {
             Ok((
                 r.try_get::<String, _>(0)?,
-                r.try_get::<Option<String>, _>(1)?,
+                (r.try_get::<i64, _>(1)?, r.try_get::<Option<String>, _>(2)?),
             ))
         })
         .collect()
@@ -537,16 +540,18 @@ fn returned_uids(rows: &[AnyRow]) -> Result<Inserted, sqlx::Error> {
 /// The aggregate sums of the responses of a batch that were inserted.
 async fn rollup_of(
     conn: &mut AnyConnection,
+    backend: Backend,
     zones: &mut Zones,
     items: &[&NewResponse],
     inserted: &Inserted,
 ) -> Result<Rollup, sqlx::Error> {
     let mut rollup = RollupBuilder::default();
-    // Read inside the transaction, after the insert took its share lock on the surveys: a
-    // change of the kept keys (which locks them for update) is wholly before or after.
-    let mut kept: HashMap<i64, Vec<String>> = HashMap::new();
+    // Read inside the transaction, after the insert: a recount chunk or a change of the kept
+    // keys (which lock the organisation for update) is wholly before or after (see
+    // crate::recount).
+    let mut counting: HashMap<i64, AttributeCounting> = HashMap::new();
     for r in items {
-        let Some(attributes) = inserted.get(&r.uid) else {
+        let Some((id, attributes)) = inserted.get(&r.uid) else {
             continue;
         };
         let tz = zones.get(conn, r.org_id).await?;
@@ -554,13 +559,13 @@ async fn rollup_of(
         let pairs = match attributes {
             None => Vec::new(),
             Some(text) => {
-                let keys = match kept.entry(r.org_id) {
+                let c = match counting.entry(r.org_id) {
                     std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
                     std::collections::hash_map::Entry::Vacant(e) => {
-                        e.insert(analytics::kept_keys(conn, r.org_id).await?)
+                        e.insert(recount::counting(conn, backend, r.org_id, true).await?)
                     }
                 };
-                kept_attributes(keys, Some(text))
+                kept_attributes(c.keys_for(*id), Some(text))
             }
         };
         rollup.add(
@@ -658,7 +663,7 @@ fn insert_sql(backend: Backend, rows: usize) -> String {
          SELECT {cols}, (SELECT ct.attributes FROM contacts ct WHERE ct.id = v.c13) FROM v \
          WHERE EXISTS (SELECT 1 FROM survey_versions sv JOIN surveys s ON s.id = sv.survey_id \
            WHERE sv.id = v.c3 AND sv.published_at IS NOT NULL AND s.status = 'open' AND (s.closes_at IS NULL OR s.closes_at > {now_param}){lock}) \
-         ON CONFLICT DO NOTHING RETURNING uid, contact_attributes",
+         ON CONFLICT DO NOTHING RETURNING uid, id, contact_attributes",
         cols = cols.join(", "),
         values = values.join(","),
         now_param = placeholders(backend, 1 + rows * NCOLS, 1),
@@ -719,7 +724,7 @@ async fn insert_sqlite(
             .await?;
         let uids = returned_uids(&rows)?;
         let t = phase(&mut timing.insert, t);
-        let rollup = rollup_of(conn, zones, items, &uids).await?;
+        let rollup = rollup_of(conn, Backend::Sqlite, zones, items, &uids).await?;
         let t = phase(&mut timing.rollup, t);
         analytics::apply(conn, Backend::Sqlite, &rollup).await?;
         let t = phase(&mut timing.aggregates, t);

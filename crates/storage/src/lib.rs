@@ -17,6 +17,7 @@ mod error;
 mod export;
 pub mod ingest;
 mod org;
+mod recount;
 mod responses;
 mod scorecards;
 mod surveys;
@@ -37,6 +38,7 @@ pub use org::{
     Channel, CheckedImport, ContactRef, ContextKeys, ImportKind as ImportFileKind, ImportRecords,
     ImportSummary, Org, OrgTable, Touchpoint, Unit,
 };
+pub use recount::{KeptChange, RecountStatus};
 pub use responses::{ResponseFilter, ResponsePage, ResponseRecord};
 pub use scorecards::Indicator;
 pub use surveys::{

@@ -387,10 +387,15 @@ impl Store {
         surveys.dedup();
         analytics::share_lock_surveys(&mut tx, self.backend, &surveys).await?;
         let contacts = contact_attributes(&mut tx, rows).await?;
+        // Every id this insert gets is above a running recount's cursor (ids only grow, and on
+        // PostgreSQL they are handed out after the share lock that holds chunks off), so its
+        // rows count for the complete attributes; the recount's chunks count them for the
+        // others (see crate::recount).
         let mut kept: HashMap<i64, Vec<String>> = HashMap::new();
         if !contacts.is_empty() {
             for org in zones.keys() {
-                kept.insert(*org, crate::analytics::kept_keys(&mut tx, *org).await?);
+                let counting = crate::recount::counting(&mut tx, backend, *org, true).await?;
+                kept.insert(*org, counting.kept);
             }
         }
         let bind = |chunk| bind_rows(backend, &full_sql, per_stmt, chunk, &contacts, now);

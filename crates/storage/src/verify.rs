@@ -16,8 +16,8 @@ use std::collections::{BTreeMap, HashMap};
 
 use sqlx::{AnyConnection, Connection, Row};
 use tevreden_domain::rollup::{
-    AttrCountKey, CountKey, Grain, MomentKey, Rollup, RollupBuilder, RollupDiff, day_start_ms,
-    diff, kept_attributes, local_day, month_first_day, month_of,
+    AttrCountKey, AttributeCounting, CountKey, Grain, MomentKey, Rollup, RollupBuilder, RollupDiff,
+    day_start_ms, diff, kept_attributes, local_day, month_first_day, month_of,
 };
 use tevreden_domain::survey::SurveyDefinition;
 
@@ -193,7 +193,6 @@ impl Store {
         progress: &(dyn Fn(VerifyProgress) + Send + Sync),
     ) -> Result<RollupCheck> {
         let org_id = self.survey_org(survey_id).await?;
-        let kept = self.kept_attributes(org_id).await?;
         let tz = self.org_time_zone(org_id).await?;
         let defs = self.survey_definitions(survey_id).await?;
         let mut conn = self.pool.acquire().await?;
@@ -220,9 +219,19 @@ impl Store {
                         .await?
                 }
             };
-            let stored = stored_chunk(&mut tx, survey_id, &prefixes, *chunk).await?;
+            // which attributes count which response, in the same snapshot (a recount may move
+            // between chunks, and add attribute values)
+            let counting = crate::recount::counting(&mut tx, self.backend, org_id, false).await?;
+            let fresh;
+            let prefixes = if counting.recounting() {
+                fresh = Prefixes::read(&mut tx, survey_id).await?;
+                &fresh
+            } else {
+                &prefixes
+            };
+            let stored = stored_chunk(&mut tx, survey_id, prefixes, *chunk).await?;
             let (recomputed, n) = self
-                .recompute_chunk(&mut tx, survey_id, &defs, &kept, &tz, *chunk)
+                .recompute_chunk(&mut tx, survey_id, &defs, &counting, &tz, *chunk)
                 .await?;
             tx.rollback().await?;
             check.responses += n;
@@ -301,7 +310,7 @@ impl Store {
         conn: &mut AnyConnection,
         survey_id: i64,
         defs: &HashMap<i64, Option<SurveyDefinition>>,
-        kept: &[String],
+        counting: &AttributeCounting,
         tz: &jiff::tz::TimeZone,
         chunk: Chunk,
     ) -> Result<(Rollup, u64)> {
@@ -347,7 +356,8 @@ impl Store {
                     counted += 1;
                 }
                 let facts = stored_facts(def, &r.answers);
-                let pairs = kept_attributes(kept, r.contact_attributes.as_deref());
+                let pairs =
+                    kept_attributes(counting.keys_for(r.id), r.contact_attributes.as_deref());
                 let context = (Some(r.unit_id), Some(r.touchpoint_id), Some(r.channel_id));
                 builder.add(placement(survey_id, day, context, &pairs), &facts);
             }

@@ -464,7 +464,9 @@ async fn kept_attributes_follow_the_choice_the_snapshot_and_erasure() {
         .set_kept_attributes(w.org, &["region".into()], "test")
         .await
         .unwrap();
-    assert_eq!(n as i64, with(1) + with(2) + with(3));
+    assert_eq!(n.recounted, 0, "dropping an attribute counts nothing");
+    assert_eq!(n.recounting, None);
+    assert_eq!(n.kept, ["region"]);
     assert!(
         attribute_months(&store, survey.id, zakelijk)
             .await
@@ -647,6 +649,190 @@ async fn verify_in_chunks_finds_a_tampered_cell_and_missing_ones() {
     }
     assert_eq!(store.rebuild_rollup(survey.id).await.unwrap(), 401);
     assert!(check(small).await.0.matches());
+    drop(store);
+    tokio::task::spawn_blocking(move || drop(w)).await.unwrap();
+}
+
+/// Adding a kept attribute over more responses than one chunk: the chunks run one at a time
+/// while responses keep arriving through the writer and the bulk path; after every step the
+/// aggregates equal a recomputation (which counts the new attribute up to the cursor), results
+/// keep reading the new attribute from the raw responses, and a restart resumes the recount.
+/// At the end the attribute is kept and its histograms are complete.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_kept_attribute_is_recounted_in_chunks_while_responses_arrive() {
+    let w = tokio::task::spawn_blocking(world).await.unwrap();
+    let mut store = w.store.clone();
+    store.save_survey_draft(w.org, &w.def).await.unwrap();
+    let (survey, version) = store.publish_survey(w.org, "s").await.unwrap();
+    store
+        .set_kept_attributes(w.org, &["region".into()], "test")
+        .await
+        .unwrap();
+    let generate = |i: i64| Gen {
+        nps: Some(i % 11),
+        csat: None,
+        effort: None,
+        ok: None,
+        unit: (i % 3) as usize,
+        touchpoint: false,
+        channel: false,
+        at: (i % 400) * 86_400,
+        bulk: false,
+        contact: (i % 4) as usize,
+    };
+    // 6,000 responses, three quarters from contacts: more than two chunks of 2,000 to count
+    let mut gens: Vec<Gen> = (0..6_000).map(generate).collect();
+    let rows: Vec<NewResponse> = gens
+        .iter()
+        .map(|g| new_response(&w, survey.id, version.id, g))
+        .collect();
+    store.bulk_insert_responses(&rows).await.unwrap();
+    let zakelijk = ("segment", "zakelijk");
+    let expected = |gens: &[Gen]| -> i64 {
+        gens.iter()
+            .filter(|g| CONTACT_ATTRIBUTES[g.contact].contains(&zakelijk))
+            .count() as i64
+    };
+    let total = |m: BTreeMap<(i32, i64), i64>| m.values().sum::<i64>();
+    let clean = |checks: Vec<tevreden_storage::RollupCheck>| checks[0].diff.is_empty();
+
+    // one chunk before the answer
+    let change = store
+        .set_kept_attributes_counting(
+            w.org,
+            &["region".into(), "segment".into()],
+            "test",
+            std::time::Duration::ZERO,
+        )
+        .await
+        .unwrap();
+    assert_eq!(change.recounted, 2_000);
+    assert_eq!(change.kept, ["region"], "segment is not complete yet");
+    let status = change.recounting.expect("still recounting");
+    assert_eq!(status.adding, ["segment"]);
+    assert!(status.percent() > 0 && status.percent() < 100, "{status:?}");
+    assert_eq!(
+        store.survey_kept_attributes(survey.id).await.unwrap(),
+        ["region"]
+    );
+    assert!(clean(store.verify_rollups(Some(survey.id)).await.unwrap()));
+
+    let mut i = 6_000;
+    let mut steps = 0;
+    loop {
+        // responses through the writer and the bulk path between two chunks
+        let mut more: Vec<Gen> = (i..i + 40).map(generate).collect();
+        for g in &mut more[..20] {
+            g.bulk = true;
+        }
+        let bulk: Vec<NewResponse> = more[..20]
+            .iter()
+            .map(|g| new_response(&w, survey.id, version.id, g))
+            .collect();
+        store.bulk_insert_responses(&bulk).await.unwrap();
+        for g in &more[20..] {
+            store
+                .submit(new_response(&w, survey.id, version.id, g))
+                .await
+                .unwrap();
+        }
+        i += 40;
+        gens.extend(more);
+        assert!(clean(store.verify_rollups(Some(survey.id)).await.unwrap()));
+        // the results read segment from the raw responses meanwhile: complete
+        assert_eq!(
+            raw_nps_count(&store, survey.id, zakelijk).await as i64,
+            expected(&gens)
+        );
+        if steps == 1 {
+            // a restart in the middle: the recount goes on from its cursor
+            let url = w._db.url.clone();
+            store.close().await;
+            store = Store::open(&url, StoreOptions::default()).await.unwrap();
+            assert!(store.attribute_recount(w.org).await.unwrap().is_some());
+        }
+        let (_, done) = store
+            .recount_org(w.org, Some(std::time::Duration::ZERO))
+            .await
+            .unwrap();
+        steps += 1;
+        if done {
+            break;
+        }
+        assert!(steps < 10, "the recount does not end");
+    }
+    assert!(steps >= 2, "counted in several chunks ({steps})");
+    assert_eq!(store.attribute_recount(w.org).await.unwrap(), None);
+    assert_eq!(
+        store.kept_attributes(w.org).await.unwrap(),
+        ["region", "segment"]
+    );
+    assert_eq!(
+        total(attribute_months(&store, survey.id, zakelijk).await),
+        expected(&gens)
+    );
+    assert!(clean(store.verify_rollups(Some(survey.id)).await.unwrap()));
+    // and responses after the switch count for both
+    store
+        .submit(new_response(&w, survey.id, version.id, &generate(1)))
+        .await
+        .unwrap();
+    gens.push(generate(1));
+    assert_eq!(
+        total(attribute_months(&store, survey.id, zakelijk).await),
+        expected(&gens)
+    );
+    assert!(clean(store.verify_rollups(Some(survey.id)).await.unwrap()));
+
+    // Choosing again while a recount runs: the same addition continues, another starts over.
+    let change = store
+        .set_kept_attributes_counting(
+            w.org,
+            &["segment".into()],
+            "test",
+            std::time::Duration::ZERO,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (change.kept.clone(), change.recounting),
+        (vec!["segment".to_string()], None)
+    );
+    let change = store
+        .set_kept_attributes_counting(
+            w.org,
+            &["segment".into(), "region".into()],
+            "test",
+            std::time::Duration::ZERO,
+        )
+        .await
+        .unwrap();
+    assert!(change.recounting.is_some());
+    let change = store
+        .set_kept_attributes_counting(
+            w.org,
+            &["region".into(), "segment".into()],
+            "test",
+            std::time::Duration::ZERO,
+        )
+        .await
+        .unwrap();
+    assert_eq!(change.recounted, 2_000, "continued: the second chunk");
+    assert!(clean(store.verify_rollups(Some(survey.id)).await.unwrap()));
+    // the background task finishes it
+    store.start_recounts();
+    for _ in 0..200 {
+        if store.attribute_recount(w.org).await.unwrap().is_none() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        store.kept_attributes(w.org).await.unwrap(),
+        ["region", "segment"]
+    );
+    assert!(clean(store.verify_rollups(Some(survey.id)).await.unwrap()));
+    store.close().await;
     drop(store);
     tokio::task::spawn_blocking(move || drop(w)).await.unwrap();
 }

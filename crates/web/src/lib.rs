@@ -144,9 +144,12 @@ impl AppState {
         self.mail_wakeup.notify_one();
     }
 
-    /// Starts the background work of a server: the mail worker (when SMTP is configured) and
-    /// the hourly clean-up of drafts and sessions. Returns the tasks, to abort on shutdown.
+    /// Starts the background work of a server: the mail worker (when SMTP is configured), the
+    /// hourly clean-up of drafts and sessions, and the recount of newly kept attributes. Returns the tasks, to abort on shutdown.
     pub fn start_background(&self) -> Vec<tokio::task::JoinHandle<()>> {
+        // recounts of kept attributes left unfinished (by a restart, or another node) go on;
+        // the store stops its task when it closes
+        self.store.start_recounts();
         let mut tasks = vec![tokio::spawn(housekeeping(
             self.store.clone(),
             self.session_policy(),

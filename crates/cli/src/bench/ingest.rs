@@ -46,7 +46,7 @@ pub struct Options {
 }
 
 #[derive(Clone)]
-enum Target {
+pub(super) enum Target {
     /// `POST /r` with the same JSON body as the API.
     Probe,
     /// `POST /api/v1/surveys/{key}/responses`.
@@ -71,13 +71,13 @@ struct Stats {
 
 /// One measured phase.
 #[derive(Clone, Copy, Default)]
-struct Phase {
-    rate: f64,
-    p50: f64,
-    p99: f64,
-    max: f64,
-    acked: u64,
-    failed: u64,
+pub(super) struct Phase {
+    pub(super) rate: f64,
+    pub(super) p50: f64,
+    pub(super) p99: f64,
+    pub(super) max: f64,
+    pub(super) acked: u64,
+    pub(super) failed: u64,
     get_p50: f64,
     get_p99: f64,
 }
@@ -218,7 +218,7 @@ async fn reconnect(addr: &str, conn: &mut Conn) {
 
 /// `clients` clients on `target` for `seconds`; the rate counts every acknowledgement over the
 /// time until the last client has finished its request in flight.
-async fn load(
+pub(super) async fn load(
     addr: &str,
     path: &str,
     target: &Target,
@@ -226,7 +226,6 @@ async fn load(
     seconds: u64,
     label: &str,
 ) -> Phase {
-    let stop = Arc::new(AtomicBool::new(false));
     let bar = indicatif::ProgressBar::new(seconds);
     bar.set_style(
         indicatif::ProgressStyle::with_template(&format!(
@@ -234,6 +233,26 @@ async fn load(
         ))
         .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
+    let ticks = async {
+        for _ in 0..seconds {
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            bar.inc(1);
+        }
+    };
+    let phase = load_while(addr, path, target, clients, ticks).await;
+    bar.finish_and_clear();
+    phase
+}
+
+/// `clients` clients on `target` until `until` completes.
+pub(super) async fn load_while(
+    addr: &str,
+    path: &str,
+    target: &Target,
+    clients: usize,
+    until: impl std::future::Future<Output = ()>,
+) -> Phase {
+    let stop = Arc::new(AtomicBool::new(false));
     let started = Instant::now();
     let handles: Vec<_> = (0..clients)
         .map(|c| {
@@ -246,10 +265,7 @@ async fn load(
             ))
         })
         .collect();
-    for _ in 0..seconds {
-        tokio::time::sleep(Duration::from_secs(1)).await;
-        bar.inc(1);
-    }
+    until.await;
     stop.store(true, Ordering::Relaxed);
     let mut total = Stats::default();
     for h in handles {
@@ -261,7 +277,6 @@ async fn load(
         }
     }
     let elapsed = started.elapsed();
-    bar.finish_and_clear();
     total.us.sort_unstable();
     total.get_us.sort_unstable();
     Phase {
@@ -369,7 +384,7 @@ fn spread(v: &[f64], decimals: usize) -> String {
     format!("{m:.decimals$} [{lo:.decimals$}–{hi:.decimals$}]")
 }
 
-async fn publish_bench_survey(
+pub(super) async fn publish_bench_survey(
     store: &Store,
     org_id: i64,
     key: &str,

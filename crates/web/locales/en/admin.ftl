@@ -512,7 +512,8 @@ kept-saved = Saved: { $n ->
    *[other] { $n } responses
 } with contact attributes recounted.
 kept-invalid = Not saved: { $reason }
-kept-wait = Saving recounts every response that has contact attributes, in one go. New responses wait meanwhile: with millions of responses that takes minutes, so choose a quiet moment.
+kept-wait = Saving leaves unticked attributes out at once. New ones are counted from the stored responses in the background while new responses keep coming in; until that is done, results by a new attribute are counted from the individual responses.
+kept-recounting = Counting { $attributes } in the background: { $percent } % done. Until then, results by { $attributes } are counted from the individual responses (slower, but complete).
 kept-manage = Choose which attributes are kept in the results
 
 ## Response export columns (beside their ids in an export for people)

@@ -512,7 +512,8 @@ kept-saved = Opgeslagen: { $n ->
    *[other] { $n } antwoorden
 } met klantkenmerken opnieuw geteld.
 kept-invalid = Niet opgeslagen: { $reason }
-kept-wait = Opslaan telt alle antwoorden met klantkenmerken in één keer opnieuw. Nieuwe antwoorden wachten zolang: bij miljoenen antwoorden duurt dat minuten, kies dus een rustig moment.
+kept-wait = Opslaan laat niet-aangevinkte kenmerken meteen weg. Nieuwe kenmerken worden op de achtergrond uit de opgeslagen antwoorden geteld, terwijl nieuwe antwoorden gewoon binnenkomen; tot dat klaar is, worden resultaten per nieuw kenmerk uit de losse antwoorden geteld.
+kept-recounting = { $attributes } wordt op de achtergrond geteld: { $percent } % klaar. Tot dan worden resultaten per { $attributes } uit de losse antwoorden geteld (trager, maar volledig).
 kept-manage = Kies welke kenmerken in de resultaten bewaard worden
 
 ## Kolommen van een export van reacties (naast hun id in een export voor mensen)

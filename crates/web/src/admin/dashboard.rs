@@ -184,6 +184,8 @@ struct DashboardPage<'a> {
     versions: Vec<Choice>,
     employee: String,
     attribute: String,
+    /// A running recount of kept attributes, said in words.
+    recounting: Option<String>,
     periods: Vec<Choice>,
     bys: Vec<Choice>,
     from: String,
@@ -446,7 +448,10 @@ pub async fn dashboard(
         .and_then(GroupBy::parse)
         .filter(|g| g.is_time())
         .unwrap_or(GroupBy::Month);
-    let kept = match app.store.kept_attributes(signed.org.id).await {
+    let (kept, recount) = match tokio::try_join!(
+        app.store.kept_attributes(signed.org.id),
+        app.store.attribute_recount(signed.org.id)
+    ) {
         Ok(k) => k,
         Err(e) => return server_error(e),
     };
@@ -963,6 +968,7 @@ pub async fn dashboard(
             channels,
             versions: version_choices,
             employee: q.employee.clone().unwrap_or_default(),
+            recounting: recount.map(|r| recount_note(&signed.tr(), &r)),
             attribute: q.attribute.clone().unwrap_or_default(),
             periods,
             bys,
@@ -1222,6 +1228,8 @@ struct KeptAttributesPage<'a> {
     other_hint: String,
     saved: Option<String>,
     error: Option<String>,
+    /// A running recount, said in words.
+    recounting: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -1247,14 +1255,19 @@ async fn kept_attributes_render(
     error: Option<String>,
 ) -> Response {
     let org = signed.org.id;
-    let (kept, available) = match tokio::try_join!(
+    let (mut kept, available, recount) = match tokio::try_join!(
         app.store.kept_attributes(org),
-        app.store.contact_attribute_keys(org)
+        app.store.contact_attribute_keys(org),
+        app.store.attribute_recount(org)
     ) {
         Ok(x) => x,
         Err(e) => return server_error(e),
     };
     let tr = signed.tr();
+    // the attributes being counted are chosen: ticked, so that saving again keeps them
+    if let Some(r) = &recount {
+        kept.extend(r.adding.iter().cloned());
+    }
     let (checked, other) = asked.unwrap_or_else(|| (kept.clone(), String::new()));
     let mut rows: Vec<KeptRow> = available
         .into_iter()
@@ -1294,12 +1307,26 @@ async fn kept_attributes_render(
             other,
             saved: saved.map(|n| tr.t_n("kept-saved", n)),
             error,
+            recounting: recount.map(|r| recount_note(&tr, &r)),
         }
         .render(),
     )
 }
 
-/// `POST /app/results/attributes`: keeps the ticked and typed attributes and recounts.
+/// The notice of a running recount of kept attributes: which, how far, and where results by
+/// them come from meanwhile.
+pub(crate) fn recount_note(tr: &super::Tr, r: &tevreden_storage::RecountStatus) -> String {
+    tr.t_args(
+        "kept-recounting",
+        &[
+            ("attributes", r.adding.join(", ")),
+            ("percent", r.percent().to_string()),
+        ],
+    )
+}
+
+/// `POST /app/results/attributes`: keeps the ticked and typed attributes; new ones are counted
+/// (in the background when that takes long).
 pub async fn kept_attributes_save(
     State(app): State<AppState>,
     signed: Signed,
@@ -1318,8 +1345,11 @@ pub async fn kept_attributes_save(
             .set_kept_attributes(signed.org.id, &keys, &signed.actor())
             .await
         {
-            Ok(n) => axum::response::Redirect::to(&format!("/app/results/attributes?saved={n}"))
-                .into_response(),
+            Ok(change) => axum::response::Redirect::to(&format!(
+                "/app/results/attributes?saved={}",
+                change.recounted
+            ))
+            .into_response(),
             Err(e) => server_error(e),
         },
         Err(e) => {

@@ -45,6 +45,32 @@ struct KeptAttributesDoc {
     max: usize,
     /// The attribute keys the contacts have.
     available: Vec<AttributeKeyDoc>,
+    /// A recount of newly chosen attributes still running in the background, if any.
+    recounting: Option<RecountDoc>,
+}
+
+/// A recount of kept attributes running in the background.
+#[derive(serde::Serialize, ToSchema)]
+struct RecountDoc {
+    /// The attributes being counted: results filtered by them are read from the raw responses
+    /// until the recount is done, then from the aggregates (`kept`).
+    attributes: Vec<String>,
+    /// How far it is, 0–100 (estimated from response ids).
+    percent: u8,
+    /// When it started (RFC 3339, UTC).
+    started_at: String,
+}
+
+impl RecountDoc {
+    fn of(r: tevreden_storage::RecountStatus) -> Self {
+        RecountDoc {
+            percent: r.percent(),
+            attributes: r.adding,
+            started_at: jiff::Timestamp::from_millisecond(r.started_at)
+                .map(|t| t.to_string())
+                .unwrap_or_default(),
+        }
+    }
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -55,9 +81,13 @@ struct KeptAttributesBody {
 
 #[derive(serde::Serialize, ToSchema)]
 struct KeptAttributesSaved {
+    /// The attributes read from the aggregates now (those asked for once `recounting` is
+    /// done).
     kept: Vec<String>,
-    /// Responses with contact attributes recounted into the attribute aggregates.
+    /// Responses counted for newly chosen attributes before this answer.
     recounted_responses: u64,
+    /// The rest of the count, still running in the background, if any.
+    recounting: Option<RecountDoc>,
 }
 
 /// Contact attributes kept in the aggregates
@@ -78,15 +108,17 @@ async fn get_kept_attributes(
             .into_iter()
             .map(|(key, contacts)| AttributeKeyDoc { key, contacts })
             .collect(),
+        recounting: app.store.attribute_recount(org).await?.map(RecountDoc::of),
     }))
 }
 
 /// Choose the contact attributes kept in the aggregates
 ///
-/// Recounts every survey's attribute aggregates from the attributes stored with each response
-/// (the contact's as it answered), in one transaction: results per attribute are complete the
-/// moment this returns. New responses wait meanwhile (minutes with millions of responses).
-/// Admin tokens without a unit.
+/// Attributes no longer chosen leave the aggregates at once. New ones are counted from the
+/// attributes stored with each response (the contact's as it answered): for up to two seconds
+/// before this answers, the rest in the background, in short chunks while new responses keep
+/// being stored. Until `recounting` is gone (see `GET`), results filtered by a new attribute are
+/// read from the raw responses: complete, only slower. Admin tokens without a unit.
 #[utoipa::path(put, path = "/analytics/attributes", tag = "results", request_body = KeptAttributesBody,
     responses((status = 200, description = "Kept and recounted", body = KeptAttributesSaved)))]
 async fn put_kept_attributes(
@@ -110,13 +142,14 @@ async fn put_kept_attributes(
             code: None,
         }])
     })?;
-    let recounted_responses = app
+    let change = app
         .store
         .set_kept_attributes(auth.0.org_id, &kept, &auth.actor())
         .await?;
     Ok(Json(KeptAttributesSaved {
-        kept,
-        recounted_responses,
+        kept: change.kept,
+        recounted_responses: change.recounted,
+        recounting: change.recounting.map(RecountDoc::of),
     }))
 }
 

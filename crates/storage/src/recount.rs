@@ -1,0 +1,510 @@
+//! Recounting the attribute histograms when the kept contact attributes change.
+//!
+//! Choosing the kept attributes used to recount every response in the transaction that chose
+//! them, and new responses waited for it (about two minutes at 10 M). Now the choice is written
+//! at once ([`Store::set_kept_attributes`]): attributes no longer kept are dropped, new ones are
+//! counted by [`Store::recount_step`] in chunks of ascending response id, each chunk its own
+//! short transaction, while the writer goes on. The rule that makes every response count exactly
+//! once for every attribute, whoever counts it, is
+//! [`tevreden_domain::rollup::AttributeCounting`]; the locking that makes the rule hold:
+//!
+//! * The writer and the bulk path read the counting state inside their transaction, after their
+//!   insert (PostgreSQL: `FOR SHARE` of the organisation's row); a chunk and a new choice lock
+//!   that row for update (SQLite: the write lock). So a response is counted by its writer with
+//!   the cursor it saw, and a chunk commits its cursor only over responses whose writers have
+//!   finished.
+//! * A chunk reads and counts its responses outside the lock, then, under it, checks that the
+//!   state is unchanged and that its id range still holds the same number of responses (a
+//!   PostgreSQL writer may commit an id inside the range late; then the chunk is read again).
+//! * The tail (fewer than a chunk's responses left) is read and counted under the lock, and the
+//!   same transaction makes the chosen attributes the kept ones: results switch from raw reads
+//!   to the aggregates in one commit.
+//! * Response ids only grow (nothing deletes responses); deleting responses would have to lower
+//!   cursors above the new highest id.
+//!
+//! A recount resumes where its cursor stands after a restart ([`Store::start_recounts`] looks
+//! for unfinished ones every few seconds, so another node's choice is picked up too).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use sqlx::AnyConnection;
+use tevreden_domain::rollup::{
+    AttributeCounting, Rollup, RollupBuilder, kept_attributes, local_day,
+};
+use tevreden_domain::survey::{SurveyDefinition, parse_survey_value};
+
+use crate::RawRow;
+use crate::analytics::{RAW_COLUMNS, apply, placement, raw_page, stored_facts};
+use crate::db::{Backend, Store, now_ms};
+use crate::error::Result;
+
+/// Responses per chunk: a chunk's lock is held for its upserts (and, at the tail, its reads).
+const CHUNK: i64 = 2_000;
+/// The pause between two background chunks, so that the writer's batches get the lock between
+/// them.
+const PAUSE: Duration = Duration::from_millis(5);
+/// How long choosing attributes counts in the request before it leaves the rest to the
+/// background: small organisations see complete results when the page returns.
+const INLINE: Duration = Duration::from_secs(2);
+
+/// A running recount, for the dashboard's notice and the API.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RecountStatus {
+    /// The attributes being added, not yet read from the aggregates.
+    pub adding: Vec<String>,
+    /// The response id the recount has reached, and the highest id when it started.
+    pub after: i64,
+    pub until: i64,
+    /// When it started (Unix ms).
+    pub started_at: i64,
+}
+
+impl RecountStatus {
+    /// How far it is, 0–100 (by response id: an estimate when organisations share the ids).
+    pub fn percent(&self) -> u8 {
+        if self.until <= 0 {
+            return 100;
+        }
+        ((self.after.min(self.until) as f64 / self.until as f64) * 100.0).floor() as u8
+    }
+}
+
+/// What choosing the kept attributes did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KeptChange {
+    /// The attributes results read from the aggregates now.
+    pub kept: Vec<String>,
+    /// Responses counted for the added attributes before returning.
+    pub recounted: u64,
+    /// The recount still running in the background, if any.
+    pub recounting: Option<RecountStatus>,
+}
+
+/// One chunk's outcome.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RecountStep {
+    /// No recount runs for the organisation.
+    Idle,
+    /// Counted this many responses (0: the state changed meanwhile; try again).
+    Counted(u64),
+    /// Counted this many and switched the chosen attributes over: the recount is done.
+    Finished(u64),
+}
+
+/// The background task that finishes recounts.
+#[derive(Default)]
+pub(crate) struct Recounts {
+    wake: tokio::sync::Notify,
+    task: std::sync::Mutex<Option<tokio::task::JoinHandle<()>>>,
+}
+
+impl Recounts {
+    pub(crate) fn stop(&self) {
+        if let Some(task) = self.task.lock().unwrap_or_else(|e| e.into_inner()).take() {
+            task.abort();
+        }
+    }
+}
+
+/// The organisation's counting state, read on `conn` inside the caller's transaction; with
+/// `share` on PostgreSQL the organisation's row is share-locked, so no chunk or new choice
+/// commits until the caller does.
+pub(crate) async fn counting(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    org_id: i64,
+    share: bool,
+) -> std::result::Result<AttributeCounting, sqlx::Error> {
+    let lock = if share && backend == Backend::Postgres {
+        " FOR SHARE"
+    } else {
+        ""
+    };
+    let row: Option<(String, Option<String>, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT kept_attributes, recount_attributes, recount_after FROM orgs WHERE id = $1{lock}"
+    )))
+    .bind(org_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some((kept, chosen, after)) = row else {
+        return Ok(AttributeCounting::default());
+    };
+    Ok(AttributeCounting {
+        kept: keys(Some(&kept)),
+        chosen: chosen.map(|c| keys(Some(&c))),
+        after,
+    })
+}
+
+/// A JSON array of attribute keys (none when unreadable).
+pub(crate) fn keys(text: Option<&str>) -> Vec<String> {
+    text.and_then(|t| serde_json::from_str(t).ok())
+        .unwrap_or_default()
+}
+
+/// Writes a counting state (and, for a new recount, where it has to go).
+async fn store_counting(
+    conn: &mut AnyConnection,
+    org_id: i64,
+    c: &AttributeCounting,
+    until: Option<i64>,
+) -> std::result::Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE orgs SET kept_attributes = $1, recount_attributes = $2, recount_after = $3, \
+         recount_until = COALESCE($4, recount_until), \
+         recount_started_at = CASE WHEN $5 THEN $6 ELSE recount_started_at END WHERE id = $7",
+    )
+    .bind(serde_json::json!(c.kept).to_string())
+    .bind(c.chosen.as_ref().map(|k| serde_json::json!(k).to_string()))
+    .bind(c.after)
+    .bind(until)
+    .bind(until.is_some())
+    .bind(now_ms())
+    .bind(org_id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// The survey versions of an organisation: version id → its survey and definition (`None`:
+/// does not parse).
+#[derive(Default)]
+pub(crate) struct Definitions(HashMap<i64, (i64, Option<SurveyDefinition>)>);
+
+impl Definitions {
+    async fn load(&mut self, store: &Store, org_id: i64) -> Result<()> {
+        let rows: Vec<(i64, i64, String)> = sqlx::query_as(
+            "SELECT v.id, v.survey_id, v.definition FROM survey_versions v JOIN surveys s ON s.id = v.survey_id \
+             WHERE s.org_id = $1",
+        )
+        .bind(org_id)
+        .fetch_all(&store.pool)
+        .await?;
+        self.0 = rows
+            .into_iter()
+            .map(|(id, survey_id, text)| {
+                let def = serde_json::from_str(&text)
+                    .ok()
+                    .and_then(|v| parse_survey_value(&v).ok())
+                    .map(|p| p.definition);
+                (id, (survey_id, def))
+            })
+            .collect();
+        Ok(())
+    }
+}
+
+/// Responses of the organisation with contact attributes and an id above `after`, at most
+/// [`CHUNK`], in id order. (`org_id + 0`: read along the primary key, not sorted from the
+/// organisation index.)
+async fn chunk_rows(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    org_id: i64,
+    after: i64,
+) -> Result<Vec<RawRow>> {
+    let rows = "SELECT r.* FROM responses r WHERE (r.org_id + 0) = $1 AND r.id > $2 \
+                AND r.contact_attributes IS NOT NULL ORDER BY r.id LIMIT $3";
+    let sql = crate::export::packed_page_sql(backend, &RAW_COLUMNS, rows);
+    let text: Option<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+        .bind(org_id)
+        .bind(after)
+        .bind(CHUNK)
+        .fetch_one(&mut *conn)
+        .await?;
+    let mut out = raw_page(&text.unwrap_or_default())?;
+    out.sort_unstable_by_key(|r| r.id);
+    Ok(out)
+}
+
+impl Store {
+    /// The organisation's running recount, if any.
+    pub async fn attribute_recount(&self, org_id: i64) -> Result<Option<RecountStatus>> {
+        let row: Option<(String, Option<String>, i64, i64, Option<i64>)> = sqlx::query_as(
+            "SELECT kept_attributes, recount_attributes, recount_after, recount_until, recount_started_at \
+             FROM orgs WHERE id = $1",
+        )
+        .bind(org_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some((kept, Some(chosen), after, until, started_at)) = row else {
+            return Ok(None);
+        };
+        let counting = AttributeCounting {
+            kept: keys(Some(&kept)),
+            chosen: Some(keys(Some(&chosen))),
+            after,
+        };
+        Ok(counting.recounting().then(|| RecountStatus {
+            adding: counting.adding(),
+            after,
+            until,
+            started_at: started_at.unwrap_or(0),
+        }))
+    }
+
+    /// Chooses the contact attributes the organisation keeps in the aggregates (keys as
+    /// checked by [`tevreden_domain::rollup::kept_attribute_keys`]). Attributes no longer chosen
+    /// leave the aggregates at once; new ones are counted from the attributes stored with each
+    /// response, first here for up to two seconds, then by the background task (see the
+    /// module's documentation). New responses are stored meanwhile.
+    pub async fn set_kept_attributes(
+        &self,
+        org_id: i64,
+        keys: &[String],
+        actor: &str,
+    ) -> Result<KeptChange> {
+        self.set_kept_attributes_counting(org_id, keys, actor, INLINE)
+            .await
+    }
+
+    /// [`Store::set_kept_attributes`], counting for `inline` (at least one chunk) before it
+    /// returns.
+    pub async fn set_kept_attributes_counting(
+        &self,
+        org_id: i64,
+        keys: &[String],
+        actor: &str,
+        inline: Duration,
+    ) -> Result<KeptChange> {
+        let mut tx = self.begin_write().await?;
+        if self.backend == Backend::Postgres {
+            sqlx::query("SELECT id FROM orgs WHERE id = $1 FOR UPDATE")
+                .bind(org_id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        let before = counting(&mut tx, self.backend, org_id, false).await?;
+        let change = before.choose(keys);
+        for attribute in &change.dropped {
+            sqlx::query(
+                "DELETE FROM agg_attr_counts WHERE attribute = $1 AND survey_id IN \
+                 (SELECT id FROM surveys WHERE org_id = $2)",
+            )
+            .bind(attribute.as_str())
+            .bind(org_id)
+            .execute(&mut *tx)
+            .await?;
+        }
+        let restarted =
+            change.counting.recounting() && (change.counting.after == 0 || !before.recounting());
+        let until = if restarted {
+            Some(
+                sqlx::query_scalar::<_, Option<i64>>("SELECT MAX(id) FROM responses")
+                    .fetch_one(&mut *tx)
+                    .await?
+                    .unwrap_or(0),
+            )
+        } else {
+            None
+        };
+        store_counting(&mut tx, org_id, &change.counting, until).await?;
+        crate::accounts::insert_audit(
+            &mut tx,
+            &crate::accounts::NewAudit {
+                org_id,
+                actor,
+                action: "kept_attributes.set",
+                object_type: "org",
+                object_key: "kept_attributes",
+                before: Some(serde_json::json!(
+                    before.chosen.as_ref().unwrap_or(&before.kept)
+                )),
+                after: Some(serde_json::json!(keys)),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        let (recounted, _) = self.recount_org(org_id, Some(inline)).await?;
+        let recounting = self.attribute_recount(org_id).await?;
+        if recounting.is_some() {
+            self.recounts.wake.notify_one();
+        }
+        Ok(KeptChange {
+            kept: self.kept_attributes(org_id).await?,
+            recounted,
+            recounting,
+        })
+    }
+
+    /// Counts the next chunk of an organisation's running recount (see the module's
+    /// documentation); `defs` caches the organisation's survey versions between chunks.
+    pub(crate) async fn recount_step(
+        &self,
+        org_id: i64,
+        defs: &mut Definitions,
+    ) -> Result<RecountStep> {
+        let mut conn = self.pool.acquire().await?;
+        let seen = counting(&mut conn, self.backend, org_id, false).await?;
+        if !seen.recounting() {
+            return Ok(RecountStep::Idle);
+        }
+        let tz = self.org_time_zone(org_id).await?;
+        let early = chunk_rows(&mut conn, self.backend, org_id, seen.after).await?;
+        drop(conn);
+        let adding = seen.adding();
+        let whole = early.len() as i64 == CHUNK;
+        let early_rollup = if whole {
+            Some(self.count_chunk(org_id, defs, &adding, &tz, &early).await?)
+        } else {
+            None
+        };
+
+        let mut tx = self.begin_write().await?;
+        if self.backend == Backend::Postgres {
+            sqlx::query("SELECT id FROM orgs WHERE id = $1 FOR UPDATE")
+                .bind(org_id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        if counting(&mut tx, self.backend, org_id, false).await? != seen {
+            tx.rollback().await?;
+            return Ok(RecountStep::Counted(0));
+        }
+        let (rows, rollup) = match early_rollup {
+            Some(rollup) => {
+                // every response of the range is there now, and was when it was read
+                let last = early.last().map_or(seen.after, |r| r.id);
+                let now: i64 = sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM responses WHERE (org_id + 0) = $1 AND id > $2 AND id <= $3 \
+                     AND contact_attributes IS NOT NULL",
+                )
+                .bind(org_id)
+                .bind(seen.after)
+                .bind(last)
+                .fetch_one(&mut *tx)
+                .await?;
+                if now != early.len() as i64 {
+                    tx.rollback().await?;
+                    return Ok(RecountStep::Counted(0));
+                }
+                (early, rollup)
+            }
+            None => {
+                // the tail, read again under the lock: nothing can join it until the commit
+                let rows = chunk_rows(&mut tx, self.backend, org_id, seen.after).await?;
+                let rollup = self.count_chunk(org_id, defs, &adding, &tz, &rows).await?;
+                (rows, rollup)
+            }
+        };
+        apply(&mut tx, self.backend, &rollup).await?;
+        let counted = rows.len() as u64;
+        let step = if (rows.len() as i64) < CHUNK {
+            store_counting(&mut tx, org_id, &seen.finished(), None).await?;
+            crate::accounts::insert_audit(
+                &mut tx,
+                &crate::accounts::NewAudit {
+                    org_id,
+                    actor: "system",
+                    action: "kept_attributes.recounted",
+                    object_type: "org",
+                    object_key: "kept_attributes",
+                    before: Some(serde_json::json!(seen.kept)),
+                    after: Some(serde_json::json!(seen.finished().kept)),
+                },
+            )
+            .await?;
+            RecountStep::Finished(counted)
+        } else {
+            let moved = AttributeCounting {
+                after: rows.last().map_or(seen.after, |r| r.id),
+                ..seen
+            };
+            store_counting(&mut tx, org_id, &moved, None).await?;
+            RecountStep::Counted(counted)
+        };
+        tx.commit().await?;
+        Ok(step)
+    }
+
+    /// The attribute histograms of `rows` for the attributes being added.
+    async fn count_chunk(
+        &self,
+        org_id: i64,
+        defs: &mut Definitions,
+        adding: &[String],
+        tz: &jiff::tz::TimeZone,
+        rows: &[RawRow],
+    ) -> Result<Rollup> {
+        if rows.iter().any(|r| !defs.0.contains_key(&r.version_id)) {
+            defs.load(self, org_id).await?;
+        }
+        let mut builder = RollupBuilder::default();
+        for r in rows {
+            let Some((survey_id, Some(def))) = defs.0.get(&r.version_id) else {
+                continue;
+            };
+            let pairs = kept_attributes(adding, r.contact_attributes.as_deref());
+            if pairs.is_empty() {
+                continue;
+            }
+            let facts = stored_facts(def, &r.answers);
+            let day = local_day(r.submitted_at, tz);
+            let context = (Some(r.unit_id), Some(r.touchpoint_id), Some(r.channel_id));
+            builder.add(placement(*survey_id, day, context, &pairs), &facts);
+        }
+        Ok(Rollup {
+            attr_counts: builder.finish().attr_counts,
+            ..Rollup::default()
+        })
+    }
+
+    /// Counts an organisation's recount chunk after chunk until it is done, or until `budget`
+    /// has passed (in the background: no budget, a short pause between chunks). Returns the
+    /// responses counted and whether it is done.
+    pub async fn recount_org(&self, org_id: i64, budget: Option<Duration>) -> Result<(u64, bool)> {
+        let mut defs = Definitions::default();
+        let start = Instant::now();
+        let mut counted = 0;
+        loop {
+            match self.recount_step(org_id, &mut defs).await? {
+                RecountStep::Idle => return Ok((counted, true)),
+                RecountStep::Finished(n) => return Ok((counted + n, true)),
+                RecountStep::Counted(n) => counted += n,
+            }
+            match budget {
+                Some(b) if start.elapsed() >= b => return Ok((counted, false)),
+                Some(_) => {}
+                None => tokio::time::sleep(PAUSE).await,
+            }
+        }
+    }
+
+    /// Starts the background task that finishes every organisation's recount (once per store;
+    /// the server calls it). It looks for unfinished recounts at once, when a choice leaves one
+    /// running, and every five seconds.
+    pub fn start_recounts(&self) {
+        let mut task = self.recounts.task.lock().unwrap_or_else(|e| e.into_inner());
+        if task.is_some() {
+            return;
+        }
+        let store = self.clone();
+        let recounts = Arc::clone(&self.recounts);
+        *task = Some(tokio::spawn(async move {
+            loop {
+                if let Err(e) = store.recount_all().await {
+                    tracing::warn!(error = %e, "recounting the kept attributes failed; trying again");
+                }
+                tokio::select! {
+                    _ = recounts.wake.notified() => {}
+                    _ = tokio::time::sleep(Duration::from_secs(5)) => {}
+                }
+            }
+        }));
+    }
+
+    /// Finishes every organisation's running recount.
+    pub async fn recount_all(&self) -> Result<()> {
+        let orgs: Vec<i64> = sqlx::query_scalar(
+            "SELECT id FROM orgs WHERE recount_attributes IS NOT NULL ORDER BY id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        for org in orgs {
+            self.recount_org(org, None).await?;
+        }
+        Ok(())
+    }
+}
