@@ -222,7 +222,9 @@ async fn chunk_rows(
 impl Store {
     /// The organisation's running recount, if any.
     pub async fn attribute_recount(&self, org_id: i64) -> Result<Option<RecountStatus>> {
-        let row: Option<(String, Option<String>, i64, i64, Option<i64>)> = sqlx::query_as(
+        /// kept, chosen, after, until, started_at
+        type Row = (String, Option<String>, i64, i64, Option<i64>);
+        let row: Option<Row> = sqlx::query_as(
             "SELECT kept_attributes, recount_attributes, recount_after, recount_until, recount_started_at \
              FROM orgs WHERE id = $1",
         )

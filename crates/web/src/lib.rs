@@ -52,6 +52,9 @@ pub struct WebConfig {
     /// Drafts and submissions per client address and public link (personal links are not
     /// limited this way); a burst of 0 turns the limit off.
     pub public_link_rate: throttle::Rate,
+    /// Whether this server finishes recounts of newly kept attributes in the background (on
+    /// by default; tests that watch a recount half way turn it off).
+    pub background_recounts: bool,
 }
 
 impl Default for WebConfig {
@@ -62,6 +65,7 @@ impl Default for WebConfig {
             sessions: Default::default(),
             trusted_proxies: Vec::new(),
             public_link_rate: throttle::Rate::PUBLIC_LINK,
+            background_recounts: true,
         }
     }
 }
@@ -149,7 +153,9 @@ impl AppState {
     pub fn start_background(&self) -> Vec<tokio::task::JoinHandle<()>> {
         // recounts of kept attributes left unfinished (by a restart, or another node) go on;
         // the store stops its task when it closes
-        self.store.start_recounts();
+        if self.config.background_recounts {
+            self.store.start_recounts();
+        }
         let mut tasks = vec![tokio::spawn(housekeeping(
             self.store.clone(),
             self.session_policy(),

@@ -1276,3 +1276,89 @@ questions:
     let desc = &desc[..desc.find("</desc>").unwrap()];
     assert!(desc.contains("66.67") && desc.contains("61.11"), "{desc}");
 }
+
+/// A kept attribute added over more responses than the request counts: the API and the
+/// dashboard say it is being recounted (and how far), results by it stay complete (read from
+/// the raw responses), and once the recount is done it is kept and the notice is gone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_recount_running_in_the_background_is_shown_and_results_stay_complete() {
+    let app = TestApp::spawn_with(|c| c.background_recounts = false).await;
+    seed(&app).await;
+    // 2,100 more from the business customer: more than one chunk (2,000) to count
+    let bodies: Vec<Value> = (0..2_100)
+        .map(|i| {
+            json!({
+                "answers": {"nps": i % 11},
+                "submitted_at": format!("2026-03-{:02}T10:00:00Z", 1 + i % 28),
+                "context": {"unit": "FIN", "contact": "C1"},
+            })
+        })
+        .collect();
+    post_all(&app, "nazorg", bodies).await;
+    let query = "/surveys/nazorg/results?question=nps&attribute=segment:zakelijk&group_by=month";
+    let (s, raw) = get(&app, query).await;
+    assert_eq!(s, 200, "{raw}");
+
+    let change = app
+        .store
+        .set_kept_attributes_counting(
+            app.org_id,
+            &["segment".into()],
+            "test",
+            std::time::Duration::ZERO,
+        )
+        .await
+        .unwrap();
+    assert_eq!(change.recounted, 2_000);
+    let (s, v) = get(&app, "/analytics/attributes").await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["kept"], json!([]), "not complete yet: {v}");
+    assert_eq!(v["recounting"]["attributes"], json!(["segment"]), "{v}");
+    let percent = v["recounting"]["percent"].as_u64().unwrap();
+    assert!((1..100).contains(&percent), "{v}");
+    assert!(
+        v["recounting"]["started_at"]
+            .as_str()
+            .unwrap()
+            .ends_with('Z'),
+        "{v}"
+    );
+    let (_, during) = get(&app, query).await;
+    assert_eq!(during, raw, "complete while recounting");
+
+    crate::admin::add_user(
+        &app,
+        app.org_id,
+        "boss@example.nl",
+        tevreden_storage::Role::Admin,
+        vec![],
+    )
+    .await;
+    let admin = crate::admin::login(&app, "boss@example.nl").await;
+    let (_, html) = crate::admin::page(&app, &admin, "/app/surveys/nazorg/dashboard").await;
+    assert!(
+        html.contains("id=\"dash-recounting\"")
+            && html.contains(&format!(
+                "Counting segment in the background: {percent} % done"
+            )),
+        "{html}"
+    );
+    let (_, html) = crate::admin::page(&app, &admin, "/app/results/attributes").await;
+    assert!(html.contains("id=\"kept-recounting\""), "{html}");
+    assert!(
+        html.contains("value=\"segment\" checked"),
+        "the attribute being counted stays ticked: {html}"
+    );
+
+    let (_, done) = app.store.recount_org(app.org_id, None).await.unwrap();
+    assert!(done);
+    let (_, v) = get(&app, "/analytics/attributes").await;
+    assert_eq!(
+        (v["kept"].clone(), v["recounting"].clone()),
+        (json!(["segment"]), Value::Null)
+    );
+    let (_, after) = get(&app, query).await;
+    assert_eq!(after, raw, "the aggregates answer as the raw responses did");
+    let (_, html) = crate::admin::page(&app, &admin, "/app/surveys/nazorg/dashboard").await;
+    assert!(!html.contains("dash-recounting"));
+}
