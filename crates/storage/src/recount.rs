@@ -22,6 +22,11 @@
 //! * Response ids only grow (nothing deletes responses); deleting responses would have to lower
 //!   cursors above the new highest id.
 //!
+//! * Dropping an attribute takes it out of `kept_attributes` at once (nothing reads or counts
+//!   it after that commit); its rows are deleted by the same background chunks, 5,000 per
+//!   transaction, before any counting, so an attribute dropped and chosen again is counted from
+//!   nothing.
+//!
 //! A recount resumes where its cursor stands after a restart ([`Store::start_recounts`] looks
 //! for unfinished ones every few seconds, so another node's choice is picked up too).
 
@@ -42,6 +47,8 @@ use crate::error::Result;
 
 /// Responses per chunk: a chunk's lock is held for its upserts (and, at the tail, its reads).
 const CHUNK: i64 = 2_000;
+/// Histogram rows of a dropped attribute deleted per transaction.
+const DROP_CHUNK: i64 = 5_000;
 /// The pause between two background chunks, so that the writer's batches get the lock between
 /// them.
 const PAUSE: Duration = Duration::from_millis(5);
@@ -91,6 +98,8 @@ pub enum RecountStep {
     Counted(u64),
     /// Counted this many and switched the chosen attributes over: the recount is done.
     Finished(u64),
+    /// Deleted this many histogram rows of a dropped attribute.
+    Deleted(u64),
 }
 
 /// The background task that finishes recounts.
@@ -122,19 +131,22 @@ pub(crate) async fn counting(
     } else {
         ""
     };
-    let row: Option<(String, Option<String>, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT kept_attributes, recount_attributes, recount_after FROM orgs WHERE id = $1{lock}"
-    )))
-    .bind(org_id)
-    .fetch_optional(&mut *conn)
-    .await?;
-    let Some((kept, chosen, after)) = row else {
+    let row: Option<(String, Option<String>, i64, Option<String>)> =
+        sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT kept_attributes, recount_attributes, recount_after, recount_dropping \
+             FROM orgs WHERE id = $1{lock}"
+        )))
+        .bind(org_id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    let Some((kept, chosen, after, dropping)) = row else {
         return Ok(AttributeCounting::default());
     };
     Ok(AttributeCounting {
         kept: keys(Some(&kept)),
         chosen: chosen.map(|c| keys(Some(&c))),
         after,
+        dropping: keys(dropping.as_deref()),
     })
 }
 
@@ -154,7 +166,8 @@ async fn store_counting(
     sqlx::query(
         "UPDATE orgs SET kept_attributes = $1, recount_attributes = $2, recount_after = $3, \
          recount_until = COALESCE($4, recount_until), \
-         recount_started_at = CASE WHEN $5 THEN $6 ELSE recount_started_at END WHERE id = $7",
+         recount_started_at = CASE WHEN $5 THEN $6 ELSE recount_started_at END, \
+         recount_dropping = $8 WHERE id = $7",
     )
     .bind(serde_json::json!(c.kept).to_string())
     .bind(c.chosen.as_ref().map(|k| serde_json::json!(k).to_string()))
@@ -163,15 +176,20 @@ async fn store_counting(
     .bind(until.is_some())
     .bind(now_ms())
     .bind(org_id)
+    .bind((!c.dropping.is_empty()).then(|| serde_json::json!(c.dropping).to_string()))
     .execute(&mut *conn)
     .await?;
     Ok(())
 }
 
-/// The survey versions of an organisation: version id → its survey and definition (`None`:
-/// does not parse).
+/// What a recount keeps between its chunks: the survey versions of the organisation (version
+/// id → its survey and definition, `None`: does not parse), and where deleting a dropped
+/// attribute's rows has got to (survey, question).
 #[derive(Default)]
-pub(crate) struct Definitions(HashMap<i64, (i64, Option<SurveyDefinition>)>);
+pub(crate) struct Definitions {
+    versions: HashMap<i64, (i64, Option<SurveyDefinition>)>,
+    dropping: Option<(i64, String)>,
+}
 
 impl Definitions {
     async fn load(&mut self, store: &Store, org_id: i64) -> Result<()> {
@@ -182,7 +200,7 @@ impl Definitions {
         .bind(org_id)
         .fetch_all(&store.pool)
         .await?;
-        self.0 = rows
+        self.versions = rows
             .into_iter()
             .map(|(id, survey_id, text)| {
                 let def = serde_json::from_str(&text)
@@ -238,6 +256,7 @@ impl Store {
             kept: keys(Some(&kept)),
             chosen: Some(keys(Some(&chosen))),
             after,
+            dropping: Vec::new(),
         };
         Ok(counting.recounting().then(|| RecountStatus {
             adding: counting.adding(),
@@ -279,17 +298,9 @@ impl Store {
                 .await?;
         }
         let before = counting(&mut tx, self.backend, org_id, false).await?;
+        // dropped attributes' rows are deleted by the background chunks too: nothing reads or
+        // counts them meanwhile
         let change = before.choose(keys);
-        for attribute in &change.dropped {
-            sqlx::query(
-                "DELETE FROM agg_attr_counts WHERE attribute = $1 AND survey_id IN \
-                 (SELECT id FROM surveys WHERE org_id = $2)",
-            )
-            .bind(attribute.as_str())
-            .bind(org_id)
-            .execute(&mut *tx)
-            .await?;
-        }
         let restarted =
             change.counting.recounting() && (change.counting.after == 0 || !before.recounting());
         let until = if restarted {
@@ -321,9 +332,7 @@ impl Store {
         tx.commit().await?;
         let (recounted, _) = self.recount_org(org_id, Some(inline)).await?;
         let recounting = self.attribute_recount(org_id).await?;
-        if recounting.is_some() {
-            self.recounts.wake.notify_one();
-        }
+        self.recounts.wake.notify_one();
         Ok(KeptChange {
             kept: self.kept_attributes(org_id).await?,
             recounted,
@@ -340,9 +349,14 @@ impl Store {
     ) -> Result<RecountStep> {
         let mut conn = self.pool.acquire().await?;
         let seen = counting(&mut conn, self.backend, org_id, false).await?;
+        drop(conn);
+        if let Some(attribute) = seen.dropping.first() {
+            return self.drop_step(org_id, attribute, defs).await;
+        }
         if !seen.recounting() {
             return Ok(RecountStep::Idle);
         }
+        let mut conn = self.pool.acquire().await?;
         let tz = self.org_time_zone(org_id).await?;
         let early = chunk_rows(&mut conn, self.backend, org_id, seen.after).await?;
         drop(conn);
@@ -421,6 +435,79 @@ impl Store {
         Ok(step)
     }
 
+    /// Deletes up to [`DROP_CHUNK`] histogram rows of a dropped attribute, one (survey,
+    /// question) after another along the primary key (the cursor in `defs` is the last clean
+    /// question; after a restart the clean ones cost a seek each); once every survey of the
+    /// organisation has none left, the attribute leaves `dropping`.
+    async fn drop_step(
+        &self,
+        org_id: i64,
+        attribute: &str,
+        defs: &mut Definitions,
+    ) -> Result<RecountStep> {
+        let surveys: Vec<i64> =
+            sqlx::query_scalar("SELECT id FROM surveys WHERE org_id = $1 ORDER BY id")
+                .bind(org_id)
+                .fetch_all(&self.pool)
+                .await?;
+        let (mut survey, mut question) = defs.dropping.take().unwrap_or((0, String::new()));
+        let from = survey;
+        for &s in surveys.iter().filter(|&&s| s >= from) {
+            if s != survey {
+                (survey, question) = (s, String::new());
+            }
+            loop {
+                // the next question of this survey with attribute rows (a seek, not a scan)
+                let next: Option<String> = sqlx::query_scalar(
+                    "SELECT question FROM agg_attr_counts WHERE survey_id = $1 AND question > $2 \
+                     ORDER BY question LIMIT 1",
+                )
+                .bind(survey)
+                .bind(question.as_str())
+                .fetch_optional(&self.pool)
+                .await?;
+                let Some(next) = next else { break };
+                let mut tx = self.begin_write().await?;
+                let deleted = sqlx::query(
+                    "DELETE FROM agg_attr_counts WHERE (survey_id, question, attribute, attribute_value, grain, period, unit_id, value) IN \
+                     (SELECT survey_id, question, attribute, attribute_value, grain, period, unit_id, value FROM agg_attr_counts \
+                      WHERE survey_id = $1 AND question = $2 AND attribute = $3 LIMIT $4)",
+                )
+                .bind(survey)
+                .bind(next.as_str())
+                .bind(attribute)
+                .bind(DROP_CHUNK)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                tx.commit().await?;
+                if deleted as i64 == DROP_CHUNK {
+                    // more of this question next time (the cursor is the last clean one)
+                    defs.dropping = Some((survey, question));
+                    return Ok(RecountStep::Deleted(deleted));
+                }
+                question = next;
+                if deleted > 0 {
+                    defs.dropping = Some((survey, question));
+                    return Ok(RecountStep::Deleted(deleted));
+                }
+            }
+        }
+        // every survey is clean
+        let mut tx = self.begin_write().await?;
+        if self.backend == Backend::Postgres {
+            sqlx::query("SELECT id FROM orgs WHERE id = $1 FOR UPDATE")
+                .bind(org_id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        let now = counting(&mut tx, self.backend, org_id, false).await?;
+        store_counting(&mut tx, org_id, &now.dropped(attribute), None).await?;
+        tx.commit().await?;
+        defs.dropping = None;
+        Ok(RecountStep::Deleted(0))
+    }
+
     /// The attribute histograms of `rows` for the attributes being added.
     async fn count_chunk(
         &self,
@@ -430,12 +517,15 @@ impl Store {
         tz: &jiff::tz::TimeZone,
         rows: &[RawRow],
     ) -> Result<Rollup> {
-        if rows.iter().any(|r| !defs.0.contains_key(&r.version_id)) {
+        if rows
+            .iter()
+            .any(|r| !defs.versions.contains_key(&r.version_id))
+        {
             defs.load(self, org_id).await?;
         }
         let mut builder = RollupBuilder::default();
         for r in rows {
-            let Some((survey_id, Some(def))) = defs.0.get(&r.version_id) else {
+            let Some((survey_id, Some(def))) = defs.versions.get(&r.version_id) else {
                 continue;
             };
             let pairs = kept_attributes(adding, r.contact_attributes.as_deref());
@@ -465,6 +555,7 @@ impl Store {
                 RecountStep::Idle => return Ok((counted, true)),
                 RecountStep::Finished(n) => return Ok((counted + n, true)),
                 RecountStep::Counted(n) => counted += n,
+                RecountStep::Deleted(_) => {}
             }
             match budget {
                 Some(b) if start.elapsed() >= b => return Ok((counted, false)),
@@ -500,7 +591,7 @@ impl Store {
     /// Finishes every organisation's running recount.
     pub async fn recount_all(&self) -> Result<()> {
         let orgs: Vec<i64> = sqlx::query_scalar(
-            "SELECT id FROM orgs WHERE recount_attributes IS NOT NULL ORDER BY id",
+            "SELECT id FROM orgs WHERE recount_attributes IS NOT NULL OR recount_dropping IS NOT NULL ORDER BY id",
         )
         .fetch_all(&self.pool)
         .await?;

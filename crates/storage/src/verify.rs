@@ -223,8 +223,12 @@ impl Store {
             // between chunks, and add attribute values)
             let counting = crate::recount::counting(&mut tx, self.backend, org_id, false).await?;
             let fresh;
-            let prefixes = if counting.recounting() {
-                fresh = Prefixes::read(&mut tx, survey_id).await?;
+            let prefixes = if counting.busy() {
+                let mut read = Prefixes::read(&mut tx, survey_id).await?;
+                // rows of a dropped attribute wait to be deleted: nothing counts them any more
+                read.attributes
+                    .retain(|(_, a, _)| !counting.dropping.contains(a));
+                fresh = read;
                 &fresh
             } else {
                 &prefixes

@@ -18,3 +18,7 @@ ALTER TABLE orgs ADD COLUMN recount_after BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE orgs ADD COLUMN recount_until BIGINT NOT NULL DEFAULT 0;
 -- When the recount started (Unix ms).
 ALTER TABLE orgs ADD COLUMN recount_started_at BIGINT;
+-- Attributes whose histogram rows are being deleted in the background (a JSON array; NULL when
+-- none): no longer kept, or partly counted and starting over. Nothing counts them meanwhile,
+-- and a recount that adds one of them again waits until its rows are gone.
+ALTER TABLE orgs ADD COLUMN recount_dropping TEXT;
