@@ -111,6 +111,8 @@ pub struct Store {
     pub(crate) backend: Backend,
     pub(crate) ingest: Arc<IngestHandle>,
     pub(crate) recounts: Arc<crate::recount::Recounts>,
+    /// See [`ingest::WriteGate`].
+    pub(crate) gate: ingest::WriteGate,
     url: Arc<DatabaseUrl>,
 }
 
@@ -157,18 +159,22 @@ impl Store {
             .await?;
         migrate_pool(&pool, backend).await?;
         let writer_conn = ingest::connect(&connect, backend).await?;
+        let gate: ingest::WriteGate =
+            (backend == Backend::Sqlite).then(|| Arc::new(tokio::sync::Mutex::new(())));
         let ingest = Arc::new(ingest::start(
             writer_conn,
             connect,
             backend,
             opts.ingest_queue,
             opts.ingest_batch,
+            gate.clone(),
         ));
         Ok(Store {
             pool,
             backend,
             ingest,
             recounts: Default::default(),
+            gate,
             url: Arc::new(url.clone()),
         })
     }

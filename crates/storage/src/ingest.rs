@@ -261,6 +261,7 @@ pub(crate) fn start(
     backend: Backend,
     queue: usize,
     batch: usize,
+    gate: WriteGate,
 ) -> IngestHandle {
     let (tx, rx) = mpsc::channel(queue.max(1));
     let (done_tx, done_rx) = oneshot::channel();
@@ -274,7 +275,7 @@ pub(crate) fn start(
         next_attempt: tokio::time::Instant::now(),
     };
     tokio::spawn(async move {
-        writer_loop(writer, rx, batch.clamp(1, 2_000)).await;
+        writer_loop(writer, rx, batch.clamp(1, 2_000), gate).await;
         let _ = done_tx.send(());
     });
     IngestHandle {
@@ -311,10 +312,16 @@ impl Store {
     }
 }
 
+/// SQLite: taken by the writer for each batch and by background work for each of its write
+/// transactions, so that they queue here, in order, instead of in SQLite's busy handler
+/// (which sleeps up to 100 ms between tries). `None` on PostgreSQL, whose row locks queue.
+pub(crate) type WriteGate = Option<Arc<tokio::sync::Mutex<()>>>;
+
 async fn writer_loop(
     mut writer: WriterConn,
     mut rx: mpsc::Receiver<(NewResponse, Reply)>,
     cap: usize,
+    gate: WriteGate,
 ) {
     let mut batch: Vec<(NewResponse, Reply)> = Vec::with_capacity(cap);
     let mut zones = Zones::default();
@@ -340,7 +347,12 @@ async fn writer_loop(
         }
         let items: Vec<&NewResponse> = batch.iter().map(|(r, _)| r).collect();
         let started = std::time::Instant::now();
+        let turn = match &gate {
+            Some(g) => Some(g.lock().await),
+            None => None,
+        };
         let results = write_with_retries(&mut writer, &mut zones, &mut timing, &items).await;
+        drop(turn);
         tracing::trace!(
             size = items.len(),
             micros = started.elapsed().as_micros() as u64,

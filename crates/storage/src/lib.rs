@@ -38,7 +38,7 @@ pub use org::{
     Channel, CheckedImport, ContactRef, ContextKeys, ImportKind as ImportFileKind, ImportRecords,
     ImportSummary, Org, OrgTable, Touchpoint, Unit,
 };
-pub use recount::{KeptChange, RecountStatus};
+pub use recount::{KeptChange, RECOUNT_CHUNK, RecountStatus};
 pub use responses::{ResponseFilter, ResponsePage, ResponseRecord};
 pub use scorecards::Indicator;
 pub use surveys::{

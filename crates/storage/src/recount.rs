@@ -46,11 +46,13 @@ use crate::db::{Backend, Store, now_ms};
 use crate::error::Result;
 
 /// Responses per chunk: a chunk's lock is held for its upserts (and, at the tail, its reads).
-const CHUNK: i64 = 2_000;
+/// 500 hold SQLite's lock for about 5–15 ms.
+pub const RECOUNT_CHUNK: i64 = 500;
+const CHUNK: i64 = RECOUNT_CHUNK;
 /// Histogram rows of a dropped attribute deleted per transaction.
 const DROP_CHUNK: i64 = 5_000;
-/// The pause between two background chunks, so that the writer's batches get the lock between
-/// them.
+/// The shortest pause between two background chunks (each pauses at least as long as it held
+/// the write lock), so that the writer's batches get the lock between them.
 const PAUSE: Duration = Duration::from_millis(5);
 /// How long choosing attributes counts in the request before it leaves the rest to the
 /// background: small organisations see complete results when the page returns.
@@ -189,6 +191,8 @@ async fn store_counting(
 pub(crate) struct Definitions {
     versions: HashMap<i64, (i64, Option<SurveyDefinition>)>,
     dropping: Option<(i64, String)>,
+    /// Time spent holding the write lock so far.
+    locked: Duration,
 }
 
 impl Definitions {
@@ -368,6 +372,8 @@ impl Store {
             None
         };
 
+        let _turn = self.write_turn().await;
+        let locked = Instant::now();
         let mut tx = self.begin_write().await?;
         if self.backend == Backend::Postgres {
             sqlx::query("SELECT id FROM orgs WHERE id = $1 FOR UPDATE")
@@ -432,7 +438,17 @@ impl Store {
             RecountStep::Counted(counted)
         };
         tx.commit().await?;
+        defs.locked += locked.elapsed();
         Ok(step)
+    }
+
+    /// A turn at SQLite's write lock, queued with the writer's batches (see
+    /// [`crate::ingest::WriteGate`]); nothing on PostgreSQL.
+    async fn write_turn(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
+        match &self.gate {
+            Some(g) => Some(g.lock().await),
+            None => None,
+        }
     }
 
     /// Deletes up to [`DROP_CHUNK`] histogram rows of a dropped attribute, one (survey,
@@ -467,6 +483,8 @@ impl Store {
                 .fetch_optional(&self.pool)
                 .await?;
                 let Some(next) = next else { break };
+                let _turn = self.write_turn().await;
+                let locked = Instant::now();
                 let mut tx = self.begin_write().await?;
                 let deleted = sqlx::query(
                     "DELETE FROM agg_attr_counts WHERE (survey_id, question, attribute, attribute_value, grain, period, unit_id, value) IN \
@@ -481,6 +499,7 @@ impl Store {
                 .await?
                 .rows_affected();
                 tx.commit().await?;
+                defs.locked += locked.elapsed();
                 if deleted as i64 == DROP_CHUNK {
                     // more of this question next time (the cursor is the last clean one)
                     defs.dropping = Some((survey, question));
@@ -494,6 +513,7 @@ impl Store {
             }
         }
         // every survey is clean
+        let _turn = self.write_turn().await;
         let mut tx = self.begin_write().await?;
         if self.backend == Backend::Postgres {
             sqlx::query("SELECT id FROM orgs WHERE id = $1 FOR UPDATE")
@@ -550,17 +570,32 @@ impl Store {
         let mut defs = Definitions::default();
         let start = Instant::now();
         let mut counted = 0;
+        let mut chunks = 0u32;
         loop {
+            let locked_before = defs.locked;
             match self.recount_step(org_id, &mut defs).await? {
                 RecountStep::Idle => return Ok((counted, true)),
-                RecountStep::Finished(n) => return Ok((counted + n, true)),
+                RecountStep::Finished(n) => {
+                    tracing::info!(
+                        org_id,
+                        responses = counted + n,
+                        chunks,
+                        seconds = start.elapsed().as_secs_f64(),
+                        locked_ms = defs.locked.as_millis() as u64,
+                        "kept attributes recounted"
+                    );
+                    return Ok((counted + n, true));
+                }
                 RecountStep::Counted(n) => counted += n,
                 RecountStep::Deleted(_) => {}
             }
+            chunks += 1;
             match budget {
                 Some(b) if start.elapsed() >= b => return Ok((counted, false)),
                 Some(_) => {}
-                None => tokio::time::sleep(PAUSE).await,
+                // as long as the chunk held the lock, at least PAUSE: the writer gets at least
+                // half of the time
+                None => tokio::time::sleep(PAUSE.max(defs.locked - locked_before)).await,
             }
         }
     }

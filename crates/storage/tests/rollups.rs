@@ -680,7 +680,7 @@ async fn a_new_kept_attribute_is_recounted_in_chunks_while_responses_arrive() {
         bulk: false,
         contact: (i % 4) as usize,
     };
-    // 6,000 responses, three quarters from contacts: more than two chunks of 2,000 to count
+    // 6,000 responses, three quarters from contacts: several chunks to count
     let mut gens: Vec<Gen> = (0..6_000).map(generate).collect();
     let rows: Vec<NewResponse> = gens
         .iter()
@@ -706,7 +706,7 @@ async fn a_new_kept_attribute_is_recounted_in_chunks_while_responses_arrive() {
         )
         .await
         .unwrap();
-    assert_eq!(change.recounted, 2_000);
+    assert_eq!(change.recounted as i64, tevreden_storage::RECOUNT_CHUNK);
     assert_eq!(change.kept, ["region"], "segment is not complete yet");
     let status = change.recounting.expect("still recounting");
     assert_eq!(status.adding, ["segment"]);
@@ -759,7 +759,10 @@ async fn a_new_kept_attribute_is_recounted_in_chunks_while_responses_arrive() {
         if done {
             break;
         }
-        assert!(steps < 10, "the recount does not end");
+        assert!(
+            steps < 4_500 / tevreden_storage::RECOUNT_CHUNK + 3,
+            "the recount does not end"
+        );
     }
     assert!(steps >= 2, "counted in several chunks ({steps})");
     assert_eq!(store.attribute_recount(w.org).await.unwrap(), None);
