@@ -189,7 +189,7 @@ async fn store_counting(
 /// attribute's rows has got to (survey, question).
 #[derive(Default)]
 pub(crate) struct Definitions {
-    versions: HashMap<i64, (i64, Option<SurveyDefinition>)>,
+    versions: Arc<HashMap<i64, (i64, Option<SurveyDefinition>)>>,
     dropping: Option<(i64, String)>,
     /// Time spent holding the write lock so far.
     locked: Duration,
@@ -204,16 +204,17 @@ impl Definitions {
         .bind(org_id)
         .fetch_all(&store.pool)
         .await?;
-        self.versions = rows
-            .into_iter()
-            .map(|(id, survey_id, text)| {
-                let def = serde_json::from_str(&text)
-                    .ok()
-                    .and_then(|v| parse_survey_value(&v).ok())
-                    .map(|p| p.definition);
-                (id, (survey_id, def))
-            })
-            .collect();
+        self.versions = Arc::new(
+            rows.into_iter()
+                .map(|(id, survey_id, text)| {
+                    let def = serde_json::from_str(&text)
+                        .ok()
+                        .and_then(|v| parse_survey_value(&v).ok())
+                        .map(|p| p.definition);
+                    (id, (survey_id, def))
+                })
+                .collect(),
+        );
         Ok(())
     }
 }
@@ -366,10 +367,11 @@ impl Store {
         drop(conn);
         let adding = seen.adding();
         let whole = early.len() as i64 == CHUNK;
-        let early_rollup = if whole {
-            Some(self.count_chunk(org_id, defs, &adding, &tz, &early).await?)
+        let (early, early_rollup) = if whole {
+            let (rows, rollup) = self.count_chunk(org_id, defs, &adding, &tz, early).await?;
+            (rows, Some(rollup))
         } else {
-            None
+            (early, None)
         };
 
         let _turn = self.write_turn().await;
@@ -407,8 +409,7 @@ impl Store {
             None => {
                 // the tail, read again under the lock: nothing can join it until the commit
                 let rows = chunk_rows(&mut tx, self.backend, org_id, seen.after).await?;
-                let rollup = self.count_chunk(org_id, defs, &adding, &tz, &rows).await?;
-                (rows, rollup)
+                self.count_chunk(org_id, defs, &adding, &tz, rows).await?
             }
         };
         apply(&mut tx, self.backend, &rollup).await?;
@@ -528,39 +529,50 @@ impl Store {
         Ok(RecountStep::Deleted(0))
     }
 
-    /// The attribute histograms of `rows` for the attributes being added.
+    /// The attribute histograms of `rows` for the attributes being added, computed on a
+    /// blocking thread (parsing the answers of a chunk would hold up request handling on the
+    /// runtime's workers). Gives the rows back.
     async fn count_chunk(
         &self,
         org_id: i64,
         defs: &mut Definitions,
         adding: &[String],
         tz: &jiff::tz::TimeZone,
-        rows: &[RawRow],
-    ) -> Result<Rollup> {
+        rows: Vec<RawRow>,
+    ) -> Result<(Vec<RawRow>, Rollup)> {
         if rows
             .iter()
             .any(|r| !defs.versions.contains_key(&r.version_id))
         {
             defs.load(self, org_id).await?;
         }
-        let mut builder = RollupBuilder::default();
-        for r in rows {
-            let Some((survey_id, Some(def))) = defs.versions.get(&r.version_id) else {
-                continue;
-            };
-            let pairs = kept_attributes(adding, r.contact_attributes.as_deref());
-            if pairs.is_empty() {
-                continue;
+        let versions = Arc::clone(&defs.versions);
+        let adding = adding.to_vec();
+        let tz = tz.clone();
+        let counted = tokio::task::spawn_blocking(move || {
+            let mut builder = RollupBuilder::default();
+            for r in &rows {
+                let Some((survey_id, Some(def))) = versions.get(&r.version_id) else {
+                    continue;
+                };
+                let pairs = kept_attributes(&adding, r.contact_attributes.as_deref());
+                if pairs.is_empty() {
+                    continue;
+                }
+                let facts = stored_facts(def, &r.answers);
+                let day = local_day(r.submitted_at, &tz);
+                let context = (Some(r.unit_id), Some(r.touchpoint_id), Some(r.channel_id));
+                builder.add(placement(*survey_id, day, context, &pairs), &facts);
             }
-            let facts = stored_facts(def, &r.answers);
-            let day = local_day(r.submitted_at, tz);
-            let context = (Some(r.unit_id), Some(r.touchpoint_id), Some(r.channel_id));
-            builder.add(placement(*survey_id, day, context, &pairs), &facts);
-        }
-        Ok(Rollup {
-            attr_counts: builder.finish().attr_counts,
-            ..Rollup::default()
+            let rollup = Rollup {
+                attr_counts: builder.finish().attr_counts,
+                ..Rollup::default()
+            };
+            (rows, rollup)
         })
+        .await
+        .map_err(|e| crate::error::StoreError::Invalid(format!("counting a chunk failed: {e}")))?;
+        Ok(counted)
     }
 
     /// Counts an organisation's recount chunk after chunk until it is done, or until `budget`
