@@ -254,8 +254,9 @@ async fn spawn_server(url_arg: &str) -> Result<(tokio::process::Child, u32, Stri
         ])
         .env(
             "TEVREDEN_LOG",
-            std::env::var("TEVREDEN_BENCH_SERVER_LOG")
-                .unwrap_or_else(|_| "error,tevreden_storage::ingest=info".into()),
+            std::env::var("TEVREDEN_BENCH_SERVER_LOG").unwrap_or_else(|_| {
+                "error,tevreden_storage::ingest=info,tevreden_storage::recount=info".into()
+            }),
         )
         .env("NO_COLOR", "1")
         .stdout(Stdio::piped())
@@ -280,8 +281,15 @@ async fn spawn_server(url_arg: &str) -> Result<(tokio::process::Child, u32, Stri
             None => return Err("the server stopped before it was listening".into()),
         }
     };
-    // keep reading the server's output so it never blocks on a full pipe
-    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    // keep reading the server's output so it never blocks on a full pipe; a finished
+    // recount's summary is shown
+    tokio::spawn(async move {
+        while let Ok(Some(line)) = lines.next_line().await {
+            if line.contains("kept attributes recounted") {
+                eprintln!("  server: {}", line.trim());
+            }
+        }
+    });
     Ok((child, pid, addr))
 }
 

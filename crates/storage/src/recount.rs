@@ -45,12 +45,16 @@ use crate::analytics::{RAW_COLUMNS, apply, placement, raw_page, stored_facts};
 use crate::db::{Backend, Store, now_ms};
 use crate::error::Result;
 
-/// Responses per chunk: a chunk's lock is held for its upserts (and, at the tail, its reads).
-/// 500 hold SQLite's lock for about 5–15 ms.
+/// Responses in a recount's first chunk: a chunk's lock is held for its upserts (and, at the
+/// tail, its reads).
 pub const RECOUNT_CHUNK: i64 = 500;
-const CHUNK: i64 = RECOUNT_CHUNK;
+/// Chunks adapt their size (between these) so that each holds the write lock about this long:
+/// a response arriving meanwhile waits at most that.
+const CHUNK_MIN: i64 = 25;
+const CHUNK_MAX: i64 = 4_000;
+const LOCK_TARGET: Duration = Duration::from_millis(4);
 /// Histogram rows of a dropped attribute deleted per transaction.
-const DROP_CHUNK: i64 = 5_000;
+const DROP_CHUNK: i64 = 1_000;
 /// The shortest pause between two background chunks (each pauses at least as long as it held
 /// the write lock), so that the writer's batches get the lock between them.
 const PAUSE: Duration = Duration::from_millis(5);
@@ -193,6 +197,8 @@ pub(crate) struct Definitions {
     dropping: Option<(i64, String)>,
     /// Time spent holding the write lock so far.
     locked: Duration,
+    /// Responses in the next chunk (0: [`RECOUNT_CHUNK`]).
+    size: i64,
 }
 
 impl Definitions {
@@ -220,13 +226,14 @@ impl Definitions {
 }
 
 /// Responses of the organisation with contact attributes and an id above `after`, at most
-/// [`CHUNK`], in id order. (`org_id + 0`: read along the primary key, not sorted from the
+/// `limit`, in id order. (`org_id + 0`: read along the primary key, not sorted from the
 /// organisation index.)
 async fn chunk_rows(
     conn: &mut AnyConnection,
     backend: Backend,
     org_id: i64,
     after: i64,
+    limit: i64,
 ) -> Result<Vec<RawRow>> {
     let rows = "SELECT r.* FROM responses r WHERE (r.org_id + 0) = $1 AND r.id > $2 \
                 AND r.contact_attributes IS NOT NULL ORDER BY r.id LIMIT $3";
@@ -234,7 +241,7 @@ async fn chunk_rows(
     let text: Option<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
         .bind(org_id)
         .bind(after)
-        .bind(CHUNK)
+        .bind(limit)
         .fetch_one(&mut *conn)
         .await?;
     let mut out = raw_page(&text.unwrap_or_default())?;
@@ -361,12 +368,17 @@ impl Store {
         if !seen.recounting() {
             return Ok(RecountStep::Idle);
         }
+        let size = if defs.size == 0 {
+            RECOUNT_CHUNK
+        } else {
+            defs.size
+        };
         let mut conn = self.pool.acquire().await?;
         let tz = self.org_time_zone(org_id).await?;
-        let early = chunk_rows(&mut conn, self.backend, org_id, seen.after).await?;
+        let early = chunk_rows(&mut conn, self.backend, org_id, seen.after, size).await?;
         drop(conn);
         let adding = seen.adding();
-        let whole = early.len() as i64 == CHUNK;
+        let whole = early.len() as i64 == size;
         let (early, early_rollup) = if whole {
             let (rows, rollup) = self.count_chunk(org_id, defs, &adding, &tz, early).await?;
             (rows, Some(rollup))
@@ -408,13 +420,13 @@ impl Store {
             }
             None => {
                 // the tail, read again under the lock: nothing can join it until the commit
-                let rows = chunk_rows(&mut tx, self.backend, org_id, seen.after).await?;
+                let rows = chunk_rows(&mut tx, self.backend, org_id, seen.after, size).await?;
                 self.count_chunk(org_id, defs, &adding, &tz, rows).await?
             }
         };
         apply(&mut tx, self.backend, &rollup).await?;
         let counted = rows.len() as u64;
-        let step = if (rows.len() as i64) < CHUNK {
+        let step = if (rows.len() as i64) < size {
             store_counting(&mut tx, org_id, &seen.finished(), None).await?;
             crate::accounts::insert_audit(
                 &mut tx,
@@ -439,7 +451,16 @@ impl Store {
             RecountStep::Counted(counted)
         };
         tx.commit().await?;
-        defs.locked += locked.elapsed();
+        let held = locked.elapsed();
+        defs.locked += held;
+        // the next chunk's size: about LOCK_TARGET under the lock
+        defs.size = if held > LOCK_TARGET {
+            (size / 2).max(CHUNK_MIN)
+        } else if held < LOCK_TARGET / 2 {
+            (size * 2).min(CHUNK_MAX)
+        } else {
+            size
+        };
         Ok(step)
     }
 
