@@ -50,14 +50,14 @@ use crate::error::Result;
 pub const RECOUNT_CHUNK: i64 = 500;
 /// Chunks adapt their size (between these) so that each holds the write lock about this long:
 /// a response arriving meanwhile waits at most that.
-const CHUNK_MIN: i64 = 25;
+const CHUNK_MIN: i64 = 100;
 const CHUNK_MAX: i64 = 4_000;
-const LOCK_TARGET: Duration = Duration::from_millis(4);
+const LOCK_TARGET: Duration = Duration::from_millis(8);
 /// Histogram rows of a dropped attribute deleted per transaction.
 const DROP_CHUNK: i64 = 1_000;
 /// The shortest pause between two background chunks (each pauses at least as long as it held
 /// the write lock), so that the writer's batches get the lock between them.
-const PAUSE: Duration = Duration::from_millis(5);
+const PAUSE: Duration = Duration::from_millis(2);
 /// How long choosing attributes counts in the request before it leaves the rest to the
 /// background: small organisations see complete results when the page returns.
 const INLINE: Duration = Duration::from_secs(2);
