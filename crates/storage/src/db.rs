@@ -110,6 +110,9 @@ pub struct Store {
     pub(crate) pool: AnyPool,
     pub(crate) backend: Backend,
     pub(crate) ingest: Arc<IngestHandle>,
+    /// PostgreSQL: a few connections of the native driver, for what `Any` cannot do (`COPY`
+    /// for the bulk path, [`crate::pg_bulk`]); connected when first used.
+    pub(crate) pg: Option<sqlx::PgPool>,
     url: Arc<DatabaseUrl>,
 }
 
@@ -163,10 +166,15 @@ impl Store {
             opts.ingest_queue,
             opts.ingest_batch,
         ));
+        let pg = match url {
+            DatabaseUrl::Postgres(u) => Some(crate::pg_bulk::side_pool(u)?),
+            DatabaseUrl::Sqlite(_) => None,
+        };
         Ok(Store {
             pool,
             backend,
             ingest,
+            pg,
             url: Arc::new(url.clone()),
         })
     }
@@ -197,6 +205,9 @@ impl Store {
     pub async fn close(&self) {
         self.ingest.shutdown().await;
         self.pool.close().await;
+        if let Some(pg) = &self.pg {
+            pg.close().await;
+        }
     }
 
     /// Starts a write transaction. On SQLite it takes the write lock up front
