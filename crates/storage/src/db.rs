@@ -111,7 +111,7 @@ pub struct Store {
     pub(crate) backend: Backend,
     pub(crate) ingest: Arc<IngestHandle>,
     /// PostgreSQL: a few connections of the native driver, for what `Any` cannot do (`COPY`
-    /// for the bulk path, [`crate::pg_bulk`]); connected when first used.
+    /// for the bulk path, [`crate::pg_copy`]); connected when first used.
     pub(crate) pg: Option<sqlx::PgPool>,
     url: Arc<DatabaseUrl>,
 }
@@ -167,7 +167,7 @@ impl Store {
             opts.ingest_batch,
         ));
         let pg = match url {
-            DatabaseUrl::Postgres(u) => Some(crate::pg_bulk::side_pool(u)?),
+            DatabaseUrl::Postgres(u) => Some(crate::pg_copy::side_pool(u)?),
             DatabaseUrl::Sqlite(_) => None,
         };
         Ok(Store {

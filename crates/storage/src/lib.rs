@@ -17,7 +17,7 @@ mod error;
 mod export;
 pub mod ingest;
 mod org;
-mod pg_bulk;
+mod pg_copy;
 mod responses;
 mod scorecards;
 mod surveys;

@@ -393,6 +393,7 @@ impl Store {
                 kept.insert(*org, crate::analytics::kept_keys(&mut tx, *org).await?);
             }
         }
+        let bind = |chunk| bind_rows(backend, &full_sql, per_stmt, chunk, &contacts, now);
         // What a chunk of rows adds to the aggregates.
         let add = |rollup: &mut RollupBuilder, chunk: &[NewResponse]| {
             for r in chunk {
@@ -416,8 +417,8 @@ impl Store {
         if let Some(pg) = &self.pg
             && !rows.is_empty()
         {
-            // PostgreSQL: the rows and their aggregates by COPY (`pg_bulk`)
-            let mut staging = crate::pg_bulk::Staging::open(pg).await?;
+            // PostgreSQL: the rows and their aggregates by COPY (`pg_copy`)
+            let mut staging = crate::pg_copy::Staging::open(pg).await?;
             let loaded = staging
                 .load(&mut tx, rows, &contacts, now, || {
                     let mut rollup = RollupBuilder::default();
@@ -437,7 +438,6 @@ impl Store {
             }
             return done;
         }
-        let bind = |chunk| bind_rows(backend, &full_sql, per_stmt, chunk, &contacts, now);
         // A pipeline: while the database runs one insert (on SQLite's worker thread, or in the
         // PostgreSQL server), this thread adds its rows to the aggregates and binds the next.
         let mut chunks = rows.chunks(per_stmt);

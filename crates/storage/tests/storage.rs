@@ -349,7 +349,7 @@ async fn deferred_bulk_parts_are_whole_and_leave_no_relaxed_connection() {
     assert_eq!(store.count_responses(survey).await.unwrap(), 40);
 }
 
-/// On PostgreSQL only: fails when a bulk part left a staging table behind (`pg_bulk`).
+/// On PostgreSQL only: fails when a bulk part left a staging table behind (`pg_copy`).
 async fn no_staging_tables_left(store: &Store) {
     if store.backend() == tevreden_storage::Backend::Postgres {
         tevreden_storage::testing::execute_sql(
@@ -486,4 +486,30 @@ async fn bulk_parts_keep_their_rules_and_text() {
     let checks = store.verify_rollups(Some(survey)).await.unwrap();
     assert!(checks[0].diff.is_empty() && checks[0].responses == 6);
     no_staging_tables_left(&store).await;
+}
+
+/// An export broken off after its first page (a download cancelled) leaves nothing hanging:
+/// exports after it read every row (on PostgreSQL the broken-off `COPY` ends with its reader).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_export_broken_off_leaves_the_next_whole() {
+    let (_db, store, org, survey, version) = setup().await;
+    let rows: Vec<NewResponse> = (0..30)
+        .map(|i| response(org, survey, version, &format!("x{i}")))
+        .collect();
+    store.bulk_insert_responses(&rows).await.unwrap();
+    for _ in 0..3 {
+        let mut reader = tevreden_storage::ExportReader::new(survey, None);
+        let page = reader.next_page(&store, 5).await.unwrap().unwrap();
+        assert_eq!(page.len(), 5);
+        drop(reader);
+    }
+    for _ in 0..2 {
+        let mut reader = tevreden_storage::ExportReader::new(survey, None);
+        let mut n = 0;
+        while let Some(page) = reader.next_page(&store, 7).await.unwrap() {
+            n += page.len();
+        }
+        assert_eq!(n, 30);
+    }
+    assert_eq!(store.count_responses(survey).await.unwrap(), 30);
 }

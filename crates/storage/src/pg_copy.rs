@@ -1,5 +1,7 @@
-//! PostgreSQL's bulk path: a part's responses and aggregates reach the server with `COPY`.
+//! `COPY` on PostgreSQL: the bulk path's parts go in with `COPY … FROM STDIN` ([`Staging`]),
+//! large exports come out with `COPY … TO STDOUT` ([`CopyRows`]).
 //!
+//! **Bulk parts.**
 //! `COPY … FROM STDIN` needs the native connection, which sqlx's `Any` driver does not hand out,
 //! while the part's transaction is an `Any` one: its share locks, the contacts' attributes and
 //! the kept keys are read there by the code both engines share. So the rows are copied on a
@@ -13,6 +15,13 @@
 //! A part that fails drops its staging tables from the side connection. Tables left by a process
 //! that died meanwhile carry the backend pid of their side connection in their name and are
 //! dropped by the next part on that database once that backend is gone.
+//!
+//! **Exports.** One `COPY (SELECT …) TO STDOUT` streams every row of an export from one
+//! snapshot; a task of its own reads it on a side connection and hands whole rows on in chunks
+//! through a small channel (so memory stays bounded), and [`CopyRows::next_packed`] turns the
+//! next rows into the packed page text of [`crate::export`] (fields joined by ASCII 31, rows by
+//! ASCII 30, NULL as empty), so everything after reading is the same on both engines. A reader
+//! dropped early drops the channel; the task then closes its connection, which ends the COPY.
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -286,6 +295,156 @@ impl Staging {
     }
 }
 
+/// Bytes of whole rows handed from the COPY task to the reader at a time.
+const COPY_CHUNK: usize = 256 * 1024;
+
+type Chunk = std::result::Result<Vec<u8>, sqlx::Error>;
+
+/// The rows of one `COPY … TO STDOUT`, read page by page.
+pub(crate) struct CopyRows {
+    rx: tokio::sync::mpsc::Receiver<Chunk>,
+    /// Received bytes not yet handed out, from `at`.
+    pending: Vec<u8>,
+    at: usize,
+    ended: bool,
+}
+
+impl CopyRows {
+    /// Starts `statement` (a `COPY (…) TO STDOUT` in text format, NULL as empty: `(NULL '')`)
+    /// on a side connection.
+    pub(crate) fn start(pool: &PgPool, statement: String) -> CopyRows {
+        let (tx, rx) = tokio::sync::mpsc::channel::<Chunk>(4);
+        let pool = pool.clone();
+        tokio::spawn(async move {
+            let mut conn = match pool.acquire().await {
+                Ok(c) => c,
+                Err(e) => {
+                    let _ = tx.send(Err(e)).await;
+                    return;
+                }
+            };
+            // Ok(true): all sent; Ok(false): the reader is gone
+            let sent = async {
+                let mut stream = conn.copy_out_raw(&statement).await?;
+                let mut buf = Vec::with_capacity(COPY_CHUNK + 4096);
+                while let Some(data) =
+                    std::future::poll_fn(|cx| stream.as_mut().poll_next(cx)).await
+                {
+                    buf.extend_from_slice(&data?);
+                    if buf.len() >= COPY_CHUNK {
+                        let full =
+                            std::mem::replace(&mut buf, Vec::with_capacity(COPY_CHUNK + 4096));
+                        if tx.send(Ok(full)).await.is_err() {
+                            return Ok(false);
+                        }
+                    }
+                }
+                Ok::<_, sqlx::Error>(buf.is_empty() || tx.send(Ok(buf)).await.is_ok())
+            }
+            .await;
+            match sent {
+                Ok(true) => {}
+                Ok(false) => conn.close_on_drop(),
+                Err(e) => {
+                    conn.close_on_drop();
+                    let _ = tx.send(Err(e)).await;
+                }
+            }
+        });
+        CopyRows {
+            rx,
+            pending: Vec::new(),
+            at: 0,
+            ended: false,
+        }
+    }
+
+    /// The next (at most) `limit` rows as packed page text; empty after the last.
+    pub(crate) async fn next_packed(&mut self, limit: usize) -> Result<String> {
+        let mut out: Vec<u8> = Vec::new();
+        let mut rows = 0;
+        while rows < limit {
+            let rest = &self.pending[self.at..];
+            let Some(end) = rest.iter().position(|&b| b == b'\n') else {
+                if self.ended {
+                    if !rest.is_empty() {
+                        return Err(not_whole());
+                    }
+                    break;
+                }
+                match self.rx.recv().await {
+                    // chunks hold whole rows, so nothing is left over but for a broken stream
+                    Some(chunk) if self.at == self.pending.len() => {
+                        self.pending = chunk?;
+                        self.at = 0;
+                    }
+                    Some(chunk) => {
+                        self.pending.drain(..self.at);
+                        self.pending.extend_from_slice(&chunk?);
+                        self.at = 0;
+                    }
+                    None => self.ended = true,
+                }
+                continue;
+            };
+            if rows > 0 {
+                out.push(0x1e);
+            }
+            unescape_row(&rest[..end], &mut out)?;
+            self.at += end + 1;
+            rows += 1;
+        }
+        if rows == 0 {
+            return Ok(String::new());
+        }
+        String::from_utf8(out)
+            .map_err(|_| StoreError::Invalid("a page of responses is not UTF-8".into()))
+    }
+}
+
+fn not_whole() -> StoreError {
+    StoreError::Invalid("a page of responses did not split into whole rows".into())
+}
+
+/// One row of `COPY`'s text format into the packed form: tabs become ASCII 31, `\N` (NULL)
+/// nothing, escapes their character.
+fn unescape_row(line: &[u8], out: &mut Vec<u8>) -> Result<()> {
+    if !line.contains(&b'\\') {
+        let start = out.len();
+        out.extend_from_slice(line);
+        for b in &mut out[start..] {
+            if *b == b'\t' {
+                *b = 0x1f;
+            }
+        }
+        return Ok(());
+    }
+    let mut rest = line;
+    while let Some(i) = rest.iter().position(|&b| b == b'\t' || b == b'\\') {
+        out.extend_from_slice(&rest[..i]);
+        if rest[i] == b'\t' {
+            out.push(0x1f);
+            rest = &rest[i + 1..];
+            continue;
+        }
+        let c = match rest.get(i + 1) {
+            Some(b'N') => None,
+            Some(b'\\') => Some(b'\\'),
+            Some(b't') => Some(b'\t'),
+            Some(b'n') => Some(b'\n'),
+            Some(b'r') => Some(b'\r'),
+            Some(b'b') => Some(8),
+            Some(b'f') => Some(12),
+            Some(b'v') => Some(11),
+            _ => return Err(not_whole()),
+        };
+        out.extend(c);
+        rest = &rest[i + 2..];
+    }
+    out.extend_from_slice(rest);
+    Ok(())
+}
+
 fn lost() -> StoreError {
     StoreError::Invalid("the bulk part's side connection was lost".into())
 }
@@ -468,6 +627,22 @@ mod tests {
         let mut plain = String::new();
         push_text(&mut plain, "{\"nps\":9}");
         assert_eq!(plain, "{\"nps\":9}");
+    }
+
+    #[test]
+    fn copy_rows_become_packed_text() {
+        let mut out = Vec::new();
+        unescape_row(
+            b"5\tu5\t\\N\t{\"a\":\"x\\\\\"y\\\\n\"}\t\\t\\r\\n",
+            &mut out,
+        )
+        .unwrap();
+        assert_eq!(out, b"5\x1fu5\x1f\x1f{\"a\":\"x\\\"y\\n\"}\x1f\t\r\n");
+        let mut out = Vec::new();
+        unescape_row(b"plain", &mut out).unwrap();
+        assert_eq!(out, b"plain");
+        assert!(unescape_row(b"bad\\", &mut Vec::new()).is_err());
+        assert!(unescape_row(b"bad\\q", &mut Vec::new()).is_err());
     }
 
     #[test]
