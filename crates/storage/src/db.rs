@@ -113,6 +113,9 @@ pub struct Store {
     pub(crate) recounts: Arc<crate::recount::Recounts>,
     /// See [`ingest::WriteGate`].
     pub(crate) gate: ingest::WriteGate,
+    /// PostgreSQL: a few connections of the native driver, for what `Any` cannot do (`COPY`
+    /// for the bulk path, [`crate::pg_copy`]); connected when first used.
+    pub(crate) pg: Option<sqlx::PgPool>,
     url: Arc<DatabaseUrl>,
 }
 
@@ -169,12 +172,17 @@ impl Store {
             opts.ingest_batch,
             gate.clone(),
         ));
+        let pg = match url {
+            DatabaseUrl::Postgres(u) => Some(crate::pg_copy::side_pool(u)?),
+            DatabaseUrl::Sqlite(_) => None,
+        };
         Ok(Store {
             pool,
             backend,
             ingest,
             recounts: Default::default(),
             gate,
+            pg,
             url: Arc::new(url.clone()),
         })
     }
@@ -207,6 +215,9 @@ impl Store {
         self.recounts.stop();
         self.ingest.shutdown().await;
         self.pool.close().await;
+        if let Some(pg) = &self.pg {
+            pg.close().await;
+        }
     }
 
     /// Starts a write transaction. On SQLite it takes the write lock up front

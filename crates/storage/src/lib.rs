@@ -18,6 +18,7 @@ mod export;
 pub mod ingest;
 mod org;
 mod recount;
+mod pg_copy;
 mod responses;
 mod scorecards;
 mod surveys;

@@ -399,14 +399,8 @@ impl Store {
             }
         }
         let bind = |chunk| bind_rows(backend, &full_sql, per_stmt, chunk, &contacts, now);
-        // A pipeline: while the database runs one insert (on SQLite's worker thread, or in the
-        // PostgreSQL server), this thread adds its rows to the aggregates and binds the next.
-        let mut chunks = rows.chunks(per_stmt);
-        let mut current = chunks.next().map(|c| (c, bind(c)));
-        while let Some((chunk, q)) = current.take() {
-            let mut insert = std::pin::pin!(q.execute(&mut *tx));
-            // the first poll hands the statement to the database
-            let started = std::future::poll_fn(|cx| Poll::Ready(insert.as_mut().poll(cx))).await;
+        // What a chunk of rows adds to the aggregates.
+        let add = |rollup: &mut RollupBuilder, chunk: &[NewResponse]| {
             for r in chunk {
                 let day = local_day(r.submitted_at, &zones[&r.org_id]);
                 let attributes = r.contact_id.and_then(|c| contacts.get(&c));
@@ -424,6 +418,40 @@ impl Store {
                     &r.facts,
                 );
             }
+        };
+        if let Some(pg) = &self.pg
+            && !rows.is_empty()
+        {
+            // PostgreSQL: the rows and their aggregates by COPY (`pg_copy`)
+            let mut staging = crate::pg_copy::Staging::open(pg).await?;
+            let loaded = staging
+                .load(&mut tx, rows, &contacts, now, || {
+                    let mut rollup = RollupBuilder::default();
+                    add(&mut rollup, rows);
+                    rollup.finish()
+                })
+                .await;
+            let done = match loaded {
+                Ok(()) => tx.commit().await.map_err(Into::into),
+                Err(e) => {
+                    let _ = tx.rollback().await;
+                    Err(e)
+                }
+            };
+            if done.is_err() {
+                staging.discard().await;
+            }
+            return done;
+        }
+        // A pipeline: while the database runs one insert (on SQLite's worker thread, or in the
+        // PostgreSQL server), this thread adds its rows to the aggregates and binds the next.
+        let mut chunks = rows.chunks(per_stmt);
+        let mut current = chunks.next().map(|c| (c, bind(c)));
+        while let Some((chunk, q)) = current.take() {
+            let mut insert = std::pin::pin!(q.execute(&mut *tx));
+            // the first poll hands the statement to the database
+            let started = std::future::poll_fn(|cx| Poll::Ready(insert.as_mut().poll(cx))).await;
+            add(&mut rollup, chunk);
             current = chunks.next().map(|c| (c, bind(c)));
             match started {
                 Poll::Ready(done) => done?,

@@ -348,3 +348,168 @@ async fn deferred_bulk_parts_are_whole_and_leave_no_relaxed_connection() {
     assert!(store.bulk_insert_responses_deferred(&again).await.is_err());
     assert_eq!(store.count_responses(survey).await.unwrap(), 40);
 }
+
+/// On PostgreSQL only: fails when a bulk part left a staging table behind (`pg_copy`).
+async fn no_staging_tables_left(store: &Store) {
+    if store.backend() == tevreden_storage::Backend::Postgres {
+        tevreden_storage::testing::execute_sql(
+            store,
+            "DO $$ BEGIN IF EXISTS (SELECT 1 FROM pg_class WHERE relname LIKE 'bulk\\_stage\\_%') \
+             THEN RAISE EXCEPTION 'a staging table was left'; END IF; END $$",
+        )
+        .await
+        .expect("no staging tables left");
+    }
+}
+
+/// The bulk path keeps its rules on either engine (PostgreSQL loads parts with COPY): text
+/// that COPY's format reads specially is stored as given, the contact's attributes are copied
+/// and counted under the kept key, a part whose key is stored already or used twice in it fails
+/// as a whole (a unique violation) leaving responses and aggregates as they were, a used
+/// invitation likewise, and a closed survey takes bulk rows as it did before (history imports;
+/// the writer refuses live submissions to it, see `closed_survey_and_used_invitation_are_refused`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bulk_parts_keep_their_rules_and_text() {
+    use tevreden_domain::ExternalId;
+    use tevreden_domain::import::ContactRecord;
+    let (_db, store, org, survey, version) = setup().await;
+    let contact = ContactRecord {
+        external_id: ExternalId::parse("C1").unwrap(),
+        email: None,
+        name: None,
+        lang: None,
+        attributes: [("segment".to_string(), "zakelijk\\b2b\t\"x\"".to_string())].into(),
+    };
+    store.import_contacts(org, &[contact]).await.unwrap();
+    store
+        .set_kept_attributes(org, &["segment".into()], "test")
+        .await
+        .unwrap();
+    let c1 = store.contact(org, "C1").await.unwrap().id;
+    let keys = [
+        "tab\tkey",
+        "back\\slash\\N",
+        "new\nline\r\n",
+        "plain",
+        "\\.",
+    ];
+    let rows: Vec<NewResponse> = keys
+        .iter()
+        .enumerate()
+        .map(|(i, k)| {
+            let mut r = response(org, survey, version, k);
+            r.answers = format!("{{\"nps\":9,\"why\":\"a\\\\b \\\"c\\\"\\n\\t{i}\"}}");
+            r.request_hash = format!("h\\{i}");
+            r.contact_id = (i % 2 == 0).then_some(c1);
+            r.submitted_at = 1_767_225_600_000 + i as i64 * 86_400_000;
+            r
+        })
+        .collect();
+    store.bulk_insert_responses(&rows).await.unwrap();
+    no_staging_tables_left(&store).await;
+    let stored = store.submission_keys(survey).await.unwrap();
+    assert_eq!(stored, keys.iter().map(|k| k.to_string()).collect());
+    let read = store
+        .responses_after_in(survey, 0, 100, None)
+        .await
+        .unwrap();
+    assert_eq!(read.len(), rows.len());
+    for (got, sent) in read.iter().zip(&rows) {
+        assert_eq!(got.uid, sent.uid, "stored in the order given");
+        assert_eq!(
+            serde_json::Value::Object(got.answers.clone()),
+            serde_json::from_str::<serde_json::Value>(&sent.answers).unwrap()
+        );
+        assert_eq!(got.submitted_at, sent.submitted_at);
+        assert_eq!(got.contact.is_some(), sent.contact_id.is_some());
+    }
+    let segment = store
+        .raw_rows(
+            survey,
+            &tevreden_storage::ResponseFilter {
+                attribute: Some(("segment", "zakelijk\\b2b\t\"x\"")),
+                ..Default::default()
+            },
+            0,
+            100,
+        )
+        .await
+        .unwrap()
+        .0;
+    assert_eq!(segment.len(), 3, "the attributes were copied as stored");
+    let clean = |checks: Vec<tevreden_storage::RollupCheck>| {
+        checks.len() == 1 && checks[0].diff.is_empty() && checks[0].responses == rows.len() as u64
+    };
+    assert!(clean(store.verify_rollups(Some(survey)).await.unwrap()));
+
+    // a key stored before, and a key twice in one part: the part fails, nothing moves
+    let mut again = vec![response(org, survey, version, "fresh")];
+    again.push(response(org, survey, version, "plain"));
+    let mut twice = vec![response(org, survey, version, "twice")];
+    twice.push(response(org, survey, version, "twice"));
+    for part in [again, twice] {
+        let e = store.bulk_insert_responses(&part).await.unwrap_err();
+        assert!(e.is_unique_violation(), "{e}");
+        assert_eq!(store.count_responses(survey).await.unwrap(), 5);
+        assert!(clean(store.verify_rollups(Some(survey)).await.unwrap()));
+        no_staging_tables_left(&store).await;
+    }
+    // an invitation answered twice
+    let (_, inv) = store
+        .create_invitation(org, survey, &Default::default())
+        .await
+        .unwrap();
+    let mut a = response(org, survey, version, "inv-a");
+    a.invitation_id = Some(inv.id);
+    let mut b = response(org, survey, version, "inv-b");
+    b.invitation_id = Some(inv.id);
+    assert!(
+        store
+            .bulk_insert_responses(&[a, b])
+            .await
+            .unwrap_err()
+            .is_unique_violation()
+    );
+    assert_eq!(store.count_responses(survey).await.unwrap(), 5);
+    no_staging_tables_left(&store).await;
+
+    // a closed survey
+    store
+        .set_survey_status(org, "s", SurveyStatus::Closed)
+        .await
+        .unwrap();
+    store
+        .bulk_insert_responses_deferred(&[response(org, survey, version, "history")])
+        .await
+        .unwrap();
+    assert_eq!(store.count_responses(survey).await.unwrap(), 6);
+    let checks = store.verify_rollups(Some(survey)).await.unwrap();
+    assert!(checks[0].diff.is_empty() && checks[0].responses == 6);
+    no_staging_tables_left(&store).await;
+}
+
+/// An export broken off after its first page (a download cancelled) leaves nothing hanging:
+/// exports after it read every row (on PostgreSQL the broken-off `COPY` ends with its reader).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_export_broken_off_leaves_the_next_whole() {
+    let (_db, store, org, survey, version) = setup().await;
+    let rows: Vec<NewResponse> = (0..30)
+        .map(|i| response(org, survey, version, &format!("x{i}")))
+        .collect();
+    store.bulk_insert_responses(&rows).await.unwrap();
+    for _ in 0..3 {
+        let mut reader = tevreden_storage::ExportReader::new(survey, None);
+        let page = reader.next_page(&store, 5).await.unwrap().unwrap();
+        assert_eq!(page.len(), 5);
+        drop(reader);
+    }
+    for _ in 0..2 {
+        let mut reader = tevreden_storage::ExportReader::new(survey, None);
+        let mut n = 0;
+        while let Some(page) = reader.next_page(&store, 7).await.unwrap() {
+            n += page.len();
+        }
+        assert_eq!(n, 30);
+    }
+    assert_eq!(store.count_responses(survey).await.unwrap(), 30);
+}
