@@ -11,8 +11,8 @@
 //! 1. `BEGIN IMMEDIATE` (the write lock: a survey cannot be closed, nor the kept attributes
 //!    changed, until `COMMIT`);
 //! 2. the open-survey check once per version in the batch;
-//! 3. one `INSERT … ON CONFLICT DO NOTHING RETURNING uid, contact_attributes` per row of an
-//!    open version, in queue order;
+//! 3. per row of an open version, in queue order: its contact's attributes read, then one
+//!    `INSERT … ON CONFLICT DO NOTHING` (inserted when it changed a row);
 //! 4. the inserted rows' aggregate sums ([`rollup_of`]) and their upserts;
 //! 5. `COMMIT` (`synchronous = FULL`: the WAL is fsynced before it returns);
 //! 6. rows not inserted are classified as the sqlx writer does, then every submitter is
@@ -183,16 +183,17 @@ struct Statements {
 
 impl Statements {
     fn new() -> Statements {
-        let params = (1..=super::NCOLS)
+        let params = (1..=super::NCOLS + 1)
             .map(|i| format!("?{i}"))
             .collect::<Vec<_>>()
             .join(", ");
-        // The contact's attributes are copied from its row as the response is stored (?13 is
-        // contact_id), as in the sqlx writer's statement.
+        // No RETURNING: SQLite runs a RETURNING clause as a trigger, which makes every insert
+        // a multi-write statement with a statement journal (each page it touches copied once
+        // more). Whether the row went in is `sqlite3_changes`; its contact attributes are the
+        // ones bound, read just before in the same transaction.
         let insert = format!(
-            "INSERT INTO responses ({COLUMNS}, contact_attributes) VALUES ({params}, \
-             (SELECT ct.attributes FROM contacts ct WHERE ct.id = ?13)) \
-             ON CONFLICT DO NOTHING RETURNING uid, contact_attributes"
+            "INSERT INTO responses ({COLUMNS}, contact_attributes) VALUES ({params}) \
+             ON CONFLICT DO NOTHING"
         );
         let upsert = |u: &Upsert| {
             let values = (1..=u.cols)
@@ -313,11 +314,21 @@ fn insert_batch(
         let open = open_versions(conn, items, now)?;
         let mut inserted = Inserted::with_capacity(items.len());
         let mut insert = conn.prepare_cached(&sql.insert)?;
+        let mut contact = conn.prepare_cached(CONTACT_ATTRIBUTES)?;
         for r in items {
             if !open.get(&r.version_id).copied().unwrap_or(false) {
                 continue;
             }
-            let mut rows = insert.query(params![
+            // The contact's attributes as they are now, copied into the response (as the sqlx
+            // writer's insert does with a subquery); the write lock keeps them so until COMMIT.
+            let attributes: Option<String> = match r.contact_id {
+                None => None,
+                Some(id) => contact
+                    .query_row([id], |row| row.get(0))
+                    .optional()?
+                    .flatten(),
+            };
+            let changed = insert.execute(params![
                 r.org_id,
                 r.survey_id,
                 r.version_id,
@@ -334,13 +345,14 @@ fn insert_batch(
                 r.answers,
                 r.submitted_at,
                 now,
+                attributes,
             ])?;
-            // Stepped to the end, so a constraint failing at the statement's end is seen here.
-            while let Some(row) = rows.next()? {
-                inserted.insert(row.get(0)?, row.get(1)?);
+            // 0: a conflict (submission key, uid or invitation) skipped the row
+            if changed == 1 {
+                inserted.insert(r.uid.clone(), attributes);
             }
         }
-        drop(insert);
+        drop((insert, contact));
         let t = phase(&mut timing.insert, t);
         let rollup = rollup_of(conn, zones, items, &inserted)?;
         let t = phase(&mut timing.rollup, t);
@@ -356,6 +368,9 @@ fn insert_batch(
         (e, clean)
     })
 }
+
+/// A contact's attributes (JSON text), copied into each response it gives.
+const CONTACT_ATTRIBUTES: &str = "SELECT attributes FROM contacts WHERE id = ?1";
 
 /// Whether each version of the batch may still receive responses, checked once per version
 /// inside the write transaction (so no close can commit between the check and `COMMIT`).
