@@ -130,6 +130,8 @@ struct Timing {
     aggregates: Duration,
     /// `COMMIT`, which waits for the fsync.
     commit: Duration,
+    /// Answering every submitter once the batch is written.
+    reply: Duration,
     /// Whole batches, retries and replies included.
     total: Duration,
 }
@@ -149,6 +151,7 @@ impl Timing {
             rollup_us = format!("{:.0}", per(self.rollup)),
             aggregates_us = format!("{:.0}", per(self.aggregates)),
             commit_us = format!("{:.0}", per(self.commit)),
+            reply_us = format!("{:.0}", per(self.reply)),
             idle_us = format!("{:.0}", per(self.idle)),
             "ingest writer totals (µs per batch)"
         );
@@ -352,9 +355,11 @@ async fn writer_loop(
         );
         timing.batches += 1;
         timing.rows += items.len() as u64;
+        let t = std::time::Instant::now();
         for ((_, reply), result) in batch.drain(..).zip(results) {
             let _ = reply.send(result);
         }
+        phase(&mut timing.reply, t);
         timing.total += started.elapsed();
     }
     timing.log();

@@ -164,9 +164,12 @@ fn writer_loop(mut writer: NativeConn, mut rx: mpsc::Receiver<(NewResponse, Repl
         );
         timing.batches += 1;
         timing.rows += items.len() as u64;
+        let t = Instant::now();
+        // Answered from this thread: each reply wakes its handler's task on the runtime.
         for ((_, reply), result) in batch.drain(..).zip(results) {
             let _ = reply.send(result);
         }
+        phase(&mut timing.reply, t);
         timing.total += started.elapsed();
     }
     timing.log();
