@@ -94,40 +94,64 @@ pub(crate) async fn share_lock_surveys(
     Ok(())
 }
 
+/// One aggregate table's upsert: `INSERT INTO {into} VALUES (…) ON CONFLICT {on_conflict}`,
+/// `cols` values a row. Shared by [`apply`] and the native SQLite writer
+/// (`ingest::native`), so both write the same rows.
+pub(crate) struct Upsert {
+    pub(crate) into: &'static str,
+    pub(crate) on_conflict: &'static str,
+    pub(crate) cols: usize,
+}
+
+pub(crate) const COUNTS: Upsert = Upsert {
+    into: "agg_counts (survey_id, question, grain, period, unit_id, touchpoint_id, channel_id, value, n)",
+    on_conflict: "(survey_id, question, grain, period, unit_id, touchpoint_id, channel_id, value) \
+         DO UPDATE SET n = agg_counts.n + excluded.n",
+    cols: 9,
+};
+
+pub(crate) const ATTR_COUNTS: Upsert = Upsert {
+    into: "agg_attr_counts (survey_id, question, attribute, attribute_value, grain, period, unit_id, value, n)",
+    on_conflict: "(survey_id, question, attribute, attribute_value, grain, period, unit_id, value) \
+         DO UPDATE SET n = agg_attr_counts.n + excluded.n",
+    cols: 9,
+};
+
+pub(crate) const MOMENTS: Upsert = Upsert {
+    into: "agg_moments (survey_id, grain, period, unit_id, set_hash, i, j, s)",
+    on_conflict: "(survey_id, grain, period, unit_id, set_hash, i, j) \
+         DO UPDATE SET s = agg_moments.s + excluded.s",
+    cols: 8,
+};
+
+pub(crate) const SETS: Upsert = Upsert {
+    into: "agg_sets (survey_id, set_hash, questions)",
+    on_conflict: "(survey_id, set_hash) DO NOTHING",
+    cols: 3,
+};
+
 /// Adds a rollup to the aggregate tables on `conn` (inside the caller's transaction).
 pub(crate) async fn apply(
     conn: &mut AnyConnection,
     backend: Backend,
     rollup: &Rollup,
 ) -> std::result::Result<(), sqlx::Error> {
-    upsert(
-        conn,
-        backend,
-        "agg_counts (survey_id, question, grain, period, unit_id, touchpoint_id, channel_id, value, n)",
-        "(survey_id, question, grain, period, unit_id, touchpoint_id, channel_id, value) \
-         DO UPDATE SET n = agg_counts.n + excluded.n",
-        9,
-        rollup.counts.iter(),
-        |q, (k, n)| {
-            q.bind(k.survey_id)
-                .bind(k.question.as_str())
-                .bind(k.grain.code())
-                .bind(i64::from(k.period))
-                .bind(k.unit_id)
-                .bind(k.touchpoint_id)
-                .bind(k.channel_id)
-                .bind(k.value)
-                .bind(*n)
-        },
-    )
+    upsert(conn, backend, &COUNTS, rollup.counts.iter(), |q, (k, n)| {
+        q.bind(k.survey_id)
+            .bind(k.question.as_str())
+            .bind(k.grain.code())
+            .bind(i64::from(k.period))
+            .bind(k.unit_id)
+            .bind(k.touchpoint_id)
+            .bind(k.channel_id)
+            .bind(k.value)
+            .bind(*n)
+    })
     .await?;
     upsert(
         conn,
         backend,
-        "agg_attr_counts (survey_id, question, attribute, attribute_value, grain, period, unit_id, value, n)",
-        "(survey_id, question, attribute, attribute_value, grain, period, unit_id, value) \
-         DO UPDATE SET n = agg_attr_counts.n + excluded.n",
-        9,
+        &ATTR_COUNTS,
         rollup.attr_counts.iter(),
         |q, (k, n)| {
             q.bind(k.survey_id)
@@ -145,10 +169,7 @@ pub(crate) async fn apply(
     upsert(
         conn,
         backend,
-        "agg_moments (survey_id, grain, period, unit_id, set_hash, i, j, s)",
-        "(survey_id, grain, period, unit_id, set_hash, i, j) \
-         DO UPDATE SET s = agg_moments.s + excluded.s",
-        8,
+        &MOMENTS,
         rollup.moments.iter(),
         |q, (k, s)| {
             q.bind(k.survey_id)
@@ -165,9 +186,7 @@ pub(crate) async fn apply(
     upsert(
         conn,
         backend,
-        "agg_sets (survey_id, set_hash, questions)",
-        "(survey_id, set_hash) DO NOTHING",
-        3,
+        &SETS,
         rollup.sets.iter(),
         |q, ((survey, hash), questions)| q.bind(*survey).bind(*hash).bind(questions.as_str()),
     )
@@ -179,12 +198,15 @@ pub(crate) async fn apply(
 async fn upsert<'r, T: 'r>(
     conn: &mut AnyConnection,
     backend: Backend,
-    table: &str,
-    on_conflict: &str,
-    cols: usize,
+    spec: &Upsert,
     rows: impl Iterator<Item = T>,
     bind: impl Fn(AnyQuery<'r>, T) -> AnyQuery<'r>,
 ) -> std::result::Result<(), sqlx::Error> {
+    let Upsert {
+        into: table,
+        on_conflict,
+        cols,
+    } = *spec;
     let rows: Vec<T> = rows.collect();
     let mut rows = rows.into_iter().peekable();
     while rows.peek().is_some() {

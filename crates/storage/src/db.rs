@@ -92,6 +92,19 @@ pub struct StoreOptions {
     pub ingest_queue: usize,
     /// Most responses committed in one transaction.
     pub ingest_batch: usize,
+    /// Which ingest writer a SQLite store runs (PostgreSQL always runs the sqlx one).
+    pub sqlite_writer: SqliteWriter,
+}
+
+/// The ingest writer of a SQLite store.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum SqliteWriter {
+    /// Its own thread and rusqlite connection (`ingest::native`): the default.
+    #[default]
+    Native,
+    /// The tokio task on an sqlx connection, as on PostgreSQL: kept to compare the two (tests
+    /// hold them to the same outcomes and aggregates).
+    Sqlx,
 }
 
 impl Default for StoreOptions {
@@ -100,6 +113,7 @@ impl Default for StoreOptions {
             pool_size: 8,
             ingest_queue: 16_384,
             ingest_batch: 1_024,
+            sqlite_writer: SqliteWriter::Native,
         }
     }
 }
@@ -161,17 +175,40 @@ impl Store {
             .connect_with(connect.clone())
             .await?;
         migrate_pool(&pool, backend).await?;
-        let writer_conn = ingest::connect(&connect, backend).await?;
         let gate: ingest::WriteGate =
             (backend == Backend::Sqlite).then(|| Arc::new(tokio::sync::Mutex::new(())));
-        let ingest = Arc::new(ingest::start(
-            writer_conn,
-            connect,
-            backend,
-            opts.ingest_queue,
-            opts.ingest_batch,
-            gate.clone(),
-        ));
+        let ingest = match url {
+            // SQLite: the writer's own thread and connection (`ingest::native`).
+            DatabaseUrl::Sqlite(path) if opts.sqlite_writer == SqliteWriter::Native => {
+                let path = path.clone();
+                let (path, conn) = tokio::task::spawn_blocking(move || {
+                    let conn = ingest::native::connect(&path);
+                    (path, conn)
+                })
+                .await
+                .map_err(|e| StoreError::Invalid(format!("the ingest writer: {e}")))?;
+                ingest::native::start(
+                    path,
+                    conn?,
+                    opts.ingest_queue,
+                    opts.ingest_batch,
+                    gate.clone(),
+                )
+                .map_err(|e| StoreError::Invalid(format!("the ingest writer: {e}")))?
+            }
+            _ => {
+                let writer_conn = ingest::connect(&connect, backend).await?;
+                ingest::start(
+                    writer_conn,
+                    connect,
+                    backend,
+                    opts.ingest_queue,
+                    opts.ingest_batch,
+                    gate.clone(),
+                )
+            }
+        };
+        let ingest = Arc::new(ingest);
         let pg = match url {
             DatabaseUrl::Postgres(u) => Some(crate::pg_copy::side_pool(u)?),
             DatabaseUrl::Sqlite(_) => None,

@@ -11,6 +11,11 @@
 //! (same submission key) come back as [`IngestOutcome::Duplicate`] with the stored id; a second
 //! response on a personal invitation as [`IngestError::AlreadyAnswered`]. If a batch fails as a
 //! whole, its items are retried one per transaction so one bad row cannot sink the others.
+//!
+//! On PostgreSQL the writer is a tokio task on an sqlx connection (this module). On SQLite it
+//! is an OS thread of its own with a connection opened through rusqlite ([`native`]): the same
+//! queue, batches, checks, outcomes, retries and timings, without a round trip to sqlx's
+//! SQLite worker thread per statement.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -28,6 +33,8 @@ use tevreden_domain::rollup::{
 use crate::analytics::{self, Zones, placement};
 use crate::db::{Backend, SQLITE_PRAGMAS, Store, now_ms};
 use crate::recount;
+
+pub(crate) mod native;
 
 /// A validated response on its way to disk.
 #[derive(Clone, Debug)]
@@ -126,6 +133,8 @@ struct Timing {
     aggregates: Duration,
     /// `COMMIT`, which waits for the fsync.
     commit: Duration,
+    /// Answering every submitter once the batch is written.
+    reply: Duration,
     /// Whole batches, retries and replies included.
     total: Duration,
 }
@@ -145,6 +154,7 @@ impl Timing {
             rollup_us = format!("{:.0}", per(self.rollup)),
             aggregates_us = format!("{:.0}", per(self.aggregates)),
             commit_us = format!("{:.0}", per(self.commit)),
+            reply_us = format!("{:.0}", per(self.reply)),
             idle_us = format!("{:.0}", per(self.idle)),
             "ingest writer totals (µs per batch)"
         );
@@ -360,9 +370,11 @@ async fn writer_loop(
         );
         timing.batches += 1;
         timing.rows += items.len() as u64;
+        let t = std::time::Instant::now();
         for ((_, reply), result) in batch.drain(..).zip(results) {
             let _ = reply.send(result);
         }
+        phase(&mut timing.reply, t);
         timing.total += started.elapsed();
     }
     timing.log();
@@ -628,34 +640,51 @@ async fn classify_skipped(
     conn: &mut AnyConnection,
     r: &NewResponse,
 ) -> Result<Result<IngestOutcome, IngestError>, sqlx::Error> {
-    let existing: Option<(String, String)> = sqlx::query_as(
-        "SELECT uid, request_hash FROM responses WHERE org_id = $1 AND submission_key = $2",
-    )
-    .bind(r.org_id)
-    .bind(r.submission_key.as_str())
-    .fetch_optional(&mut *conn)
-    .await?;
+    let existing: Option<(String, String)> = sqlx::query_as(EXISTING_KEY)
+        .bind(r.org_id)
+        .bind(r.submission_key.as_str())
+        .fetch_optional(&mut *conn)
+        .await?;
     if let Some((uid, hash)) = existing {
-        return Ok(if uid == r.uid {
-            // Written by an earlier attempt of this very batch whose COMMIT reply was lost.
-            Ok(IngestOutcome::Stored { uid })
-        } else if hash == r.request_hash {
-            Ok(IngestOutcome::Duplicate { uid })
-        } else {
-            Err(IngestError::KeyReused)
-        });
+        return Ok(existing_outcome(r, uid, &hash));
     }
     let open: Option<i64> = sqlx::query_scalar(OPEN_VERSION)
         .bind(r.version_id)
         .bind(now_ms())
         .fetch_optional(&mut *conn)
         .await?;
-    Ok(Err(if open.is_some() {
+    Ok(Err(not_inserted(open.is_some())))
+}
+
+/// A row not inserted whose submission key is stored already, under `uid` with `hash`.
+fn existing_outcome(
+    r: &NewResponse,
+    uid: String,
+    hash: &str,
+) -> Result<IngestOutcome, IngestError> {
+    if uid == r.uid {
+        // Written by an earlier attempt of this very batch whose COMMIT reply was lost.
+        Ok(IngestOutcome::Stored { uid })
+    } else if hash == r.request_hash {
+        Ok(IngestOutcome::Duplicate { uid })
+    } else {
+        Err(IngestError::KeyReused)
+    }
+}
+
+/// A row not inserted whose submission key is new: its invitation was used when its version
+/// is open, else the survey is closed (or the version unpublished).
+fn not_inserted(version_open: bool) -> IngestError {
+    if version_open {
         IngestError::AlreadyAnswered
     } else {
         IngestError::Closed
-    }))
+    }
 }
+
+/// The response stored under a submission key: its uid and request hash.
+const EXISTING_KEY: &str =
+    "SELECT uid, request_hash FROM responses WHERE org_id = $1 AND submission_key = $2";
 
 /// The version may still receive responses: published, its survey open and not past closing.
 const OPEN_VERSION: &str = "SELECT v.id FROM survey_versions v JOIN surveys s ON s.id = v.survey_id \

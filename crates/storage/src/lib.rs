@@ -17,8 +17,8 @@ mod error;
 mod export;
 pub mod ingest;
 mod org;
-mod recount;
 mod pg_copy;
+mod recount;
 mod responses;
 mod scorecards;
 mod surveys;
@@ -30,7 +30,7 @@ pub use accounts::{
     AuditEntry, Email, LinkPurpose, NewAudit, NewUser, OutboxMessage, Session, SessionPolicy, User,
 };
 pub use analytics::{CountRow, HistogramAsk, HistogramSplit, HistogramSum, MomentRow, RawRow};
-pub use db::{Backend, DatabaseUrl, Store, StoreOptions, now_ms};
+pub use db::{Backend, DatabaseUrl, SqliteWriter, Store, StoreOptions, now_ms};
 pub use directory::{Contact, Employee, EmployeeFilter, RecordOutcome};
 pub use error::StoreError;
 pub use export::{ExportPage, ExportReader};
