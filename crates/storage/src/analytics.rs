@@ -874,12 +874,7 @@ impl Store {
         }
         // and no recount chunk moves the attributes' cursor meanwhile
         let org_id = self.survey_org(survey_id).await?;
-        if self.backend == Backend::Postgres {
-            sqlx::query("SELECT id FROM orgs WHERE id = $1 FOR UPDATE")
-                .bind(org_id)
-                .execute(&mut *tx)
-                .await?;
-        }
+        crate::recount::lock_org(&mut tx, self.backend, org_id).await?;
         let counting = crate::recount::counting(&mut tx, self.backend, org_id, false).await?;
         let (rollup, responses) = self
             .recompute_rollup_keeping(survey_id, org_id, &counting, "")

@@ -156,6 +156,23 @@ pub(crate) async fn counting(
     })
 }
 
+/// PostgreSQL: locks the organisation's row for update in the caller's transaction, so that no
+/// writer counts its responses (they share-lock it) and no other chunk or choice runs until
+/// the caller commits. SQLite's write lock does this already.
+pub(crate) async fn lock_org(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    org_id: i64,
+) -> std::result::Result<(), sqlx::Error> {
+    if backend == Backend::Postgres {
+        sqlx::query("SELECT id FROM orgs WHERE id = $1 FOR UPDATE")
+            .bind(org_id)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
 /// A JSON array of attribute keys (none when unreadable).
 pub(crate) fn keys(text: Option<&str>) -> Vec<String> {
     text.and_then(|t| serde_json::from_str(t).ok())
@@ -303,12 +320,7 @@ impl Store {
         inline: Duration,
     ) -> Result<KeptChange> {
         let mut tx = self.begin_write().await?;
-        if self.backend == Backend::Postgres {
-            sqlx::query("SELECT id FROM orgs WHERE id = $1 FOR UPDATE")
-                .bind(org_id)
-                .execute(&mut *tx)
-                .await?;
-        }
+        lock_org(&mut tx, self.backend, org_id).await?;
         let before = counting(&mut tx, self.backend, org_id, false).await?;
         // dropped attributes' rows are deleted by the background chunks too: nothing reads or
         // counts them meanwhile
@@ -389,12 +401,7 @@ impl Store {
         let _turn = self.write_turn().await;
         let locked = Instant::now();
         let mut tx = self.begin_write().await?;
-        if self.backend == Backend::Postgres {
-            sqlx::query("SELECT id FROM orgs WHERE id = $1 FOR UPDATE")
-                .bind(org_id)
-                .execute(&mut *tx)
-                .await?;
-        }
+        lock_org(&mut tx, self.backend, org_id).await?;
         if counting(&mut tx, self.backend, org_id, false).await? != seen {
             tx.rollback().await?;
             return Ok(RecountStep::Counted(0));
@@ -537,12 +544,7 @@ impl Store {
         // every survey is clean
         let _turn = self.write_turn().await;
         let mut tx = self.begin_write().await?;
-        if self.backend == Backend::Postgres {
-            sqlx::query("SELECT id FROM orgs WHERE id = $1 FOR UPDATE")
-                .bind(org_id)
-                .execute(&mut *tx)
-                .await?;
-        }
+        lock_org(&mut tx, self.backend, org_id).await?;
         let now = counting(&mut tx, self.backend, org_id, false).await?;
         store_counting(&mut tx, org_id, &now.dropped(attribute), None).await?;
         tx.commit().await?;
