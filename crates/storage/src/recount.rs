@@ -137,23 +137,31 @@ pub(crate) async fn counting(
     } else {
         ""
     };
-    let row: Option<(String, Option<String>, i64, Option<String>)> =
-        sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT kept_attributes, recount_attributes, recount_after, recount_dropping \
-             FROM orgs WHERE id = $1{lock}"
-        )))
-        .bind(org_id)
-        .fetch_optional(&mut *conn)
-        .await?;
-    let Some((kept, chosen, after, dropping)) = row else {
-        return Ok(AttributeCounting::default());
-    };
-    Ok(AttributeCounting {
+    let row: Option<CountingRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {COUNTING_COLUMNS} FROM orgs WHERE id = $1{lock}"
+    )))
+    .bind(org_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(row.map(counting_of).unwrap_or_default())
+}
+
+/// The columns of `orgs` that hold an organisation's counting state, in [`CountingRow`]
+/// order (also read by the native SQLite writer).
+pub(crate) const COUNTING_COLUMNS: &str =
+    "kept_attributes, recount_attributes, recount_after, recount_dropping";
+
+/// kept, chosen, after, dropping as stored.
+pub(crate) type CountingRow = (String, Option<String>, i64, Option<String>);
+
+/// The counting state of a stored [`CountingRow`].
+pub(crate) fn counting_of((kept, chosen, after, dropping): CountingRow) -> AttributeCounting {
+    AttributeCounting {
         kept: keys(Some(&kept)),
         chosen: chosen.map(|c| keys(Some(&c))),
         after,
         dropping: keys(dropping.as_deref()),
-    })
+    }
 }
 
 /// PostgreSQL: locks the organisation's row for update in the caller's transaction, so that no
@@ -205,12 +213,15 @@ async fn store_counting(
     Ok(())
 }
 
-/// What a recount keeps between its chunks: the survey versions of the organisation (version
-/// id → its survey and definition, `None`: does not parse), and where deleting a dropped
-/// attribute's rows has got to (survey, question).
+/// What one run of an organisation's recount keeps between its chunks: the survey versions of
+/// the organisation (version id → its survey and definition, `None`: does not parse), its time
+/// zone and surveys (read once per run), where deleting a dropped attribute's rows has got to
+/// (survey, question), the time under the lock and the next chunk's size.
 #[derive(Default)]
-pub(crate) struct Definitions {
+pub(crate) struct RecountRun {
     versions: Arc<HashMap<i64, (i64, Option<SurveyDefinition>)>>,
+    zone: Option<jiff::tz::TimeZone>,
+    surveys: Option<Vec<i64>>,
     dropping: Option<(i64, String)>,
     /// Time spent holding the write lock so far.
     locked: Duration,
@@ -218,7 +229,7 @@ pub(crate) struct Definitions {
     size: i64,
 }
 
-impl Definitions {
+impl RecountRun {
     async fn load(&mut self, store: &Store, org_id: i64) -> Result<()> {
         let rows: Vec<(i64, i64, String)> = sqlx::query_as(
             "SELECT v.id, v.survey_id, v.definition FROM survey_versions v JOIN surveys s ON s.id = v.survey_id \
@@ -269,24 +280,25 @@ async fn chunk_rows(
 impl Store {
     /// The organisation's running recount, if any.
     pub async fn attribute_recount(&self, org_id: i64) -> Result<Option<RecountStatus>> {
-        /// kept, chosen, after, until, started_at
-        type Row = (String, Option<String>, i64, i64, Option<i64>);
-        let row: Option<Row> = sqlx::query_as(
-            "SELECT kept_attributes, recount_attributes, recount_after, recount_until, recount_started_at \
-             FROM orgs WHERE id = $1",
-        )
+        /// a [`CountingRow`], then until and started_at
+        type StatusRow = (
+            String,
+            Option<String>,
+            i64,
+            Option<String>,
+            i64,
+            Option<i64>,
+        );
+        let row: Option<StatusRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {COUNTING_COLUMNS}, recount_until, recount_started_at FROM orgs WHERE id = $1"
+        )))
         .bind(org_id)
         .fetch_optional(&self.pool)
         .await?;
-        let Some((kept, Some(chosen), after, until, started_at)) = row else {
+        let Some((kept, chosen, after, dropping, until, started_at)) = row else {
             return Ok(None);
         };
-        let counting = AttributeCounting {
-            kept: keys(Some(&kept)),
-            chosen: Some(keys(Some(&chosen))),
-            after,
-            dropping: Vec::new(),
-        };
+        let counting = counting_of((kept, chosen, after, dropping));
         Ok(counting.recounting().then(|| RecountStatus {
             adding: counting.adding(),
             after,
@@ -325,9 +337,8 @@ impl Store {
         // dropped attributes' rows are deleted by the background chunks too: nothing reads or
         // counts them meanwhile
         let change = before.choose(keys);
-        let restarted =
-            change.counting.recounting() && (change.counting.after == 0 || !before.recounting());
-        let until = if restarted {
+        // a recount that starts (again) has its cursor at 0; one that goes on keeps its end
+        let until = if change.counting.recounting() && change.counting.after == 0 {
             Some(
                 sqlx::query_scalar::<_, Option<i64>>("SELECT MAX(id) FROM responses")
                     .fetch_one(&mut *tx)
@@ -369,7 +380,7 @@ impl Store {
     pub(crate) async fn recount_step(
         &self,
         org_id: i64,
-        defs: &mut Definitions,
+        defs: &mut RecountRun,
     ) -> Result<RecountStep> {
         let mut conn = self.pool.acquire().await?;
         let seen = counting(&mut conn, self.backend, org_id, false).await?;
@@ -385,8 +396,11 @@ impl Store {
         } else {
             defs.size
         };
+        let tz = match &defs.zone {
+            Some(tz) => tz.clone(),
+            None => defs.zone.insert(self.org_time_zone(org_id).await?).clone(),
+        };
         let mut conn = self.pool.acquire().await?;
-        let tz = self.org_time_zone(org_id).await?;
         let early = chunk_rows(&mut conn, self.backend, org_id, seen.after, size).await?;
         drop(conn);
         let adding = seen.adding();
@@ -488,13 +502,18 @@ impl Store {
         &self,
         org_id: i64,
         attribute: &str,
-        defs: &mut Definitions,
+        defs: &mut RecountRun,
     ) -> Result<RecountStep> {
-        let surveys: Vec<i64> =
-            sqlx::query_scalar("SELECT id FROM surveys WHERE org_id = $1 ORDER BY id")
-                .bind(org_id)
-                .fetch_all(&self.pool)
-                .await?;
+        if defs.surveys.is_none() {
+            // surveys created during the run have no rows of a dropped attribute
+            defs.surveys = Some(
+                sqlx::query_scalar("SELECT id FROM surveys WHERE org_id = $1 ORDER BY id")
+                    .bind(org_id)
+                    .fetch_all(&self.pool)
+                    .await?,
+            );
+        }
+        let surveys = defs.surveys.clone().unwrap_or_default();
         let (mut survey, mut question) = defs.dropping.take().unwrap_or((0, String::new()));
         let from = survey;
         for &s in surveys.iter().filter(|&&s| s >= from) {
@@ -558,7 +577,7 @@ impl Store {
     async fn count_chunk(
         &self,
         org_id: i64,
-        defs: &mut Definitions,
+        defs: &mut RecountRun,
         adding: &[String],
         tz: &jiff::tz::TimeZone,
         rows: Vec<RawRow>,
@@ -602,7 +621,7 @@ impl Store {
     /// has passed (in the background: no budget, a short pause between chunks). Returns the
     /// responses counted and whether it is done.
     pub async fn recount_org(&self, org_id: i64, budget: Option<Duration>) -> Result<(u64, bool)> {
-        let mut defs = Definitions::default();
+        let mut defs = RecountRun::default();
         let start = Instant::now();
         let mut counted = 0;
         let mut chunks = 0u32;

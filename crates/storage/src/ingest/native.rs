@@ -458,27 +458,18 @@ fn org_zone(conn: &Connection, org_id: i64) -> rusqlite::Result<TimeZone> {
 }
 
 /// Which contact attributes count the organisation's responses, read inside the writer's
-/// transaction: the native twin of [`crate::recount::counting`]; change both together.
+/// transaction: the native twin of [`crate::recount::counting`] (same columns and parsing).
 fn counting(conn: &Connection, org_id: i64) -> rusqlite::Result<AttributeCounting> {
-    type Row = (String, Option<String>, i64, Option<String>);
-    let row: Option<Row> = conn
-        .prepare_cached(
-            "SELECT kept_attributes, recount_attributes, recount_after, recount_dropping \
-             FROM orgs WHERE id = ?1",
-        )?
+    let row: Option<recount::CountingRow> = conn
+        .prepare_cached(&format!(
+            "SELECT {} FROM orgs WHERE id = ?1",
+            recount::COUNTING_COLUMNS
+        ))?
         .query_row([org_id], |row| {
             Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
         })
         .optional()?;
-    let Some((kept, chosen, after, dropping)) = row else {
-        return Ok(AttributeCounting::default());
-    };
-    Ok(AttributeCounting {
-        kept: recount::keys(Some(&kept)),
-        chosen: chosen.map(|c| recount::keys(Some(&c))),
-        after,
-        dropping: recount::keys(dropping.as_deref()),
-    })
+    Ok(row.map(recount::counting_of).unwrap_or_default())
 }
 
 /// Adds a rollup to the aggregate tables, one cached upsert per cell, in the keys' sorted
