@@ -4,6 +4,7 @@
 //! Everything here is a pure function of its inputs: no IO, no async, no database, no HTTP.
 //! The crate's dependency list enforces that boundary.
 
+pub mod access;
 pub mod change;
 pub mod drivers;
 pub mod export;

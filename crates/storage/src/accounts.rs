@@ -32,6 +32,21 @@ pub struct User {
     pub created_at: i64,
 }
 
+impl User {
+    /// What the account was given: admins the whole organisation (whatever units they are
+    /// listed with), managers and members their units.
+    pub fn grant(&self) -> tevreden_domain::access::Grant<'_> {
+        tevreden_domain::access::Grant {
+            role: self.role,
+            units: if self.role == Role::Admin {
+                &[]
+            } else {
+                &self.unit_ids
+            },
+        }
+    }
+}
+
 /// What is needed to create a user.
 #[derive(Clone, Debug)]
 pub struct NewUser {

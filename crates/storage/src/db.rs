@@ -246,6 +246,30 @@ impl Store {
         &self.url
     }
 
+    /// Brings the query planner's statistics up to date after a bulk load (PostgreSQL:
+    /// `VACUUM ANALYZE`; SQLite: `ANALYZE`).
+    pub async fn analyze(&self) -> Result<()> {
+        let sql = match self.backend {
+            Backend::Postgres => "VACUUM ANALYZE",
+            Backend::Sqlite => "ANALYZE",
+        };
+        self.pool.execute(sql).await?;
+        Ok(())
+    }
+
+    /// PostgreSQL only: deletes every organisation and everything it holds, leaving the schema
+    /// (the benchmarks fill a server's database anew on each run). Refused on SQLite, whose
+    /// benchmarks use a new file.
+    pub async fn delete_every_organisation(&self) -> Result<()> {
+        if self.backend != Backend::Postgres {
+            return Err(StoreError::Invalid(
+                "deleting every organisation is for PostgreSQL benchmark databases".into(),
+            ));
+        }
+        self.pool.execute("TRUNCATE orgs CASCADE").await?;
+        Ok(())
+    }
+
     /// Stops attribute recounts (they resume from their cursor), waits for the ingest writer
     /// to finish what is queued, then closes the pool.
     pub async fn close(&self) {

@@ -193,13 +193,40 @@ impl WriterHealth {
     }
 }
 
+/// What the writer is given: a response to store, or (the native SQLite writer only) a chunk
+/// of a background recount to write between two batches.
+pub(crate) enum Job {
+    Response(NewResponse, Reply),
+    Recount(native::RecountJob),
+}
+
 pub(crate) struct IngestHandle {
-    tx: Mutex<Option<mpsc::Sender<(NewResponse, Reply)>>>,
+    tx: Mutex<Option<mpsc::Sender<Job>>>,
     done: Mutex<Option<oneshot::Receiver<()>>>,
     pub(crate) health: Arc<WriterHealth>,
+    /// Whether the writer writes recount chunks ([`Job::Recount`]): the native SQLite one.
+    pub(crate) takes_recounts: bool,
 }
 
 impl IngestHandle {
+    /// Has the writer write a recount chunk between two batches; `None` when this writer does
+    /// not take recounts or has stopped.
+    pub(crate) async fn recount(
+        &self,
+        chunk: native::RecountChunk,
+    ) -> Option<Result<native::ChunkWritten, String>> {
+        if !self.takes_recounts {
+            return None;
+        }
+        let sender = self.tx.lock().ok().and_then(|t| t.clone())?;
+        let (reply, answer) = oneshot::channel();
+        sender
+            .send(Job::Recount(native::RecountJob { chunk, reply }))
+            .await
+            .ok()?;
+        answer.await.ok()
+    }
+
     pub(crate) async fn shutdown(&self) {
         drop(self.tx.lock().ok().and_then(|mut t| t.take()));
         let done = self.done.lock().ok().and_then(|mut d| d.take());
@@ -292,6 +319,7 @@ pub(crate) fn start(
         tx: Mutex::new(Some(tx)),
         done: Mutex::new(Some(done_rx)),
         health,
+        takes_recounts: false,
     }
 }
 
@@ -307,7 +335,7 @@ impl Store {
             .ok_or(IngestError::Overloaded)?;
         let (reply_tx, reply_rx) = oneshot::channel();
         sender
-            .try_send((response, reply_tx))
+            .try_send(Job::Response(response, reply_tx))
             .map_err(|_| IngestError::Overloaded)?;
         match tokio::time::timeout(SUBMIT_DEADLINE, reply_rx).await {
             Ok(Ok(result)) => result,
@@ -329,24 +357,33 @@ pub(crate) type WriteGate = Option<Arc<tokio::sync::Mutex<()>>>;
 
 async fn writer_loop(
     mut writer: WriterConn,
-    mut rx: mpsc::Receiver<(NewResponse, Reply)>,
+    mut rx: mpsc::Receiver<Job>,
     cap: usize,
     gate: WriteGate,
 ) {
     let mut batch: Vec<(NewResponse, Reply)> = Vec::with_capacity(cap);
     let mut zones = Zones::default();
     let mut timing = Timing::default();
+    // this writer takes no recounts (`IngestHandle::takes_recounts`); one sent anyway is refused
+    let take = |job: Job, batch: &mut Vec<(NewResponse, Reply)>| match job {
+        Job::Response(r, reply) => batch.push((r, reply)),
+        Job::Recount(job) => {
+            let _ = job
+                .reply
+                .send(Err("this writer does not write recounts".into()));
+        }
+    };
     loop {
         let waited = std::time::Instant::now();
         let next = rx.recv().await;
         timing.idle += waited.elapsed();
         match next {
-            Some(item) => batch.push(item),
+            Some(job) => take(job, &mut batch),
             None => break,
         }
         while batch.len() < cap {
             match rx.try_recv() {
-                Ok(item) => batch.push(item),
+                Ok(job) => take(job, &mut batch),
                 Err(_) => break,
             }
         }

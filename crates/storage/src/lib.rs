@@ -22,6 +22,7 @@ mod recount;
 mod responses;
 mod scorecards;
 mod surveys;
+#[cfg(any(test, feature = "testing"))]
 pub mod testing;
 mod tokens;
 mod verify;

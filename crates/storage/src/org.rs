@@ -37,6 +37,15 @@ pub struct Unit {
     pub path: String,
 }
 
+impl tevreden_domain::access::TreeUnit for Unit {
+    fn unit_id(&self) -> i64 {
+        self.id
+    }
+    fn unit_path(&self) -> &str {
+        &self.path
+    }
+}
+
 #[derive(Clone, Debug, Serialize)]
 pub struct Channel {
     pub id: i64,
@@ -199,6 +208,21 @@ impl Store {
             .await?
             .ok_or_else(|| StoreError::not_found("organisation"))?;
         org_from_row(&row)
+    }
+
+    /// The units a user or token of the organisation may see
+    /// ([`tevreden_domain::access::unit_scope`], the one rule); an unbound admin's scope is
+    /// known without reading the tree.
+    pub async fn unit_scope(
+        &self,
+        org_id: i64,
+        grant: tevreden_domain::access::Grant<'_>,
+    ) -> Result<tevreden_domain::access::UnitScope> {
+        use tevreden_domain::access::{Role, UnitScope, unit_scope};
+        if grant.role == Role::Admin && grant.units.is_empty() {
+            return Ok(UnitScope::All);
+        }
+        Ok(unit_scope(grant, &self.units(org_id).await?))
     }
 
     pub async fn units(&self, org_id: i64) -> Result<Vec<Unit>> {

@@ -23,7 +23,7 @@
 //!   cursors above the new highest id.
 //!
 //! * Dropping an attribute takes it out of `kept_attributes` at once (nothing reads or counts
-//!   it after that commit); its rows are deleted by the same background chunks, 5,000 per
+//!   it after that commit); its rows are deleted by the same background chunks, 1,000 per
 //!   transaction, before any counting, so an attribute dropped and chosen again is counted from
 //!   nothing.
 //!
@@ -44,15 +44,17 @@ use crate::RawRow;
 use crate::analytics::{RAW_COLUMNS, apply, placement, raw_page, stored_facts};
 use crate::db::{Backend, Store, now_ms};
 use crate::error::Result;
+use crate::error::StoreError;
+use crate::ingest::native::RecountChunk;
 
 /// Responses in a recount's first chunk: a chunk's lock is held for its upserts (and, at the
 /// tail, its reads).
 pub const RECOUNT_CHUNK: i64 = 500;
 /// Chunks adapt their size (between these) so that each holds the write lock about this long:
 /// a response arriving meanwhile waits at most that.
-const CHUNK_MIN: i64 = 100;
+const CHUNK_MIN: i64 = 25;
 const CHUNK_MAX: i64 = 4_000;
-const LOCK_TARGET: Duration = Duration::from_millis(8);
+const LOCK_TARGET: Duration = Duration::from_millis(4);
 /// Histogram rows of a dropped attribute deleted per transaction.
 const DROP_CHUNK: i64 = 1_000;
 /// The shortest pause between two background chunks (each pauses at least as long as it held
@@ -230,6 +232,19 @@ pub(crate) struct RecountRun {
 }
 
 impl RecountRun {
+    /// Counts the time a chunk of `size` held the lock, and sizes the next one to hold it
+    /// about [`LOCK_TARGET`].
+    fn adapt(&mut self, size: i64, held: Duration) {
+        self.locked += held;
+        self.size = if held > LOCK_TARGET {
+            (size / 2).max(CHUNK_MIN)
+        } else if held < LOCK_TARGET / 2 {
+            (size * 2).min(CHUNK_MAX)
+        } else {
+            size
+        };
+    }
+
     async fn load(&mut self, store: &Store, org_id: i64) -> Result<()> {
         let rows: Vec<(i64, i64, String)> = sqlx::query_as(
             "SELECT v.id, v.survey_id, v.definition FROM survey_versions v JOIN surveys s ON s.id = v.survey_id \
@@ -412,6 +427,34 @@ impl Store {
             (early, None)
         };
 
+        let early_rollup = match early_rollup {
+            // SQLite's native writer writes a whole chunk between two of its batches, on its
+            // thread: nothing else waits for a thread hop while the write lock is held
+            Some(rollup) if self.ingest.takes_recounts => {
+                let chunk = RecountChunk {
+                    org_id,
+                    seen: seen.clone(),
+                    after: seen.after,
+                    last: early.last().map_or(seen.after, |r| r.id),
+                    rows: early.len() as i64,
+                    rollup,
+                };
+                let done =
+                    self.ingest.recount(chunk).await.ok_or_else(|| {
+                        StoreError::Invalid("the ingest writer has stopped".into())
+                    })?;
+                let done = done.map_err(|e| {
+                    StoreError::Invalid(format!("writing a recount chunk failed: {e}"))
+                })?;
+                if !done.written {
+                    return Ok(RecountStep::Counted(0));
+                }
+                defs.adapt(size, done.held);
+                return Ok(RecountStep::Counted(early.len() as u64));
+            }
+            other => other,
+        };
+
         let _turn = self.write_turn().await;
         let locked = Instant::now();
         let mut tx = self.begin_write().await?;
@@ -472,16 +515,7 @@ impl Store {
             RecountStep::Counted(counted)
         };
         tx.commit().await?;
-        let held = locked.elapsed();
-        defs.locked += held;
-        // the next chunk's size: about LOCK_TARGET under the lock
-        defs.size = if held > LOCK_TARGET {
-            (size / 2).max(CHUNK_MIN)
-        } else if held < LOCK_TARGET / 2 {
-            (size * 2).min(CHUNK_MAX)
-        } else {
-            size
-        };
+        defs.adapt(size, locked.elapsed());
         Ok(step)
     }
 

@@ -6,33 +6,7 @@ use crate::db::{Store, now_ms};
 use crate::error::{Result, StoreError};
 use crate::{random_token, token_hash};
 
-/// What an account or API token may do. Managers and members are scoped to units (the accounts
-/// issue builds on this).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    Admin,
-    Manager,
-    Member,
-}
-
-impl Role {
-    pub fn parse(s: &str) -> Option<Role> {
-        match s {
-            "admin" => Some(Role::Admin),
-            "manager" => Some(Role::Manager),
-            "member" => Some(Role::Member),
-            _ => None,
-        }
-    }
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Admin => "admin",
-            Role::Manager => "manager",
-            Role::Member => "member",
-        }
-    }
-}
+pub use tevreden_domain::access::Role;
 
 #[derive(Clone, Debug)]
 pub struct ApiToken {
@@ -43,6 +17,16 @@ pub struct ApiToken {
     pub unit_id: Option<i64>,
     pub created_at: i64,
     pub last_used_at: Option<i64>,
+}
+
+impl ApiToken {
+    /// What the token was given: its role, for its unit when it is bound to one.
+    pub fn grant(&self) -> tevreden_domain::access::Grant<'_> {
+        tevreden_domain::access::Grant {
+            role: self.role,
+            units: self.unit_id.as_slice(),
+        }
+    }
 }
 
 /// Prefix that makes Tevreden API tokens recognisable (e.g. by secret scanners).

@@ -271,6 +271,7 @@ mod tests {
             include_str!("admin/org_pages.rs"),
             include_str!("admin/dashboard.rs"),
             include_str!("admin/scorecard_pages.rs"),
+            include_str!("admin/error.rs"),
         ]
         .concat();
         for entry in std::fs::read_dir(dir).unwrap() {

@@ -238,7 +238,7 @@ pub fn app(state: AppState) -> Router {
         )
         .route("/t/{token}/thanks", get(respondent::personal_thanks))
         .route("/t/{token}/privacy", get(respondent::personal_privacy))
-        .merge(admin::router())
+        .merge(admin::router(&state))
         .route("/api/v1/openapi.json", get(api::docs::openapi_json))
         .route("/api/docs", get(api::docs::page))
         .nest("/api/v1", api::router())

@@ -52,11 +52,7 @@ pub fn unit_filter(
     influences: &HashMap<i64, Vec<i64>>,
     (from, to): (i32, i32),
 ) -> Filter {
-    let subtree: Vec<i64> = units
-        .iter()
-        .filter(|u| u.path.starts_with(unit.path.as_str()))
-        .map(|u| u.id)
-        .collect();
+    let subtree = tevreden_domain::access::subtree(units, unit);
     let mut tps: Vec<i64> = touchpoint_owner
         .iter()
         .filter(|(_, owner)| subtree.contains(owner))

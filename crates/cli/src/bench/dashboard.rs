@@ -341,9 +341,7 @@ async fn run_size(
     let shape = setup(&store, kept_during_fill).await?;
     let fill_rate = fill(&store, &shape, responses).await?;
     if url.backend() == tevreden_storage::Backend::Postgres {
-        tevreden_storage::testing::execute_sql(&store, "VACUUM ANALYZE")
-            .await
-            .map_err(|e| e.to_string())?;
+        store.analyze().await.map_err(|e| e.to_string())?;
     }
     if verify {
         let check = store
@@ -405,7 +403,8 @@ async fn run_size(
         let store = Store::open(&url, StoreOptions::default())
             .await
             .map_err(|e| e.to_string())?;
-        tevreden_storage::testing::execute_sql(&store, "TRUNCATE orgs CASCADE")
+        store
+            .delete_every_organisation()
             .await
             .map_err(|e| e.to_string())?;
         store.close().await;

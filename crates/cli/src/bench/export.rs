@@ -77,7 +77,7 @@ pub async fn run(database_url: Option<String>, responses: usize) -> Result<(), S
         let store = Store::open(&url, StoreOptions::default())
             .await
             .map_err(|e| e.to_string())?;
-        let _ = tevreden_storage::testing::execute_sql(&store, "TRUNCATE orgs CASCADE").await;
+        let _ = store.delete_every_organisation().await;
         store.close().await;
     }
     Ok(())

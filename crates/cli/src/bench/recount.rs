@@ -49,9 +49,7 @@ pub async fn run(database_url: Option<String>, o: Options) -> Result<(), String>
     let fill_rate = dashboard::fill(&store, &shape, o.responses).await?;
     println!("  filled at {fill_rate:.0} responses/s");
     if url.backend() == tevreden_storage::Backend::Postgres {
-        tevreden_storage::testing::execute_sql(&store, "VACUUM ANALYZE")
-            .await
-            .map_err(e)?;
+        store.analyze().await.map_err(e)?;
     }
     publish_bench_survey(&store, shape.org_id, "after-call-api").await?;
     let (token, _) = store

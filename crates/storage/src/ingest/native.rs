@@ -36,7 +36,7 @@ use crate::recount;
 
 use super::{
     BUSY_RETRIES, COLUMNS, EXISTING_KEY, Failure, IngestError, IngestHandle, IngestOutcome,
-    Inserted, NewResponse, OPEN_VERSION, Reply, Timing, WriterHealth, existing_outcome,
+    Inserted, Job, NewResponse, OPEN_VERSION, Reply, Timing, WriterHealth, existing_outcome,
     not_inserted, phase,
 };
 use crate::analytics::{self, Upsert, placement};
@@ -89,6 +89,7 @@ pub(crate) fn start(
         tx: Mutex::new(Some(tx)),
         done: Mutex::new(Some(done_rx)),
         health,
+        takes_recounts: true,
     })
 }
 
@@ -137,27 +138,42 @@ impl NativeConn {
 
 fn writer_loop(
     mut writer: NativeConn,
-    mut rx: mpsc::Receiver<(NewResponse, Reply)>,
+    mut rx: mpsc::Receiver<Job>,
     cap: usize,
     gate: super::WriteGate,
 ) {
     let mut batch: Vec<(NewResponse, Reply)> = Vec::with_capacity(cap);
+    let mut recounts: Vec<RecountJob> = Vec::new();
     let mut zones: HashMap<i64, TimeZone> = HashMap::new();
     let mut timing = Timing::default();
     let sql = Statements::new();
+    let take =
+        |job: Job, batch: &mut Vec<(NewResponse, Reply)>, recounts: &mut Vec<RecountJob>| match job
+        {
+            Job::Response(r, reply) => batch.push((r, reply)),
+            Job::Recount(job) => recounts.push(job),
+        };
     loop {
         let waited = Instant::now();
         let next = rx.blocking_recv();
         timing.idle += waited.elapsed();
         match next {
-            Some(item) => batch.push(item),
+            Some(job) => take(job, &mut batch, &mut recounts),
             None => break,
         }
         while batch.len() < cap {
             match rx.try_recv() {
-                Ok(item) => batch.push(item),
+                Ok(job) => take(job, &mut batch, &mut recounts),
                 Err(_) => break,
             }
+        }
+        // recount chunks queued since the last batch: each its own transaction, on this
+        // thread, with no hop to another thread while the write lock is held
+        for job in recounts.drain(..) {
+            let turn = gate.as_ref().map(|g| g.blocking_lock());
+            let written = write_recount(&mut writer, &sql, &job.chunk);
+            drop(turn);
+            let _ = job.reply.send(written);
         }
         // A submitter that gave up (deadline) was told nothing was stored: keep it that way.
         batch.retain(|(_, reply)| !reply.is_closed());
@@ -529,6 +545,87 @@ fn apply(conn: &Connection, sql: &Statements, rollup: &Rollup) -> rusqlite::Resu
         }
     }
     Ok(())
+}
+
+/// A whole chunk of a background recount ([`crate::recount`]), counted outside the lock.
+pub(crate) struct RecountChunk {
+    pub org_id: i64,
+    /// The counting state the chunk was counted under.
+    pub seen: AttributeCounting,
+    /// Its id range `(after, last]` and how many responses with attributes it held.
+    pub after: i64,
+    pub last: i64,
+    pub rows: i64,
+    pub rollup: Rollup,
+}
+
+/// A recount chunk for the writer, and where to say what became of it.
+pub(crate) struct RecountJob {
+    pub chunk: RecountChunk,
+    pub reply: oneshot::Sender<Result<ChunkWritten, String>>,
+}
+
+/// What became of a recount chunk: whether it was written, and how long it held the write lock.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct ChunkWritten {
+    pub written: bool,
+    pub held: Duration,
+}
+
+/// Writes a recount chunk on the writer's connection (a lost connection is reconnected once;
+/// a busy database is not waited for: the recount tries the chunk again later).
+fn write_recount(
+    writer: &mut NativeConn,
+    sql: &Statements,
+    chunk: &RecountChunk,
+) -> Result<ChunkWritten, String> {
+    let started = Instant::now();
+    let conn = writer.get().map_err(|e| e.to_string())?;
+    match commit_recount_chunk(conn, sql, chunk) {
+        Ok(written) => Ok(ChunkWritten {
+            written,
+            held: started.elapsed(),
+        }),
+        Err(e) => {
+            if !conn.is_autocommit() && conn.execute_batch("ROLLBACK").is_err()
+                || matches!(classify(&e), Failure::Connection)
+            {
+                writer.drop_conn(&e);
+            }
+            Err(e.to_string())
+        }
+    }
+}
+
+/// Writes a recount chunk (the caller holds the write gate): under `BEGIN IMMEDIATE`, if the counting state is still `seen` and the range
+/// still holds the same responses, its cells are added (cached upserts, as the writer's
+/// batches) and the cursor moves to `last`. `false`: something changed, nothing was written.
+/// The twin of the sqlx path in `recount_step`, which PostgreSQL and the tail take.
+fn commit_recount_chunk(
+    conn: &Connection,
+    sql: &Statements,
+    chunk: &RecountChunk,
+) -> rusqlite::Result<bool> {
+    let tx = rusqlite::Transaction::new_unchecked(conn, rusqlite::TransactionBehavior::Immediate)?;
+    if counting(&tx, chunk.org_id)? != chunk.seen {
+        return Ok(false);
+    }
+    let now: i64 = tx
+        .prepare_cached(
+            "SELECT COUNT(*) FROM responses WHERE (org_id + 0) = ?1 AND id > ?2 AND id <= ?3 \
+             AND contact_attributes IS NOT NULL",
+        )?
+        .query_row(params![chunk.org_id, chunk.after, chunk.last], |row| {
+            row.get(0)
+        })?;
+    if now != chunk.rows {
+        return Ok(false);
+    }
+    apply(&tx, sql, &chunk.rollup)?;
+    tx.prepare_cached("UPDATE orgs SET recount_after = ?1 WHERE id = ?2")?
+        .execute(params![chunk.last, chunk.org_id])?;
+    tx.commit()?;
+    Ok(true)
 }
 
 /// Tells every row of a committed batch what became of it (as the sqlx writer's

@@ -74,6 +74,8 @@ forbidden-title = Not available for your role
 forbidden-body = This page is for administrators. Ask an administrator of your organisation if you need it.
 page-notfound-title = Page not found
 page-notfound-body = This page does not exist, or it lies outside the units you may see. Choose where to go in the menu, or ask an administrator for access.
+server-error-title = Something went wrong
+server-error-body = We could not do this because of a fault on our side. Try again in a moment; if it keeps happening, tell your administrator when it happened.
 admin-skip-to-main = Skip to the content
 
 status-draft = Draft

@@ -74,6 +74,8 @@ forbidden-title = Niet beschikbaar voor uw rol
 forbidden-body = Deze pagina is voor beheerders. Vraag een beheerder van uw organisatie als u hem nodig hebt.
 page-notfound-title = Pagina niet gevonden
 page-notfound-body = Deze pagina bestaat niet, of hij valt buiten de onderdelen die u mag zien. Kies in het menu waar u heen wilt, of vraag een beheerder om toegang.
+server-error-title = Er ging iets mis
+server-error-body = Dit lukte niet door een storing aan onze kant. Probeer het zo nog eens; blijft het gebeuren, laat uw beheerder dan weten wanneer het gebeurde.
 admin-skip-to-main = Direct naar de inhoud
 
 status-draft = Concept

@@ -191,17 +191,14 @@ impl FromRequestParts<AppState> for Signed {
             .store
             .session(token, app.session_policy())
             .await
-            .map_err(|e| {
-                tracing::error!(error = %e, "loading session failed");
-                StatusCode::INTERNAL_SERVER_ERROR.into_response()
-            })?;
+            .map_err(|e| super::error::server_error(format!("loading the session failed: {e}")))?;
         let Some((session, user)) = found else {
             return Err(to_login());
         };
-        let org = app.store.org_by_id(user.org_id).await.map_err(|e| {
-            tracing::error!(error = %e, "loading organisation failed");
-            StatusCode::INTERNAL_SERVER_ERROR.into_response()
-        })?;
+        let org =
+            app.store.org_by_id(user.org_id).await.map_err(|e| {
+                super::error::server_error(format!("loading organisation failed: {e}"))
+            })?;
         let lang = ui_lang(user.lang.as_deref(), &parts.headers);
         Ok(Signed {
             user,
@@ -430,8 +427,7 @@ pub async fn login_submit(
         }
         Ok(_) => {}
         Err(e) => {
-            tracing::error!(error = %e, "reading sign-in failures failed");
-            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+            return super::error::server_error(format!("reading sign-in failures failed: {e}"));
         }
     }
     // An account is locked for one client at a time: failures from this address for this
@@ -451,15 +447,13 @@ pub async fn login_submit(
             }
         }
         Err(e) => {
-            tracing::error!(error = %e, "reading sign-in failures failed");
-            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+            return super::error::server_error(format!("reading sign-in failures failed: {e}"));
         }
     }
     let found = match app.store.user_for_login(&email).await {
         Ok(f) => f,
         Err(e) => {
-            tracing::error!(error = %e, "loading user failed");
-            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+            return super::error::server_error(format!("loading user failed: {e}"));
         }
     };
     let hash = found.as_ref().map(|(_, h)| h.clone()).unwrap_or_default();
@@ -502,10 +496,7 @@ pub async fn login_submit(
                 .append(header::SET_COOKIE, session_cookie(&app, &token, None));
             resp
         }
-        Err(e) => {
-            tracing::error!(error = %e, "starting session failed");
-            StatusCode::INTERNAL_SERVER_ERROR.into_response()
-        }
+        Err(e) => super::error::server_error(format!("starting session failed: {e}")),
     }
 }
 
@@ -528,8 +519,7 @@ pub async fn logout(
             .await
     };
     if let Err(e) = result {
-        tracing::error!(error = %e, "ending session failed");
-        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        return super::error::server_error(format!("ending session failed: {e}"));
     }
     let mut resp = Redirect::to("/login?done=logout").into_response();
     resp.headers_mut()
@@ -625,8 +615,7 @@ pub async fn forgot_submit(
         .request_password_reset(&email, RESET_LINK_MS, &make)
         .await
     {
-        tracing::error!(error = %e, "password reset request failed");
-        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        return super::error::server_error(format!("password reset request failed: {e}"));
     } else {
         app.mail_wakeup();
     }
@@ -705,10 +694,7 @@ async fn link_page(
             None,
             StatusCode::GONE,
         ),
-        Err(e) => {
-            tracing::error!(error = %e, "loading link failed");
-            StatusCode::INTERNAL_SERVER_ERROR.into_response()
-        }
+        Err(e) => super::error::server_error(format!("loading link failed: {e}")),
     }
 }
 
@@ -735,8 +721,7 @@ async fn link_submit(
             );
         }
         Err(e) => {
-            tracing::error!(error = %e, "loading link failed");
-            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+            return super::error::server_error(format!("loading link failed: {e}"));
         }
     };
     let lang = ui_lang(user.lang.as_deref(), &headers);
@@ -761,9 +746,6 @@ async fn link_submit(
     {
         Ok(Some(_)) => Redirect::to("/login?done=password").into_response(),
         Ok(None) => password_page(&lang, "invalid", "/forgot", "", None, StatusCode::GONE),
-        Err(e) => {
-            tracing::error!(error = %e, "setting password failed");
-            StatusCode::INTERNAL_SERVER_ERROR.into_response()
-        }
+        Err(e) => super::error::server_error(format!("setting password failed: {e}")),
     }
 }

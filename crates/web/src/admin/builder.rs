@@ -29,10 +29,7 @@ use crate::AppState;
 use crate::form::decode_form;
 use crate::html_escape as esc;
 
-fn server_error(e: impl std::fmt::Display) -> Response {
-    tracing::error!(error = %e, "builder failed");
-    StatusCode::INTERNAL_SERVER_ERROR.into_response()
-}
+use super::error::server_error;
 
 // ---------------------------------------------------------------------------------------------
 // New survey

@@ -30,10 +30,7 @@ use crate::analytics::{
 use crate::charts::{self, ChartText};
 use tevreden_domain::export::CsvRows;
 
-fn server_error(e: impl std::fmt::Display) -> Response {
-    tracing::error!(error = %e, "dashboard failed");
-    StatusCode::INTERNAL_SERVER_ERROR.into_response()
-}
+use super::error::server_error;
 
 #[derive(Debug, Default, Deserialize)]
 pub struct DashboardQuery {
@@ -366,13 +363,7 @@ pub async fn dashboard(
         .as_deref()
         .and_then(|k| visible.iter().find(|u| u.external_id == k));
     let units: Option<Vec<i64>> = match chosen_unit {
-        Some(root) => Some(
-            visible
-                .iter()
-                .filter(|u| u.path.starts_with(root.path.as_str()))
-                .map(|u| u.id)
-                .collect(),
-        ),
+        Some(root) => Some(tevreden_domain::access::subtree(&visible, root)),
         None if signed.user.role == Role::Admin => None,
         None => Some(visible.iter().map(|u| u.id).collect()),
     };

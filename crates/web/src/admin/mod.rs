@@ -5,6 +5,7 @@
 pub mod auth;
 mod builder;
 mod dashboard;
+pub mod error;
 mod org_pages;
 mod pages;
 mod scorecard_pages;
@@ -26,7 +27,9 @@ use crate::AppState;
 use crate::i18n;
 use auth::Signed;
 
-pub fn router() -> Router<AppState> {
+/// The admin app's routes; every error answer among them becomes its localised page
+/// ([`error::render_failures`]).
+pub fn router(app: &AppState) -> Router<AppState> {
     Router::new()
         .route("/login", get(auth::login_page).post(auth::login_submit))
         .route("/logout", post(auth::logout))
@@ -148,6 +151,10 @@ pub fn router() -> Router<AppState> {
         .route("/app/audit", get(pages::audit))
         .route("/app/audit.json", get(pages::audit_json))
         .layer(middleware::from_fn(auth::same_origin_only))
+        .layer(middleware::from_fn_with_state(
+            app.clone(),
+            error::render_failures,
+        ))
 }
 
 /// UI texts in one language, for templates: `{{ tr.t("nav-surveys") }}`.
@@ -291,10 +298,7 @@ pub fn html_page(status: StatusCode, rendered: askama::Result<String>) -> Respon
                 .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
             resp
         }
-        Err(e) => {
-            tracing::error!(error = %e, "template error");
-            StatusCode::INTERNAL_SERVER_ERROR.into_response()
-        }
+        Err(e) => error::server_error(format!("template error: {e}")),
     }
 }
 

@@ -19,10 +19,7 @@ use super::{Layout, Tr, first, forbidden, html_page};
 use crate::AppState;
 use crate::api::{decode_cursor, encode_cursor};
 
-fn server_error(e: impl std::fmt::Display) -> Response {
-    tracing::error!(error = %e, "organisation page failed");
-    StatusCode::INTERNAL_SERVER_ERROR.into_response()
-}
+use super::error::server_error;
 
 // ---------------------------------------------------------------------------------------------
 // Views shared by every record page
@@ -706,16 +703,11 @@ async fn contact_scope(
     app: &AppState,
     signed: &Signed,
 ) -> Result<Option<Vec<i64>>, tevreden_storage::StoreError> {
-    if signed.user.role == Role::Admin {
-        return Ok(None);
-    }
-    let units = app.store.units(signed.org.id).await?;
-    Ok(Some(
-        visible_units(&signed.user, units)
-            .iter()
-            .map(|u| u.id)
-            .collect(),
-    ))
+    Ok(app
+        .store
+        .unit_scope(signed.org.id, signed.user.grant())
+        .await?
+        .into_ids())
 }
 
 pub async fn employees(
@@ -745,11 +737,7 @@ async fn employees_page(
     let chosen_unit = q.unit.as_deref().filter(|u| !u.is_empty());
     let scope: Vec<i64> =
         match chosen_unit.and_then(|u| visible.iter().find(|x| x.external_id == u)) {
-            Some(root) => visible
-                .iter()
-                .filter(|u| u.path.starts_with(root.path.as_str()))
-                .map(|u| u.id)
-                .collect(),
+            Some(root) => tevreden_domain::access::subtree(&visible, root),
             None => visible.iter().map(|u| u.id).collect(),
         };
     let after = q.cursor.as_deref().and_then(decode_cursor).unwrap_or(0);

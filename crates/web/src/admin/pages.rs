@@ -13,10 +13,7 @@ use super::{FormErrors, Layout, Tr, all_values, csrf_refused, first, forbidden, 
 use crate::AppState;
 use crate::form::decode_form;
 
-fn server_error(e: impl std::fmt::Display) -> Response {
-    tracing::error!(error = %e, "admin page failed");
-    StatusCode::INTERNAL_SERVER_ERROR.into_response()
-}
+use super::error::server_error;
 
 // ---------------------------------------------------------------------------------------------
 // Surveys
@@ -65,17 +62,12 @@ async fn survey_rows(app: &AppState, signed: &Signed) -> Result<Vec<SurveyRow>, 
     let tr = signed.tr();
     // Managers and members see the counts of the responses they can open, not the
     // organisation's.
-    let scope: Option<Vec<i64>> = if signed.user.role == Role::Admin {
-        None
-    } else {
-        let units = app.store.units(signed.org.id).await.map_err(server_error)?;
-        Some(
-            visible_units(&signed.user, units)
-                .iter()
-                .map(|u| u.id)
-                .collect(),
-        )
-    };
+    let scope = app
+        .store
+        .unit_scope(signed.org.id, signed.user.grant())
+        .await
+        .map_err(server_error)?
+        .into_ids();
     let list = app
         .store
         .survey_overview_within(signed.org.id, scope.as_deref())
@@ -152,22 +144,8 @@ pub async fn results(State(app): State<AppState>, signed: Signed) -> Response {
 /// The units a user may see: all for admins, the subtrees of their units for managers, their
 /// own units for members.
 pub fn visible_units(user: &User, units: Vec<Unit>) -> Vec<Unit> {
-    if user.role == Role::Admin {
-        return units;
-    }
-    let mine: Vec<&Unit> = units
-        .iter()
-        .filter(|u| user.unit_ids.contains(&u.id))
-        .collect();
-    let prefixes: Vec<String> = mine.iter().map(|u| u.path.clone()).collect();
-    let ids: Vec<i64> = mine.iter().map(|u| u.id).collect();
-    units
-        .into_iter()
-        .filter(|u| match user.role {
-            Role::Manager => prefixes.iter().any(|p| u.path.starts_with(p.as_str())),
-            _ => ids.contains(&u.id),
-        })
-        .collect()
+    let scope = tevreden_domain::access::unit_scope(user.grant(), &units);
+    units.into_iter().filter(|u| scope.contains(u.id)).collect()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -675,18 +653,13 @@ pub async fn responses(
         Ok(v) => v,
         Err(e) => return server_error(e),
     };
-    let scope: Option<Vec<i64>> = if signed.user.role == Role::Admin {
-        None
-    } else {
-        match app.store.units(signed.org.id).await {
-            Ok(u) => Some(
-                visible_units(&signed.user, u)
-                    .iter()
-                    .map(|u| u.id)
-                    .collect(),
-            ),
-            Err(e) => return server_error(e),
-        }
+    let scope = match app
+        .store
+        .unit_scope(signed.org.id, signed.user.grant())
+        .await
+    {
+        Ok(s) => s.into_ids(),
+        Err(e) => return server_error(e),
     };
     let page = match app
         .store
@@ -779,18 +752,13 @@ pub async fn export_csv(
         }
         Err(e) => return server_error(e),
     };
-    let scope = if signed.user.role == Role::Admin {
-        None
-    } else {
-        match app.store.units(signed.org.id).await {
-            Ok(u) => Some(
-                visible_units(&signed.user, u)
-                    .iter()
-                    .map(|u| u.id)
-                    .collect(),
-            ),
-            Err(e) => return server_error(e),
-        }
+    let scope = match app
+        .store
+        .unit_scope(signed.org.id, signed.user.grant())
+        .await
+    {
+        Ok(s) => s.into_ids(),
+        Err(e) => return server_error(e),
     };
     let delimiter = if q.delimiter.as_deref() == Some("semicolon") {
         b';'

@@ -19,10 +19,7 @@ use crate::AppState;
 use crate::charts::{self, ChartText};
 use crate::scorecards::{Context, Scorecard, current_quarter};
 
-fn server_error(e: impl std::fmt::Display) -> Response {
-    tracing::error!(error = %e, "scorecard page failed");
-    StatusCode::INTERNAL_SERVER_ERROR.into_response()
-}
+use super::error::server_error;
 
 #[derive(Debug, Default, Deserialize)]
 pub struct PeriodQuery {

@@ -159,39 +159,29 @@ pub fn decode_cursor(c: &str) -> Option<i64> {
 }
 
 impl ApiAuth {
-    /// The units this token may see: `None` for an unscoped admin token; for a token bound to
-    /// a unit, that unit's subtree (admins, managers) or the unit alone (members); for an
-    /// unbound manager or member token, nothing.
+    /// The units this token may see (the one rule,
+    /// [`tevreden_domain::access::unit_scope`]): `None` for an unbound admin token; for a token
+    /// bound to a unit, that unit's subtree (admins, managers) or the unit alone (members); for
+    /// an unbound manager or member token, nothing.
     pub async fn unit_scope(&self, app: &AppState) -> Result<Option<Vec<Unit>>, ApiError> {
         let token = &self.0;
         if token.role == Role::Admin && token.unit_id.is_none() {
             return Ok(None);
         }
         let units = app.store.units(token.org_id).await?;
-        let Some(root) = token
-            .unit_id
-            .and_then(|id| units.iter().find(|u| u.id == id))
-            .cloned()
-        else {
-            return Ok(Some(Vec::new()));
-        };
+        let scope = tevreden_domain::access::unit_scope(token.grant(), &units);
         Ok(Some(
-            units
-                .into_iter()
-                .filter(|u| match token.role {
-                    Role::Member => u.id == root.id,
-                    _ => u.path.starts_with(root.path.as_str()),
-                })
-                .collect(),
+            units.into_iter().filter(|u| scope.contains(u.id)).collect(),
         ))
     }
 
     /// Ids of [`ApiAuth::unit_scope`].
     pub async fn unit_scope_ids(&self, app: &AppState) -> Result<Option<Vec<i64>>, ApiError> {
-        Ok(self
-            .unit_scope(app)
+        Ok(app
+            .store
+            .unit_scope(self.0.org_id, self.0.grant())
             .await?
-            .map(|units| units.iter().map(|u| u.id).collect()))
+            .into_ids())
     }
 
     /// Ids of the units a list may show: the subtree of the `unit` filter when one is given (a
@@ -213,13 +203,7 @@ impl ApiAuth {
             .iter()
             .find(|u| u.external_id == ext)
             .ok_or_else(|| ApiError::not_found(format!("unit `{ext}`")))?;
-        Ok(Some(
-            visible
-                .iter()
-                .filter(|u| u.path.starts_with(root.path.as_str()))
-                .map(|u| u.id)
-                .collect(),
-        ))
+        Ok(Some(tevreden_domain::access::subtree(&visible, root)))
     }
 
     /// Confines the context of a response or invitation to the token's units. A unit outside

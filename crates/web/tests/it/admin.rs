@@ -1675,3 +1675,44 @@ async fn an_xlsx_claiming_the_whole_grid_is_refused_and_the_server_keeps_answeri
     let (status, _) = page(&app, &cookie, "/app/surveys").await;
     assert_eq!(status, 200, "the server is still there");
 }
+
+/// A failure on our side (here: a table gone under the running server) is the app's own page
+/// in the user's language, inside the frame, with a status of 500 and without the database's
+/// words.
+#[tokio::test]
+async fn a_failure_on_our_side_is_a_localised_page_without_its_detail() {
+    let app = TestApp::spawn().await;
+    add_user(&app, app.org_id, "lead@example.com", Role::Admin, vec![]).await;
+    let cookie = login(&app, "lead@example.com").await;
+    let (status, _) = page(&app, &cookie, "/app/audit").await;
+    assert_eq!(status, 200);
+    tevreden_storage::testing::execute_sql(&app.store, "DROP TABLE audit_log")
+        .await
+        .unwrap();
+    let user = app
+        .store
+        .user_for_login("lead@example.com")
+        .await
+        .unwrap()
+        .unwrap()
+        .0;
+    for (lang, title) in [("nl", "Er ging iets mis"), ("en", "Something went wrong")] {
+        app.store.set_user_lang(user.id, Some(lang)).await.unwrap();
+        let r = app
+            .http
+            .get(app.url("/app/audit"))
+            .header("cookie", &cookie)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let html = r.text().await.unwrap();
+        assert!(html.contains(title), "{lang}: {html}");
+        assert!(html.contains(&format!("<html lang=\"{lang}\">")), "{html}");
+        assert!(
+            html.contains("/app/surveys"),
+            "inside the app's frame: {html}"
+        );
+        assert!(!html.contains("audit_log"), "no database detail: {html}");
+    }
+}
