@@ -1,6 +1,8 @@
 //! The shape of a response export: one row per response, one column per question (matrix and
 //! allocation items get a column each), in the order of the newest version, followed by
 //! questions only older versions had.
+// A new question kind must be decided on at every match here: no wildcard arms over enums.
+#![deny(clippy::wildcard_enum_match_arm)]
 
 use std::borrow::Cow;
 
@@ -52,7 +54,14 @@ pub fn answer_columns<'a>(
                         .map(|i| AnswerColumn::Item(q.id.to_string(), i.id.to_string()))
                         .collect()
                 }
-                _ => vec![AnswerColumn::Question(q.id.to_string())],
+                QuestionKind::Nps { .. }
+                | QuestionKind::Rating { .. }
+                | QuestionKind::Likert { .. }
+                | QuestionKind::YesNo
+                | QuestionKind::Choice { .. }
+                | QuestionKind::Multi { .. }
+                | QuestionKind::Text { .. }
+                | QuestionKind::Ranking { .. } => vec![AnswerColumn::Question(q.id.to_string())],
             };
             for c in new {
                 if !cols.contains(&c) {
@@ -100,7 +109,14 @@ pub fn labelled_header(
                     QuestionKind::Matrix { items, .. } | QuestionKind::Allocation { items, .. } => {
                         items
                     }
-                    _ => return None,
+                    QuestionKind::Nps { .. }
+                    | QuestionKind::Rating { .. }
+                    | QuestionKind::Likert { .. }
+                    | QuestionKind::YesNo
+                    | QuestionKind::Choice { .. }
+                    | QuestionKind::Multi { .. }
+                    | QuestionKind::Text { .. }
+                    | QuestionKind::Ranking { .. } => return None,
                 };
                 let item = items.iter().find(|o| o.id.as_str() == i)?;
                 let fallback = def.default_lang();

@@ -21,6 +21,8 @@
 //! | `matrix` | each item on the matrix's scale (as a rating or Likert question would be), and the matrix as a whole: its **dimension score**, the mean over all item answers (equal to the mean of the respondents' item means when everyone answers every item, methods.md 3) | `matrix.item`, `matrix` |
 //! | `allocation` | each item: the mean of the points it got (0 to the total) | `question.item` |
 //! | `ranking` | each option: its mean place (1 = first, lower is better) and the share placing it in the top two | `question.option` |
+// A new question kind must be decided on at every match here: no wildcard arms over enums.
+#![deny(clippy::wildcard_enum_match_arm)]
 
 use serde::Serialize;
 
@@ -88,7 +90,13 @@ impl Measurement {
                     labels: None,
                 },
             ),
-            _ => return None,
+            // no histogram of their own: counted per option, per item, or not at all
+            QuestionKind::Choice { .. }
+            | QuestionKind::Multi { .. }
+            | QuestionKind::Text { .. }
+            | QuestionKind::Matrix { .. }
+            | QuestionKind::Ranking { .. }
+            | QuestionKind::Allocation { .. } => return None,
         };
         Some(Measurement { metric, scale })
     }
@@ -326,7 +334,13 @@ pub fn measured(def: &SurveyDefinition) -> Vec<Measured> {
                         out.push(item);
                     }
                 }
-                kind => {
+                kind @ (QuestionKind::Nps { .. }
+                | QuestionKind::Rating { .. }
+                | QuestionKind::Likert { .. }
+                | QuestionKind::YesNo
+                | QuestionKind::Choice { .. }
+                | QuestionKind::Multi { .. }
+                | QuestionKind::Text { .. }) => {
                     if let Some(m) = Measurement::of(kind) {
                         out.push(one(Part::Question, id.to_owned(), vec![id.to_owned()], m));
                     }
@@ -351,18 +365,30 @@ pub fn item_values(def: &SurveyDefinition, answers: &Answers) -> Vec<(String, i6
         let Some(q) = def.question(id.as_str()) else {
             continue;
         };
-        match (&q.kind, value) {
-            (QuestionKind::Allocation { .. }, AnswerValue::Map(items)) => {
-                for (item, v) in items {
-                    out.push((format!("{}.{item}", id.as_str()), *v));
+        match &q.kind {
+            QuestionKind::Allocation { .. } => {
+                if let AnswerValue::Map(items) = value {
+                    for (item, v) in items {
+                        out.push((format!("{}.{item}", id.as_str()), *v));
+                    }
                 }
             }
-            (QuestionKind::Ranking { .. }, AnswerValue::List(order)) => {
-                for (place, option) in order.iter().enumerate() {
-                    out.push((format!("{}.{option}", id.as_str()), place as i64 + 1));
+            QuestionKind::Ranking { .. } => {
+                if let AnswerValue::List(order) = value {
+                    for (place, option) in order.iter().enumerate() {
+                        out.push((format!("{}.{option}", id.as_str()), place as i64 + 1));
+                    }
                 }
             }
-            _ => {}
+            // kept in the aggregates (`rollup::answer_facts`), or not counted
+            QuestionKind::Nps { .. }
+            | QuestionKind::Rating { .. }
+            | QuestionKind::Likert { .. }
+            | QuestionKind::YesNo
+            | QuestionKind::Choice { .. }
+            | QuestionKind::Multi { .. }
+            | QuestionKind::Text { .. }
+            | QuestionKind::Matrix { .. } => {}
         }
     }
     out
@@ -388,7 +414,9 @@ pub fn difference(m: &Measurement, a: &[u64], b: &[u64]) -> Option<crate::change
             let (mb, sb) = stats::mean_sd(b, m.scale.min)?;
             mean_difference((ma, sa?, a.iter().sum()), (mb, sb?, b.iter().sum()))
         }
-        _ => proportion_difference((m.hits(a), a.iter().sum()), (m.hits(b), b.iter().sum())),
+        Metric::Csat | Metric::Ces | Metric::Proportion => {
+            proportion_difference((m.hits(a), a.iter().sum()), (m.hits(b), b.iter().sum()))
+        }
     }
 }
 
@@ -475,7 +503,13 @@ impl GroupBy {
         match self {
             GroupBy::Week => week_of(day),
             GroupBy::Quarter => quarter_of_month(month_of(day)),
-            _ => month_of(day),
+            GroupBy::Month
+            | GroupBy::Unit
+            | GroupBy::Touchpoint
+            | GroupBy::Channel
+            | GroupBy::Employee
+            | GroupBy::Version
+            | GroupBy::Attribute => month_of(day),
         }
     }
     /// Every time bucket from the one holding `from` to the one holding `to`.

@@ -13,6 +13,8 @@
 //! 1970-01-01, a *week* starts on Monday, a *month* is `year·12 + month − 1`. Each response is
 //! counted once per grain (day, week, month), so a query reads a whole month as one row per
 //! cell and only the ragged ends of a date range at day grain.
+// A new question kind must be decided on at every match here: no wildcard arms over enums.
+#![deny(clippy::wildcard_enum_match_arm)]
 
 use std::collections::BTreeMap;
 
@@ -149,25 +151,35 @@ pub fn answer_facts(def: &SurveyDefinition, answers: &Answers) -> AnswerFacts {
         let Some(q) = def.question(id.as_str()) else {
             continue;
         };
-        match (&q.kind, value) {
-            (
-                QuestionKind::Nps { .. }
-                | QuestionKind::Rating { .. }
-                | QuestionKind::Likert { .. },
-                AnswerValue::Int(v),
-            ) => {
-                facts.counts.push((id.as_str().to_owned(), *v));
-                facts.numeric.push((id.as_str().to_owned(), *v));
-            }
-            (QuestionKind::YesNo, AnswerValue::Bool(b)) => {
-                facts.counts.push((id.as_str().to_owned(), i64::from(*b)));
-            }
-            (QuestionKind::Matrix { .. }, AnswerValue::Map(items)) => {
-                for (item, v) in items {
-                    facts.counts.push((format!("{}.{item}", id.as_str()), *v));
+        match &q.kind {
+            QuestionKind::Nps { .. }
+            | QuestionKind::Rating { .. }
+            | QuestionKind::Likert { .. } => {
+                if let AnswerValue::Int(v) = value {
+                    facts.counts.push((id.as_str().to_owned(), *v));
+                    facts.numeric.push((id.as_str().to_owned(), *v));
                 }
             }
-            _ => {}
+            QuestionKind::YesNo => {
+                if let AnswerValue::Bool(b) = value {
+                    facts.counts.push((id.as_str().to_owned(), i64::from(*b)));
+                }
+            }
+            QuestionKind::Matrix { .. } => {
+                if let AnswerValue::Map(items) = value {
+                    for (item, v) in items {
+                        facts.counts.push((format!("{}.{item}", id.as_str()), *v));
+                    }
+                }
+            }
+            // not kept in the aggregates: options and texts are read from the responses
+            // (comments, exports), allocation points and ranking places too
+            // (`results::item_values`)
+            QuestionKind::Choice { .. }
+            | QuestionKind::Multi { .. }
+            | QuestionKind::Text { .. }
+            | QuestionKind::Ranking { .. }
+            | QuestionKind::Allocation { .. } => {}
         }
     }
     facts.numeric.sort();

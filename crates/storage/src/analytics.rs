@@ -4,6 +4,8 @@
 //! The sums themselves are computed by [`tevreden_domain::rollup`]; this module adds them to
 //! the tables (`INSERT … ON CONFLICT DO UPDATE SET n = n + excluded.n`, keys in sorted order so
 //! concurrent PostgreSQL writers lock rows in the same order) and reads them back.
+// A new question kind must be decided on at every match here: no wildcard arms over enums.
+#![deny(clippy::wildcard_enum_match_arm)]
 
 use std::collections::HashMap;
 
@@ -431,7 +433,11 @@ impl Store {
         };
         let split_attribute = match ask.split {
             HistogramSplit::Attribute(a) => Some(a),
-            _ => None,
+            HistogramSplit::Nothing
+            | HistogramSplit::Period
+            | HistogramSplit::Unit
+            | HistogramSplit::Touchpoint
+            | HistogramSplit::Channel => None,
         };
         if (ask.attribute.is_some() || split_attribute.is_some())
             && (ask.touchpoint.is_some()

@@ -186,7 +186,7 @@ impl Store {
                     (path, conn)
                 })
                 .await
-                .map_err(|e| StoreError::Invalid(format!("the ingest writer: {e}")))?;
+                .map_err(|e| StoreError::Internal(format!("the ingest writer: {e}")))?;
                 ingest::native::start(
                     path,
                     conn?,
@@ -194,7 +194,7 @@ impl Store {
                     opts.ingest_batch,
                     gate.clone(),
                 )
-                .map_err(|e| StoreError::Invalid(format!("the ingest writer: {e}")))?
+                .map_err(|e| StoreError::Internal(format!("the ingest writer: {e}")))?
             }
             _ => {
                 let writer_conn = ingest::connect(&connect, backend).await?;

@@ -542,7 +542,7 @@ impl Store {
                 .fetch_optional(&mut *tx)
                 .await?;
         if owned.is_none() {
-            return Err(StoreError::Invalid("the unit does not exist".into()));
+            return Err(StoreError::unknown(crate::error::Reference::Unit, ""));
         }
         if let Some(c) = channel_id {
             let ok: Option<i64> =
@@ -552,7 +552,7 @@ impl Store {
                     .fetch_optional(&mut *tx)
                     .await?;
             if ok.is_none() {
-                return Err(StoreError::Invalid("the channel does not exist".into()));
+                return Err(StoreError::unknown(crate::error::Reference::Channel, ""));
             }
         }
         let id: i64 = sqlx::query_scalar(

@@ -8,8 +8,18 @@ pub enum StoreError {
     NotFound(String),
     #[error("{0}")]
     Conflict(String),
+    /// The request breaks a rule of the data (a unit tree with a cycle, a combination the
+    /// aggregates cannot answer): the caller's to fix; the text says which rule.
     #[error("{0}")]
     Invalid(String),
+    /// The request names something the organisation does not have (`key` as it was given, or
+    /// empty when the reference was an id).
+    #[error("{}", unknown_text(*kind, key))]
+    UnknownReference { kind: Reference, key: String },
+    /// A fault on our side: stored data that does not read back, a background part that
+    /// stopped. Logged, never the caller's to fix.
+    #[error("{0}")]
+    Internal(String),
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
     /// From the SQLite ingest writer's own connection (`ingest::native`).
@@ -19,7 +29,41 @@ pub enum StoreError {
     Migration(#[from] sqlx::migrate::MigrateError),
 }
 
+fn unknown_text(kind: Reference, key: &str) -> String {
+    match key {
+        "" => format!("the {kind} does not exist"),
+        key => format!("the {kind} `{key}` does not exist"),
+    }
+}
+
+/// What a [`StoreError::UnknownReference`] pointed at.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reference {
+    Unit,
+    ParentUnit,
+    Channel,
+}
+
+impl std::fmt::Display for Reference {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Reference::Unit => "unit",
+            Reference::ParentUnit => "parent unit",
+            Reference::Channel => "channel",
+        })
+    }
+}
+
 impl StoreError {
+    pub fn internal(what: impl Into<String>) -> StoreError {
+        StoreError::Internal(what.into())
+    }
+    pub fn unknown(kind: Reference, key: impl Into<String>) -> StoreError {
+        StoreError::UnknownReference {
+            kind,
+            key: key.into(),
+        }
+    }
     pub fn not_found(what: impl Into<String>) -> StoreError {
         StoreError::NotFound(what.into())
     }

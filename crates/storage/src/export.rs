@@ -10,6 +10,8 @@
 //! times are integers, uids and language codes are ours, and JSON text escapes every control
 //! character. A page that does not split into whole rows is an error, never a guess. This
 //! keeps a million-row CSV export within seconds.
+// A new question kind must be decided on at every match here: no wildcard arms over enums.
+#![deny(clippy::wildcard_enum_match_arm)]
 
 use std::borrow::Cow;
 
@@ -390,7 +392,7 @@ pub(crate) fn packed_page_sql(backend: Backend, columns: &[&str], rows: &str) ->
 pub(crate) fn packed_records<const N: usize>(
     text: &str,
 ) -> Result<Vec<[std::ops::Range<usize>; N]>> {
-    let bad = || StoreError::Invalid("a page of responses did not split into whole rows".into());
+    let bad = || StoreError::Internal("a page of responses did not split into whole rows".into());
     let mut out = Vec::new();
     if text.is_empty() {
         return Ok(out);
@@ -419,7 +421,7 @@ pub(crate) fn packed_int(text: &str, field: &std::ops::Range<usize>) -> Result<O
     match &text[field.clone()] {
         "" => Ok(None),
         s => s.parse::<i64>().map(Some).map_err(|_| {
-            StoreError::Invalid(format!("`{s}` in a page of responses is not an integer"))
+            StoreError::Internal(format!("`{s}` in a page of responses is not an integer"))
         }),
     }
 }
@@ -428,7 +430,7 @@ pub(crate) fn packed_int(text: &str, field: &std::ops::Range<usize>) -> Result<O
 fn split_rows(text: &str) -> Result<Vec<StoredResponse>> {
     let int = |f: &std::ops::Range<usize>| {
         packed_int(text, f)?
-            .ok_or_else(|| StoreError::Invalid("a required field of a response is empty".into()))
+            .ok_or_else(|| StoreError::Internal("a required field of a response is empty".into()))
     };
     packed_records::<11>(text)?
         .into_iter()

@@ -206,9 +206,17 @@ pub(crate) struct IngestHandle {
     pub(crate) health: Arc<WriterHealth>,
     /// Whether the writer writes recount chunks ([`Job::Recount`]): the native SQLite one.
     pub(crate) takes_recounts: bool,
+    /// When a response was last submitted (ms since the epoch): background work holds the
+    /// write lock in short turns only while responses arrive.
+    pub(crate) last_submit: std::sync::atomic::AtomicI64,
 }
 
 impl IngestHandle {
+    /// Whether responses arrived within the last second.
+    pub(crate) fn busy(&self) -> bool {
+        crate::db::now_ms() - self.last_submit.load(Ordering::Relaxed) < 1_000
+    }
+
     /// Has the writer write a recount chunk between two batches; `None` when this writer does
     /// not take recounts or has stopped.
     pub(crate) async fn recount(
@@ -320,6 +328,7 @@ pub(crate) fn start(
         done: Mutex::new(Some(done_rx)),
         health,
         takes_recounts: false,
+        last_submit: Default::default(),
     }
 }
 
@@ -333,6 +342,9 @@ impl Store {
             .ok()
             .and_then(|t| t.clone())
             .ok_or(IngestError::Overloaded)?;
+        self.ingest
+            .last_submit
+            .store(crate::db::now_ms(), Ordering::Relaxed);
         let (reply_tx, reply_rx) = oneshot::channel();
         sender
             .try_send(Job::Response(response, reply_tx))

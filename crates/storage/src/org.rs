@@ -334,7 +334,7 @@ impl Store {
             for r in &batch {
                 let parent_id = match &r.parent {
                     Some(p) => Some(*ids.get(p.as_str()).ok_or_else(|| {
-                        StoreError::Invalid(format!("parent unit `{p}` does not exist"))
+                        StoreError::unknown(crate::error::Reference::ParentUnit, p.as_str())
                     })?),
                     None => None,
                 };
@@ -455,7 +455,7 @@ impl Store {
             let mut unit_ids = Vec::with_capacity(batch.len());
             for r in &batch {
                 unit_ids.push(*units.get(r.unit.as_str()).ok_or_else(|| {
-                    StoreError::Invalid(format!("unit `{}` does not exist", r.unit))
+                    StoreError::unknown(crate::error::Reference::Unit, r.unit.as_str())
                 })?);
                 if existing.insert(r.external_id.to_string()) {
                     summary.created += 1;

@@ -234,7 +234,7 @@ impl Staging {
         drop(rollup);
         let (conn, copied) = copying
             .await
-            .map_err(|e| StoreError::Invalid(format!("copying a bulk part stopped: {e}")))?;
+            .map_err(|e| StoreError::Internal(format!("copying a bulk part stopped: {e}")))?;
         self.conn = Some(conn);
         copied?;
         // The part's transaction inserts the rows while the side connection copies the cells.
@@ -398,12 +398,12 @@ impl CopyRows {
             return Ok(String::new());
         }
         String::from_utf8(out)
-            .map_err(|_| StoreError::Invalid("a page of responses is not UTF-8".into()))
+            .map_err(|_| StoreError::Internal("a page of responses is not UTF-8".into()))
     }
 }
 
 fn not_whole() -> StoreError {
-    StoreError::Invalid("a page of responses did not split into whole rows".into())
+    StoreError::Internal("a page of responses did not split into whole rows".into())
 }
 
 /// One row of `COPY`'s text format into the packed form: tabs become ASCII 31, `\N` (NULL)
@@ -446,7 +446,7 @@ fn unescape_row(line: &[u8], out: &mut Vec<u8>) -> Result<()> {
 }
 
 fn lost() -> StoreError {
-    StoreError::Invalid("the bulk part's side connection was lost".into())
+    StoreError::Internal("the bulk part's side connection was lost".into())
 }
 
 async fn copy_in(

@@ -50,11 +50,13 @@ use crate::ingest::native::RecountChunk;
 /// Responses in a recount's first chunk: a chunk's lock is held for its upserts (and, at the
 /// tail, its reads).
 pub const RECOUNT_CHUNK: i64 = 500;
-/// Chunks adapt their size (between these) so that each holds the write lock about this long:
-/// a response arriving meanwhile waits at most that.
+/// Chunks adapt their size (between these) so that each holds the write lock about
+/// [`LOCK_TARGET`] while responses arrive (a response arriving meanwhile waits at most that),
+/// and about [`IDLE_LOCK_TARGET`] while none do (the recount then goes as fast as it can).
 const CHUNK_MIN: i64 = 25;
-const CHUNK_MAX: i64 = 4_000;
+const CHUNK_MAX: i64 = 20_000;
 const LOCK_TARGET: Duration = Duration::from_millis(4);
+const IDLE_LOCK_TARGET: Duration = Duration::from_millis(100);
 /// Histogram rows of a dropped attribute deleted per transaction.
 const DROP_CHUNK: i64 = 1_000;
 /// The shortest pause between two background chunks (each pauses at least as long as it held
@@ -233,16 +235,12 @@ pub(crate) struct RecountRun {
 
 impl RecountRun {
     /// Counts the time a chunk of `size` held the lock, and sizes the next one to hold it
-    /// about [`LOCK_TARGET`].
-    fn adapt(&mut self, size: i64, held: Duration) {
+    /// about `target` at the same cost per response (growing at most twofold a chunk).
+    fn adapt(&mut self, size: i64, held: Duration, target: Duration) {
         self.locked += held;
-        self.size = if held > LOCK_TARGET {
-            (size / 2).max(CHUNK_MIN)
-        } else if held < LOCK_TARGET / 2 {
-            (size * 2).min(CHUNK_MAX)
-        } else {
-            size
-        };
+        let per_response = held.as_secs_f64() / size.max(1) as f64;
+        let fits = (target.as_secs_f64() / per_response.max(1e-9)) as i64;
+        self.size = fits.min(size.saturating_mul(2)).clamp(CHUNK_MIN, CHUNK_MAX);
     }
 
     async fn load(&mut self, store: &Store, org_id: i64) -> Result<()> {
@@ -441,15 +439,15 @@ impl Store {
                 };
                 let done =
                     self.ingest.recount(chunk).await.ok_or_else(|| {
-                        StoreError::Invalid("the ingest writer has stopped".into())
+                        StoreError::Internal("the ingest writer has stopped".into())
                     })?;
                 let done = done.map_err(|e| {
-                    StoreError::Invalid(format!("writing a recount chunk failed: {e}"))
+                    StoreError::Internal(format!("writing a recount chunk failed: {e}"))
                 })?;
                 if !done.written {
                     return Ok(RecountStep::Counted(0));
                 }
-                defs.adapt(size, done.held);
+                defs.adapt(size, done.held, self.lock_target());
                 return Ok(RecountStep::Counted(early.len() as u64));
             }
             other => other,
@@ -515,8 +513,17 @@ impl Store {
             RecountStep::Counted(counted)
         };
         tx.commit().await?;
-        defs.adapt(size, locked.elapsed());
+        defs.adapt(size, locked.elapsed(), self.lock_target());
         Ok(step)
+    }
+
+    /// How long a chunk may hold the write lock: short turns while responses arrive.
+    fn lock_target(&self) -> Duration {
+        if self.ingest.busy() {
+            LOCK_TARGET
+        } else {
+            IDLE_LOCK_TARGET
+        }
     }
 
     /// A turn at SQLite's write lock, queued with the writer's batches (see
@@ -647,7 +654,7 @@ impl Store {
             (rows, rollup)
         })
         .await
-        .map_err(|e| crate::error::StoreError::Invalid(format!("counting a chunk failed: {e}")))?;
+        .map_err(|e| crate::error::StoreError::Internal(format!("counting a chunk failed: {e}")))?;
         Ok(counted)
     }
 
@@ -681,9 +688,12 @@ impl Store {
             match budget {
                 Some(b) if start.elapsed() >= b => return Ok((counted, false)),
                 Some(_) => {}
-                // as long as the chunk held the lock, at least PAUSE: the writer gets at least
-                // half of the time
-                None => tokio::time::sleep(PAUSE.max(defs.locked - locked_before)).await,
+                // while responses arrive: as long as the chunk held the lock, at least PAUSE,
+                // so the writer gets at least half of the time; otherwise on at once
+                None if self.ingest.busy() => {
+                    tokio::time::sleep(PAUSE.max(defs.locked - locked_before)).await
+                }
+                None => tokio::task::yield_now().await,
             }
         }
     }

@@ -54,7 +54,7 @@ impl Store {
                 .collect();
         Ok(Some(Indicator {
             kind: IndicatorKind::parse(&kind)
-                .ok_or_else(|| StoreError::Invalid(format!("unknown indicator kind {kind}")))?,
+                .ok_or_else(|| StoreError::Internal(format!("unknown indicator kind {kind}")))?,
             survey_id: r.try_get(1)?,
             survey_key: r.try_get(2)?,
             components,

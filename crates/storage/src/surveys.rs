@@ -114,10 +114,10 @@ fn survey_from_row(r: &AnyRow) -> Result<Survey> {
 fn version_from_row(r: &AnyRow) -> Result<SurveyVersion> {
     let text: String = r.try_get("definition")?;
     let value: serde_json::Value = serde_json::from_str(&text)
-        .map_err(|e| StoreError::Invalid(format!("stored survey definition is not JSON: {e}")))?;
+        .map_err(|e| StoreError::Internal(format!("stored survey definition is not JSON: {e}")))?;
     let definition = parse_survey_value(&value)
         .map_err(|e| {
-            StoreError::Invalid(format!("stored survey definition does not parse: {}", e[0]))
+            StoreError::Internal(format!("stored survey definition does not parse: {}", e[0]))
         })?
         .definition;
     Ok(SurveyVersion {

@@ -78,7 +78,7 @@ impl Store {
                     .fetch_optional(&mut *tx)
                     .await?;
             if ok.is_none() {
-                return Err(StoreError::Invalid("the unit does not exist".into()));
+                return Err(StoreError::unknown(crate::error::Reference::Unit, ""));
             }
         }
         let id: i64 = sqlx::query_scalar(

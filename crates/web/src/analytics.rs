@@ -7,6 +7,8 @@
 //! group's histogram to the domain's measures. Filters the aggregates do not keep (handling
 //! employee, survey version, an attribute the organisation does not keep) read the raw
 //! responses instead, counting them exactly as the aggregates would.
+// A new question kind must be decided on at every match here: no wildcard arms over enums.
+#![deny(clippy::wildcard_enum_match_arm)]
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -606,7 +608,12 @@ pub async fn results(
                         .collect();
                     &looked_up
                 }
-                _ => &names.channels,
+                GroupBy::Channel => &names.channels,
+                // time groupings took the branch above; nothing to look up
+                GroupBy::Week | GroupBy::Month | GroupBy::Quarter => {
+                    looked_up = HashMap::new();
+                    &looked_up
+                }
             };
             let mut groups: Vec<Group> = sums
                 .groups
@@ -670,7 +677,13 @@ fn period_label(g: GroupBy, bucket: i32) -> String {
     match g {
         GroupBy::Week => week_label(bucket),
         GroupBy::Quarter => quarter_label(bucket),
-        _ => month_label(bucket),
+        GroupBy::Month
+        | GroupBy::Unit
+        | GroupBy::Touchpoint
+        | GroupBy::Channel
+        | GroupBy::Employee
+        | GroupBy::Version
+        | GroupBy::Attribute => month_label(bucket),
     }
 }
 
@@ -678,7 +691,13 @@ fn first_day_of_bucket(g: GroupBy, bucket: i32) -> i32 {
     match g {
         GroupBy::Week => Grain::Week.first_day(bucket),
         GroupBy::Quarter => Grain::Month.first_day(bucket * 3),
-        _ => Grain::Month.first_day(bucket),
+        GroupBy::Month
+        | GroupBy::Unit
+        | GroupBy::Touchpoint
+        | GroupBy::Channel
+        | GroupBy::Employee
+        | GroupBy::Version
+        | GroupBy::Attribute => Grain::Month.first_day(bucket),
     }
 }
 
@@ -700,7 +719,7 @@ fn charts(
             (change::nps_control(&p, &b), change::nps_ewma(&p, &b))
         }
         Metric::Mean => return (None, None),
-        _ => {
+        Metric::Csat | Metric::Ces | Metric::Proportion => {
             let h = |v: &[Vec<u64>]| -> Vec<(u64, u64)> {
                 v.iter().map(|c| (m.hits(c), c.iter().sum())).collect()
             };

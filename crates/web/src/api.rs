@@ -1043,7 +1043,7 @@ pub(crate) async fn export_xlsx(
 ) -> Result<Response, tevreden_storage::StoreError> {
     use tevreden_storage::StoreError;
     let (header, layout) = export_shape(app, survey, lang).await?;
-    let dir = tempfile::tempdir().map_err(|e| StoreError::Invalid(e.to_string()))?;
+    let dir = tempfile::tempdir().map_err(|e| StoreError::Internal(e.to_string()))?;
     let (tx, rx) = tokio::sync::mpsc::channel::<Vec<Vec<String>>>(4);
     let path = dir.path().to_path_buf();
     let writer = tokio::task::spawn_blocking(move || {
@@ -1065,13 +1065,13 @@ pub(crate) async fn export_xlsx(
     drop(tx);
     let written = writer
         .await
-        .map_err(|e| StoreError::Invalid(format!("the XLSX writer stopped: {e}")))?;
+        .map_err(|e| StoreError::Internal(format!("the XLSX writer stopped: {e}")))?;
     sent?;
     let file_path =
-        written.map_err(|e| StoreError::Invalid(format!("writing XLSX failed: {e}")))?;
+        written.map_err(|e| StoreError::Internal(format!("writing XLSX failed: {e}")))?;
     let file = tokio::fs::File::open(&file_path)
         .await
-        .map_err(|e| StoreError::Invalid(e.to_string()))?;
+        .map_err(|e| StoreError::Internal(e.to_string()))?;
     Ok(crate::xlsx::file_response(
         file,
         dir,

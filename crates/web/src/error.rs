@@ -149,6 +149,10 @@ impl From<StoreError> for ApiError {
             StoreError::Invalid(msg) => {
                 ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", "Invalid").detail(msg)
             }
+            e @ StoreError::UnknownReference { .. } => {
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", "Invalid")
+                    .detail(format!("{e}; nothing was changed."))
+            }
             other => {
                 tracing::error!(error = %other, "storage error");
                 ApiError::internal()

@@ -90,6 +90,7 @@ pub(crate) fn start(
         done: Mutex::new(Some(done_rx)),
         health,
         takes_recounts: true,
+        last_submit: Default::default(),
     })
 }
 
