@@ -44,7 +44,10 @@ impl Lang {
         self.0.split('-').next().unwrap_or(&self.0)
     }
 
-    /// Picks the best language from an `Accept-Language` header among `available`.
+    /// Picks the best language from an `Accept-Language` header among `available`: in the
+    /// order of the quality values, an exact tag first, then one with the same primary language.
+    /// (Kept by hand: `fluent-langneg`'s header parser ignores quality values, so
+    /// `nl;q=0.2, en;q=0.9` came out Dutch; the test below holds that case.)
     pub fn negotiate<'a>(header: &str, available: &'a [Lang]) -> Option<&'a Lang> {
         let mut wanted: Vec<(f32, &str)> = header
             .split(',')
@@ -176,6 +179,10 @@ mod tests {
             Some(&Lang::en())
         );
         assert_eq!(Lang::negotiate("", &avail), None);
+        assert_eq!(Lang::negotiate("nl-BE", &avail), Some(&Lang::nl()));
+        assert_eq!(Lang::negotiate("*", &avail), None);
+        let regional = [Lang::nl(), Lang::parse("en-gb").unwrap()];
+        assert_eq!(Lang::negotiate("en", &regional), Some(&regional[1]));
     }
 
     #[test]

@@ -10,6 +10,7 @@ pub mod api;
 mod assets;
 mod cache;
 pub mod charts;
+pub mod cookies;
 mod error;
 mod form;
 pub mod i18n;
@@ -329,17 +330,11 @@ async fn security_headers(
         );
         // Every cookie we set (session, sign-in, respondent language and submission id)
         // travels only over https.
-        let cookies: Vec<HeaderValue> = h.get_all(header::SET_COOKIE).iter().cloned().collect();
-        if !cookies.is_empty() {
+        let set: Vec<HeaderValue> = h.get_all(header::SET_COOKIE).iter().cloned().collect();
+        if !set.is_empty() {
             h.remove(header::SET_COOKIE);
-            for c in cookies {
-                let secured = match c.to_str() {
-                    Ok(text) if !text.contains("; Secure") => {
-                        HeaderValue::from_str(&format!("{text}; Secure")).unwrap_or(c)
-                    }
-                    _ => c,
-                };
-                h.append(header::SET_COOKIE, secured);
+            for c in set {
+                h.append(header::SET_COOKIE, cookies::secured(&c).unwrap_or(c));
             }
         }
     }

@@ -813,12 +813,17 @@ fn page_response(status: StatusCode, html: String, set_lang: Option<&Lang>) -> R
     let mut resp = (status, Html(html)).into_response();
     let h = resp.headers_mut();
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    if let Some(l) = set_lang
-        && let Ok(v) = HeaderValue::from_str(&format!(
-            "{LANG_COOKIE}={l}; Path=/; Max-Age=31536000; SameSite=Lax; HttpOnly"
-        ))
-    {
-        h.insert(header::SET_COOKIE, v);
+    if let Some(l) = set_lang {
+        h.insert(
+            header::SET_COOKIE,
+            crate::cookies::set(
+                LANG_COOKIE,
+                l.as_str(),
+                "/",
+                crate::cookies::SameSite::Lax,
+                Some(31_536_000),
+            ),
+        );
     }
     resp
 }
@@ -875,13 +880,7 @@ fn notice_text(
     resp
 }
 
-fn cookie<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
-    let cookies = headers.get(header::COOKIE)?.to_str().ok()?;
-    cookies.split(';').find_map(|c| {
-        let (k, v) = c.trim().split_once('=')?;
-        (k == name).then_some(v)
-    })
-}
+use crate::cookies::get as cookie;
 
 fn cookie_lang(headers: &HeaderMap) -> Option<Lang> {
     cookie(headers, LANG_COOKIE).and_then(|v| Lang::parse(v).ok())
@@ -892,16 +891,20 @@ fn set_sid_cookie(resp: &mut Response, link: &Link, sid: Option<&str>) {
     let Link::Public { public_id } = link else {
         return;
     };
-    let value = match sid {
-        Some(sid) => format!(
-            "{SID_COOKIE}={sid}; Path=/s/{public_id}; Max-Age={}; SameSite=Lax; HttpOnly",
-            crate::DRAFT_LIFETIME.as_secs()
-        ),
-        None => format!("{SID_COOKIE}=; Path=/s/{public_id}; Max-Age=0; SameSite=Lax; HttpOnly"),
+    let (value, age) = match sid {
+        Some(sid) => (sid, crate::DRAFT_LIFETIME.as_secs() as i64),
+        None => ("", 0),
     };
-    if let Ok(v) = HeaderValue::from_str(&value) {
-        resp.headers_mut().append(header::SET_COOKIE, v);
-    }
+    resp.headers_mut().append(
+        header::SET_COOKIE,
+        crate::cookies::set(
+            SID_COOKIE,
+            value,
+            &format!("/s/{public_id}"),
+            crate::cookies::SameSite::Lax,
+            Some(age),
+        ),
+    );
 }
 
 /// Language order: explicit switch → invitation → cookie → browser → survey default. The

@@ -51,34 +51,23 @@ impl Tokens {
     }
 }
 
-/// Folds one character: lowercase without diacritics. Returns up to two ASCII bytes for the
-/// Latin letters and ligatures met in Dutch and English text; other letters are lowercased
-/// and kept (`None` means "push the lowercase char itself").
-fn fold_char(c: char) -> Option<&'static str> {
-    Some(match c {
-        'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'À' | 'Á' | 'Â' | 'Ã' | 'Ä' | 'Å' | 'ā' | 'Ā' => {
-            "a"
-        }
-        'ç' | 'Ç' | 'č' | 'Č' | 'ć' | 'Ć' => "c",
-        'è' | 'é' | 'ê' | 'ë' | 'È' | 'É' | 'Ê' | 'Ë' | 'ē' | 'Ē' | 'ě' | 'Ě' | 'ę' | 'Ę' => {
-            "e"
-        }
-        'ì' | 'í' | 'î' | 'ï' | 'Ì' | 'Í' | 'Î' | 'Ï' | 'ī' | 'Ī' => "i",
-        'ñ' | 'Ñ' | 'ń' | 'Ń' | 'ň' | 'Ň' => "n",
-        'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ø' | 'Ò' | 'Ó' | 'Ô' | 'Õ' | 'Ö' | 'Ø' | 'ō' | 'Ō' => {
-            "o"
-        }
-        'ù' | 'ú' | 'û' | 'ü' | 'Ù' | 'Ú' | 'Û' | 'Ü' | 'ū' | 'Ū' | 'ů' | 'Ů' => "u",
-        'ý' | 'ÿ' | 'Ý' | 'Ÿ' => "y",
-        'š' | 'Š' | 'ś' | 'Ś' => "s",
-        'ž' | 'Ž' | 'ź' | 'Ź' | 'ż' | 'Ż' => "z",
-        'ł' | 'Ł' => "l",
-        'ß' => "ss",
-        'æ' | 'Æ' => "ae",
-        'œ' | 'Œ' => "oe",
-        'ĳ' | 'Ĳ' => "ij",
-        _ => return None,
-    })
+/// Folds one non-ASCII character onto `out`: its compatibility decomposition (NFKD, by
+/// `unicode-normalization`) without the combining marks, lowercased (`É` → `e`, `ĳ` → `ij`,
+/// `ﬁ` → `fi`); the letters without a decomposition that Dutch and English text meets are
+/// spelled out (`ß` → `ss`, `æ` → `ae`, `œ` → `oe`, `ø` → `o`, `ł` → `l`).
+fn push_folded(out: &mut String, c: char) {
+    match c {
+        'ß' => out.push_str("ss"),
+        'æ' | 'Æ' => out.push_str("ae"),
+        'œ' | 'Œ' => out.push_str("oe"),
+        'ø' | 'Ø' => out.push('o'),
+        'ł' | 'Ł' => out.push('l'),
+        _ => unicode_normalization::char::decompose_compatible(c, |d| {
+            if !unicode_normalization::char::is_combining_mark(d) {
+                out.extend(d.to_lowercase());
+            }
+        }),
+    }
 }
 
 fn is_apostrophe(c: char) -> bool {
@@ -102,13 +91,13 @@ pub(crate) fn tokenize(text: &str) -> Tokens {
             }
             if c.is_ascii() {
                 out.folded.push(c.to_ascii_lowercase());
-            } else if let Some(f) = fold_char(c) {
-                out.folded.push_str(f);
-            } else if c.is_alphabetic() && c.is_lowercase() {
-                out.folded.push(c);
             } else {
-                out.folded.extend(c.to_lowercase());
+                push_folded(&mut out.folded, c);
             }
+            continue;
+        }
+        // A combining mark (text typed in decomposed form, `e` + U+0301) belongs to its letter.
+        if start.is_some() && unicode_normalization::char::is_combining_mark(c) {
             continue;
         }
         // An apostrophe between two letters is part of the word.
@@ -174,6 +163,16 @@ mod tests {
         assert_eq!(t.gap(5), Gap::Sentence);
         assert_eq!(t.gap(6), Gap::Comma);
         assert_eq!(t.exclamations, 1);
+    }
+
+    #[test]
+    fn decomposed_letters_ligatures_and_compatibility_forms_fold_alike() {
+        let t = tokenize("Cafe\u{301} Straße Œuvre ĳs ﬁets Ørsted ＡＢＣ");
+        let words: Vec<&str> = t.words().collect();
+        assert_eq!(
+            words,
+            ["cafe", "strasse", "oeuvre", "ijs", "fiets", "orsted", "abc"]
+        );
     }
 
     #[test]

@@ -144,17 +144,7 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-pub fn cookie<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .find_map(|c| {
-            let (k, v) = c.trim().split_once('=')?;
-            (k == name).then_some(v)
-        })
-}
+use crate::cookies::{SameSite, get as cookie};
 
 /// The UI language: the user's choice, else the browser's, else Dutch.
 pub fn ui_lang(user_lang: Option<&str>, headers: &HeaderMap) -> Lang {
@@ -261,19 +251,8 @@ pub async fn same_origin_only(req: Request, next: Next) -> Response {
     }
 }
 
-fn session_cookie(app: &AppState, token: &str, max_age: Option<i64>) -> HeaderValue {
-    let secure = if app.config.is_https() {
-        "; Secure"
-    } else {
-        ""
-    };
-    let age = max_age
-        .map(|s| format!("; Max-Age={s}"))
-        .unwrap_or_default();
-    HeaderValue::from_str(&format!(
-        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax{secure}{age}"
-    ))
-    .unwrap_or_else(|_| HeaderValue::from_static(""))
+fn session_cookie(token: &str, max_age: Option<i64>) -> HeaderValue {
+    crate::cookies::set(SESSION_COOKIE, token, "/", SameSite::Lax, max_age)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -313,11 +292,7 @@ pub struct NextQuery {
     pub done: Option<String>,
 }
 
-pub async fn login_page(
-    State(app): State<AppState>,
-    Query(q): Query<NextQuery>,
-    headers: HeaderMap,
-) -> Response {
+pub async fn login_page(Query(q): Query<NextQuery>, headers: HeaderMap) -> Response {
     let lang = ui_lang(None, &headers);
     let notice = match q.done.as_deref() {
         Some("logout") => Some("login-signed-out"),
@@ -325,7 +300,6 @@ pub async fn login_page(
         _ => None,
     };
     login_form(
-        &app,
         &lang,
         q.next.as_deref(),
         "",
@@ -336,7 +310,6 @@ pub async fn login_page(
 }
 
 fn login_form(
-    app: &AppState,
     lang: &Lang,
     next: Option<&str>,
     email: &str,
@@ -358,16 +331,10 @@ fn login_form(
         notice,
     };
     let mut resp = html_page(status, page.render());
-    let secure = if app.config.is_https() {
-        "; Secure"
-    } else {
-        ""
-    };
-    if let Ok(v) = HeaderValue::from_str(&format!(
-        "{LOGIN_CSRF_COOKIE}={csrf}; Path=/login; HttpOnly; SameSite=Strict{secure}"
-    )) {
-        resp.headers_mut().append(header::SET_COOKIE, v);
-    }
+    resp.headers_mut().append(
+        header::SET_COOKIE,
+        crate::cookies::set(LOGIN_CSRF_COOKIE, &csrf, "/login", SameSite::Strict, None),
+    );
     resp
 }
 
@@ -403,9 +370,8 @@ pub async fn login_submit(
     let email = field(&fields, "email").trim().to_string();
     let password = field(&fields, "password").to_string();
     let next = field(&fields, "next").to_string();
-    let again = |error: String, status| {
-        login_form(&app, &lang, Some(&next), &email, Some(error), None, status)
-    };
+    let again =
+        |error: String, status| login_form(&lang, Some(&next), &email, Some(error), None, status);
     // Double-submit check: the form's token must match the cookie set with the form.
     let cookie_token = cookie(&headers, LOGIN_CSRF_COOKIE).unwrap_or("");
     if cookie_token.is_empty()
@@ -493,7 +459,7 @@ pub async fn login_submit(
         Ok((token, _)) => {
             let mut resp = Redirect::to(&safe_next(Some(&next))).into_response();
             resp.headers_mut()
-                .append(header::SET_COOKIE, session_cookie(&app, &token, None));
+                .append(header::SET_COOKIE, session_cookie(&token, None));
             resp
         }
         Err(e) => super::error::server_error(format!("starting session failed: {e}")),
@@ -523,7 +489,7 @@ pub async fn logout(
     }
     let mut resp = Redirect::to("/login?done=logout").into_response();
     resp.headers_mut()
-        .append(header::SET_COOKIE, session_cookie(&app, "", Some(0)));
+        .append(header::SET_COOKIE, session_cookie("", Some(0)));
     resp
 }
 

@@ -54,11 +54,19 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiPath
 /// A JSON body; syntax errors are `400`, a wrong shape `422`, another media type `415`.
 pub struct ApiJson<T>(pub T);
 
+/// A JSON object body (every body this extractor reads is one: serde would otherwise also
+/// read a struct from an array of its fields in order, so that `[null, null]` made a contact).
 impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     type Rejection = ApiError;
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
-        match axum::Json::<T>::from_request(req, state).await {
-            Ok(axum::Json(v)) => Ok(ApiJson(v)),
+        match axum::Json::<serde_json::Value>::from_request(req, state).await {
+            Ok(axum::Json(v)) if !v.is_object() => Err(ApiError::field(
+                "",
+                "the body must be a JSON object ({…}); nothing was changed",
+            )),
+            Ok(axum::Json(v)) => serde_json::from_value(v)
+                .map(ApiJson)
+                .map_err(|e| ApiError::field("", e.to_string())),
             Err(JsonRejection::JsonDataError(e)) => {
                 let text = e.body_text();
                 let message = text

@@ -226,6 +226,26 @@ async fn organisation_records_round_trip_with_pages_filters_and_audit() {
     assert_eq!(v["errors"][0]["path"], "attributes.email");
     let (s, v) = put(&app, "/contacts/C2", json!({"lang": "xx-!"})).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    // a body that is not an object is refused, whatever serde could read from it, and
+    // creates nothing (an array of fields in order used to make a contact)
+    for body in [
+        json!([null, null]),
+        json!(["c2@example.com", "C2"]),
+        json!(null),
+        json!(3),
+    ] {
+        let (s, v) = put(&app, "/contacts/C2", body.clone()).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}: {v}");
+        assert!(
+            v["errors"][0]["message"]
+                .as_str()
+                .unwrap()
+                .contains("JSON object"),
+            "{v}"
+        );
+        let (s, _) = get(&app, "/contacts/C2").await;
+        assert_eq!(s, StatusCode::NOT_FOUND, "{body} made a contact");
+    }
     let (_, v) = get(&app, "/contacts?q=klaas").await;
     assert_eq!(keys(&v, "external_id"), ["C1"]);
     let (s, _) = call(&app, &app.token, Method::DELETE, "/contacts/C1", None).await;
