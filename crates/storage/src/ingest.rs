@@ -212,9 +212,16 @@ pub(crate) struct IngestHandle {
 }
 
 impl IngestHandle {
-    /// Whether responses arrived within the last second.
+    /// Whether responses arrived within the last second or are waiting for the writer (a
+    /// long write holds everyone off, so that nothing new is submitted meanwhile).
     pub(crate) fn busy(&self) -> bool {
-        crate::db::now_ms() - self.last_submit.load(Ordering::Relaxed) < 1_000
+        let waiting = self
+            .tx
+            .lock()
+            .ok()
+            .and_then(|t| t.as_ref().map(|t| t.max_capacity() > t.capacity()))
+            .unwrap_or(false);
+        waiting || crate::db::now_ms() - self.last_submit.load(Ordering::Relaxed) < 1_000
     }
 
     /// Has the writer write a recount chunk between two batches; `None` when this writer does

@@ -34,12 +34,19 @@ fn field(path: &str, message: impl Into<String>) -> FieldError {
     }
 }
 
-fn indicator_json(i: &tevreden_storage::Indicator) -> Value {
-    json!({
-        "kind": i.kind.as_str(),
-        "survey": i.survey_key,
-        "components": i.components.iter().map(|(q, w)| json!({"question": q, "weight": w})).collect::<Vec<_>>(),
-    })
+fn indicator_json(i: &tevreden_storage::Indicator) -> IndicatorDoc {
+    IndicatorDoc {
+        kind: i.kind.as_str().to_string(),
+        survey: i.survey_key.clone(),
+        components: i
+            .components
+            .iter()
+            .map(|(q, w)| ComponentDoc {
+                question: q.clone(),
+                weight: *w,
+            })
+            .collect(),
+    }
 }
 
 /// The north-star indicator
@@ -50,7 +57,7 @@ fn indicator_json(i: &tevreden_storage::Indicator) -> Value {
 async fn get_indicator(
     State(app): State<AppState>,
     auth: ApiAuth,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<IndicatorDoc>, ApiError> {
     match app.store.indicator(auth.0.org_id).await? {
         Some(i) => Ok(Json(indicator_json(&i))),
         None => Err(ApiError::not_found(
@@ -96,7 +103,7 @@ async fn put_indicator(
     State(app): State<AppState>,
     auth: ApiAuth,
     ApiJson(body): ApiJson<IndicatorBody>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<IndicatorDoc>, ApiError> {
     auth.require_org_admin("choosing the indicator")?;
     let mut errors = Vec::new();
     let kind = IndicatorKind::parse(&body.kind);
@@ -208,7 +215,7 @@ async fn list_targets(
     State(app): State<AppState>,
     auth: ApiAuth,
     ApiQuery(q): ApiQuery<TargetsQuery>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<TargetListDoc>, ApiError> {
     let periods = match q.period.as_deref().filter(|p| !p.is_empty()) {
         Some(p) => vec![parse_period("period", p)?.label()],
         None => Vec::new(),
@@ -229,9 +236,16 @@ async fn list_targets(
         })
         .collect();
     items.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(&b.1)));
-    Ok(Json(json!({
-        "items": items.iter().map(|(u, p, t)| json!({"unit": u, "period": p, "target": t})).collect::<Vec<_>>()
-    })))
+    Ok(Json(TargetListDoc {
+        items: items
+            .into_iter()
+            .map(|(unit, period, target)| TargetDoc {
+                unit,
+                period,
+                target,
+            })
+            .collect(),
+    }))
 }
 
 fn parse_period(path: &str, s: &str) -> Result<Period, ApiError> {
@@ -260,7 +274,7 @@ async fn put_target(
     auth: ApiAuth,
     ApiPath((unit, period)): ApiPath<(String, String)>,
     ApiJson(body): ApiJson<TargetBody>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<TargetDoc>, ApiError> {
     auth.require_org_admin("setting targets")?;
     let p = parse_period("period", &period)?;
     let range = match app.store.indicator(auth.0.org_id).await? {
@@ -285,9 +299,11 @@ async fn put_target(
             &auth.actor(),
         )
         .await?;
-    Ok(Json(
-        json!({"unit": unit, "period": p.label(), "target": body.target}),
-    ))
+    Ok(Json(TargetDoc {
+        unit,
+        period: p.label(),
+        target: body.target,
+    }))
 }
 
 /// Remove a unit's target for a period
@@ -322,7 +338,7 @@ async fn get_influences(
     State(app): State<AppState>,
     auth: ApiAuth,
     ApiPath(unit): ApiPath<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<InfluencesDoc>, ApiError> {
     let u = visible_unit(&app, &auth, &unit).await?;
     let tps = app.store.touchpoints(auth.0.org_id).await?;
     let mut keys: Vec<String> = app
@@ -335,7 +351,7 @@ async fn get_influences(
         .filter_map(|id| tps.iter().find(|t| t.id == *id).map(|t| t.key.clone()))
         .collect();
     keys.sort();
-    Ok(Json(json!({"touchpoints": keys})))
+    Ok(Json(InfluencesDoc { touchpoints: keys }))
 }
 
 /// Set the touchpoints a unit influences
@@ -350,13 +366,13 @@ async fn put_influences(
     auth: ApiAuth,
     ApiPath(unit): ApiPath<String>,
     ApiJson(body): ApiJson<InfluencesDoc>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<InfluencesDoc>, ApiError> {
     auth.require_org_admin("linking touchpoints")?;
     let keys = app
         .store
         .set_influences(auth.0.org_id, &unit, &body.touchpoints, &auth.actor())
         .await?;
-    Ok(Json(json!({"touchpoints": keys})))
+    Ok(Json(InfluencesDoc { touchpoints: keys }))
 }
 
 async fn visible_unit(

@@ -4,7 +4,7 @@
 use axum::Json;
 use axum::extract::State;
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 use tevreden_domain::text::{ThemeDictionary, suggest_phrases};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -168,7 +168,7 @@ async fn survey_comments(
     auth: ApiAuth,
     ApiPath(key): ApiPath<String>,
     ApiQuery(q): ApiQuery<CommentsQuery>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<CommentsDoc>, ApiError> {
     use tevreden_domain::Lang;
     use tevreden_domain::survey::{AnswerValue, QuestionKind, stored_answers};
     auth.require(
@@ -242,20 +242,29 @@ async fn survey_comments(
             }
             let lang = Lang::parse(&r.lang).unwrap_or_else(|_| Lang::nl());
             let s = tevreden_domain::text::sentiment(text, &lang);
-            items.push(json!({
-                "question": qq.id.as_str(),
-                "text": text,
-                "submitted_at": jiff::Timestamp::from_millisecond(r.submitted_at).map(|t| t.to_string()).unwrap_or_default(),
-                "sentiment": s.label.as_str(),
-                "score": tevreden_domain::results::round_to(s.score, 3),
-                "themes": matcher.themes_in(text),
-            }));
+            items.push(CommentDoc {
+                question: qq.id.as_str().to_string(),
+                text: text.clone(),
+                submitted_at: jiff::Timestamp::from_millisecond(r.submitted_at)
+                    .map(|t| t.to_string())
+                    .unwrap_or_default(),
+                sentiment: s.label.as_str().to_string(),
+                score: tevreden_domain::results::round_to(s.score, 3),
+                themes: matcher
+                    .themes_in(text)
+                    .into_iter()
+                    .map(str::to_string)
+                    .collect(),
+            });
             texts.push(text.clone());
         }
     }
-    let phrases: Vec<Value> = suggest_phrases(texts.iter().map(String::as_str), &dict, 20)
+    let suggested_phrases = suggest_phrases(texts.iter().map(String::as_str), &dict, 20)
         .into_iter()
-        .map(|(p, n)| json!({"phrase": p, "count": n}))
+        .map(|(phrase, count)| PhraseDoc { phrase, count })
         .collect();
-    Ok(Json(json!({"items": items, "suggested_phrases": phrases})))
+    Ok(Json(CommentsDoc {
+        items,
+        suggested_phrases,
+    }))
 }
