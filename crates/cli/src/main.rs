@@ -21,6 +21,9 @@ use tevreden_domain::survey::{FileFormat, parse_survey_file};
 use tevreden_storage::{DatabaseUrl, Role, Store, StoreOptions};
 use tevreden_web::{AppState, WebConfig};
 
+/// How the audit log names a change made through this command line.
+const CLI_ACTOR: &str = "cli";
+
 #[derive(Parser)]
 #[command(
     name = "tevreden",
@@ -376,7 +379,7 @@ async fn run(cli: Cli) -> Result<(), String> {
                 .await
                 .map_err(|e| format!("{e}; create it with `tevreden org create`"))?;
             let (secret, _) = store
-                .create_api_token(org.id, &name, role.into(), None)
+                .create_api_token_by(org.id, &name, role.into(), None, Some(CLI_ACTOR))
                 .await
                 .map_err(|e| e.to_string())?;
             store.close().await;
@@ -407,13 +410,13 @@ async fn run(cli: Cli) -> Result<(), String> {
             let store = open_store(&url).await?;
             let org = store.org_by_slug(&org).await.map_err(|e| e.to_string())?;
             store
-                .save_survey_draft(org.id, &parsed.definition)
+                .save_survey_draft_by(org.id, &parsed.definition, Some((CLI_ACTOR, None)))
                 .await
                 .map_err(|e| e.to_string())?;
             println!("saved a draft of `{}`", parsed.definition.key);
             if publish {
                 let (survey, version) = store
-                    .publish_survey(org.id, parsed.definition.key.as_str())
+                    .publish_survey_by(org.id, parsed.definition.key.as_str(), Some(CLI_ACTOR))
                     .await
                     .map_err(|e| e.to_string())?;
                 println!(

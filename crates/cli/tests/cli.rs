@@ -188,6 +188,31 @@ async fn token_create_prints_only_the_token_and_surveys_export() {
     );
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(text(&out.stdout).contains("published version 1"));
+    // the command line's changes are in the organisation's audit log, as the app's are
+    let store = tevreden_storage::Store::open(&db.url, Default::default())
+        .await
+        .unwrap();
+    let org = store.org_by_slug("acme").await.unwrap();
+    let mut done: Vec<(String, String, String)> = store
+        .audit_entries(org.id, None, 50)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| (e.actor, e.action, e.object_key))
+        .collect();
+    done.sort();
+    for (action, key) in [
+        ("token.create", ""),
+        ("survey.create", "s"),
+        ("survey.publish", "s"),
+    ] {
+        assert!(
+            done.iter()
+                .any(|(a, x, k)| a == "cli" && x == action && (key.is_empty() || k == key)),
+            "{action} by the command line is audited: {done:?}"
+        );
+    }
+    store.close().await;
     let csv = dir.path().join("out.csv");
     let out = run(
         &db,
