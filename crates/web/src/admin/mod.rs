@@ -27,129 +27,143 @@ use crate::AppState;
 use crate::i18n;
 use auth::Signed;
 
-/// The admin app's routes; every error answer among them becomes its localised page
-/// ([`error::render_failures`]).
-pub fn router(app: &AppState) -> Router<AppState> {
-    Router::new()
-        .route("/login", get(auth::login_page).post(auth::login_submit))
-        .route("/logout", post(auth::logout))
-        .route("/forgot", get(auth::forgot_page).post(auth::forgot_submit))
-        .route(
+/// The admin app's routes: [`router`] registers exactly these, and [`paths`] lists them (the
+/// second-organisation test walks every one).
+fn routes() -> Vec<(&'static str, axum::routing::MethodRouter<AppState>)> {
+    vec![
+        ("/login", get(auth::login_page).post(auth::login_submit)),
+        ("/logout", post(auth::logout)),
+        ("/forgot", get(auth::forgot_page).post(auth::forgot_submit)),
+        (
             "/reset/{token}",
             get(auth::reset_page).post(auth::reset_submit),
-        )
-        .route(
+        ),
+        (
             "/invite/{token}",
             get(auth::invite_page).post(auth::invite_submit),
-        )
-        .route("/app", get(|| async { Redirect::to("/app/surveys") }))
-        .route("/app/surveys", get(pages::surveys))
-        .route(
+        ),
+        ("/app", get(|| async { Redirect::to("/app/surveys") })),
+        ("/app/surveys", get(pages::surveys)),
+        (
             "/app/surveys/new",
             get(builder::new_survey).post(builder::create_survey),
-        )
-        .route(
+        ),
+        (
             "/app/surveys/{key}/edit",
             get(builder::edit_page).post(builder::edit_submit),
-        )
-        .route(
+        ),
+        (
             "/app/surveys/{key}/preview",
             get(builder::preview).post(builder::preview_submit),
-        )
-        .route("/app/surveys/{key}/file", get(builder::download))
-        .route("/app/surveys/{key}/responses", get(pages::responses))
-        .route("/app/surveys/{key}/export.csv", get(pages::export_csv))
-        .route(
+        ),
+        ("/app/surveys/{key}/file", get(builder::download)),
+        ("/app/surveys/{key}/responses", get(pages::responses)),
+        ("/app/surveys/{key}/export.csv", get(pages::export_csv)),
+        (
             "/app/surveys/{key}/publish",
             get(builder::publish_page).post(builder::publish_submit),
-        )
-        .route("/app/results", get(pages::results))
-        .route("/app/surveys/{key}/dashboard", get(dashboard::dashboard))
-        .route(
+        ),
+        ("/app/results", get(pages::results)),
+        ("/app/surveys/{key}/dashboard", get(dashboard::dashboard)),
+        (
             "/app/results/themes",
             get(dashboard::themes_page).post(dashboard::themes_save),
-        )
-        .route(
+        ),
+        (
             "/app/results/attributes",
             get(dashboard::kept_attributes_page).post(dashboard::kept_attributes_save),
-        )
-        .route("/app/scorecards", get(scorecard_pages::overview))
-        .route(
+        ),
+        ("/app/scorecards", get(scorecard_pages::overview)),
+        (
             "/app/scorecards/settings",
             get(scorecard_pages::settings_page),
-        )
-        .route(
+        ),
+        (
             "/app/scorecards/indicator",
             post(scorecard_pages::save_indicator),
-        )
-        .route(
+        ),
+        (
             "/app/scorecards/targets",
             post(scorecard_pages::save_targets),
-        )
-        .route(
+        ),
+        (
             "/app/scorecards/units/{external_id}",
             get(scorecard_pages::unit_page),
-        )
-        .route(
+        ),
+        (
             "/app/scorecards/units/{external_id}/influences",
             post(scorecard_pages::save_influences),
-        )
-        .route("/app/organisation", get(org_pages::units))
-        .route("/app/organisation/units", post(org_pages::create_unit))
-        .route(
+        ),
+        ("/app/organisation", get(org_pages::units)),
+        ("/app/organisation/units", post(org_pages::create_unit)),
+        (
             "/app/organisation/units/{external_id}",
             get(org_pages::unit_page).post(org_pages::save_unit_page),
-        )
-        .route(
+        ),
+        (
             "/app/organisation/units/{external_id}/delete",
             post(org_pages::delete_unit),
-        )
-        .route(
+        ),
+        (
             "/app/organisation/employees",
             get(org_pages::employees).post(org_pages::create_employee),
-        )
-        .route(
+        ),
+        (
             "/app/organisation/employees/{external_id}",
             get(org_pages::employee_page).post(org_pages::save_employee_page),
-        )
-        .route(
+        ),
+        (
             "/app/organisation/employees/{external_id}/delete",
             post(org_pages::delete_employee),
-        )
-        .route(
+        ),
+        (
             "/app/organisation/contacts",
             get(org_pages::contacts).post(org_pages::create_contact),
-        )
-        .route(
+        ),
+        (
             "/app/organisation/contacts/{external_id}",
             get(org_pages::contact_page).post(org_pages::save_contact_page),
-        )
-        .route(
+        ),
+        (
             "/app/organisation/contacts/{external_id}/delete",
             post(org_pages::delete_contact),
-        )
-        .route(
+        ),
+        (
             "/app/organisation/touchpoints",
             get(org_pages::touchpoints).post(org_pages::save_touchpoint),
-        )
-        .route("/app/organisation/channels", post(org_pages::save_channel))
-        .route(
+        ),
+        ("/app/organisation/channels", post(org_pages::save_channel)),
+        (
             "/app/organisation/import",
             get(pages::import_page).post(pages::import_submit).layer(
                 axum::extract::DefaultBodyLimit::max(pages::IMPORT_MAX_BYTES),
             ),
-        )
-        .route("/app/people", get(pages::people).post(pages::invite_user))
-        .route(
+        ),
+        ("/app/people", get(pages::people).post(pages::invite_user)),
+        (
             "/app/people/{id}",
             get(pages::user_edit).post(pages::user_save),
-        )
-        .route("/app/tokens", get(pages::tokens).post(pages::create_token))
-        .route("/app/tokens/{id}/revoke", post(pages::revoke_token))
-        .route("/app/settings", get(pages::settings))
-        .route("/app/settings/language", post(pages::set_language))
-        .route("/app/audit", get(pages::audit))
-        .route("/app/audit.json", get(pages::audit_json))
+        ),
+        ("/app/tokens", get(pages::tokens).post(pages::create_token)),
+        ("/app/tokens/{id}/revoke", post(pages::revoke_token)),
+        ("/app/settings", get(pages::settings)),
+        ("/app/settings/language", post(pages::set_language)),
+        ("/app/audit", get(pages::audit)),
+        ("/app/audit.json", get(pages::audit_json)),
+    ]
+}
+
+/// The paths of the admin app's routes, as registered.
+pub fn paths() -> Vec<&'static str> {
+    routes().into_iter().map(|(path, _)| path).collect()
+}
+
+/// The admin app's routes; every error answer among them becomes its localised page
+/// ([`error::render_failures`]).
+pub fn router(app: &AppState) -> Router<AppState> {
+    routes()
+        .into_iter()
+        .fold(Router::new(), |r, (path, handlers)| r.route(path, handlers))
         .layer(middleware::from_fn(auth::same_origin_only))
         .layer(middleware::from_fn_with_state(
             app.clone(),
