@@ -522,7 +522,11 @@ async fn generate(store: &Store, seed: u64) -> Result<Generated, StoreError> {
     store.import_contacts(org.id, &contacts).await?;
     // Results per segment and region come from the aggregates.
     store
-        .set_kept_attributes(org.id, &["segment".into(), "regio".into()], "demo")
+        .set_kept_attributes(
+            org.id,
+            &["segment".into(), "regio".into()],
+            &tevreden_storage::Actor::Cli,
+        )
         .await?;
 
     let mut channels = HashMap::new();
@@ -800,7 +804,7 @@ async fn ensure_scorecards(store: &Store, org_id: i64) -> Result<(), StoreError>
         return Ok(());
     }
     let survey = store.survey(org_id, "na-contact").await?;
-    let actor = "demo";
+    let actor = &tevreden_storage::Actor::Cli;
     store
         .set_indicator(
             org_id,

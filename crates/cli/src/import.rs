@@ -74,7 +74,7 @@ pub async fn run(
     let progress = |done: usize| bar.set_position(done as u64);
     let audit = tevreden_storage::NewAudit {
         org_id: org.id,
-        actor: "cli",
+        actor: &tevreden_storage::Actor::Cli,
         action: "import",
         object_type: tevreden_storage::ImportFileKind::from(kind).as_str(),
         object_key: "",

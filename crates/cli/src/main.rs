@@ -22,7 +22,7 @@ use tevreden_storage::{DatabaseUrl, Role, Store, StoreOptions};
 use tevreden_web::{AppState, WebConfig};
 
 /// How the audit log names a change made through this command line.
-const CLI_ACTOR: &str = "cli";
+const CLI_ACTOR: &tevreden_storage::Actor = &tevreden_storage::Actor::Cli;
 
 #[derive(Parser)]
 #[command(

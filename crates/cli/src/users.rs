@@ -56,7 +56,10 @@ pub async fn create(
         unit_ids,
         password_hash: Some(hash_password_blocking(plain).await),
     };
-    match store.create_user(&new, "cli", None).await {
+    match store
+        .create_user(&new, &tevreden_storage::Actor::Cli, None)
+        .await
+    {
         Ok(_) => Ok(generated),
         Err(StoreError::Conflict(m)) => Err(m),
         Err(e) => Err(e.to_string()),

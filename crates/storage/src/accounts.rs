@@ -132,11 +132,35 @@ pub struct AuditEntry {
     pub after: Option<serde_json::Value>,
 }
 
+/// Who made a change, as the audit log names it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Actor {
+    /// A signed-in user of the admin app, by email (`user:<email>`).
+    User(String),
+    /// An API token, by name (`token:<name>`).
+    Token(String),
+    /// The command line: imports, `token create`, `survey create`, the demo (`cli`).
+    Cli,
+    /// Tevreden itself: background work such as a finished recount (`system`).
+    System,
+}
+
+impl std::fmt::Display for Actor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Actor::User(email) => write!(f, "user:{email}"),
+            Actor::Token(name) => write!(f, "token:{name}"),
+            Actor::Cli => f.write_str("cli"),
+            Actor::System => f.write_str("system"),
+        }
+    }
+}
+
 /// An audit entry to write.
 #[derive(Clone, Debug)]
 pub struct NewAudit<'a> {
     pub org_id: i64,
-    pub actor: &'a str,
+    pub actor: &'a Actor,
     pub action: &'a str,
     pub object_type: &'a str,
     pub object_key: &'a str,
@@ -215,7 +239,7 @@ pub(crate) async fn insert_audit(tx: &mut Tx, a: &NewAudit<'_>) -> Result<()> {
     )
     .bind(a.org_id)
     .bind(now_ms())
-    .bind(a.actor)
+    .bind(a.actor.to_string())
     .bind(a.action)
     .bind(a.object_type)
     .bind(a.object_key)
@@ -244,7 +268,7 @@ impl Store {
     pub async fn create_user(
         &self,
         new: &NewUser,
-        actor: &str,
+        actor: &Actor,
         invite: Option<(i64, InviteEmail<'_>)>,
     ) -> Result<User> {
         let email = normalise_email(&new.email);
@@ -622,7 +646,7 @@ impl Store {
             &mut tx,
             &NewAudit {
                 org_id: user.org_id,
-                actor: &format!("user:{}", user.email),
+                actor: &Actor::User(user.email.clone()),
                 action: match purpose {
                     LinkPurpose::Reset => "user.password_reset",
                     LinkPurpose::Invite => "user.invitation_accepted",
@@ -650,7 +674,7 @@ impl Store {
         role: Role,
         unit_ids: &[i64],
         disabled: bool,
-        actor: &str,
+        actor: &Actor,
     ) -> Result<User> {
         let before = self.user(org_id, user_id).await?;
         let mut tx = self.begin_write().await?;

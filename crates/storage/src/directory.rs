@@ -9,6 +9,7 @@ use serde::Serialize;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
+use crate::accounts::Actor;
 use crate::accounts::{NewAudit, insert_audit};
 use crate::db::Store;
 use crate::error::{Result, StoreError};
@@ -121,7 +122,7 @@ async fn delete_audited<T: Serialize>(
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,
     table: &'static str,
     id: i64,
-    who: (i64, &str),
+    who: (i64, &Actor),
     object_type: &str,
     external_id: &str,
     record: &T,
@@ -170,7 +171,7 @@ impl Store {
         kind: crate::org::ImportKind,
         headers: &[&str],
         cells: Vec<String>,
-        actor: &str,
+        actor: &Actor,
     ) -> Result<RecordOutcome> {
         use crate::org::{ImportKind, ImportRecords};
         let external_id = cells.first().cloned().unwrap_or_default();
@@ -283,7 +284,7 @@ impl Store {
         &self,
         org_id: i64,
         external_id: &str,
-        actor: &str,
+        actor: &Actor,
     ) -> Result<Employee> {
         let employee = self.employee(org_id, external_id).await?;
         let mut tx = self.begin_write().await?;
@@ -369,7 +370,7 @@ impl Store {
         &self,
         org_id: i64,
         external_id: &str,
-        actor: &str,
+        actor: &Actor,
     ) -> Result<Contact> {
         let contact = self.contact(org_id, external_id).await?;
         let mut tx = self.begin_write().await?;
@@ -399,7 +400,7 @@ impl Store {
 
     /// Deletes a unit that nothing refers to: no sub-units, employees, touchpoints, responses,
     /// invitations, users or tokens. Otherwise a conflict that says what still refers to it.
-    pub async fn delete_unit(&self, org_id: i64, external_id: &str, actor: &str) -> Result<Unit> {
+    pub async fn delete_unit(&self, org_id: i64, external_id: &str, actor: &Actor) -> Result<Unit> {
         let unit = self.unit(org_id, external_id).await?;
         let mut tx = self.begin_write().await?;
         let checks: [(&str, &str); 7] = [
@@ -479,7 +480,7 @@ impl Store {
         key: &str,
         name: &str,
         kind: &str,
-        actor: Option<&str>,
+        actor: Option<&Actor>,
     ) -> Result<(Channel, bool)> {
         let before = self.channel(org_id, key).await.ok();
         let mut tx = self.begin_write().await?;
@@ -531,7 +532,7 @@ impl Store {
         name: &str,
         unit_id: i64,
         channel_id: Option<i64>,
-        actor: Option<&str>,
+        actor: Option<&Actor>,
     ) -> Result<(Touchpoint, bool)> {
         let before = self.touchpoint(org_id, key).await.ok();
         let mut tx = self.begin_write().await?;

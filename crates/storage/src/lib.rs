@@ -28,7 +28,8 @@ mod tokens;
 mod verify;
 
 pub use accounts::{
-    AuditEntry, Email, LinkPurpose, NewAudit, NewUser, OutboxMessage, Session, SessionPolicy, User,
+    Actor, AuditEntry, Email, LinkPurpose, NewAudit, NewUser, OutboxMessage, Session,
+    SessionPolicy, User,
 };
 pub use analytics::{CountRow, HistogramAsk, HistogramSplit, HistogramSum, MomentRow, RawRow};
 pub use db::{Backend, DatabaseUrl, SqliteWriter, Store, StoreOptions, now_ms};

@@ -41,6 +41,7 @@ use tevreden_domain::rollup::{
 use tevreden_domain::survey::{SurveyDefinition, parse_survey_value};
 
 use crate::RawRow;
+use crate::accounts::Actor;
 use crate::analytics::{RAW_COLUMNS, apply, placement, raw_page, stored_facts};
 use crate::db::{Backend, Store, now_ms};
 use crate::error::Result;
@@ -329,7 +330,7 @@ impl Store {
         &self,
         org_id: i64,
         keys: &[String],
-        actor: &str,
+        actor: &Actor,
     ) -> Result<KeptChange> {
         self.set_kept_attributes_counting(org_id, keys, actor, INLINE)
             .await
@@ -341,7 +342,7 @@ impl Store {
         &self,
         org_id: i64,
         keys: &[String],
-        actor: &str,
+        actor: &Actor,
         inline: Duration,
     ) -> Result<KeptChange> {
         let mut tx = self.begin_write().await?;
@@ -494,7 +495,7 @@ impl Store {
                 &mut tx,
                 &crate::accounts::NewAudit {
                     org_id,
-                    actor: "system",
+                    actor: &crate::accounts::Actor::System,
                     action: "kept_attributes.recounted",
                     object_type: "org",
                     object_key: "kept_attributes",

@@ -7,6 +7,7 @@ use serde_json::json;
 use sqlx::Row;
 use tevreden_domain::scorecard::IndicatorKind;
 
+use crate::accounts::Actor;
 use crate::accounts::{NewAudit, insert_audit};
 use crate::db::{Store, now_ms};
 use crate::error::{Result, StoreError};
@@ -69,7 +70,7 @@ impl Store {
         kind: IndicatorKind,
         survey_id: i64,
         components: &[(String, f64)],
-        actor: &str,
+        actor: &Actor,
     ) -> Result<Indicator> {
         let before = self.indicator(org_id).await?;
         let stored: Vec<serde_json::Value> = components
@@ -148,7 +149,7 @@ impl Store {
         unit_external_id: &str,
         period: &str,
         target: Option<f64>,
-        actor: &str,
+        actor: &Actor,
     ) -> Result<()> {
         let unit = self.unit(org_id, unit_external_id).await?;
         let mut tx = self.begin_write().await?;
@@ -226,7 +227,7 @@ impl Store {
         org_id: i64,
         unit_external_id: &str,
         touchpoint_keys: &[String],
-        actor: &str,
+        actor: &Actor,
     ) -> Result<Vec<String>> {
         let unit = self.unit(org_id, unit_external_id).await?;
         let all = self.touchpoints(org_id).await?;
@@ -302,7 +303,7 @@ impl Store {
         &self,
         org_id: i64,
         yaml: Option<&str>,
-        actor: &str,
+        actor: &Actor,
     ) -> Result<()> {
         let before = self.theme_dictionary(org_id).await?;
         let mut tx = self.begin_write().await?;

@@ -3,6 +3,7 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 use tevreden_domain::survey::{Answers, SurveyDefinition, parse_survey_value};
 
+use crate::accounts::Actor;
 use crate::db::{Backend, Store, now_ms};
 use crate::error::{Result, StoreError};
 use crate::org::ContactRef;
@@ -133,7 +134,7 @@ fn version_from_row(r: &AnyRow) -> Result<SurveyVersion> {
 async fn survey_audit(
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,
     org_id: i64,
-    actor: &str,
+    actor: &Actor,
     action: &str,
     key: &str,
     after: Option<serde_json::Value>,
@@ -191,7 +192,7 @@ impl Store {
         &self,
         org_id: i64,
         def: &SurveyDefinition,
-        audit: Option<(&str, Option<&str>)>,
+        audit: Option<(&Actor, Option<&str>)>,
     ) -> Result<(Survey, SurveyVersion, bool)> {
         let mut tx = self.begin_write().await?;
         let now = now_ms();
@@ -263,7 +264,7 @@ impl Store {
         &self,
         org_id: i64,
         key: &str,
-        actor: Option<&str>,
+        actor: Option<&Actor>,
     ) -> Result<(Survey, SurveyVersion)> {
         let mut tx = self.begin_write().await?;
         let now = now_ms();
@@ -337,7 +338,7 @@ impl Store {
         org_id: i64,
         key: &str,
         status: SurveyStatus,
-        actor: Option<&str>,
+        actor: Option<&Actor>,
     ) -> Result<Survey> {
         let mut tx = self.begin_write().await?;
         let survey = self.lock_survey(&mut tx, org_id, key).await?;

@@ -1,6 +1,7 @@
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
+use crate::accounts::Actor;
 use crate::accounts::{NewAudit, insert_audit};
 use crate::db::{Store, now_ms};
 use crate::error::{Result, StoreError};
@@ -65,7 +66,7 @@ impl Store {
         name: &str,
         role: Role,
         unit_id: Option<i64>,
-        actor: Option<&str>,
+        actor: Option<&Actor>,
     ) -> Result<(String, ApiToken)> {
         let secret = format!("{TOKEN_PREFIX}{}", random_token(32));
         let now = now_ms();
@@ -154,7 +155,7 @@ impl Store {
         &self,
         org_id: i64,
         id: i64,
-        actor: Option<&str>,
+        actor: Option<&Actor>,
     ) -> Result<()> {
         let mut tx = self.begin_write().await?;
         let done = sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND org_id = $3 AND revoked_at IS NULL")

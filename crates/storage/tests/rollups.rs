@@ -180,7 +180,11 @@ fn world() -> World {
         };
         let contacts = [None, cid("C1").await, cid("C2").await, cid("C3").await];
         store
-            .set_kept_attributes(org.id, &["segment".into(), "region".into()], "test")
+            .set_kept_attributes(
+                org.id,
+                &["segment".into(), "region".into()],
+                &tevreden_storage::Actor::Cli,
+            )
             .await
             .unwrap();
         (
@@ -461,7 +465,7 @@ async fn kept_attributes_follow_the_choice_the_snapshot_and_erasure() {
 
     // Keeping only the region recounts: no segment cells are left, the regions are complete.
     let n = store
-        .set_kept_attributes(w.org, &["region".into()], "test")
+        .set_kept_attributes(w.org, &["region".into()], &tevreden_storage::Actor::Cli)
         .await
         .unwrap();
     assert_eq!(n.recounted, 0, "dropping an attribute counts nothing");
@@ -483,7 +487,10 @@ async fn kept_attributes_follow_the_choice_the_snapshot_and_erasure() {
     assert!(clean(store.verify_rollups(Some(survey.id)).await.unwrap()));
 
     // Erasing C1 takes its attributes off its responses and out of the aggregates.
-    store.delete_contact(w.org, "C1", "test").await.unwrap();
+    store
+        .delete_contact(w.org, "C1", &tevreden_storage::Actor::Cli)
+        .await
+        .unwrap();
     assert!(attribute_months(&store, survey.id, noord).await.is_empty());
     assert_eq!(raw_nps_count(&store, survey.id, noord).await, 0);
     assert!(clean(store.verify_rollups(Some(survey.id)).await.unwrap()));
@@ -665,7 +672,7 @@ async fn a_new_kept_attribute_is_recounted_in_chunks_while_responses_arrive() {
     store.save_survey_draft(w.org, &w.def).await.unwrap();
     let (survey, version) = store.publish_survey(w.org, "s").await.unwrap();
     store
-        .set_kept_attributes(w.org, &["region".into()], "test")
+        .set_kept_attributes(w.org, &["region".into()], &tevreden_storage::Actor::Cli)
         .await
         .unwrap();
     let generate = |i: i64| Gen {
@@ -701,7 +708,7 @@ async fn a_new_kept_attribute_is_recounted_in_chunks_while_responses_arrive() {
         .set_kept_attributes_counting(
             w.org,
             &["region".into(), "segment".into()],
-            "test",
+            &tevreden_storage::Actor::Cli,
             std::time::Duration::ZERO,
         )
         .await
@@ -792,7 +799,7 @@ async fn a_new_kept_attribute_is_recounted_in_chunks_while_responses_arrive() {
         .set_kept_attributes_counting(
             w.org,
             &["segment".into()],
-            "test",
+            &tevreden_storage::Actor::Cli,
             std::time::Duration::ZERO,
         )
         .await
@@ -808,7 +815,7 @@ async fn a_new_kept_attribute_is_recounted_in_chunks_while_responses_arrive() {
         .set_kept_attributes_counting(
             w.org,
             &["segment".into(), "region".into()],
-            "test",
+            &tevreden_storage::Actor::Cli,
             std::time::Duration::ZERO,
         )
         .await
@@ -818,7 +825,7 @@ async fn a_new_kept_attribute_is_recounted_in_chunks_while_responses_arrive() {
         .set_kept_attributes_counting(
             w.org,
             &["region".into(), "segment".into()],
-            "test",
+            &tevreden_storage::Actor::Cli,
             std::time::Duration::ZERO,
         )
         .await

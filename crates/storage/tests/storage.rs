@@ -386,7 +386,7 @@ async fn bulk_parts_keep_their_rules_and_text() {
     };
     store.import_contacts(org, &[contact]).await.unwrap();
     store
-        .set_kept_attributes(org, &["segment".into()], "test")
+        .set_kept_attributes(org, &["segment".into()], &tevreden_storage::Actor::Cli)
         .await
         .unwrap();
     let c1 = store.contact(org, "C1").await.unwrap().id;

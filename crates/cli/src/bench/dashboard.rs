@@ -142,7 +142,7 @@ pub(super) async fn setup(store: &Store, kept: bool) -> Result<Shape, String> {
     store.import_contacts(org.id, &contacts).await.map_err(e)?;
     if kept {
         store
-            .set_kept_attributes(org.id, &["segment".into()], "bench")
+            .set_kept_attributes(org.id, &["segment".into()], &tevreden_storage::Actor::Cli)
             .await
             .map_err(e)?;
     }
@@ -360,7 +360,11 @@ async fn run_size(
     // as the background task would (timed until the switch to the aggregates).
     let started = Instant::now();
     let change = store
-        .set_kept_attributes(shape.org_id, &["segment".into(), "region".into()], "bench")
+        .set_kept_attributes(
+            shape.org_id,
+            &["segment".into(), "region".into()],
+            &tevreden_storage::Actor::Cli,
+        )
         .await
         .map_err(|e| e.to_string())?;
     let (rest, _) = store

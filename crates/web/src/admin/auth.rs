@@ -119,8 +119,8 @@ impl Signed {
             })
     }
 
-    pub fn actor(&self) -> String {
-        format!("user:{}", self.user.email)
+    pub fn actor(&self) -> tevreden_storage::Actor {
+        tevreden_storage::Actor::User(self.user.email.clone())
     }
 
     /// The fields of a form only admins may send, with this session's CSRF token; otherwise

@@ -248,8 +248,8 @@ impl ApiAuth {
     }
 
     /// The actor name written to the audit log.
-    pub fn actor(&self) -> String {
-        format!("token:{}", self.0.name)
+    pub fn actor(&self) -> tevreden_storage::Actor {
+        tevreden_storage::Actor::Token(self.0.name.clone())
     }
 }
 

@@ -24,7 +24,7 @@ pub async fn add_user(app: &TestApp, org_id: i64, email: &str, role: Role, units
                 unit_ids: units,
                 password_hash: Some(hash_password(PASSWORD)),
             },
-            "test",
+            &tevreden_storage::Actor::Cli,
             None,
         )
         .await
@@ -956,7 +956,7 @@ async fn dutch_admin_on_the_import_page(app: &TestApp) -> (String, String) {
                 unit_ids: vec![],
                 password_hash: Some(hash_password(PASSWORD)),
             },
-            "test",
+            &tevreden_storage::Actor::Cli,
             None,
         )
         .await
@@ -1570,7 +1570,10 @@ async fn every_app_route_role_and_second_organisation_leaks_nothing() {
             let (query_status, html) = page(&app, cookie, &with_query).await;
             calls += 1;
             for m in markers {
-                assert!(!html.contains(m), "{role:?} of B saw `{m}` on GET {with_query}");
+                assert!(
+                    !html.contains(m),
+                    "{role:?} of B saw `{m}` on GET {with_query}"
+                );
             }
             assert!(
                 query_status.as_u16() < 500,

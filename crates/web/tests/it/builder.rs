@@ -153,7 +153,7 @@ async fn every_part_of_every_question_type_is_edited_and_example_texts_are_not_p
                     "correct horse battery",
                 )),
             },
-            "test",
+            &tevreden_storage::Actor::Cli,
             None,
         )
         .await

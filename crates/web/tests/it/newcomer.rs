@@ -24,7 +24,7 @@ async fn dutch_user(app: &TestApp, email: &str, role: Role, units: Vec<i64>) {
                 unit_ids: units,
                 password_hash: Some(hash_password(PASSWORD)),
             },
-            "test",
+            &tevreden_storage::Actor::Cli,
             None,
         )
         .await

@@ -1304,7 +1304,7 @@ async fn a_recount_running_in_the_background_is_shown_and_results_stay_complete(
         .set_kept_attributes_counting(
             app.org_id,
             &["segment".into()],
-            "test",
+            &tevreden_storage::Actor::Cli,
             std::time::Duration::ZERO,
         )
         .await
