@@ -3,7 +3,6 @@
 use axum::Json;
 use axum::extract::State;
 use serde::Deserialize;
-use serde_json::{Value, json};
 use tevreden_domain::results::{Measurement, Metric};
 use tevreden_domain::scorecard::{IndicatorKind, Period};
 use utoipa::{IntoParams, ToSchema};
@@ -465,7 +464,7 @@ async fn list_scorecards(
     State(app): State<AppState>,
     auth: ApiAuth,
     ApiQuery(q): ApiQuery<ScorecardQuery>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<ScorecardListDoc>, ApiError> {
     let period = period_or_current(q.period.as_deref())?;
     let ctx = context(&app, &auth).await?;
     let scope = auth.unit_scope_ids(&app).await?;
@@ -477,11 +476,11 @@ async fn list_scorecards(
     {
         items.push(rounded(ctx.scorecard(&app.store, u, period, true).await?));
     }
-    Ok(Json(json!({
-        "period": period.label(),
-        "indicator": indicator_json(&ctx.measured.indicator),
-        "items": items,
-    })))
+    Ok(Json(ScorecardListDoc {
+        period: period.label(),
+        indicator: indicator_json(&ctx.measured.indicator),
+        items,
+    }))
 }
 
 /// A unit's scorecard
@@ -493,7 +492,7 @@ async fn unit_scorecard(
     auth: ApiAuth,
     ApiPath(unit): ApiPath<String>,
     ApiQuery(q): ApiQuery<ScorecardQuery>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<ScorecardDoc>, ApiError> {
     let period = period_or_current(q.period.as_deref())?;
     let u = visible_unit(&app, &auth, &unit).await?;
     let ctx = context(&app, &auth).await?;
@@ -502,21 +501,34 @@ async fn unit_scorecard(
     )))
 }
 
-/// A scorecard as JSON with scores and intervals rounded to 2 decimals.
-fn rounded(s: crate::scorecards::Scorecard) -> Value {
-    let mut v = serde_json::to_value(&s).unwrap_or_default();
-    fn round(v: &mut Value) {
-        match v {
-            Value::Number(n) if n.is_f64() => {
-                if let Some(x) = n.as_f64() {
-                    *v = json!(tevreden_domain::results::round_to(x, 2));
-                }
-            }
-            Value::Array(a) => a.iter_mut().for_each(round),
-            Value::Object(o) => o.iter_mut().for_each(|(_, x)| round(x)),
-            _ => {}
-        }
+/// A scorecard as the API answers it: scores, intervals and targets rounded to 2 decimals.
+fn rounded(s: crate::scorecards::Scorecard) -> ScorecardDoc {
+    let r = |x: f64| tevreden_domain::results::round_to(x, 2);
+    let interval = |ci: Option<[f64; 2]>| ci.map(|[lo, hi]| vec![r(lo), r(hi)]);
+    ScorecardDoc {
+        unit: s.unit,
+        name: s.name,
+        office: s.office,
+        period: s.period,
+        indicator: s.indicator.to_string(),
+        n: s.value.n,
+        score: s.value.score.map(r),
+        ci95: interval(s.value.ci95),
+        small_n: s.value.small_n,
+        target: s.target.map(r),
+        target_period: s.target_period,
+        status: s.status.as_str().to_string(),
+        previous: s.previous.map(|p| PreviousDoc {
+            period: p.period,
+            n: p.value.n,
+            score: p.value.score.map(r),
+            ci95: interval(p.value.ci95),
+            small_n: p.value.small_n,
+            significant_change: p.significant_change,
+        }),
+        internal_customer_score: s.internal_customer_score.map(r),
+        promise_compliance: s.promise_compliance.map(r),
+        engagement: s.engagement.map(r),
+        open_cases: s.open_cases,
     }
-    round(&mut v);
-    v
 }
