@@ -10,7 +10,7 @@ use rustc_hash::FxHashMap;
 use serde_json::Value;
 use serde_json::value::RawValue;
 
-use crate::survey::{QuestionKind, SurveyDefinition};
+use crate::survey::SurveyDefinition;
 
 /// The fixed columns that precede the answers.
 pub const FIXED_COLUMNS: [&str; 9] = [
@@ -47,21 +47,14 @@ pub fn answer_columns<'a>(
     let mut cols: Vec<AnswerColumn> = Vec::new();
     for def in versions {
         for q in def.questions() {
-            let new: Vec<AnswerColumn> = match &q.kind {
-                QuestionKind::Matrix { items, .. } | QuestionKind::Allocation { items, .. } => {
-                    items
-                        .iter()
-                        .map(|i| AnswerColumn::Item(q.id.to_string(), i.id.to_string()))
-                        .collect()
-                }
-                QuestionKind::Nps { .. }
-                | QuestionKind::Rating { .. }
-                | QuestionKind::Likert { .. }
-                | QuestionKind::YesNo
-                | QuestionKind::Choice { .. }
-                | QuestionKind::Multi { .. }
-                | QuestionKind::Text { .. }
-                | QuestionKind::Ranking { .. } => vec![AnswerColumn::Question(q.id.to_string())],
+            let items = q.kind.items();
+            let new: Vec<AnswerColumn> = if items.is_empty() {
+                vec![AnswerColumn::Question(q.id.to_string())]
+            } else {
+                items
+                    .iter()
+                    .map(|i| AnswerColumn::Item(q.id.to_string(), i.id.to_string()))
+                    .collect()
             };
             for c in new {
                 if !cols.contains(&c) {
@@ -105,19 +98,7 @@ pub fn labelled_header(
             }
             AnswerColumn::Item(q, i) => {
                 let (def, x) = question(q)?;
-                let items = match &x.kind {
-                    QuestionKind::Matrix { items, .. } | QuestionKind::Allocation { items, .. } => {
-                        items
-                    }
-                    QuestionKind::Nps { .. }
-                    | QuestionKind::Rating { .. }
-                    | QuestionKind::Likert { .. }
-                    | QuestionKind::YesNo
-                    | QuestionKind::Choice { .. }
-                    | QuestionKind::Multi { .. }
-                    | QuestionKind::Text { .. }
-                    | QuestionKind::Ranking { .. } => return None,
-                };
+                let items = x.kind.items();
                 let item = items.iter().find(|o| o.id.as_str() == i)?;
                 let fallback = def.default_lang();
                 Some(format!(

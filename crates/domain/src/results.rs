@@ -442,6 +442,14 @@ pub struct Measure {
 }
 
 /// How answers are grouped in a results query.
+/// The time buckets of a grouping ([`GroupBy::bucket`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Bucket {
+    Week,
+    Month,
+    Quarter,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum GroupBy {
@@ -491,6 +499,21 @@ impl GroupBy {
     pub fn is_time(self) -> bool {
         matches!(self, GroupBy::Week | GroupBy::Month | GroupBy::Quarter)
     }
+    /// The time bucket a grouping counts in: weeks, quarters, or months (months also for the
+    /// groupings that are not by time).
+    pub fn bucket(self) -> Bucket {
+        match self {
+            GroupBy::Week => Bucket::Week,
+            GroupBy::Quarter => Bucket::Quarter,
+            GroupBy::Month
+            | GroupBy::Unit
+            | GroupBy::Touchpoint
+            | GroupBy::Channel
+            | GroupBy::Employee
+            | GroupBy::Version
+            | GroupBy::Attribute => Bucket::Month,
+        }
+    }
     /// The coarse grain whose periods nest in this grouping's periods.
     pub fn coarse_grain(group: Option<GroupBy>) -> Grain {
         match group {
@@ -500,16 +523,10 @@ impl GroupBy {
     }
     /// The time bucket (week, month or quarter number) of a day, for time groupings.
     pub fn bucket_of_day(self, day: i32) -> i32 {
-        match self {
-            GroupBy::Week => week_of(day),
-            GroupBy::Quarter => quarter_of_month(month_of(day)),
-            GroupBy::Month
-            | GroupBy::Unit
-            | GroupBy::Touchpoint
-            | GroupBy::Channel
-            | GroupBy::Employee
-            | GroupBy::Version
-            | GroupBy::Attribute => month_of(day),
+        match self.bucket() {
+            Bucket::Week => week_of(day),
+            Bucket::Quarter => quarter_of_month(month_of(day)),
+            Bucket::Month => month_of(day),
         }
     }
     /// Every time bucket from the one holding `from` to the one holding `to`.

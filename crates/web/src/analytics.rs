@@ -15,7 +15,9 @@ use std::collections::{BTreeMap, HashMap};
 use serde::Serialize;
 use tevreden_domain::change::{self, ControlPoint, EwmaPoint};
 use tevreden_domain::drivers::{DriverError, Moments, Quadrant, key_drivers, quadrants};
-use tevreden_domain::results::{GroupBy, Measure, Measured, Measurement, Metric, read_plan};
+use tevreden_domain::results::{
+    Bucket, GroupBy, Measure, Measured, Measurement, Metric, read_plan,
+};
 use tevreden_domain::rollup::{Grain, day_label, month_label, quarter_label, week_label};
 use tevreden_domain::stats::NpsMethod;
 use tevreden_storage::{HistogramAsk, HistogramSplit, Store, StoreError};
@@ -674,30 +676,18 @@ pub async fn results(
 }
 
 fn period_label(g: GroupBy, bucket: i32) -> String {
-    match g {
-        GroupBy::Week => week_label(bucket),
-        GroupBy::Quarter => quarter_label(bucket),
-        GroupBy::Month
-        | GroupBy::Unit
-        | GroupBy::Touchpoint
-        | GroupBy::Channel
-        | GroupBy::Employee
-        | GroupBy::Version
-        | GroupBy::Attribute => month_label(bucket),
+    match g.bucket() {
+        Bucket::Week => week_label(bucket),
+        Bucket::Quarter => quarter_label(bucket),
+        Bucket::Month => month_label(bucket),
     }
 }
 
 fn first_day_of_bucket(g: GroupBy, bucket: i32) -> i32 {
-    match g {
-        GroupBy::Week => Grain::Week.first_day(bucket),
-        GroupBy::Quarter => Grain::Month.first_day(bucket * 3),
-        GroupBy::Month
-        | GroupBy::Unit
-        | GroupBy::Touchpoint
-        | GroupBy::Channel
-        | GroupBy::Employee
-        | GroupBy::Version
-        | GroupBy::Attribute => Grain::Month.first_day(bucket),
+    match g.bucket() {
+        Bucket::Week => Grain::Week.first_day(bucket),
+        Bucket::Quarter => Grain::Month.first_day(bucket * 3),
+        Bucket::Month => Grain::Month.first_day(bucket),
     }
 }
 

@@ -167,10 +167,19 @@ impl QuestionKind {
         }
     }
 
+    /// The items of a kind whose answer is one value per item (a matrix, an allocation: each
+    /// item gets its own export column and measure); empty for every other kind.
     pub fn items(&self) -> &[ChoiceOption] {
         match self {
             QuestionKind::Matrix { items, .. } | QuestionKind::Allocation { items, .. } => items,
-            _ => &[],
+            QuestionKind::Nps { .. }
+            | QuestionKind::Rating { .. }
+            | QuestionKind::Likert { .. }
+            | QuestionKind::YesNo
+            | QuestionKind::Choice { .. }
+            | QuestionKind::Multi { .. }
+            | QuestionKind::Text { .. }
+            | QuestionKind::Ranking { .. } => &[],
         }
     }
 }

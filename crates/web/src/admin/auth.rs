@@ -119,6 +119,18 @@ impl Signed {
             })
     }
 
+    /// The units this user may see (`None`: all), by the one rule (`access::unit_scope`).
+    pub async fn unit_scope(
+        &self,
+        app: &AppState,
+    ) -> Result<Option<Vec<i64>>, tevreden_storage::StoreError> {
+        Ok(app
+            .store
+            .unit_scope(self.org.id, self.user.grant())
+            .await?
+            .into_ids())
+    }
+
     pub fn actor(&self) -> tevreden_storage::Actor {
         tevreden_storage::Actor::User(self.user.email.clone())
     }

@@ -703,11 +703,7 @@ async fn contact_scope(
     app: &AppState,
     signed: &Signed,
 ) -> Result<Option<Vec<i64>>, tevreden_storage::StoreError> {
-    Ok(app
-        .store
-        .unit_scope(signed.org.id, signed.user.grant())
-        .await?
-        .into_ids())
+    signed.unit_scope(app).await
 }
 
 pub async fn employees(

@@ -62,12 +62,7 @@ async fn survey_rows(app: &AppState, signed: &Signed) -> Result<Vec<SurveyRow>, 
     let tr = signed.tr();
     // Managers and members see the counts of the responses they can open, not the
     // organisation's.
-    let scope = app
-        .store
-        .unit_scope(signed.org.id, signed.user.grant())
-        .await
-        .map_err(server_error)?
-        .into_ids();
+    let scope = signed.unit_scope(app).await.map_err(server_error)?;
     let list = app
         .store
         .survey_overview_within(signed.org.id, scope.as_deref())
@@ -653,12 +648,8 @@ pub async fn responses(
         Ok(v) => v,
         Err(e) => return server_error(e),
     };
-    let scope = match app
-        .store
-        .unit_scope(signed.org.id, signed.user.grant())
-        .await
-    {
-        Ok(s) => s.into_ids(),
+    let scope = match signed.unit_scope(&app).await {
+        Ok(s) => s,
         Err(e) => return server_error(e),
     };
     let page = match app
@@ -752,12 +743,8 @@ pub async fn export_csv(
         }
         Err(e) => return server_error(e),
     };
-    let scope = match app
-        .store
-        .unit_scope(signed.org.id, signed.user.grant())
-        .await
-    {
-        Ok(s) => s.into_ids(),
+    let scope = match signed.unit_scope(&app).await {
+        Ok(s) => s,
         Err(e) => return server_error(e),
     };
     let delimiter = if q.delimiter.as_deref() == Some("semicolon") {
