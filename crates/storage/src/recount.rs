@@ -735,3 +735,35 @@ impl Store {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The next chunk holds the lock about the target at the last chunk's cost per response,
+    /// grows at most twofold, and stays within [CHUNK_MIN, CHUNK_MAX]; the time is counted.
+    #[test]
+    fn chunks_are_sized_from_the_lock_time_per_response() {
+        let ms = Duration::from_millis;
+        let mut run = RecountRun::default();
+        // 500 responses in 165 ms (330 µs each): 4 ms fits 12, so the smallest chunk
+        run.adapt(500, ms(165), LOCK_TARGET);
+        assert_eq!(run.size, CHUNK_MIN);
+        assert_eq!(run.locked, ms(165));
+        // 100 responses in 2 ms (20 µs each): 4 ms would fit 200, but growth is at most twofold
+        run.adapt(100, ms(2), LOCK_TARGET);
+        assert_eq!(run.size, 200);
+        // 1,000 in 4 ms: exactly the target, unchanged
+        run.adapt(1_000, ms(4), LOCK_TARGET);
+        assert_eq!(run.size, 1_000);
+        // idle: 100 ms at 5 µs a response would be 20,000; twofold first, then the ceiling
+        run.adapt(10_000, ms(50), IDLE_LOCK_TARGET);
+        assert_eq!(run.size, 20_000);
+        run.adapt(20_000, ms(10), IDLE_LOCK_TARGET);
+        assert_eq!(run.size, CHUNK_MAX);
+        // a chunk that held no measurable time does not divide by zero
+        run.adapt(25, Duration::ZERO, LOCK_TARGET);
+        assert_eq!(run.size, 50);
+        assert_eq!(run.locked, ms(165 + 2 + 4 + 50 + 10));
+    }
+}
