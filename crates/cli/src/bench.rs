@@ -338,7 +338,13 @@ async fn pages(database_url: Option<String>, requests: usize) -> Result<(), Stri
         .await
         .map_err(|e| e.to_string())?;
     let (token, _) = store
-        .create_api_token(org.id, "bench", Role::Admin, None)
+        .create_api_token(
+            org.id,
+            "bench",
+            Role::Admin,
+            None,
+            &tevreden_storage::Actor::Cli,
+        )
         .await
         .map_err(|e| e.to_string())?;
     let responses: i64 = {

@@ -545,12 +545,22 @@ async fn generate(store: &Store, seed: u64) -> Result<Generated, StoreError> {
     let after = parse_survey_file(AFTER_CONTACT.as_bytes(), FileFormat::Yaml)
         .expect("demo survey parses")
         .definition;
-    store.save_survey_draft(org.id, &after).await?;
-    let (after_survey, after_version) = store.publish_survey(org.id, after.key.as_str()).await?;
+    store
+        .save_survey_draft(org.id, &after, (&tevreden_storage::Actor::Cli, None))
+        .await?;
+    let (after_survey, after_version) = store
+        .publish_survey(org.id, after.key.as_str(), &tevreden_storage::Actor::Cli)
+        .await?;
     let relationship = templates::template("relationship-nps").expect("shipped template");
-    store.save_survey_draft(org.id, &relationship).await?;
+    store
+        .save_survey_draft(org.id, &relationship, (&tevreden_storage::Actor::Cli, None))
+        .await?;
     let (rel_survey, rel_version) = store
-        .publish_survey(org.id, relationship.key.as_str())
+        .publish_survey(
+            org.id,
+            relationship.key.as_str(),
+            &tevreden_storage::Actor::Cli,
+        )
         .await?;
 
     // Who handles contacts at each unit, with a personal effect on satisfaction.
@@ -863,7 +873,13 @@ pub async fn run(url: DatabaseUrl, args: ServeArgs, fresh: bool) -> Result<(), S
         .await
         .map_err(|e| e.to_string())?;
     let (token, _) = store
-        .create_api_token(org.id, "demo", Role::Admin, None)
+        .create_api_token(
+            org.id,
+            "demo",
+            Role::Admin,
+            None,
+            &tevreden_storage::Actor::Cli,
+        )
         .await
         .map_err(|e| e.to_string())?;
     let contact = store

@@ -379,7 +379,7 @@ async fn run(cli: Cli) -> Result<(), String> {
                 .await
                 .map_err(|e| format!("{e}; create it with `tevreden org create`"))?;
             let (secret, _) = store
-                .create_api_token_by(org.id, &name, role.into(), None, Some(CLI_ACTOR))
+                .create_api_token(org.id, &name, role.into(), None, CLI_ACTOR)
                 .await
                 .map_err(|e| e.to_string())?;
             store.close().await;
@@ -410,13 +410,13 @@ async fn run(cli: Cli) -> Result<(), String> {
             let store = open_store(&url).await?;
             let org = store.org_by_slug(&org).await.map_err(|e| e.to_string())?;
             store
-                .save_survey_draft_by(org.id, &parsed.definition, Some((CLI_ACTOR, None)))
+                .save_survey_draft(org.id, &parsed.definition, (CLI_ACTOR, None))
                 .await
                 .map_err(|e| e.to_string())?;
             println!("saved a draft of `{}`", parsed.definition.key);
             if publish {
                 let (survey, version) = store
-                    .publish_survey_by(org.id, parsed.definition.key.as_str(), Some(CLI_ACTOR))
+                    .publish_survey(org.id, parsed.definition.key.as_str(), CLI_ACTOR)
                     .await
                     .map_err(|e| e.to_string())?;
                 println!(

@@ -50,8 +50,14 @@ async fn acknowledged_responses_survive_sigkill() {
     let def = parse_survey_file(SURVEY.as_bytes(), FileFormat::Yaml)
         .unwrap()
         .definition;
-    store.save_survey_draft(org.id, &def).await.unwrap();
-    let (survey, version) = store.publish_survey(org.id, "kill").await.unwrap();
+    store
+        .save_survey_draft(org.id, &def, (&tevreden_storage::Actor::Cli, None))
+        .await
+        .unwrap();
+    let (survey, version) = store
+        .publish_survey(org.id, "kill", &tevreden_storage::Actor::Cli)
+        .await
+        .unwrap();
     store.close().await;
     let path = format!("/s/{}", survey.public_id);
     let acked: Arc<Mutex<HashSet<String>>> = Arc::default();

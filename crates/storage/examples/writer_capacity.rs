@@ -18,8 +18,14 @@ async fn main() {
     )
     .unwrap()
     .definition;
-    store.save_survey_draft(org.id, &def).await.unwrap();
-    let (survey, version) = store.publish_survey(org.id, "after-call").await.unwrap();
+    store
+        .save_survey_draft(org.id, &def, (&tevreden_storage::Actor::Cli, None))
+        .await
+        .unwrap();
+    let (survey, version) = store
+        .publish_survey(org.id, "after-call", &tevreden_storage::Actor::Cli)
+        .await
+        .unwrap();
     for concurrency in [1usize, 20, 64] {
         let n = 40_000;
         let started = Instant::now();

@@ -177,22 +177,13 @@ impl Store {
 
     /// Stores `def` as the draft of survey `def.key`: creates the survey if new, replaces an
     /// existing draft, or starts a new draft after the published versions. Returns whether the
-    /// survey was created.
+    /// survey was created. Audited in the same transaction as `(actor, action)`, the action
+    /// defaulting to `survey.create` or `survey.draft`.
     pub async fn save_survey_draft(
         &self,
         org_id: i64,
         def: &SurveyDefinition,
-    ) -> Result<(Survey, SurveyVersion, bool)> {
-        self.save_survey_draft_by(org_id, def, None).await
-    }
-
-    /// [`Store::save_survey_draft`] with an audit entry in the same transaction: `(actor,
-    /// action)`, the action defaulting to `survey.create` or `survey.draft`.
-    pub async fn save_survey_draft_by(
-        &self,
-        org_id: i64,
-        def: &SurveyDefinition,
-        audit: Option<(&Actor, Option<&str>)>,
+        (actor, action): (&Actor, Option<&str>),
     ) -> Result<(Survey, SurveyVersion, bool)> {
         let mut tx = self.begin_write().await?;
         let now = now_ms();
@@ -241,30 +232,23 @@ impl Store {
             .bind(survey.id)
             .execute(&mut *tx)
             .await?;
-        if let Some((actor, action)) = audit {
-            let action = action.unwrap_or(if created {
-                "survey.create"
-            } else {
-                "survey.draft"
-            });
-            survey_audit(&mut tx, org_id, actor, action, &survey.key, None).await?;
-        }
+        let action = action.unwrap_or(if created {
+            "survey.create"
+        } else {
+            "survey.draft"
+        });
+        survey_audit(&mut tx, org_id, actor, action, &survey.key, None).await?;
         tx.commit().await?;
         Ok((survey, version_from_row(&row)?, created))
     }
 
     /// Publishes the draft as the next version (immutable from now on) and opens a survey that
-    /// was never published.
-    pub async fn publish_survey(&self, org_id: i64, key: &str) -> Result<(Survey, SurveyVersion)> {
-        self.publish_survey_by(org_id, key, None).await
-    }
-
-    /// [`Store::publish_survey`], audited as `actor` in the same transaction.
-    pub async fn publish_survey_by(
+    /// was never published; audited as `actor` in the same transaction.
+    pub async fn publish_survey(
         &self,
         org_id: i64,
         key: &str,
-        actor: Option<&Actor>,
+        actor: &Actor,
     ) -> Result<(Survey, SurveyVersion)> {
         let mut tx = self.begin_write().await?;
         let now = now_ms();
@@ -307,38 +291,26 @@ impl Store {
         .bind(survey.id)
         .fetch_one(&mut *tx)
         .await?;
-        if let Some(actor) = actor {
-            survey_audit(
-                &mut tx,
-                org_id,
-                actor,
-                "survey.publish",
-                key,
-                Some(serde_json::json!({"version": next})),
-            )
-            .await?;
-        }
+        survey_audit(
+            &mut tx,
+            org_id,
+            actor,
+            "survey.publish",
+            key,
+            Some(serde_json::json!({"version": next})),
+        )
+        .await?;
         tx.commit().await?;
         Ok((survey_from_row(&survey_row)?, version_from_row(&row)?))
     }
 
-    /// Opens or closes a published survey.
+    /// Opens or closes a published survey; audited as `actor` in the same transaction.
     pub async fn set_survey_status(
         &self,
         org_id: i64,
         key: &str,
         status: SurveyStatus,
-    ) -> Result<Survey> {
-        self.set_survey_status_by(org_id, key, status, None).await
-    }
-
-    /// [`Store::set_survey_status`], audited as `actor` in the same transaction.
-    pub async fn set_survey_status_by(
-        &self,
-        org_id: i64,
-        key: &str,
-        status: SurveyStatus,
-        actor: Option<&Actor>,
+        actor: &Actor,
     ) -> Result<Survey> {
         let mut tx = self.begin_write().await?;
         let survey = self.lock_survey(&mut tx, org_id, key).await?;
@@ -355,17 +327,15 @@ impl Store {
         .bind(survey.id)
         .fetch_one(&mut *tx)
         .await?;
-        if let Some(actor) = actor {
-            survey_audit(
-                &mut tx,
-                org_id,
-                actor,
-                "survey.status",
-                key,
-                Some(serde_json::json!({"status": status.as_str()})),
-            )
-            .await?;
-        }
+        survey_audit(
+            &mut tx,
+            org_id,
+            actor,
+            "survey.status",
+            key,
+            Some(serde_json::json!({"status": status.as_str()})),
+        )
+        .await?;
         tx.commit().await?;
         survey_from_row(&row)
     }

@@ -47,26 +47,15 @@ fn token_from_row(r: &AnyRow) -> Result<ApiToken> {
 }
 
 impl Store {
-    /// Creates an API token; the plain token is returned once and only its hash is stored.
+    /// Creates an API token; the plain token is returned once and only its hash is stored. The
+    /// audit entry by `actor` is written in the same transaction.
     pub async fn create_api_token(
         &self,
         org_id: i64,
         name: &str,
         role: Role,
         unit_id: Option<i64>,
-    ) -> Result<(String, ApiToken)> {
-        self.create_api_token_by(org_id, name, role, unit_id, None)
-            .await
-    }
-
-    /// [`Store::create_api_token`], with an audit entry by `actor` in the same transaction.
-    pub async fn create_api_token_by(
-        &self,
-        org_id: i64,
-        name: &str,
-        role: Role,
-        unit_id: Option<i64>,
-        actor: Option<&Actor>,
+        actor: &Actor,
     ) -> Result<(String, ApiToken)> {
         let secret = format!("{TOKEN_PREFIX}{}", random_token(32));
         let now = now_ms();
@@ -93,21 +82,21 @@ impl Store {
         .bind(now)
         .fetch_one(&mut *tx)
         .await?;
-        if let Some(actor) = actor {
-            insert_audit(
-                &mut tx,
-                &NewAudit {
-                    org_id,
-                    actor,
-                    action: "token.create",
-                    object_type: "token",
-                    object_key: &id.to_string(),
-                    before: None,
-                    after: Some(serde_json::json!({"name": name, "role": role.as_str(), "unit_id": unit_id})),
-                },
-            )
-            .await?;
-        }
+        insert_audit(
+            &mut tx,
+            &NewAudit {
+                org_id,
+                actor,
+                action: "token.create",
+                object_type: "token",
+                object_key: &id.to_string(),
+                before: None,
+                after: Some(
+                    serde_json::json!({"name": name, "role": role.as_str(), "unit_id": unit_id}),
+                ),
+            },
+        )
+        .await?;
         tx.commit().await?;
         Ok((
             secret,
@@ -146,17 +135,8 @@ impl Store {
         Ok(token)
     }
 
-    pub async fn revoke_api_token(&self, org_id: i64, id: i64) -> Result<()> {
-        self.revoke_api_token_by(org_id, id, None).await
-    }
-
     /// Revokes a live token, with an audit entry by `actor` in the same transaction.
-    pub async fn revoke_api_token_by(
-        &self,
-        org_id: i64,
-        id: i64,
-        actor: Option<&Actor>,
-    ) -> Result<()> {
+    pub async fn revoke_api_token(&self, org_id: i64, id: i64, actor: &Actor) -> Result<()> {
         let mut tx = self.begin_write().await?;
         let done = sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND org_id = $3 AND revoked_at IS NULL")
             .bind(now_ms())
@@ -167,21 +147,19 @@ impl Store {
         if done.rows_affected() == 0 {
             return Err(StoreError::not_found("token"));
         }
-        if let Some(actor) = actor {
-            insert_audit(
-                &mut tx,
-                &NewAudit {
-                    org_id,
-                    actor,
-                    action: "token.revoke",
-                    object_type: "token",
-                    object_key: &id.to_string(),
-                    before: None,
-                    after: None,
-                },
-            )
-            .await?;
-        }
+        insert_audit(
+            &mut tx,
+            &NewAudit {
+                org_id,
+                actor,
+                action: "token.revoke",
+                object_type: "token",
+                object_key: &id.to_string(),
+                before: None,
+                after: None,
+            },
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }

@@ -271,8 +271,8 @@ proptest! {
         w.rt.block_on(async {
             let mut def = w.def.clone();
             def.key = tevreden_domain::SurveyKey::parse(&format!("s{case}")).unwrap();
-            w.store.save_survey_draft(w.org, &def).await.unwrap();
-            let (survey, version) = w.store.publish_survey(w.org, def.key.as_str()).await.unwrap();
+            w.store.save_survey_draft(w.org, &def, (&tevreden_storage::Actor::Cli, None)).await.unwrap();
+            let (survey, version) = w.store.publish_survey(w.org, def.key.as_str(), &tevreden_storage::Actor::Cli).await.unwrap();
             let rows: Vec<NewResponse> =
                 gens.iter().map(|g| new_response(w, survey.id, version.id, g)).collect();
             let bulk: Vec<NewResponse> =
@@ -341,8 +341,14 @@ proptest! {
 async fn verify_reports_drift_and_rebuild_repairs_it() {
     let w = tokio::task::spawn_blocking(world).await.unwrap();
     let store = w.store.clone();
-    store.save_survey_draft(w.org, &w.def).await.unwrap();
-    let (survey, version) = store.publish_survey(w.org, "s").await.unwrap();
+    store
+        .save_survey_draft(w.org, &w.def, (&tevreden_storage::Actor::Cli, None))
+        .await
+        .unwrap();
+    let (survey, version) = store
+        .publish_survey(w.org, "s", &tevreden_storage::Actor::Cli)
+        .await
+        .unwrap();
     let gens: Vec<Gen> = (0..20)
         .map(|i| Gen {
             nps: Some(i % 11),
@@ -399,8 +405,14 @@ async fn raw_nps_count(store: &Store, survey_id: i64, attribute: (&str, &str)) -
 async fn kept_attributes_follow_the_choice_the_snapshot_and_erasure() {
     let w = tokio::task::spawn_blocking(world).await.unwrap();
     let store = w.store.clone();
-    store.save_survey_draft(w.org, &w.def).await.unwrap();
-    let (survey, version) = store.publish_survey(w.org, "s").await.unwrap();
+    store
+        .save_survey_draft(w.org, &w.def, (&tevreden_storage::Actor::Cli, None))
+        .await
+        .unwrap();
+    let (survey, version) = store
+        .publish_survey(w.org, "s", &tevreden_storage::Actor::Cli)
+        .await
+        .unwrap();
     // 30 responses: contacts 0..3 in turn, every third through the bulk path.
     let gens: Vec<Gen> = (0..30)
         .map(|i| Gen {
@@ -511,8 +523,14 @@ async fn verify_in_chunks_finds_a_tampered_cell_and_missing_ones() {
     use tevreden_storage::{VerifyLimits, VerifyProgress};
     let w = tokio::task::spawn_blocking(world).await.unwrap();
     let store = w.store.clone();
-    store.save_survey_draft(w.org, &w.def).await.unwrap();
-    let (survey, version) = store.publish_survey(w.org, "s").await.unwrap();
+    store
+        .save_survey_draft(w.org, &w.def, (&tevreden_storage::Actor::Cli, None))
+        .await
+        .unwrap();
+    let (survey, version) = store
+        .publish_survey(w.org, "s", &tevreden_storage::Actor::Cli)
+        .await
+        .unwrap();
     // 400 responses about 25 hours apart from 2025-01-01, and one on 2031-01-01
     let mut gens: Vec<Gen> = (0..400)
         .map(|i| Gen {
@@ -669,8 +687,14 @@ async fn verify_in_chunks_finds_a_tampered_cell_and_missing_ones() {
 async fn a_new_kept_attribute_is_recounted_in_chunks_while_responses_arrive() {
     let w = tokio::task::spawn_blocking(world).await.unwrap();
     let mut store = w.store.clone();
-    store.save_survey_draft(w.org, &w.def).await.unwrap();
-    let (survey, version) = store.publish_survey(w.org, "s").await.unwrap();
+    store
+        .save_survey_draft(w.org, &w.def, (&tevreden_storage::Actor::Cli, None))
+        .await
+        .unwrap();
+    let (survey, version) = store
+        .publish_survey(w.org, "s", &tevreden_storage::Actor::Cli)
+        .await
+        .unwrap();
     store
         .set_kept_attributes(w.org, &["region".into()], &tevreden_storage::Actor::Cli)
         .await

@@ -23,8 +23,14 @@ async fn setup_with(options: StoreOptions) -> (TestDatabase, Store, i64, i64, i6
     let def = parse_survey_file(SURVEY.as_bytes(), FileFormat::Yaml)
         .unwrap()
         .definition;
-    store.save_survey_draft(org.id, &def).await.unwrap();
-    let (survey, version) = store.publish_survey(org.id, "s").await.unwrap();
+    store
+        .save_survey_draft(org.id, &def, (&tevreden_storage::Actor::Cli, None))
+        .await
+        .unwrap();
+    let (survey, version) = store
+        .publish_survey(org.id, "s", &tevreden_storage::Actor::Cli)
+        .await
+        .unwrap();
     (db, store, org.id, survey.id, version.id)
 }
 
@@ -153,7 +159,12 @@ async fn closed_survey_and_used_invitation_are_refused() {
     assert_eq!(store.submit(b).await, Err(IngestError::AlreadyAnswered));
 
     store
-        .set_survey_status(org, "s", SurveyStatus::Closed)
+        .set_survey_status(
+            org,
+            "s",
+            SurveyStatus::Closed,
+            &tevreden_storage::Actor::Cli,
+        )
         .await
         .unwrap();
     assert_eq!(
@@ -174,14 +185,20 @@ async fn published_versions_are_immutable_and_numbered() {
     )
     .unwrap()
     .definition;
-    let (_, draft, created) = store.save_survey_draft(org, &v2).await.unwrap();
+    let (_, draft, created) = store
+        .save_survey_draft(org, &v2, (&tevreden_storage::Actor::Cli, None))
+        .await
+        .unwrap();
     assert!(!created);
     assert_eq!(draft.version, None);
     // the public link still serves version 1 until the draft is published
     let s = store.surveys(org).await.unwrap().remove(0);
     let live = store.published_by_public_id(&s.public_id).await.unwrap();
     assert_eq!(live.version.version, Some(1));
-    let (_, published) = store.publish_survey(org, "s").await.unwrap();
+    let (_, published) = store
+        .publish_survey(org, "s", &tevreden_storage::Actor::Cli)
+        .await
+        .unwrap();
     assert_eq!(published.version, Some(2));
     let versions = store.survey_versions(survey).await.unwrap();
     assert_eq!(
@@ -189,7 +206,10 @@ async fn published_versions_are_immutable_and_numbered() {
         [Some(2), Some(1)]
     );
     assert!(
-        store.publish_survey(org, "s").await.is_err(),
+        store
+            .publish_survey(org, "s", &tevreden_storage::Actor::Cli)
+            .await
+            .is_err(),
         "nothing left to publish"
     );
 }
@@ -479,7 +499,12 @@ async fn bulk_parts_keep_their_rules_and_text() {
 
     // a closed survey
     store
-        .set_survey_status(org, "s", SurveyStatus::Closed)
+        .set_survey_status(
+            org,
+            "s",
+            SurveyStatus::Closed,
+            &tevreden_storage::Actor::Cli,
+        )
         .await
         .unwrap();
     store
@@ -577,10 +602,21 @@ async fn every_outcome(writer: SqliteWriter) -> Vec<String> {
     )
     .unwrap()
     .definition;
-    store.save_survey_draft(org, &closed).await.unwrap();
-    let (closed_survey, closed_version) = store.publish_survey(org, "t").await.unwrap();
     store
-        .set_survey_status(org, "t", SurveyStatus::Closed)
+        .save_survey_draft(org, &closed, (&tevreden_storage::Actor::Cli, None))
+        .await
+        .unwrap();
+    let (closed_survey, closed_version) = store
+        .publish_survey(org, "t", &tevreden_storage::Actor::Cli)
+        .await
+        .unwrap();
+    store
+        .set_survey_status(
+            org,
+            "t",
+            SurveyStatus::Closed,
+            &tevreden_storage::Actor::Cli,
+        )
         .await
         .unwrap();
     let (_, inv) = store

@@ -294,11 +294,7 @@ async fn create_survey(
         .collect();
     let (survey, _, created) = app
         .store
-        .save_survey_draft_by(
-            auth.0.org_id,
-            &parsed.definition,
-            Some((&auth.actor(), None)),
-        )
+        .save_survey_draft(auth.0.org_id, &parsed.definition, (&auth.actor(), None))
         .await?;
     let body = survey_json(&app, &survey, &warnings).await?;
     Ok((
@@ -418,7 +414,7 @@ async fn publish(
     }
     let (survey, version) = app
         .store
-        .publish_survey_by(auth.0.org_id, &key, Some(&auth.actor()))
+        .publish_survey(auth.0.org_id, &key, &auth.actor())
         .await?;
     app.surveys.invalidate(&survey.public_id, survey.id);
     Ok(Json(PublishedDoc {
@@ -439,7 +435,7 @@ async fn set_status(
     auth.require(&[Role::Admin], "opening or closing surveys")?;
     let survey = app
         .store
-        .set_survey_status_by(auth.0.org_id, key, status, Some(&auth.actor()))
+        .set_survey_status(auth.0.org_id, key, status, &auth.actor())
         .await?;
     app.surveys.invalidate(&survey.public_id, survey.id);
     Ok(Json(StatusDoc {

@@ -122,8 +122,14 @@ pub(super) async fn setup(store: &Store, kept: bool) -> Result<Shape, String> {
     let def = parse_survey_file(SURVEY.as_bytes(), FileFormat::Yaml)
         .map_err(|errs| format!("{errs:?}"))?
         .definition;
-    store.save_survey_draft(org.id, &def).await.map_err(e)?;
-    let (survey, version) = store.publish_survey(org.id, "bench").await.map_err(e)?;
+    store
+        .save_survey_draft(org.id, &def, (&tevreden_storage::Actor::Cli, None))
+        .await
+        .map_err(e)?;
+    let (survey, version) = store
+        .publish_survey(org.id, "bench", &tevreden_storage::Actor::Cli)
+        .await
+        .map_err(e)?;
     let contacts: Vec<ContactRecord> = (0..2_000)
         .map(|i| {
             Ok(ContactRecord {
@@ -374,7 +380,13 @@ async fn run_size(
     let recounted = change.recounted + rest;
     let recount_secs = started.elapsed().as_secs_f64();
     let (token, _) = store
-        .create_api_token(shape.org_id, "bench", Role::Admin, None)
+        .create_api_token(
+            shape.org_id,
+            "bench",
+            Role::Admin,
+            None,
+            &tevreden_storage::Actor::Cli,
+        )
         .await
         .map_err(|e| e.to_string())?;
     store.close().await;

@@ -29,7 +29,13 @@ pub async fn run(database_url: Option<String>, responses: usize) -> Result<(), S
     let rate = dashboard::fill(&store, &shape, responses).await?;
     println!("  filled at {rate:.0} responses/s");
     let (token, _) = store
-        .create_api_token(shape.org_id, "bench", Role::Admin, None)
+        .create_api_token(
+            shape.org_id,
+            "bench",
+            Role::Admin,
+            None,
+            &tevreden_storage::Actor::Cli,
+        )
         .await
         .map_err(|e| e.to_string())?;
     store.close().await;

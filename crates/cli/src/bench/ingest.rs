@@ -398,11 +398,11 @@ pub(super) async fn publish_bench_survey(
         .map_err(|e| format!("{e:?}"))?
         .definition;
     store
-        .save_survey_draft(org_id, &def)
+        .save_survey_draft(org_id, &def, (&tevreden_storage::Actor::Cli, None))
         .await
         .map_err(|e| e.to_string())?;
     let (survey, _) = store
-        .publish_survey(org_id, def.key.as_str())
+        .publish_survey(org_id, def.key.as_str(), &tevreden_storage::Actor::Cli)
         .await
         .map_err(|e| e.to_string())?;
     Ok((survey.id, survey.public_id))
@@ -429,7 +429,13 @@ pub async fn run(database_url: Option<String>, o: Options) -> Result<(), String>
     let (form_survey, public_id) = publish_bench_survey(&store, org.id, "after-call").await?;
     let (api_survey, _) = publish_bench_survey(&store, org.id, "after-call-api").await?;
     let (token, _) = store
-        .create_api_token(org.id, "bench", Role::Admin, None)
+        .create_api_token(
+            org.id,
+            "bench",
+            Role::Admin,
+            None,
+            &tevreden_storage::Actor::Cli,
+        )
         .await
         .map_err(|e| e.to_string())?;
     store.close().await;

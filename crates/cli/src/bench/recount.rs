@@ -53,7 +53,13 @@ pub async fn run(database_url: Option<String>, o: Options) -> Result<(), String>
     }
     publish_bench_survey(&store, shape.org_id, "after-call-api").await?;
     let (token, _) = store
-        .create_api_token(shape.org_id, "bench", Role::Admin, None)
+        .create_api_token(
+            shape.org_id,
+            "bench",
+            Role::Admin,
+            None,
+            &tevreden_storage::Actor::Cli,
+        )
         .await
         .map_err(e)?;
     store.close().await;

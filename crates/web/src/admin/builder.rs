@@ -154,10 +154,10 @@ pub async fn create_survey(State(app): State<AppState>, signed: Signed, body: By
     };
     match app
         .store
-        .save_survey_draft_by(
+        .save_survey_draft(
             signed.org.id,
             &parsed.definition,
-            Some((&signed.actor(), Some("survey.create"))),
+            (&signed.actor(), Some("survey.create")),
         )
         .await
     {
@@ -1069,10 +1069,10 @@ pub async fn edit_submit(
     match result {
         Ok(parsed) => match app
             .store
-            .save_survey_draft_by(
+            .save_survey_draft(
                 signed.org.id,
                 &parsed.definition,
-                Some((&signed.actor(), Some(&format!("survey.edit.{action}")))),
+                (&signed.actor(), Some(&format!("survey.edit.{action}"))),
             )
             .await
         {
@@ -1427,7 +1427,7 @@ pub async fn publish_submit(
     }
     match app
         .store
-        .publish_survey_by(signed.org.id, &key, Some(&signed.actor()))
+        .publish_survey(signed.org.id, &key, &signed.actor())
         .await
     {
         Ok((survey, _)) => {

@@ -1005,7 +1005,7 @@ pub async fn create_token(State(app): State<AppState>, signed: Signed, body: Byt
     let actor = signed.actor();
     match app
         .store
-        .create_api_token_by(signed.org.id, &name, role, unit, Some(&actor))
+        .create_api_token(signed.org.id, &name, role, unit, &actor)
         .await
     {
         Ok((secret, _)) => {
@@ -1025,11 +1025,7 @@ pub async fn revoke_token(
         return *refused;
     }
     let actor = signed.actor();
-    match app
-        .store
-        .revoke_api_token_by(signed.org.id, id, Some(&actor))
-        .await
-    {
+    match app.store.revoke_api_token(signed.org.id, id, &actor).await {
         Ok(()) => {
             app.api_tokens.forget(|t| t.id == id);
             Redirect::to("/app/tokens").into_response()

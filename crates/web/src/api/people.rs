@@ -463,13 +463,7 @@ async fn create_token(
     }
     let (secret, t) = app
         .store
-        .create_api_token_by(
-            auth.0.org_id,
-            name,
-            body.role.into(),
-            unit,
-            Some(&auth.actor()),
-        )
+        .create_api_token(auth.0.org_id, name, body.role.into(), unit, &auth.actor())
         .await?;
     let info = TokenInfo {
         id: t.id,
@@ -509,7 +503,7 @@ async fn revoke_token(
         .detail("Revoke it with another admin token or on the API tokens page of the admin app."));
     }
     app.store
-        .revoke_api_token_by(auth.0.org_id, id, Some(&auth.actor()))
+        .revoke_api_token(auth.0.org_id, id, &auth.actor())
         .await?;
     app.api_tokens.forget(|t| t.id == id);
     Ok(StatusCode::NO_CONTENT)

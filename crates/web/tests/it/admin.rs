@@ -1468,7 +1468,13 @@ async fn every_app_route_role_and_second_organisation_leaks_nothing() {
     let a_user = app.store.users(app.org_id).await.unwrap()[0].id;
     let (_, a_token) = app
         .store
-        .create_api_token(app.org_id, "acme-geheime-koppeling", Role::Admin, None)
+        .create_api_token(
+            app.org_id,
+            "acme-geheime-koppeling",
+            Role::Admin,
+            None,
+            &tevreden_storage::Actor::Cli,
+        )
         .await
         .unwrap();
     let markers = [

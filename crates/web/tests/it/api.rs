@@ -322,7 +322,13 @@ async fn idempotency_key_makes_retries_safe() {
     // keys belong to the token that sent them: another integration may use the same key
     let (other, _) = app
         .store
-        .create_api_token(app.org_id, "other", tevreden_storage::Role::Admin, None)
+        .create_api_token(
+            app.org_id,
+            "other",
+            tevreden_storage::Role::Admin,
+            None,
+            &tevreden_storage::Actor::Cli,
+        )
         .await
         .unwrap();
     let r = app
@@ -502,7 +508,13 @@ async fn organisations_are_isolated() {
     let other = app.store.create_org("other", "Other").await.unwrap();
     let (token, _) = app
         .store
-        .create_api_token(other.id, "t", tevreden_storage::Role::Admin, None)
+        .create_api_token(
+            other.id,
+            "t",
+            tevreden_storage::Role::Admin,
+            None,
+            &tevreden_storage::Actor::Cli,
+        )
         .await
         .unwrap();
     for (method, path) in [
@@ -554,7 +566,13 @@ async fn roles_limit_what_a_token_may_do() {
     app.publish(MINIMAL).await;
     let (member, member_token) = app
         .store
-        .create_api_token(app.org_id, "m", tevreden_storage::Role::Member, None)
+        .create_api_token(
+            app.org_id,
+            "m",
+            tevreden_storage::Role::Member,
+            None,
+            &tevreden_storage::Actor::Cli,
+        )
         .await
         .unwrap();
     let r = app
@@ -589,7 +607,7 @@ async fn roles_limit_what_a_token_may_do() {
     // Revoked behind the server's back (the CLI, another node): refused within the token
     // cache's two seconds. (Revoking through the API or the admin pages is immediate.)
     app.store
-        .revoke_api_token(app.org_id, member_token.id)
+        .revoke_api_token(app.org_id, member_token.id, &tevreden_storage::Actor::Cli)
         .await
         .unwrap();
     let revoked_at = std::time::Instant::now();

@@ -57,7 +57,13 @@ impl TestApp {
             .expect("open store");
         let org = store.create_org("acme", "Acme Energie").await.unwrap();
         let (token, _) = store
-            .create_api_token(org.id, "test", Role::Admin, None)
+            .create_api_token(
+                org.id,
+                "test",
+                Role::Admin,
+                None,
+                &tevreden_storage::Actor::Cli,
+            )
             .await
             .unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

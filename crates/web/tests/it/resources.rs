@@ -327,12 +327,24 @@ async fn scoped_tokens_write_and_read_contacts_within_their_units() {
     let ks = app.store.unit(app.org_id, "KS").await.unwrap();
     let (manager, _) = app
         .store
-        .create_api_token(app.org_id, "mgr", Role::Manager, Some(ks.id))
+        .create_api_token(
+            app.org_id,
+            "mgr",
+            Role::Manager,
+            Some(ks.id),
+            &tevreden_storage::Actor::Cli,
+        )
         .await
         .unwrap();
     let (loose, _) = app
         .store
-        .create_api_token(app.org_id, "loose", Role::Manager, None)
+        .create_api_token(
+            app.org_id,
+            "loose",
+            Role::Manager,
+            None,
+            &tevreden_storage::Actor::Cli,
+        )
         .await
         .unwrap();
     app.publish(MINIMAL).await;
@@ -434,17 +446,35 @@ async fn scoped_tokens_see_their_units_only() {
     let tel = app.store.unit(app.org_id, "KS-TEL").await.unwrap();
     let (manager, _) = app
         .store
-        .create_api_token(app.org_id, "mgr", Role::Manager, Some(ks.id))
+        .create_api_token(
+            app.org_id,
+            "mgr",
+            Role::Manager,
+            Some(ks.id),
+            &tevreden_storage::Actor::Cli,
+        )
         .await
         .unwrap();
     let (member, _) = app
         .store
-        .create_api_token(app.org_id, "mem", Role::Member, Some(tel.id))
+        .create_api_token(
+            app.org_id,
+            "mem",
+            Role::Member,
+            Some(tel.id),
+            &tevreden_storage::Actor::Cli,
+        )
         .await
         .unwrap();
     let (loose, _) = app
         .store
-        .create_api_token(app.org_id, "loose", Role::Manager, None)
+        .create_api_token(
+            app.org_id,
+            "loose",
+            Role::Manager,
+            None,
+            &tevreden_storage::Actor::Cli,
+        )
         .await
         .unwrap();
 
@@ -799,7 +829,7 @@ async fn every_route_role_and_second_organisation_leaks_nothing() {
         tokens.push((
             role,
             app.store
-                .create_api_token(b.id, "b", role, None)
+                .create_api_token(b.id, "b", role, None, &tevreden_storage::Actor::Cli)
                 .await
                 .unwrap()
                 .0,
