@@ -154,6 +154,21 @@ pub async fn run(cmd: BenchCommand, database_url: Option<String>) -> Result<(), 
 
 type Conn = hyper::client::conn::http1::SendRequest<Full<Bytes>>;
 
+/// An admin API token for the benchmark's organisation (audited as the command line).
+async fn bench_token(store: &Store, org_id: i64) -> Result<String, String> {
+    let (token, _) = store
+        .create_api_token(
+            org_id,
+            "bench",
+            Role::Admin,
+            None,
+            &tevreden_storage::Actor::Cli,
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(token)
+}
+
 async fn connect(addr: &str) -> Result<Conn, String> {
     let stream = tokio::net::TcpStream::connect(addr)
         .await
@@ -337,16 +352,7 @@ async fn pages(database_url: Option<String>, requests: usize) -> Result<(), Stri
         .create_session(admin.id, None, Some("bench"))
         .await
         .map_err(|e| e.to_string())?;
-    let (token, _) = store
-        .create_api_token(
-            org.id,
-            "bench",
-            Role::Admin,
-            None,
-            &tevreden_storage::Actor::Cli,
-        )
-        .await
-        .map_err(|e| e.to_string())?;
+    let token = bench_token(&store, org.id).await?;
     let responses: i64 = {
         let mut n = 0;
         for s in store.surveys(org.id).await.map_err(|e| e.to_string())? {

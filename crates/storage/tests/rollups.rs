@@ -124,6 +124,18 @@ struct World {
     rt: tokio::runtime::Runtime,
 }
 
+impl World {
+    /// Saves and publishes the world's survey `s`.
+    async fn publish(&self) -> (tevreden_storage::Survey, tevreden_storage::SurveyVersion) {
+        let cli = &tevreden_storage::Actor::Cli;
+        self.store
+            .save_survey_draft(self.org, &self.def, (cli, None))
+            .await
+            .unwrap();
+        self.store.publish_survey(self.org, "s", cli).await.unwrap()
+    }
+}
+
 fn world() -> World {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -341,14 +353,7 @@ proptest! {
 async fn verify_reports_drift_and_rebuild_repairs_it() {
     let w = tokio::task::spawn_blocking(world).await.unwrap();
     let store = w.store.clone();
-    store
-        .save_survey_draft(w.org, &w.def, (&tevreden_storage::Actor::Cli, None))
-        .await
-        .unwrap();
-    let (survey, version) = store
-        .publish_survey(w.org, "s", &tevreden_storage::Actor::Cli)
-        .await
-        .unwrap();
+    let (survey, version) = w.publish().await;
     let gens: Vec<Gen> = (0..20)
         .map(|i| Gen {
             nps: Some(i % 11),
@@ -405,14 +410,7 @@ async fn raw_nps_count(store: &Store, survey_id: i64, attribute: (&str, &str)) -
 async fn kept_attributes_follow_the_choice_the_snapshot_and_erasure() {
     let w = tokio::task::spawn_blocking(world).await.unwrap();
     let store = w.store.clone();
-    store
-        .save_survey_draft(w.org, &w.def, (&tevreden_storage::Actor::Cli, None))
-        .await
-        .unwrap();
-    let (survey, version) = store
-        .publish_survey(w.org, "s", &tevreden_storage::Actor::Cli)
-        .await
-        .unwrap();
+    let (survey, version) = w.publish().await;
     // 30 responses: contacts 0..3 in turn, every third through the bulk path.
     let gens: Vec<Gen> = (0..30)
         .map(|i| Gen {
@@ -523,14 +521,7 @@ async fn verify_in_chunks_finds_a_tampered_cell_and_missing_ones() {
     use tevreden_storage::{VerifyLimits, VerifyProgress};
     let w = tokio::task::spawn_blocking(world).await.unwrap();
     let store = w.store.clone();
-    store
-        .save_survey_draft(w.org, &w.def, (&tevreden_storage::Actor::Cli, None))
-        .await
-        .unwrap();
-    let (survey, version) = store
-        .publish_survey(w.org, "s", &tevreden_storage::Actor::Cli)
-        .await
-        .unwrap();
+    let (survey, version) = w.publish().await;
     // 400 responses about 25 hours apart from 2025-01-01, and one on 2031-01-01
     let mut gens: Vec<Gen> = (0..400)
         .map(|i| Gen {
@@ -687,14 +678,7 @@ async fn verify_in_chunks_finds_a_tampered_cell_and_missing_ones() {
 async fn a_new_kept_attribute_is_recounted_in_chunks_while_responses_arrive() {
     let w = tokio::task::spawn_blocking(world).await.unwrap();
     let mut store = w.store.clone();
-    store
-        .save_survey_draft(w.org, &w.def, (&tevreden_storage::Actor::Cli, None))
-        .await
-        .unwrap();
-    let (survey, version) = store
-        .publish_survey(w.org, "s", &tevreden_storage::Actor::Cli)
-        .await
-        .unwrap();
+    let (survey, version) = w.publish().await;
     store
         .set_kept_attributes(w.org, &["region".into()], &tevreden_storage::Actor::Cli)
         .await

@@ -14,7 +14,7 @@ use tevreden_domain::ExternalId;
 use tevreden_domain::import::{ContactRecord, Office, UnitRecord};
 use tevreden_domain::rollup::AnswerFacts;
 use tevreden_domain::survey::{FileFormat, parse_survey_file};
-use tevreden_storage::{DatabaseUrl, NewResponse, Role, Store, StoreOptions, random_uuid};
+use tevreden_storage::{DatabaseUrl, NewResponse, Store, StoreOptions, random_uuid};
 
 use super::{bench_database, connect, get_with_cookie, percentile, send, spawn_server};
 
@@ -379,16 +379,7 @@ async fn run_size(
         .map_err(|e| e.to_string())?;
     let recounted = change.recounted + rest;
     let recount_secs = started.elapsed().as_secs_f64();
-    let (token, _) = store
-        .create_api_token(
-            shape.org_id,
-            "bench",
-            Role::Admin,
-            None,
-            &tevreden_storage::Actor::Cli,
-        )
-        .await
-        .map_err(|e| e.to_string())?;
+    let token = super::bench_token(&store, shape.org_id).await?;
     store.close().await;
     let (mut child, _pid, addr) = spawn_server(&url_arg).await?;
     let mut conn = connect(&addr).await?;

@@ -5,7 +5,7 @@
 
 use std::time::Instant;
 
-use tevreden_storage::{Role, Store, StoreOptions};
+use tevreden_storage::{Store, StoreOptions};
 
 use super::{bench_database, connect, dashboard, get_with_cookie, peak_rss_mb, send, spawn_server};
 
@@ -28,16 +28,7 @@ pub async fn run(database_url: Option<String>, responses: usize) -> Result<(), S
     let shape = dashboard::setup(&store, false).await?;
     let rate = dashboard::fill(&store, &shape, responses).await?;
     println!("  filled at {rate:.0} responses/s");
-    let (token, _) = store
-        .create_api_token(
-            shape.org_id,
-            "bench",
-            Role::Admin,
-            None,
-            &tevreden_storage::Actor::Cli,
-        )
-        .await
-        .map_err(|e| e.to_string())?;
+    let token = super::bench_token(&store, shape.org_id).await?;
     store.close().await;
     let (mut child, pid, addr) = spawn_server(&url_arg).await?;
     let idle = peak_rss_mb(pid).unwrap_or(0.0);

@@ -25,7 +25,7 @@ use http_body_util::Full;
 use hyper::Request;
 use hyper::header::{AUTHORIZATION, CONTENT_TYPE, HOST};
 use tevreden_domain::survey::{FileFormat, parse_survey_file};
-use tevreden_storage::{Role, Store, StoreOptions};
+use tevreden_storage::{Store, StoreOptions};
 
 use super::{Bytes, Conn, bench_database, connect, get_req, hidden, peak_rss_mb, percentile, send};
 
@@ -428,16 +428,7 @@ pub async fn run(database_url: Option<String>, o: Options) -> Result<(), String>
         .map_err(|e| e.to_string())?;
     let (form_survey, public_id) = publish_bench_survey(&store, org.id, "after-call").await?;
     let (api_survey, _) = publish_bench_survey(&store, org.id, "after-call-api").await?;
-    let (token, _) = store
-        .create_api_token(
-            org.id,
-            "bench",
-            Role::Admin,
-            None,
-            &tevreden_storage::Actor::Cli,
-        )
-        .await
-        .map_err(|e| e.to_string())?;
+    let token = super::bench_token(&store, org.id).await?;
     store.close().await;
 
     let (mut child, pid, addr) = super::spawn_server(&url_arg).await?;

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use http_body_util::Full;
 use hyper::Request;
 use hyper::header::{AUTHORIZATION, CONTENT_TYPE, HOST};
-use tevreden_storage::{DatabaseUrl, Role, Store, StoreOptions};
+use tevreden_storage::{DatabaseUrl, Store, StoreOptions};
 
 use super::bytes_compat::Bytes;
 use super::ingest::{Phase, Target, load, load_while, publish_bench_survey};
@@ -52,16 +52,7 @@ pub async fn run(database_url: Option<String>, o: Options) -> Result<(), String>
         store.analyze().await.map_err(e)?;
     }
     publish_bench_survey(&store, shape.org_id, "after-call-api").await?;
-    let (token, _) = store
-        .create_api_token(
-            shape.org_id,
-            "bench",
-            Role::Admin,
-            None,
-            &tevreden_storage::Actor::Cli,
-        )
-        .await
-        .map_err(e)?;
+    let token = super::bench_token(&store, shape.org_id).await?;
     store.close().await;
 
     let (mut child, _pid, addr) = spawn_server(&url_arg).await?;

@@ -4,7 +4,7 @@
 //! page. Internal errors are logged with their detail and shown without it.
 
 use axum::extract::{FromRequestParts, Request, State};
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
@@ -74,12 +74,21 @@ pub fn server_error(e: impl std::fmt::Display) -> Response {
 /// Middleware of the admin router: an [`AdminError`] answer becomes its page in the user's
 /// language (the signed-in frame; the sign-in page for somebody whose session is gone).
 pub async fn render_failures(State(app): State<AppState>, req: Request, next: Next) -> Response {
-    let (parts, body) = req.into_parts();
-    let mut kept = parts.clone();
-    let resp = next.run(Request::from_parts(parts, body)).await;
+    // what the page needs afterwards (who is signed in, in which language, where they were
+    // going), kept cheaply instead of a copy of the whole request
+    let (method, uri) = (req.method().clone(), req.uri().clone());
+    let mut headers = axum::http::HeaderMap::new();
+    for name in [header::COOKIE, header::ACCEPT_LANGUAGE] {
+        for v in req.headers().get_all(&name) {
+            headers.append(name.clone(), v.clone());
+        }
+    }
+    let resp = next.run(req).await;
     let Some(FailedPage(key)) = resp.extensions().get::<FailedPage>().copied() else {
         return resp;
     };
+    let (mut kept, ()) = Request::new(()).into_parts();
+    (kept.method, kept.uri, kept.headers) = (method, uri, headers);
     match Signed::from_request_parts(&mut kept, &app).await {
         Ok(signed) => super::message(&signed, resp.status(), key),
         // the sign-in pages themselves: the page alone, in the browser's language
