@@ -761,6 +761,17 @@ async fn the_openapi_document_is_served_and_matches_the_snapshot() {
     }
 }
 
+/// What org B's `role` got back from `call`: none of A's markers, and no server error.
+fn leaks_nothing(markers: &[&str], role: Role, call: &str, status: StatusCode, text: &str) {
+    for marker in markers {
+        assert!(
+            !text.contains(marker),
+            "{role:?} of org B got `{marker}` from {call}: {text}"
+        );
+    }
+    assert!(status.as_u16() < 500, "{call} as {role:?}: {status} {text}");
+}
+
 /// Org A's markers must never appear in anything org B's tokens get back, on any documented
 /// route, with A's own keys in the path; and B's writes never change A.
 #[tokio::test]
@@ -910,15 +921,12 @@ async fn every_route_role_and_second_organisation_leaks_nothing() {
                 let (status, v) = call(&app, token, m.clone(), &concrete, body.clone()).await;
                 walked += 1;
                 let text = v.to_string();
-                for marker in markers {
-                    assert!(
-                        !text.contains(marker),
-                        "{role:?} of org B got `{marker}` from {method} {concrete}: {text}"
-                    );
-                }
-                assert!(
-                    status.as_u16() < 500,
-                    "{method} {concrete} as {role:?}: {status} {text}"
+                leaks_nothing(
+                    &markers,
+                    *role,
+                    &format!("{method} {concrete}"),
+                    status,
+                    &text,
                 );
                 // addressing A's records by key finds nothing in B (or B is not allowed)
                 // (B's admin may create, and then delete, records of its own under the same keys)
@@ -972,16 +980,8 @@ async fn every_route_role_and_second_organisation_leaks_nothing() {
                         walked += 1;
                         queried += 1;
                         let text = v.to_string();
-                        for marker in markers {
-                            assert!(
-                                !text.contains(marker),
-                                "{role:?} of org B got `{marker}` from GET {with_query}: {text}"
-                            );
-                        }
-                        assert!(
-                            status.as_u16() < 500,
-                            "GET {with_query} as {role:?}: {status} {text}"
-                        );
+                        let what = format!("GET {with_query}");
+                        leaks_nothing(&markers, *role, &what, status, &text);
                     }
                 }
             }
