@@ -6,6 +6,7 @@
 
 pub mod access;
 pub mod change;
+pub mod disclosure;
 pub mod drivers;
 pub mod export;
 pub mod import;

@@ -22,6 +22,16 @@ pub enum NpsMethod {
     Wald,
 }
 
+impl NpsMethod {
+    /// As in the API: `adjusted-wald` or `wald`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NpsMethod::AdjustedWald => "adjusted-wald",
+            NpsMethod::Wald => "wald",
+        }
+    }
+}
+
 /// NPS of a 0–10 histogram.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Nps {

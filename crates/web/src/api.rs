@@ -5,17 +5,16 @@
 //! `POST /surveys/{key}/responses` → `201 {"id"}` or `422 {"errors": [{"path", "message"}]}`,
 //! `GET /surveys/{key}/responses?format=csv|json`.
 
-use axum::body::{Body, Bytes};
+use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 use tevreden_domain::Lang;
-use tevreden_domain::export::{AnswerLayout, CsvRows, header as export_header};
 use tevreden_domain::rollup::answer_facts;
 use tevreden_domain::survey::{
     FileFormat, HiddenAnswers, Scope, SurveyDefinition, parse_survey_file, validate_answers,
@@ -29,7 +28,9 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
+use crate::disclosure::Gate;
 use crate::error::{ApiError, FieldError};
+use crate::exports;
 use common::{ApiPath, ApiQuery};
 
 mod common;
@@ -144,11 +145,15 @@ fn body_or_error(body: Result<Bytes, BytesRejection>) -> Result<Bytes, ApiError>
 
 async fn survey_json(
     app: &AppState,
+    gate: &Gate,
     survey: &Survey,
     warnings: &[FieldError],
 ) -> Result<SurveyDoc, ApiError> {
     let versions = app.store.survey_versions(survey.id).await?;
     let responses = app.store.count_responses(survey.id).await?;
+    gate.survey(survey)
+        .aggregate(u64::try_from(responses).unwrap_or(0))
+        .allowed()?;
     let latest = versions.iter().find(|v| v.version.is_some());
     let draft = versions.iter().find(|v| v.version.is_none());
     let shown = latest.or(draft);
@@ -265,6 +270,7 @@ fn survey_format(headers: &HeaderMap, body: &[u8]) -> Result<FileFormat, ApiErro
 async fn create_survey(
     State(app): State<AppState>,
     auth: ApiAuth,
+    gate: Gate,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
@@ -296,7 +302,7 @@ async fn create_survey(
         .store
         .save_survey_draft(auth.0.org_id, &parsed.definition, (&auth.actor(), None))
         .await?;
-    let body = survey_json(&app, &survey, &warnings).await?;
+    let body = survey_json(&app, &gate, &survey, &warnings).await?;
     Ok((
         if created {
             StatusCode::CREATED
@@ -315,10 +321,11 @@ async fn create_survey(
 async fn get_survey(
     State(app): State<AppState>,
     auth: ApiAuth,
+    gate: Gate,
     ApiPath(key): ApiPath<String>,
 ) -> Result<Json<SurveyDoc>, ApiError> {
     let survey = app.store.survey(auth.0.org_id, &key).await?;
-    Ok(Json(survey_json(&app, &survey, &[]).await?))
+    Ok(Json(survey_json(&app, &gate, &survey, &[]).await?))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -951,11 +958,13 @@ struct ExportQuery {
 async fn export_responses(
     State(app): State<AppState>,
     auth: ApiAuth,
+    gate: Gate,
     ApiPath(key): ApiPath<String>,
     ApiQuery(q): ApiQuery<ExportQuery>,
 ) -> Result<Response, ApiError> {
     auth.require(&[Role::Admin, Role::Manager], "exporting responses")?;
     let survey = app.store.survey(auth.0.org_id, &key).await?;
+    let judge = gate.survey(&survey);
     let csv = match q.format.as_deref() {
         None | Some("json") => Some(false),
         Some("csv") => Some(true),
@@ -991,249 +1000,9 @@ async fn export_responses(
     };
     let units = auth.unit_scope_ids(&app).await?;
     let Some(csv) = csv else {
-        return Ok(export_xlsx(&app, &survey, units, lang.as_ref()).await?);
+        return Ok(exports::export_xlsx(&app, judge, &survey, units, lang.as_ref()).await?);
     };
-    Ok(export_stream(&app, &survey, csv, delimiter, units, lang.as_ref()).await?)
-}
-
-/// The header and answer layout of a response export. For people (`lang` given): the header
-/// with each column's text beside its id, yes/no in that language. Times are always told in the
-/// organisation's time zone, with the offset.
-pub(crate) async fn export_shape(
-    app: &AppState,
-    survey: &Survey,
-    lang: Option<&Lang>,
-) -> Result<(Vec<String>, AnswerLayout), tevreden_storage::StoreError> {
-    let cols = app.store.export_columns(survey.id).await?;
-    let tz = app.store.org_time_zone(survey.org_id).await?;
-    let Some(lang) = lang else {
-        return Ok((
-            export_header(&cols),
-            AnswerLayout::new(&cols).speaking("en", tz),
-        ));
-    };
-    let versions: Vec<_> = app
-        .store
-        .survey_versions(survey.id)
-        .await?
-        .into_iter()
-        .filter(|v| v.version.is_some())
-        .map(|v| v.definition)
-        .collect();
-    let newest_first: Vec<&tevreden_domain::survey::SurveyDefinition> = versions.iter().collect();
-    let fixed = tevreden_domain::export::FIXED_COLUMNS
-        .map(|c| crate::i18n::t(lang, &format!("export-col-{}", c.replace('_', "-"))));
-    let header = tevreden_domain::export::labelled_header(&cols, &newest_first, lang, &fixed);
-    Ok((header, AnswerLayout::new(&cols).speaking(lang.as_str(), tz)))
-}
-
-/// The column of `submitted_at` in a response export (a real date in XLSX).
-const SUBMITTED_AT_COLUMN: usize = 1;
-
-/// Responses read per page when exporting.
-const EXPORT_PAGE: i64 = 2_000;
-
-type ExportPageResult = Result<tevreden_storage::ExportPage, tevreden_storage::StoreError>;
-
-/// Starts a task that reads the pages of an export ahead of the one being formatted, so the
-/// database and the formatting work side by side (on SQLite they run on different threads).
-fn read_ahead(
-    app: &AppState,
-    survey: &Survey,
-    units: Option<Vec<i64>>,
-) -> tokio::sync::mpsc::Receiver<ExportPageResult> {
-    let (tx, rx) = tokio::sync::mpsc::channel::<ExportPageResult>(2);
-    let store = app.store.clone();
-    let mut reader = tevreden_storage::ExportReader::new(survey.id, units);
-    tokio::spawn(async move {
-        loop {
-            let page = match reader.next_page(&store, EXPORT_PAGE).await {
-                Ok(None) => return,
-                Ok(Some(p)) => Ok(p),
-                Err(e) => Err(e),
-            };
-            let failed = page.is_err();
-            if tx.send(page).await.is_err() || failed {
-                return;
-            }
-        }
-    });
-    rx
-}
-
-/// Every response of `survey` (of `units` only, when given) as an XLSX workbook: pages of rows
-/// go to a writer thread that keeps one row in memory (rust_xlsxwriter's constant-memory
-/// mode), the finished file is streamed from a temporary folder removed afterwards.
-pub(crate) async fn export_xlsx(
-    app: &AppState,
-    survey: &Survey,
-    units: Option<Vec<i64>>,
-    lang: Option<&Lang>,
-) -> Result<Response, tevreden_storage::StoreError> {
-    use tevreden_storage::StoreError;
-    let (header, layout) = export_shape(app, survey, lang).await?;
-    let dir = tempfile::tempdir().map_err(|e| StoreError::Internal(e.to_string()))?;
-    let (tx, rx) = tokio::sync::mpsc::channel::<Vec<Vec<String>>>(4);
-    let path = dir.path().to_path_buf();
-    let writer = tokio::task::spawn_blocking(move || {
-        crate::xlsx::write_streamed(&path, "responses", rx, &[SUBMITTED_AT_COLUMN])
-    });
-    let mut pages = read_ahead(app, survey, units);
-    let send_all = async {
-        if tx.send(vec![header]).await.is_err() {
-            return Ok(());
-        }
-        while let Some(page) = pages.recv().await {
-            if tx.send(page?.rows(&layout)).await.is_err() {
-                break;
-            }
-        }
-        Ok::<_, StoreError>(())
-    };
-    let sent = send_all.await;
-    drop(tx);
-    let written = writer
-        .await
-        .map_err(|e| StoreError::Internal(format!("the XLSX writer stopped: {e}")))?;
-    sent?;
-    let file_path =
-        written.map_err(|e| StoreError::Internal(format!("writing XLSX failed: {e}")))?;
-    let file = tokio::fs::File::open(&file_path)
-        .await
-        .map_err(|e| StoreError::Internal(e.to_string()))?;
-    Ok(crate::xlsx::file_response(
-        file,
-        dir,
-        &format!("{}-responses.xlsx", survey.key),
-    ))
-}
-
-/// Streams every published-version response of `survey` (of `units` only, when given) as CSV
-/// (UTF-8 with BOM) or a JSON array, a page at a time: constant memory for any size.
-pub(crate) async fn export_stream(
-    app: &AppState,
-    survey: &Survey,
-    csv: bool,
-    delimiter: u8,
-    units: Option<Vec<i64>>,
-    lang: Option<&Lang>,
-) -> Result<Response, tevreden_storage::StoreError> {
-    let (ct, ext) = if csv {
-        ("text/csv; charset=utf-8", "csv")
-    } else {
-        ("application/json", "json")
-    };
-    let body = if csv {
-        csv_body(app, survey, delimiter, units, lang).await?
-    } else {
-        json_body(app, survey, units)
-    };
-    let mut resp = Response::new(body);
-    let h = resp.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(ct));
-    if let Ok(v) = HeaderValue::from_str(&format!(
-        "attachment; filename=\"{}-responses.{ext}\"",
-        survey.key
-    )) {
-        h.insert(header::CONTENT_DISPOSITION, v);
-    }
-    Ok(resp)
-}
-
-/// The CSV export as a stream: the BOM and header, then one chunk per page.
-async fn csv_body(
-    app: &AppState,
-    survey: &Survey,
-    delimiter: u8,
-    units: Option<Vec<i64>>,
-    lang: Option<&Lang>,
-) -> Result<Body, tevreden_storage::StoreError> {
-    let (header, layout) = export_shape(app, survey, lang).await?;
-    let mut head = CsvRows::new(delimiter);
-    head.record(header.iter().map(String::as_str));
-    let head = [b"\xef\xbb\xbf".as_slice(), &head.take()].concat();
-    let layout = std::sync::Arc::new(layout);
-    let pages = read_ahead(app, survey, units);
-    let rest = futures_util::stream::unfold(pages, move |mut pages| {
-        let layout = layout.clone();
-        async move {
-            let page = match pages.recv().await? {
-                Ok(p) => p,
-                Err(e) => {
-                    tracing::error!(error = %e, "export failed mid-stream");
-                    pages.close();
-                    return Some((Err(std::io::Error::other("export failed")), pages));
-                }
-            };
-            let mut out = CsvRows::new(delimiter);
-            page.write_csv(&layout, &mut out);
-            Some((Ok::<_, std::io::Error>(Bytes::from(out.take())), pages))
-        }
-    });
-    let first =
-        futures_util::stream::once(async move { Ok::<_, std::io::Error>(Bytes::from(head)) });
-    Ok(Body::from_stream(futures_util::StreamExt::chain(
-        first, rest,
-    )))
-}
-
-/// The JSON export as a stream: an array of response objects, one chunk per page.
-fn json_body(app: &AppState, survey: &Survey, units: Option<Vec<i64>>) -> Body {
-    struct Cursor {
-        store: tevreden_storage::Store,
-        survey_id: i64,
-        units: Option<Vec<i64>>,
-        after: i64,
-        first: bool,
-        done: bool,
-    }
-    let stream = futures_util::stream::unfold(
-        Cursor {
-            store: app.store.clone(),
-            survey_id: survey.id,
-            units,
-            after: 0,
-            first: true,
-            done: false,
-        },
-        |mut cur| async move {
-            if cur.done {
-                return None;
-            }
-            let page = match cur
-                .store
-                .responses_after_in(cur.survey_id, cur.after, EXPORT_PAGE, cur.units.as_deref())
-                .await
-            {
-                Ok(p) => p,
-                Err(e) => {
-                    tracing::error!(error = %e, "export failed mid-stream");
-                    cur.done = true;
-                    return Some((Err(std::io::Error::other("export failed")), cur));
-                }
-            };
-            let mut out: Vec<u8> = Vec::with_capacity(64 * 1024);
-            if cur.first {
-                out.push(b'[');
-            }
-            for r in &page {
-                if !cur.first {
-                    out.push(b',');
-                }
-                cur.first = false;
-                out.extend(serde_json::to_vec(&r.export_json()).unwrap_or_default());
-            }
-            match page.last() {
-                Some(last) if page.len() == EXPORT_PAGE as usize => cur.after = last.id,
-                _ => {
-                    cur.done = true;
-                    out.push(b']');
-                }
-            }
-            Some((Ok::<_, std::io::Error>(Bytes::from(out)), cur))
-        },
-    );
-    Body::from_stream(stream)
+    Ok(exports::export_stream(&app, judge, &survey, csv, delimiter, units, lang.as_ref()).await?)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1348,12 +1117,14 @@ struct ResponsePageDoc {
 async fn list_responses(
     State(app): State<AppState>,
     auth: ApiAuth,
+    gate: Gate,
     ApiPath(key): ApiPath<String>,
     ApiQuery(q): ApiQuery<ResponsePageQuery>,
 ) -> Result<Json<ResponsePageDoc>, ApiError> {
     auth.require(&[Role::Admin, Role::Manager], "reading responses")?;
     let ask = common::PageAsk::parse(q.cursor.as_deref(), q.limit)?;
     let survey = app.store.survey(auth.0.org_id, &key).await?;
+    gate.survey(&survey).individual().allowed()?;
     let units = auth.units_filter(&app, q.unit.as_deref()).await?;
     let page = app
         .store

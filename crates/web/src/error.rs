@@ -199,3 +199,10 @@ impl IntoResponse for ApiError {
         resp
     }
 }
+
+impl From<tevreden_domain::disclosure::Withheld> for ApiError {
+    /// What the disclosure policy withholds is refused as a whole (the reason names why).
+    fn from(why: tevreden_domain::disclosure::Withheld) -> ApiError {
+        match why {}
+    }
+}

@@ -5,24 +5,24 @@
 //! methods and types, never SQL.
 
 pub mod admin;
-pub mod analytics;
 pub mod api;
 mod assets;
-mod cache;
 pub mod charts;
 pub mod cookies;
+pub mod disclosure;
 mod error;
+mod exports;
 mod form;
 pub mod i18n;
 pub mod mailer;
 mod respondent;
-pub mod scorecards;
 pub mod throttle;
 mod xlsx;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, RwLock};
+use tevreden_services::cache;
 
 use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
@@ -244,6 +244,7 @@ pub fn app(state: AppState) -> Router {
         .route("/api/docs", get(api::docs::page))
         .nest("/api/v1", api::router())
         .fallback(not_found)
+        .layer(middleware::from_fn(disclosure::record))
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .layer(middleware::from_fn_with_state(
             state.config.is_https(),

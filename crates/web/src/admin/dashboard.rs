@@ -10,25 +10,24 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use jiff::civil::Date;
 use serde::Deserialize;
 use tevreden_domain::results::{GroupBy, Measure, Measured, Measurement, Metric, Part};
-use tevreden_domain::rollup::{day_label, day_of_date};
+use tevreden_domain::rollup::day_label;
 use tevreden_domain::stats::NpsMethod;
 use tevreden_domain::survey::{AnswerValue, QuestionKind};
 use tevreden_domain::text::{Sentiment, sentiment, suggest_phrases};
 use tevreden_domain::{Lang, survey::stored_answers};
-use tevreden_storage::Role;
 
 use super::auth::Signed;
 use super::pages::visible_units;
 use super::{Layout, Tr, html_page};
 use crate::AppState;
-use crate::analytics::{
-    self, Asked, DriversFailure, Filter, Group, Names, Signal, parse_attribute_filter,
-};
 use crate::charts::{self, ChartText};
+use crate::disclosure::Gate;
+use tevreden_domain::disclosure::Verdict;
 use tevreden_domain::export::CsvRows;
+use tevreden_services::analytics::{self, Asked, DriversFailure, Filter, Group, Names, Signal};
+use tevreden_services::resolve::{FilterAsk, Problem, resolve};
 
 use super::error::server_error;
 
@@ -242,16 +241,6 @@ fn interval(ci: Option<[f64; 2]>, decimals: usize, lang: &str) -> String {
         .unwrap_or_else(|| "–".into())
 }
 
-fn parse_day(s: Option<&str>) -> Result<Option<i32>, String> {
-    match s.map(str::trim).filter(|s| !s.is_empty()) {
-        None => Ok(None),
-        Some(v) => match v.parse::<Date>() {
-            Ok(d) if (1900..=2199).contains(&d.year()) => Ok(Some(day_of_date(d))),
-            _ => Err(v.to_string()),
-        },
-    }
-}
-
 /// The axis range of a metric's scores.
 fn axis(m: &Measurement) -> (f64, f64) {
     match m.metric {
@@ -263,6 +252,23 @@ fn axis(m: &Measurement) -> (f64, f64) {
 
 fn decimals(m: &Measurement) -> usize {
     if m.metric == Metric::Mean { 2 } else { 1 }
+}
+
+/// A parameter the dashboard could not use, as a warning in the page's language; `None` for
+/// those it replaces silently (a breakdown it does not offer falls back to units).
+fn warning(tr: &Tr, p: &Problem) -> Option<String> {
+    let (key, value) = match p {
+        Problem::BadDate { value, .. } => ("dash-bad-date", value.as_str()),
+        Problem::ToBeforeFrom => ("dash-to-before-from", ""),
+        Problem::UnknownUnit(v) => ("dash-unknown-unit", v.as_str()),
+        Problem::UnknownTouchpoint(v) => ("dash-unknown-touchpoint", v.as_str()),
+        Problem::UnknownChannel(v) => ("dash-unknown-channel", v.as_str()),
+        Problem::UnknownEmployee(v) => ("dash-unknown-employee", v.as_str()),
+        Problem::UnknownVersion(v) => ("dash-bad-version", v.as_str()),
+        Problem::BadAttribute(v) => ("dash-bad-attribute", v.as_str()),
+        Problem::BadGroupBy(_) => return None,
+    };
+    Some(tr.t_args(key, &[("value", value.to_string())]))
 }
 
 /// The chart texts in the page's language; `decimals` from the measurement when given.
@@ -284,6 +290,7 @@ pub(super) fn chart_text(tr: &Tr, m: Option<&Measurement>) -> ChartText {
 pub async fn dashboard(
     State(app): State<AppState>,
     signed: Signed,
+    gate: Gate,
     Path(key): Path<String>,
     Query(q): Query<DashboardQuery>,
 ) -> Response {
@@ -351,88 +358,41 @@ pub async fn dashboard(
         _ => None,
     };
 
-    // Filters, scoped to the units the user may see.
-    let mut warnings = Vec::new();
-    let all_units = match app.store.units(signed.org.id).await {
-        Ok(u) => u,
+    // Filters, scoped to the units the user may see: the same resolver as the API's, its
+    // problems shown as warnings (the page computes without the parameter).
+    let ask = FilterAsk {
+        from: q.from.as_deref(),
+        to: q.to.as_deref(),
+        unit: q.unit.as_deref(),
+        touchpoint: q.touchpoint.as_deref(),
+        channel: q.channel.as_deref(),
+        employee: q.employee.as_deref(),
+        version: q.version.as_deref(),
+        attribute: q.attribute.as_deref(),
+        group_by: q.by.as_deref(),
+    };
+    let (resolved, all_units, names, versions) = match tokio::try_join!(
+        resolve(
+            &app.store,
+            signed.org.id,
+            signed.user.grant(),
+            survey.id,
+            &ask
+        ),
+        app.store.units(signed.org.id),
+        Names::load(&app.store, signed.org.id),
+        app.store.survey_versions(survey.id),
+    ) {
+        Ok(r) => r,
         Err(e) => return server_error(e),
     };
-    let visible = visible_units(&signed.user, all_units.clone());
-    let chosen_unit = q
-        .unit
-        .as_deref()
-        .and_then(|k| visible.iter().find(|u| u.external_id == k));
-    let units: Option<Vec<i64>> = match chosen_unit {
-        Some(root) => Some(tevreden_domain::access::subtree(&visible, root)),
-        None if signed.user.role == Role::Admin => None,
-        None => Some(visible.iter().map(|u| u.id).collect()),
-    };
-    let names = match Names::load(&app.store, signed.org.id).await {
-        Ok(n) => n,
-        Err(e) => return server_error(e),
-    };
-    let find = |table: &std::collections::HashMap<i64, (String, String)>, k: Option<&str>| {
-        k.and_then(|k| {
-            table
-                .iter()
-                .find(|(_, (key, _))| key == k)
-                .map(|(id, _)| *id)
-        })
-    };
-    let touchpoint = find(&names.touchpoints, q.touchpoint.as_deref());
-    let channel = find(&names.channels, q.channel.as_deref());
-    let mut day = |s: Option<&str>| match parse_day(s) {
-        Ok(d) => d,
-        Err(bad) => {
-            warnings.push(tr.t_args("dash-bad-date", &[("value", bad)]));
-            None
-        }
-    };
-    let (from, to) = (day(q.from.as_deref()), day(q.to.as_deref()));
-    let employee = match nonempty(&q.employee) {
-        None => None,
-        Some(e) => match app.store.employee(signed.org.id, e).await {
-            Ok(found) => Some(found.id),
-            Err(tevreden_storage::StoreError::NotFound(_)) => {
-                warnings.push(tr.t_args("dash-unknown-employee", &[("value", e.to_string())]));
-                None
-            }
-            Err(e) => return server_error(e),
-        },
-    };
-    let versions = match app.store.survey_versions(survey.id).await {
-        Ok(v) => v,
-        Err(e) => return server_error(e),
-    };
-    let version_id = nonempty(&q.version).and_then(|n| {
-        let found = n
-            .parse::<i64>()
-            .ok()
-            .and_then(|n| versions.iter().find(|v| v.version == Some(n)));
-        if found.is_none() {
-            warnings.push(tr.t_args("dash-bad-version", &[("value", n.to_string())]));
-        }
-        found.map(|v| v.id)
-    });
-    let attribute = nonempty(&q.attribute).and_then(|a| match parse_attribute_filter(a) {
-        Some(pair) => Some(pair),
-        None => {
-            warnings.push(tr.t_args("dash-bad-attribute", &[("value", a.to_string())]));
-            None
-        }
-    });
-    let filter = Filter {
-        from,
-        to,
-        units,
-        or_touchpoints: None,
-        touchpoint,
-        channel,
-        employee,
-        version_id,
-        attribute,
-        by_attribute: None,
-    };
+    let visible = visible_units(&signed.user, all_units);
+    let chosen_unit = nonempty(&q.unit).and_then(|k| visible.iter().find(|u| u.external_id == k));
+    let warnings: Vec<String> = resolved
+        .problems
+        .iter()
+        .filter_map(|p| warning(&tr, p))
+        .collect();
     let period = q
         .period
         .as_deref()
@@ -446,26 +406,29 @@ pub async fn dashboard(
         Ok(k) => k,
         Err(e) => return server_error(e),
     };
-    let (by, by_attribute) =
-        q.by.as_deref()
-            .and_then(analytics::parse_group_by)
-            .filter(|(g, _)| !g.is_time())
-            .unwrap_or((GroupBy::Unit, None));
-    let by_param = match &by_attribute {
+    // The breakdown: any grouping but time (the trend shows those), by unit by default.
+    let (by, filter) = match resolved.group_by {
+        Some(g) if !g.is_time() => (g, resolved.filter),
+        _ => (
+            GroupBy::Unit,
+            Filter {
+                by_attribute: None,
+                ..resolved.filter
+            },
+        ),
+    };
+    let by_param = match &filter.by_attribute {
         Some(key) => format!("attribute:{key}"),
         None => by.as_str().to_string(),
     };
-    let by_name = match &by_attribute {
+    let by_name = match &filter.by_attribute {
         Some(key) => tr.t_args("by-attribute", &[("key", key.clone())]),
         None => tr.t(&format!("by-{}", by.as_str())),
-    };
-    let filter = Filter {
-        by_attribute,
-        ..filter
     };
     let asked = Asked {
         survey_id: survey.id,
         measured: &chosen,
+        judge: gate.survey(&survey),
     };
     let method = NpsMethod::AdjustedWald;
     let trend = match analytics::results(
@@ -703,7 +666,17 @@ pub async fn dashboard(
                 .find(|(mm, _)| mm.key == id)
                 .map(|(mm, _)| (mm.measurement.scale.min, mm.measurement.scale.max))
         };
-        match analytics::drivers(&app.store, survey.id, &qid, &driver_ids, &filter, scale_of).await
+        let judge = asked.judge;
+        match analytics::drivers(
+            &app.store,
+            judge,
+            survey.id,
+            &qid,
+            &driver_ids,
+            &filter,
+            scale_of,
+        )
+        .await
         {
             Ok(out) => {
                 let title = tr.t_args(
@@ -786,9 +759,32 @@ pub async fn dashboard(
                 });
             }
             Err(DriversFailure::Analysis(e)) => {
-                drivers_note = Some(tr.t_args("dash-drivers-failed", &[("reason", e.to_string())]));
+                use tevreden_domain::drivers::DriverError;
+                let (key, args) = match e {
+                    DriverError::TooFew { n, needed } => (
+                        "drivers-too-few",
+                        vec![("n", n.to_string()), ("needed", needed.to_string())],
+                    ),
+                    DriverError::ZeroVariance { index } => {
+                        let id = if index == 0 {
+                            qid.clone()
+                        } else {
+                            driver_ids.get(index - 1).cloned().unwrap_or_default()
+                        };
+                        ("drivers-zero-variance", vec![("question", text_of(&id))])
+                    }
+                    DriverError::Singular => ("drivers-singular", vec![]),
+                    DriverError::TooManyDrivers { k, max } => (
+                        "drivers-too-many",
+                        vec![("k", k.to_string()), ("max", max.to_string())],
+                    ),
+                    DriverError::NoDrivers => ("drivers-no-drivers", vec![]),
+                };
+                drivers_note =
+                    Some(tr.t_args("dash-drivers-failed", &[("reason", tr.t_args(key, &args))]));
             }
             Err(DriversFailure::Store(e)) => return server_error(e),
+            Err(DriversFailure::Withheld(why)) => match why {},
         }
     }
 
@@ -830,7 +826,7 @@ pub async fn dashboard(
 
     // Open answers: the newest 200 responses in scope, analysed for sentiment and themes.
     let (comments, sentiment_summary, theme_summary, phrases) =
-        match comments(&app, &signed, survey.id, &filter, def, &lang).await {
+        match comments(&app, &signed, asked.judge, survey.id, &filter, def, &lang).await {
             Ok(c) => c,
             Err(e) => return server_error(e),
         };
@@ -963,8 +959,8 @@ pub async fn dashboard(
             attribute: q.attribute.clone().unwrap_or_default(),
             periods,
             bys,
-            from: from.map(day_label).unwrap_or_default(),
-            to: to.map(day_label).unwrap_or_default(),
+            from: filter.from.map(day_label).unwrap_or_default(),
+            to: filter.to.map(day_label).unwrap_or_default(),
             warnings,
             measure_note,
             headline,
@@ -1030,6 +1026,7 @@ type CommentsView = (
 async fn comments(
     app: &AppState,
     signed: &Signed,
+    judge: tevreden_services::disclosure::Judge<'_>,
     survey_id: i64,
     filter: &Filter,
     def: &tevreden_domain::survey::SurveyDefinition,
@@ -1039,6 +1036,10 @@ async fn comments(
     let tz = app.store.org_time_zone(signed.org.id).await?;
     let wanted = filter.responses(&tz);
     let page = app.store.recent_responses(survey_id, &wanted, 200).await?;
+    match judge.comments(page.len() as u64) {
+        Verdict::Show => {}
+        Verdict::Withhold(why) => match why {},
+    }
     let text_questions: Vec<&str> = def
         .questions()
         .filter(|q| matches!(q.kind, QuestionKind::Text { .. }))

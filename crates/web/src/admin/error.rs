@@ -39,6 +39,13 @@ impl AdminError {
     }
 }
 
+impl From<tevreden_domain::disclosure::Withheld> for AdminError {
+    /// What the disclosure policy withholds is refused as a whole (the page says why).
+    fn from(why: tevreden_domain::disclosure::Withheld) -> AdminError {
+        match why {}
+    }
+}
+
 impl From<tevreden_storage::StoreError> for AdminError {
     fn from(e: tevreden_storage::StoreError) -> AdminError {
         match e {

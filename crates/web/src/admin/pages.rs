@@ -11,7 +11,9 @@ use tevreden_storage::{Email, NewUser, Role, SurveyStatus, Unit, User};
 use super::auth::{INVITE_LINK_MS, Signed};
 use super::{FormErrors, Layout, Tr, all_values, csrf_refused, first, forbidden, html_page};
 use crate::AppState;
+use crate::disclosure::Gate;
 use crate::form::decode_form;
+use tevreden_domain::disclosure::Verdict;
 
 use super::error::server_error;
 
@@ -58,7 +60,11 @@ struct SurveysPage<'a> {
     rows: Vec<SurveyRow>,
 }
 
-async fn survey_rows(app: &AppState, signed: &Signed) -> Result<Vec<SurveyRow>, Response> {
+async fn survey_rows(
+    app: &AppState,
+    signed: &Signed,
+    gate: &Gate,
+) -> Result<Vec<SurveyRow>, Response> {
     let tr = signed.tr();
     // Managers and members see the counts of the responses they can open, not the
     // organisation's.
@@ -68,6 +74,15 @@ async fn survey_rows(app: &AppState, signed: &Signed) -> Result<Vec<SurveyRow>, 
         .survey_overview_within(signed.org.id, scope.as_deref())
         .await
         .map_err(server_error)?;
+    for o in &list {
+        match gate
+            .survey(&o.survey)
+            .aggregate(u64::try_from(o.responses).unwrap_or(0))
+        {
+            Verdict::Show => {}
+            Verdict::Withhold(why) => match why {},
+        }
+    }
     Ok(list
         .iter()
         .map(|o| SurveyRow {
@@ -92,8 +107,8 @@ async fn survey_rows(app: &AppState, signed: &Signed) -> Result<Vec<SurveyRow>, 
         .collect())
 }
 
-pub async fn surveys(State(app): State<AppState>, signed: Signed) -> Response {
-    let rows = match survey_rows(&app, &signed).await {
+pub async fn surveys(State(app): State<AppState>, signed: Signed, gate: Gate) -> Response {
+    let rows = match survey_rows(&app, &signed, &gate).await {
         Ok(r) => r,
         Err(r) => return r,
     };
@@ -116,8 +131,8 @@ struct ResultsPage<'a> {
 }
 
 /// Response counts per survey; the analyses themselves come with the analytics module.
-pub async fn results(State(app): State<AppState>, signed: Signed) -> Response {
-    let rows = match survey_rows(&app, &signed).await {
+pub async fn results(State(app): State<AppState>, signed: Signed, gate: Gate) -> Response {
+    let rows = match survey_rows(&app, &signed, &gate).await {
         Ok(r) => r,
         Err(r) => return r,
     };
@@ -634,6 +649,7 @@ const RESPONSES_PAGE: i64 = 50;
 pub async fn responses(
     State(app): State<AppState>,
     signed: Signed,
+    gate: Gate,
     axum::extract::Path(key): axum::extract::Path<String>,
     Query(q): Query<ResponsesQuery>,
 ) -> Response {
@@ -644,6 +660,10 @@ pub async fn responses(
         }
         Err(e) => return server_error(e),
     };
+    match gate.survey(&survey).individual() {
+        Verdict::Show => {}
+        Verdict::Withhold(why) => match why {},
+    }
     let versions = match app.store.survey_versions(survey.id).await {
         Ok(v) => v,
         Err(e) => return server_error(e),
@@ -730,6 +750,7 @@ pub struct ExportQuery {
 pub async fn export_csv(
     State(app): State<AppState>,
     signed: Signed,
+    gate: Gate,
     axum::extract::Path(key): axum::extract::Path<String>,
     Query(q): Query<ExportQuery>,
 ) -> Response {
@@ -754,12 +775,13 @@ pub async fn export_csv(
     };
     // For people: the question texts in the header and yes/no in the user's language.
     let lang = Some(&signed.lang);
+    let judge = gate.survey(&survey);
     if q.format.as_deref() == Some("xlsx") {
-        return crate::api::export_xlsx(&app, &survey, scope, lang)
+        return crate::exports::export_xlsx(&app, judge, &survey, scope, lang)
             .await
             .unwrap_or_else(server_error);
     }
-    crate::api::export_stream(&app, &survey, true, delimiter, scope, lang)
+    crate::exports::export_stream(&app, judge, &survey, true, delimiter, scope, lang)
         .await
         .unwrap_or_else(server_error)
 }

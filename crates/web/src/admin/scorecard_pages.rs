@@ -17,7 +17,8 @@ use super::pages::visible_units;
 use super::{Layout, Tr, all_values, first, html_page};
 use crate::AppState;
 use crate::charts::{self, ChartText};
-use crate::scorecards::{Context, Scorecard, current_quarter};
+use crate::disclosure::Gate;
+use tevreden_services::scorecards::{Context, Scorecard, current_quarter};
 
 use super::error::server_error;
 
@@ -128,6 +129,7 @@ fn period_choices(chosen: Period) -> Vec<(String, bool)> {
 pub async fn overview(
     State(app): State<AppState>,
     signed: Signed,
+    gate: Gate,
     Query(q): Query<PeriodQuery>,
 ) -> Response {
     let tr = signed.tr();
@@ -157,7 +159,7 @@ pub async fn overview(
     let visible = visible_units(&signed.user, ctx.units.clone());
     let mut cards = Vec::new();
     for u in &visible {
-        match ctx.scorecard(&app.store, u, period, true).await {
+        match ctx.scorecard(&app.store, &gate, u, period, true).await {
             Ok(s) => cards.push((s, depth(u))),
             Err(e) => return server_error(e),
         }
@@ -243,6 +245,7 @@ struct UnitPage<'a> {
 pub async fn unit_page(
     State(app): State<AppState>,
     signed: Signed,
+    gate: Gate,
     Path(external_id): Path<String>,
     Query(q): Query<PeriodQuery>,
 ) -> Response {
@@ -261,7 +264,7 @@ pub async fn unit_page(
     let Some(unit) = visible.iter().find(|u| u.external_id == external_id) else {
         return super::message(&signed, StatusCode::NOT_FOUND, "page-notfound");
     };
-    let card = match ctx.scorecard(&app.store, unit, period, true).await {
+    let card = match ctx.scorecard(&app.store, &gate, unit, period, true).await {
         Ok(c) => c,
         Err(e) => return server_error(e),
     };
@@ -275,7 +278,7 @@ pub async fn unit_page(
     let mut points = Vec::new();
     let mut trend_rows = Vec::new();
     for p in &periods {
-        let c = match ctx.scorecard(&app.store, unit, *p, false).await {
+        let c = match ctx.scorecard(&app.store, &gate, unit, *p, false).await {
             Ok(c) => c,
             Err(e) => return server_error(e),
         };

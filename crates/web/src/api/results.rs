@@ -4,12 +4,10 @@
 
 use axum::Json;
 use axum::extract::State;
-use jiff::civil::Date;
 use serde::Deserialize;
-use serde_json::Value;
 use tevreden_domain::drivers::DriverError;
 use tevreden_domain::results::{GroupBy, Measure, Measured, round_to};
-use tevreden_domain::rollup::{day_label, day_of_date};
+use tevreden_domain::rollup::day_label;
 use tevreden_domain::stats::NpsMethod;
 use tevreden_storage::Survey;
 use utoipa::{IntoParams, ToSchema};
@@ -19,8 +17,10 @@ use utoipa_axum::routes;
 use super::ApiAuth;
 use super::common::{ApiPath, ApiQuery};
 use crate::AppState;
-use crate::analytics::{self, Asked, DriversFailure, Filter, Names};
+use crate::disclosure::Gate;
 use crate::error::{ApiError, FieldError};
+use tevreden_services::analytics::{self, Asked, DriversFailure, Filter, Group, Names};
+use tevreden_services::resolve::{FilterAsk, Problem, Resolved, parse_day, resolve};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -194,90 +194,50 @@ struct ResultsQuery {
 }
 
 /// Parses an optional `YYYY-MM-DD` into a day number, naming the field when it is not one.
-fn day(field: &str, v: Option<&str>, errors: &mut Vec<FieldError>) -> Option<i32> {
-    let v = v.filter(|s| !s.is_empty())?;
-    match v.parse::<Date>() {
-        Ok(d) if (1900..=2199).contains(&d.year()) => Some(day_of_date(d)),
-        _ => {
-            errors.push(FieldError {
-                path: field.into(),
-                message: format!("`{v}` is not a date such as 2026-03-31"),
-                code: None,
-            });
-            None
-        }
+fn day(field: &'static str, v: Option<&str>, errors: &mut Vec<FieldError>) -> Option<i32> {
+    parse_day(field, v).unwrap_or_else(|p| {
+        errors.push(field_error(&p));
+        None
+    })
+}
+
+/// A parameter the resolver could not use, as the API says it.
+fn field_error(p: &Problem) -> FieldError {
+    let message = match p {
+        Problem::BadDate { value, .. } => format!("`{value}` is not a date such as 2026-03-31"),
+        Problem::ToBeforeFrom => "must not be before `from`".into(),
+        Problem::UnknownUnit(v) => format!("there is no unit `{v}` within this token's units"),
+        Problem::UnknownTouchpoint(v) => format!("there is no touchpoint `{v}`"),
+        Problem::UnknownChannel(v) => format!("there is no channel `{v}`"),
+        Problem::UnknownEmployee(v) => format!("there is no employee `{v}`"),
+        Problem::UnknownVersion(v) => format!("the survey has no published version {v}"),
+        Problem::BadAttribute(_) => "write it as key:value, e.g. segment:zakelijk".into(),
+        Problem::BadGroupBy(g) => format!(
+            "`{g}` is not one of week, month, quarter, unit, touchpoint, channel, employee, version or attribute:KEY"
+        ),
+    };
+    FieldError {
+        path: p.field().into(),
+        message,
+        code: None,
     }
 }
 
-/// A query's filter parameters as given.
-#[derive(Default)]
-struct FilterParams<'a> {
-    from: Option<&'a str>,
-    to: Option<&'a str>,
-    unit: Option<&'a str>,
-    touchpoint: Option<&'a str>,
-    channel: Option<&'a str>,
-}
-
-/// The date, unit, touchpoint and channel filters of a query, resolved and scoped to the token.
-async fn filter(
+/// Resolves a results question's parameters the way the dashboard does; an unknown unit,
+/// touchpoint, channel or employee is `404`, the rest joins `errors` (answered as `422`).
+pub(super) async fn resolved(
     app: &AppState,
     auth: &ApiAuth,
-    p: FilterParams<'_>,
+    survey: &Survey,
+    ask: &FilterAsk<'_>,
     errors: &mut Vec<FieldError>,
-) -> Result<Filter, ApiError> {
-    let FilterParams {
-        from,
-        to,
-        unit,
-        touchpoint,
-        channel,
-    } = p;
-    let org = auth.0.org_id;
-    let from = day("from", from, errors);
-    let to = day("to", to, errors);
-    if let (Some(a), Some(b)) = (from, to)
-        && a > b
-    {
-        errors.push(FieldError {
-            path: "to".into(),
-            message: "must not be before `from`".into(),
-            code: None,
-        });
+) -> Result<Resolved, ApiError> {
+    let r = resolve(&app.store, auth.0.org_id, auth.0.grant(), survey.id, ask).await?;
+    if let Some((kind, key)) = r.problems.iter().find_map(Problem::unknown) {
+        return Err(ApiError::not_found(format!("{kind} `{key}`")));
     }
-    let units = auth.units_filter(app, unit).await?;
-    let touchpoint = match touchpoint.filter(|s| !s.is_empty()) {
-        Some(k) => Some(
-            app.store
-                .touchpoint(org, k)
-                .await
-                .map_err(|_| ApiError::not_found(format!("touchpoint `{k}`")))?
-                .id,
-        ),
-        None => None,
-    };
-    let channel = match channel.filter(|s| !s.is_empty()) {
-        Some(k) => Some(
-            app.store
-                .channel(org, k)
-                .await
-                .map_err(|_| ApiError::not_found(format!("channel `{k}`")))?
-                .id,
-        ),
-        None => None,
-    };
-    Ok(Filter {
-        from,
-        to,
-        units,
-        or_touchpoints: None,
-        touchpoint,
-        channel,
-        employee: None,
-        version_id: None,
-        attribute: None,
-        by_attribute: None,
-    })
+    errors.extend(r.problems.iter().map(field_error));
+    Ok(r)
 }
 
 /// The measure `id` of a survey (from its newest published version): a question, a matrix
@@ -321,25 +281,27 @@ async fn question(
 async fn survey_results(
     State(app): State<AppState>,
     auth: ApiAuth,
+    gate: Gate,
     ApiPath(key): ApiPath<String>,
     ApiQuery(q): ApiQuery<ResultsQuery>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<ResultsDoc>, ApiError> {
     let survey = app.store.survey(auth.0.org_id, &key).await?;
     let mut errors = Vec::new();
-    let (group_by, by_attribute) = match q.group_by.as_deref().filter(|s| !s.is_empty()) {
-        None => (None, None),
-        Some(g) => match analytics::parse_group_by(g) {
-            Some((g, attribute)) => (Some(g), attribute),
-            None => {
-                errors.push(FieldError {
-                    path: "group_by".into(),
-                    message: format!(
-                        "`{g}` is not one of week, month, quarter, unit, touchpoint, channel, employee, version or attribute:KEY"
-                    ), code: None, });
-                (None, None)
-            }
-        },
+    let version = q.version.map(|n| n.to_string());
+    let ask = FilterAsk {
+        from: q.from.as_deref(),
+        to: q.to.as_deref(),
+        unit: q.unit.as_deref(),
+        touchpoint: q.touchpoint.as_deref(),
+        channel: q.channel.as_deref(),
+        employee: q.employee.as_deref(),
+        version: version.as_deref(),
+        attribute: q.attribute.as_deref(),
+        group_by: q.group_by.as_deref(),
     };
+    let Resolved {
+        filter, group_by, ..
+    } = resolved(&app, &auth, &survey, &ask, &mut errors).await?;
     let method = match q.method.as_deref() {
         None | Some("") | Some("adjusted-wald") => NpsMethod::AdjustedWald,
         Some("wald") => NpsMethod::Wald,
@@ -363,45 +325,6 @@ async fn survey_results(
     }
     let baseline_from = day("baseline_from", q.baseline_from.as_deref(), &mut errors);
     let baseline_to = day("baseline_to", q.baseline_to.as_deref(), &mut errors);
-    let params = FilterParams {
-        from: q.from.as_deref(),
-        to: q.to.as_deref(),
-        unit: q.unit.as_deref(),
-        touchpoint: q.touchpoint.as_deref(),
-        channel: q.channel.as_deref(),
-    };
-    let mut filter = filter(&app, &auth, params, &mut errors).await?;
-    filter.by_attribute = by_attribute;
-    if let Some(e) = q.employee.as_deref().filter(|s| !s.is_empty()) {
-        filter.employee = Some(
-            app.store
-                .employee(auth.0.org_id, e)
-                .await
-                .map_err(|_| ApiError::not_found(format!("employee `{e}`")))?
-                .id,
-        );
-    }
-    if let Some(n) = q.version {
-        let versions = app.store.survey_versions(survey.id).await?;
-        match versions.iter().find(|v| v.version == Some(n)) {
-            Some(v) => filter.version_id = Some(v.id),
-            None => errors.push(FieldError {
-                path: "version".into(),
-                message: format!("the survey has no published version {n}"),
-                code: None,
-            }),
-        }
-    }
-    if let Some(a) = q.attribute.as_deref().filter(|s| !s.is_empty()) {
-        match crate::analytics::parse_attribute_filter(a) {
-            Some(pair) => filter.attribute = Some(pair),
-            None => errors.push(FieldError {
-                path: "attribute".into(),
-                message: "write it as key:value, e.g. segment:zakelijk".into(),
-                code: None,
-            }),
-        }
-    }
     let Some(qid) = q.question.as_deref().filter(|s| !s.is_empty()) else {
         errors.push(FieldError {
             path: "question".into(),
@@ -430,143 +353,113 @@ async fn survey_results(
     let asked = Asked {
         survey_id: survey.id,
         measured: &measured,
+        judge: gate.survey(&survey),
     };
     let m = &measured.measurement;
     let r = analytics::results(
         &app.store, &names, asked, &filter, group_by, method, baseline,
     )
     .await?;
-    let mut out = serde_json::json!({"question": qid});
-    let obj = out.as_object_mut().expect("an object");
-    merge_measure(obj, &r.overall);
-    obj.insert("from".into(), r.from.clone().into());
-    obj.insert("to".into(), r.to.clone().into());
-    if let (Some(cf), Some(ct)) = (compare_from, compare_to) {
-        let other = Filter {
-            from: Some(cf),
-            to: Some(ct),
-            ..filter.clone()
-        };
-        let c = analytics::results(&app.store, &names, asked, &other, None, method, None).await?;
-        let mut v = serde_json::json!({"from": day_label(cf), "to": day_label(ct)});
-        let co = v.as_object_mut().expect("an object");
-        merge_measure(co, &c.overall);
-        let d = tevreden_domain::results::difference(m, &r.overall.counts, &c.overall.counts);
-        co.insert(
-            "diff".into(),
-            d.as_ref().map(|d| round_to(d.diff, 2)).into(),
-        );
-        co.insert(
-            "diff_ci95".into(),
-            d.as_ref()
-                .map(|d| vec![round_to(d.ci95.0, 2), round_to(d.ci95.1, 2)])
-                .into(),
-        );
-        co.insert("p".into(), d.as_ref().map(|d| round_to(d.p, 4)).into());
-        co.insert("significant".into(), d.as_ref().map(|d| d.p < 0.05).into());
-        obj.insert("compare".into(), v);
-    }
-    if let Some(g) = group_by {
-        obj.insert("group_by".into(), g.as_str().into());
-        let groups: Vec<Value> = r
-            .groups
-            .unwrap_or_default()
-            .into_iter()
-            .map(|g| {
-                let mut v = serde_json::json!({"key": g.key, "label": g.label});
-                let o = v.as_object_mut().expect("an object");
-                merge_measure(o, &g.measure);
-                if let Some(c) = g.control {
-                    o.insert(
-                        "control".into(),
-                        serde_json::json!({
-                            "centre": c.centre.map(|x| round_to(x, 2)),
-                            "lcl": c.lcl.map(|x| round_to(x, 2)),
-                            "ucl": c.ucl.map(|x| round_to(x, 2)),
-                            "signal": c.signal,
-                            "chart": if c.laney { "laney" } else { "shewhart" },
-                            "sigma_z": c.sigma_z.map(|x| round_to(x, 3)),
-                        }),
-                    );
-                }
-                if let Some(r) = g.vs_rest {
-                    o.insert(
-                        "vs_rest".into(),
-                        serde_json::json!({
-                            "diff": round_to(r.diff, 2),
-                            "p": round_to(r.p, 4),
-                            "p_adjusted": round_to(r.p_adjusted, 4),
-                            "significant": r.significant,
-                        }),
-                    );
-                }
-                if let Some(e) = g.ewma {
-                    o.insert(
-                        "ewma".into(),
-                        serde_json::json!({
-                            "value": e.value.map(|x| round_to(x, 2)),
-                            "lcl": round_to(e.lcl, 2),
-                            "ucl": round_to(e.ucl, 2),
-                            "signal": e.signal,
-                        }),
-                    );
-                }
-                v
+    let compare = match (compare_from, compare_to) {
+        (Some(cf), Some(ct)) => {
+            let other = Filter {
+                from: Some(cf),
+                to: Some(ct),
+                ..filter.clone()
+            };
+            let c =
+                analytics::results(&app.store, &names, asked, &other, None, method, None).await?;
+            let d = tevreden_domain::results::difference(m, &r.overall.counts, &c.overall.counts);
+            Some(CompareDoc {
+                from: day_label(cf),
+                to: day_label(ct),
+                measure: MeasureDoc::from(&c.overall),
+                diff: d.as_ref().map(|d| round_to(d.diff, 2)),
+                diff_ci95: d
+                    .as_ref()
+                    .map(|d| vec![round_to(d.ci95.0, 2), round_to(d.ci95.1, 2)]),
+                p: d.as_ref().map(|d| round_to(d.p, 4)),
+                significant: d.as_ref().map(|d| d.p < 0.05),
             })
-            .collect();
-        obj.insert("groups".into(), groups.into());
-    }
-    Ok(Json(out))
+        }
+        _ => None,
+    };
+    Ok(Json(ResultsDoc {
+        question: qid.to_string(),
+        measure: MeasureDoc::from(&r.overall),
+        from: r.from,
+        to: r.to,
+        group_by: group_by.map(|g| g.as_str().to_string()),
+        groups: group_by.map(|_| {
+            r.groups
+                .unwrap_or_default()
+                .into_iter()
+                .map(GroupDoc::from)
+                .collect()
+        }),
+        compare,
+    }))
 }
 
-/// Writes a measure's fields, rounded for output, into a JSON object.
-fn merge_measure(o: &mut serde_json::Map<String, Value>, m: &Measure) {
-    let r2 = |x: Option<f64>| x.map(|v| round_to(v, 2));
-    let pair = |x: Option<[f64; 2]>, d: i32| x.map(|[a, b]| vec![round_to(a, d), round_to(b, d)]);
-    let mean_decimals = 3;
-    o.insert("metric".into(), m.metric.as_str().into());
-    o.insert("n".into(), m.n.into());
-    let score_decimals = if m.metric.is_percentage() {
-        2
-    } else {
-        mean_decimals
-    };
-    o.insert(
-        "score".into(),
-        m.score.map(|v| round_to(v, score_decimals)).into(),
-    );
-    o.insert(
-        "ci95".into(),
-        serde_json::to_value(pair(m.ci95, score_decimals)).unwrap_or_default(),
-    );
-    if let Some(method) = m.method {
-        o.insert(
-            "method".into(),
-            serde_json::to_value(method).unwrap_or_default(),
-        );
+impl From<&Measure> for MeasureDoc {
+    /// The measure rounded for output: percentages and NPS points to 2 decimals, means to 3.
+    fn from(m: &Measure) -> Self {
+        let mean_decimals = 3;
+        let score_decimals = if m.metric.is_percentage() {
+            2
+        } else {
+            mean_decimals
+        };
+        let pair =
+            |x: Option<[f64; 2]>, d: i32| x.map(|[a, b]| vec![round_to(a, d), round_to(b, d)]);
+        let nps = m.promoters.is_some();
+        MeasureDoc {
+            metric: m.metric.as_str().to_string(),
+            n: m.n,
+            score: m.score.map(|v| round_to(v, score_decimals)),
+            ci95: pair(m.ci95, score_decimals),
+            method: m.method.map(|x| x.as_str().to_string()),
+            promoters: m.promoters,
+            passives: nps.then_some(m.passives).flatten(),
+            detractors: nps.then_some(m.detractors).flatten(),
+            share: m.share.map(|v| round_to(v, 2)),
+            share_ci95: m.share.map(|_| pair(m.share_ci95, 2)),
+            mean: m.mean.map(|v| round_to(v, mean_decimals)),
+            mean_ci95: pair(m.mean_ci95, mean_decimals),
+            counts: m.counts.clone(),
+            small_n: m.small_n,
+        }
     }
-    if m.promoters.is_some() {
-        o.insert("promoters".into(), m.promoters.into());
-        o.insert("passives".into(), m.passives.into());
-        o.insert("detractors".into(), m.detractors.into());
+}
+
+impl From<Group> for GroupDoc {
+    fn from(g: Group) -> Self {
+        GroupDoc {
+            measure: MeasureDoc::from(&g.measure),
+            key: g.key,
+            label: g.label,
+            control: g.control.map(|c| ControlDoc {
+                centre: c.centre.map(|x| round_to(x, 2)),
+                lcl: c.lcl.map(|x| round_to(x, 2)),
+                ucl: c.ucl.map(|x| round_to(x, 2)),
+                signal: c.signal,
+                chart: if c.laney { "laney" } else { "shewhart" }.to_string(),
+                sigma_z: c.sigma_z.map(|x| round_to(x, 3)),
+            }),
+            ewma: g.ewma.map(|e| EwmaDoc {
+                value: e.value.map(|x| round_to(x, 2)),
+                lcl: round_to(e.lcl, 2),
+                ucl: round_to(e.ucl, 2),
+                signal: e.signal,
+            }),
+            vs_rest: g.vs_rest.map(|r| VsRestDoc {
+                diff: round_to(r.diff, 2),
+                p: round_to(r.p, 4),
+                p_adjusted: round_to(r.p_adjusted, 4),
+                significant: r.significant,
+            }),
+        }
     }
-    if m.share.is_some() {
-        o.insert("share".into(), r2(m.share).into());
-        o.insert(
-            "share_ci95".into(),
-            serde_json::to_value(pair(m.share_ci95, 2)).unwrap_or_default(),
-        );
-    }
-    o.insert(
-        "mean".into(),
-        m.mean.map(|v| round_to(v, mean_decimals)).into(),
-    );
-    o.insert(
-        "mean_ci95".into(),
-        serde_json::to_value(pair(m.mean_ci95, mean_decimals)).unwrap_or_default(),
-    );
-    o.insert("counts".into(), m.counts.clone().into());
-    o.insert("small_n".into(), m.small_n.into());
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -594,18 +487,21 @@ struct DriversQuery {
 async fn survey_drivers(
     State(app): State<AppState>,
     auth: ApiAuth,
+    gate: Gate,
     ApiPath(key): ApiPath<String>,
     ApiQuery(q): ApiQuery<DriversQuery>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<DriversDoc>, ApiError> {
     let survey = app.store.survey(auth.0.org_id, &key).await?;
     let mut errors = Vec::new();
-    let params = FilterParams {
+    let ask = FilterAsk {
         from: q.from.as_deref(),
         to: q.to.as_deref(),
         unit: q.unit.as_deref(),
-        ..FilterParams::default()
+        ..FilterAsk::default()
     };
-    let filter = filter(&app, &auth, params, &mut errors).await?;
+    let filter = resolved(&app, &auth, &survey, &ask, &mut errors)
+        .await?
+        .filter;
     let outcome = q.outcome.clone().filter(|s| !s.is_empty());
     if outcome.is_none() {
         errors.push(FieldError {
@@ -670,22 +566,32 @@ async fn survey_drivers(
         }
     }
     let scale_of = |id: &str| scales.get(id).copied();
-    match analytics::drivers(&app.store, survey.id, &outcome, &drivers, &filter, scale_of).await {
-        Ok(d) => Ok(Json(serde_json::json!({
-            "outcome": outcome,
-            "n": d.n,
-            "r2": round_to(d.r2, 4),
-            "drivers": d.drivers.iter().map(|x| serde_json::json!({
-                "question": x.question,
-                "relative_weight_pct": round_to(x.relative_weight_pct, 2),
-                "shapley_pct": round_to(x.shapley_pct, 2),
-                "performance": round_to(x.performance, 3),
-                "performance_pct": round_to(x.performance_pct, 2),
-                "quadrant": x.quadrant,
-            })).collect::<Vec<_>>(),
-        }))),
+    let judge = gate.survey(&survey);
+    match analytics::drivers(
+        &app.store, judge, survey.id, &outcome, &drivers, &filter, scale_of,
+    )
+    .await
+    {
+        Ok(d) => Ok(Json(DriversDoc {
+            outcome,
+            n: d.n,
+            r2: round_to(d.r2, 4),
+            drivers: d
+                .drivers
+                .iter()
+                .map(|x| DriverDoc {
+                    question: x.question.clone(),
+                    relative_weight_pct: round_to(x.relative_weight_pct, 2),
+                    shapley_pct: round_to(x.shapley_pct, 2),
+                    performance: round_to(x.performance, 3),
+                    performance_pct: round_to(x.performance_pct, 2),
+                    quadrant: x.quadrant.to_string(),
+                })
+                .collect(),
+        })),
         Err(DriversFailure::Store(e)) => Err(e.into()),
         Err(DriversFailure::Analysis(e)) => Err(driver_error(&e)),
+        Err(DriversFailure::Withheld(why)) => match why {},
     }
 }
 
@@ -733,13 +639,22 @@ struct MeasureDoc {
     score: Option<f64>,
     ci95: Option<Vec<f64>>,
     /// NPS only: `adjusted-wald` or `wald`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     method: Option<String>,
+    /// NPS only, as are `passives` and `detractors`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     promoters: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     passives: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     detractors: Option<u64>,
     /// `mean` metric: top-2-box share in %.
+    #[serde(skip_serializing_if = "Option::is_none")]
     share: Option<f64>,
-    share_ci95: Option<Vec<f64>>,
+    /// Present with `share`; `null` when it has no interval.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Vec<f64>>)]
+    share_ci95: Option<Option<Vec<f64>>>,
     mean: Option<f64>,
     mean_ci95: Option<Vec<f64>>,
     /// Answers per scale point, lowest first (NPS: 11 numbers, 0–10).
@@ -778,9 +693,13 @@ struct GroupDoc {
     label: String,
     #[serde(flatten)]
     measure: MeasureDoc,
+    /// Time groups.
+    #[serde(skip_serializing_if = "Option::is_none")]
     control: Option<ControlDoc>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     ewma: Option<EwmaDoc>,
     /// Unit, touchpoint and channel groups: against all other answers.
+    #[serde(skip_serializing_if = "Option::is_none")]
     vs_rest: Option<VsRestDoc>,
 }
 
@@ -792,8 +711,13 @@ struct ResultsDoc {
     /// First and last day counted; `null` without answers.
     from: Option<String>,
     to: Option<String>,
+    /// With `group_by` only, as is `groups`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     group_by: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     groups: Option<Vec<GroupDoc>>,
+    /// With `compare_from` and `compare_to` only.
+    #[serde(skip_serializing_if = "Option::is_none")]
     compare: Option<CompareDoc>,
 }
 

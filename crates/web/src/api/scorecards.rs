@@ -12,8 +12,9 @@ use utoipa_axum::routes;
 use super::ApiAuth;
 use super::common::{ApiJson, ApiPath, ApiQuery};
 use crate::AppState;
+use crate::disclosure::Gate;
 use crate::error::{ApiError, FieldError};
-use crate::scorecards::Context;
+use tevreden_services::scorecards::Context;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -399,7 +400,7 @@ struct ScorecardQuery {
 fn period_or_current(p: Option<&str>) -> Result<Period, ApiError> {
     match p.filter(|s| !s.is_empty()) {
         Some(s) => parse_period("period", s),
-        None => Ok(crate::scorecards::current_quarter()),
+        None => Ok(tevreden_services::scorecards::current_quarter()),
     }
 }
 
@@ -463,6 +464,7 @@ struct ScorecardListDoc {
 async fn list_scorecards(
     State(app): State<AppState>,
     auth: ApiAuth,
+    gate: Gate,
     ApiQuery(q): ApiQuery<ScorecardQuery>,
 ) -> Result<Json<ScorecardListDoc>, ApiError> {
     let period = period_or_current(q.period.as_deref())?;
@@ -474,7 +476,9 @@ async fn list_scorecards(
         .iter()
         .filter(|u| scope.as_ref().is_none_or(|s| s.contains(&u.id)))
     {
-        items.push(rounded(ctx.scorecard(&app.store, u, period, true).await?));
+        items.push(rounded(
+            ctx.scorecard(&app.store, &gate, u, period, true).await?,
+        ));
     }
     Ok(Json(ScorecardListDoc {
         period: period.label(),
@@ -490,6 +494,7 @@ async fn list_scorecards(
 async fn unit_scorecard(
     State(app): State<AppState>,
     auth: ApiAuth,
+    gate: Gate,
     ApiPath(unit): ApiPath<String>,
     ApiQuery(q): ApiQuery<ScorecardQuery>,
 ) -> Result<Json<ScorecardDoc>, ApiError> {
@@ -497,12 +502,12 @@ async fn unit_scorecard(
     let u = visible_unit(&app, &auth, &unit).await?;
     let ctx = context(&app, &auth).await?;
     Ok(Json(rounded(
-        ctx.scorecard(&app.store, &u, period, true).await?,
+        ctx.scorecard(&app.store, &gate, &u, period, true).await?,
     )))
 }
 
 /// A scorecard as the API answers it: scores, intervals and targets rounded to 2 decimals.
-fn rounded(s: crate::scorecards::Scorecard) -> ScorecardDoc {
+fn rounded(s: tevreden_services::scorecards::Scorecard) -> ScorecardDoc {
     let r = |x: f64| tevreden_domain::results::round_to(x, 2);
     let interval = |ci: Option<[f64; 2]>| ci.map(|[lo, hi]| vec![r(lo), r(hi)]);
     ScorecardDoc {

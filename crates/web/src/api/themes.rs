@@ -166,6 +166,7 @@ struct CommentsDoc {
 async fn survey_comments(
     State(app): State<AppState>,
     auth: ApiAuth,
+    gate: crate::disclosure::Gate,
     ApiPath(key): ApiPath<String>,
     ApiQuery(q): ApiQuery<CommentsQuery>,
 ) -> Result<Json<CommentsDoc>, ApiError> {
@@ -184,41 +185,23 @@ async fn survey_comments(
         return Err(ApiError::field("limit", "must be 1 to 2000"));
     }
     let mut errors = Vec::new();
-    let parse = |field: &str, v: Option<&str>, errors: &mut Vec<FieldError>| match v
-        .filter(|s| !s.is_empty())
-    {
-        None => None,
-        Some(s) => match s.parse::<jiff::civil::Date>() {
-            Ok(d) => Some(tevreden_domain::rollup::day_of_date(d)),
-            Err(_) => {
-                errors.push(FieldError {
-                    path: field.into(),
-                    message: format!("`{s}` is not a date such as 2026-03-31"),
-                    code: None,
-                });
-                None
-            }
-        },
+    let ask = tevreden_services::resolve::FilterAsk {
+        from: q.from.as_deref(),
+        to: q.to.as_deref(),
+        unit: q.unit.as_deref(),
+        ..Default::default()
     };
-    let from = parse("from", q.from.as_deref(), &mut errors);
-    let to = parse("to", q.to.as_deref(), &mut errors);
+    let resolved = super::results::resolved(&app, &auth, &survey, &ask, &mut errors).await?;
     if !errors.is_empty() {
         return Err(ApiError::validation(errors));
     }
-    let units = auth.units_filter(&app, q.unit.as_deref()).await?;
     let tz = app.store.org_time_zone(auth.0.org_id).await?;
-    let filter = tevreden_storage::ResponseFilter {
-        units: units.as_deref(),
-        touchpoint: None,
-        channel: None,
-        since: from.map(|d| tevreden_domain::rollup::day_start_ms(d, &tz)),
-        until: to.map(|d| tevreden_domain::rollup::day_start_ms(d + 1, &tz)),
-        ..Default::default()
-    };
+    let filter = resolved.filter.responses(&tz);
     let page = app
         .store
         .recent_responses(survey.id, &filter, limit)
         .await?;
+    gate.survey(&survey).comments(page.len() as u64).allowed()?;
     let versions = app.store.survey_versions(survey.id).await?;
     let (dict, _) = dictionary(&app, auth.0.org_id).await?;
     let matcher = dict.matcher();

@@ -5,6 +5,7 @@ mod abuse;
 mod admin;
 mod api;
 mod builder;
+mod disclosure;
 mod newcomer;
 mod resources;
 mod respondent;

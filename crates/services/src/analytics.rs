@@ -14,6 +14,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
 use tevreden_domain::change::{self, ControlPoint, EwmaPoint};
+use tevreden_domain::disclosure::{Verdict, Withheld};
 use tevreden_domain::drivers::{DriverError, Moments, Quadrant, key_drivers, quadrants};
 use tevreden_domain::results::{
     Bucket, GroupBy, Measure, Measured, Measurement, Metric, read_plan,
@@ -21,6 +22,8 @@ use tevreden_domain::results::{
 use tevreden_domain::rollup::{Grain, day_label, month_label, quarter_label, week_label};
 use tevreden_domain::stats::NpsMethod;
 use tevreden_storage::{HistogramAsk, HistogramSplit, Store, StoreError};
+
+use crate::disclosure::Judge;
 
 /// Which responses a query counts.
 #[derive(Clone, Debug, Default)]
@@ -303,6 +306,8 @@ impl Sums {
 pub struct Asked<'a> {
     pub survey_id: i64,
     pub measured: &'a Measured,
+    /// What of its results may be shown.
+    pub judge: Judge<'a>,
 }
 
 /// Reads and sums the histograms of one question for a filter, days and grouping.
@@ -316,6 +321,7 @@ async fn sums(
     let Asked {
         survey_id,
         measured,
+        judge: _,
     } = asked;
     let m = &measured.measurement;
     let kept = match (&filter.attribute, &filter.by_attribute) {
@@ -519,6 +525,15 @@ async fn range(
     Ok(Some((filter.from.unwrap_or(lo), filter.to.unwrap_or(hi))))
 }
 
+/// A verdict on a whole set: customer results are always shown; a reason to withhold one
+/// is handled here when the policy gains one.
+fn shown(v: Verdict) {
+    match v {
+        Verdict::Show => {}
+        Verdict::Withhold(why) => match why {},
+    }
+}
+
 /// Results of one question.
 pub async fn results(
     store: &Store,
@@ -531,6 +546,10 @@ pub async fn results(
 ) -> Result<Results, StoreError> {
     let m = &asked.measured.measurement;
     let Some((from, to)) = range(store, asked.survey_id, asked.measured, filter).await? else {
+        shown(asked.judge.aggregate(0));
+        if group_by.is_some() {
+            asked.judge.groups(0, &[]);
+        }
         return Ok(Results {
             overall: m.measure(&vec![0; m.width()], method),
             from: None,
@@ -541,6 +560,7 @@ pub async fn results(
     };
     let sums = sums(store, asked, filter, (from, to), group_by).await?;
     let overall = m.measure(&sums.overall, method);
+    shown(asked.judge.aggregate(overall.n));
     let groups = match group_by {
         None => None,
         Some(g) if g.is_time() => {
@@ -666,6 +686,16 @@ pub async fn results(
             Some(groups)
         }
     };
+    // Only the groups the policy lets through, judged together against the whole.
+    let groups = groups.map(|groups| {
+        let sizes: Vec<u64> = groups.iter().map(|g| g.measure.n).collect();
+        let verdicts = asked.judge.groups(overall.n, &sizes);
+        groups
+            .into_iter()
+            .zip(verdicts)
+            .filter_map(|(g, v)| v.is_shown().then_some(g))
+            .collect()
+    });
     Ok(Results {
         overall,
         from: Some(day_label(from)),
@@ -768,6 +798,8 @@ pub struct DriversOut {
 pub enum DriversFailure {
     Store(StoreError),
     Analysis(DriverError),
+    /// The disclosure policy does not let these responses be shown.
+    Withheld(Withheld),
 }
 
 impl From<StoreError> for DriversFailure {
@@ -780,6 +812,7 @@ impl From<StoreError> for DriversFailure {
 /// the stored moments (exact integer sums per answered set).
 pub async fn drivers(
     store: &Store,
+    judge: Judge<'_>,
     survey_id: i64,
     outcome: &str,
     drivers: &[String],
@@ -822,6 +855,9 @@ pub async fn drivers(
             };
             add_moment(&mut moments, pos, r.i, r.j, r.s);
         }
+    }
+    if let Verdict::Withhold(why) = judge.aggregate(moments.n) {
+        return Err(DriversFailure::Withheld(why));
     }
     let analysis = key_drivers(&moments).map_err(DriversFailure::Analysis)?;
     let means = moments.means();

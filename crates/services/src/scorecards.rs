@@ -17,6 +17,7 @@ use tevreden_domain::survey::SurveyDefinition;
 use tevreden_storage::{Indicator, Store, StoreError, Unit};
 
 use crate::analytics::{Asked, Filter, Names, results};
+use crate::disclosure::{Judge, Record};
 
 /// The indicator with its survey's definition, ready to measure.
 pub struct Measured {
@@ -83,6 +84,7 @@ pub fn unit_filter(
 /// comparing periods).
 pub async fn value(
     store: &Store,
+    judge: Judge<'_>,
     measured: &Measured,
     filter: &Filter,
 ) -> Result<(IndicatorValue, Option<(Measurement, Vec<u64>)>), StoreError> {
@@ -94,6 +96,7 @@ pub async fn value(
         let asked = Asked {
             survey_id,
             measured: mm,
+            judge,
         };
         let r = results(
             store,
@@ -239,6 +242,7 @@ impl Context {
     pub async fn scorecard(
         &self,
         store: &Store,
+        record: &Record,
         unit: &Unit,
         period: Period,
         with_previous: bool,
@@ -250,7 +254,8 @@ impl Context {
             &self.influences,
             period.days(),
         );
-        let (value, hist) = self::value(store, &self.measured, &filter).await?;
+        let judge = record.indicator(&self.measured.indicator);
+        let (value, hist) = self::value(store, judge, &self.measured, &filter).await?;
         let target = self.target(unit, period);
         let previous = if with_previous {
             let prev = period.previous();
@@ -261,7 +266,7 @@ impl Context {
                 &self.influences,
                 prev.days(),
             );
-            let (pv, ph) = self::value(store, &self.measured, &f).await?;
+            let (pv, ph) = self::value(store, judge, &self.measured, &f).await?;
             Some(PreviousValue {
                 period: prev.label(),
                 significant_change: changed(&hist, &ph),
