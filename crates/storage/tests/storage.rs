@@ -782,3 +782,73 @@ async fn one_batch_of_every_outcome_and_a_refused_row_keep_the_aggregates_exact(
     let sqlx = every_outcome(SqliteWriter::Sqlx).await;
     assert_eq!(native, sqlx);
 }
+
+/// The database itself refuses a row that points into another organisation (migration 0012:
+/// composite foreign keys on (org_id, id)), through the ingest writer and in plain SQL alike,
+/// and stores nothing of it; the same references within one organisation are accepted.
+#[tokio::test]
+async fn rows_pointing_into_another_organisation_are_refused_by_the_schema() {
+    use tevreden_storage::testing::execute_sql;
+    let (_db, store, org_b, survey_b, version_b) = setup().await;
+    let org_a = store.create_org("other", "Other").await.unwrap().id;
+    let now = 1;
+    for (id, org) in [(9001, org_a), (9002, org_b)] {
+        execute_sql(
+            &store,
+            &format!(
+                "INSERT INTO units (id, org_id, external_id, name, parent_id, office, path, created_at, updated_at) \
+                 VALUES ({id}, {org}, 'u{id}', 'U', NULL, 'front', '/{id}/', {now}, {now})"
+            ),
+        )
+        .await
+        .unwrap();
+    }
+    // A response of B about A's unit: refused by the writer, nothing stored.
+    let mut r = response(org_b, survey_b, version_b, "cross");
+    r.unit_id = Some(9001);
+    assert!(store.submit(r).await.is_err());
+    assert_eq!(store.count_responses(survey_b).await.unwrap(), 0);
+    // About its own unit: stored.
+    let mut r = response(org_b, survey_b, version_b, "own");
+    r.unit_id = Some(9002);
+    assert!(matches!(
+        store.submit(r).await.unwrap(),
+        IngestOutcome::Stored { .. }
+    ));
+    assert_eq!(store.count_responses(survey_b).await.unwrap(), 1);
+    // Plain SQL: an employee, a unit's parent, a token, a touchpoint of B in A's unit; a
+    // response of A to B's survey.
+    let refused = [
+        format!(
+            "INSERT INTO employees (org_id, external_id, name, unit_id, customer_facing, created_at, updated_at) \
+             VALUES ({org_b}, 'e', 'E', 9001, 1, {now}, {now})"
+        ),
+        format!(
+            "INSERT INTO units (org_id, external_id, name, parent_id, office, path, created_at, updated_at) \
+             VALUES ({org_b}, 'child', 'C', 9001, 'front', '/9001/x/', {now}, {now})"
+        ),
+        format!(
+            "INSERT INTO api_tokens (org_id, name, role, unit_id, token_hash, created_at) \
+             VALUES ({org_b}, 't', 'member', 9001, 'h', {now})"
+        ),
+        format!(
+            "INSERT INTO touchpoints (org_id, key, name, unit_id) VALUES ({org_b}, 'tp', 'T', 9001)"
+        ),
+        format!(
+            "INSERT INTO responses (org_id, survey_id, version_id, uid, submission_key, lang, answers, submitted_at, received_at) \
+             VALUES ({org_a}, {survey_b}, {version_b}, 'x', 'x', 'nl', '{{}}', 1, 1)"
+        ),
+    ];
+    for sql in &refused {
+        assert!(execute_sql(&store, sql).await.is_err(), "accepted: {sql}");
+    }
+    execute_sql(
+        &store,
+        &format!(
+            "INSERT INTO employees (org_id, external_id, name, unit_id, customer_facing, created_at, updated_at) \
+             VALUES ({org_b}, 'e', 'E', 9002, 1, {now}, {now})"
+        ),
+    )
+    .await
+    .unwrap();
+}
