@@ -10,3 +10,4 @@ pub mod cache;
 pub mod disclosure;
 pub mod resolve;
 pub mod scorecards;
+pub mod themes;

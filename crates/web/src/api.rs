@@ -41,8 +41,6 @@ mod results;
 mod scorecards;
 pub(crate) mod themes;
 
-pub use common::{decode_cursor, encode_cursor};
-
 /// The API's routes and its OpenAPI document, built from the same handler list: a handler
 /// without its `#[utoipa::path]` description cannot be routed.
 pub fn open_router() -> OpenApiRouter<AppState> {

@@ -217,6 +217,73 @@ impl Chrome {
     }
 }
 
+/// UI texts in one language, for templates: `{{ tr.t("nav-surveys") }}`.
+pub struct Tr {
+    lang: Lang,
+    /// Where times are shown: the organisation's zone once somebody is signed in.
+    tz: jiff::tz::TimeZone,
+}
+
+impl Tr {
+    /// Texts for somebody not (yet) signed in: times in UTC.
+    pub fn new(lang: &Lang) -> Tr {
+        Tr {
+            lang: lang.clone(),
+            tz: jiff::tz::TimeZone::UTC,
+        }
+    }
+    /// Texts for somebody of an organisation: times in its time zone.
+    pub fn local(lang: &Lang, tz: jiff::tz::TimeZone) -> Tr {
+        Tr {
+            lang: lang.clone(),
+            tz,
+        }
+    }
+    pub fn t(&self, key: &str) -> String {
+        t(&self.lang, key)
+    }
+    /// The text for `key`, or `fallback` when the UI has no such text (codes from elsewhere,
+    /// such as an audit action a newer release wrote).
+    pub fn t_or(&self, key: &str, fallback: &str) -> String {
+        self.try_t(key).unwrap_or_else(|| fallback.to_string())
+    }
+    /// The text for `key`, if the UI has one.
+    pub fn try_t(&self, key: &str) -> Option<String> {
+        try_t(&self.lang, key)
+    }
+    /// A text with a number `n` (plural forms).
+    pub fn t_n(&self, key: &str, n: impl std::borrow::Borrow<i64>) -> String {
+        t_args(&self.lang, key, &[("n", num(*n.borrow() as f64))])
+    }
+    /// A text with string arguments.
+    pub fn t_args(&self, key: &str, args: &[(&'static str, String)]) -> String {
+        let args: Vec<(&'static str, FluentValue<'static>)> = args
+            .iter()
+            .map(|(k, v)| (*k, FluentValue::from(v.clone())))
+            .collect();
+        t_args(&self.lang, key, &args)
+    }
+    pub fn lang(&self) -> &str {
+        self.lang.as_str()
+    }
+    /// A point in time as `YYYY-MM-DD HH:MM` with the zone's abbreviation (`CET`, `UTC`).
+    pub fn when(&self, ms: &i64) -> String {
+        jiff::Timestamp::from_millisecond(*ms)
+            .map(|t| {
+                t.to_zoned_datetime(self.tz.clone())
+                    .strftime("%Y-%m-%d %H:%M %Z")
+                    .to_string()
+            })
+            .unwrap_or_default()
+    }
+    pub fn when_opt(&self, ms: &Option<i64>) -> String {
+        ms.map(|m| self.when(&m)).unwrap_or_else(|| "–".into())
+    }
+    pub fn role(&self, role: &tevreden_storage::Role) -> String {
+        self.t(&format!("role-{}", role.as_str()))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeSet;
@@ -272,6 +339,7 @@ mod tests {
             include_str!("admin/dashboard.rs"),
             include_str!("admin/scorecard_pages.rs"),
             include_str!("admin/error.rs"),
+            include_str!("shared.rs"),
         ]
         .concat();
         for entry in std::fs::read_dir(dir).unwrap() {

@@ -16,6 +16,7 @@ mod form;
 pub mod i18n;
 pub mod mailer;
 mod respondent;
+mod shared;
 pub mod throttle;
 mod xlsx;
 

@@ -38,7 +38,6 @@ pub const IP_FAILURE_LIMIT: i64 = 20;
 pub const IP_WINDOW_MS: i64 = 15 * 60 * 1000;
 /// How long a password-reset link and an invitation link stay valid.
 pub const RESET_LINK_MS: i64 = 2 * 3600 * 1000;
-pub const INVITE_LINK_MS: i64 = 7 * 24 * 3600 * 1000;
 /// Shortest password accepted.
 pub const MIN_PASSWORD_CHARS: usize = 10;
 

@@ -1045,7 +1045,7 @@ async fn comments(
         .filter(|q| matches!(q.kind, QuestionKind::Text { .. }))
         .map(|q| q.id.as_str())
         .collect();
-    let (dictionary, _) = crate::api::themes::dictionary(app, signed.org.id).await?;
+    let (dictionary, _) = tevreden_services::themes::dictionary(&app.store, signed.org.id).await?;
     let matcher = dictionary.matcher();
     let mut texts: Vec<String> = Vec::new();
     let mut sentiments: BTreeMap<&'static str, u64> = BTreeMap::new();
@@ -1131,10 +1131,11 @@ async fn themes_render(
     error: Option<String>,
     saved: bool,
 ) -> Response {
-    let (dict, custom) = match crate::api::themes::dictionary(app, signed.org.id).await {
-        Ok(d) => d,
-        Err(e) => return server_error(e),
-    };
+    let (dict, custom) =
+        match tevreden_services::themes::dictionary(&app.store, signed.org.id).await {
+            Ok(d) => d,
+            Err(e) => return server_error(e),
+        };
     let rows = dict
         .themes
         .iter()

@@ -17,7 +17,7 @@ use super::auth::{Signed, urlencode};
 use super::pages::visible_units;
 use super::{Layout, Tr, first, forbidden, html_page};
 use crate::AppState;
-use crate::api::{decode_cursor, encode_cursor};
+use crate::shared::{decode_cursor, encode_cursor};
 
 use super::error::server_error;
 

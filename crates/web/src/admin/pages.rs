@@ -6,13 +6,14 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use tevreden_storage::{Email, NewUser, Role, SurveyStatus, Unit, User};
+use tevreden_storage::{NewUser, Role, SurveyStatus, Unit, User};
 
-use super::auth::{INVITE_LINK_MS, Signed};
+use super::auth::Signed;
 use super::{FormErrors, Layout, Tr, all_values, csrf_refused, first, forbidden, html_page};
 use crate::AppState;
 use crate::disclosure::Gate;
 use crate::form::decode_form;
+use crate::shared::{INVITE_LINK_MS, Invitation};
 use tevreden_domain::disclosure::Verdict;
 
 use super::error::server_error;
@@ -353,23 +354,17 @@ pub async fn invite_user(State(app): State<AppState>, signed: Signed, body: Byte
     let org_name = signed.org.name.clone();
     let mail_tr = signed.tr();
     let link_made = std::sync::Mutex::new(None::<String>);
+    let invitation = Invitation {
+        tr: &mail_tr,
+        base: &base,
+        to: &email,
+        name: &name,
+        inviter: &inviter,
+        org: &org_name,
+    };
     let make = |token: &str| {
-        let link = format!("{base}/invite/{token}");
-        *link_made.lock().unwrap_or_else(|e| e.into_inner()) = Some(link);
-        Email {
-            to: email.to_lowercase(),
-            subject: mail_tr.t_args("mail-invite-subject", &[("org", org_name.clone())]),
-            body: mail_tr.t_args(
-                "mail-invite-body",
-                &[
-                    ("name", name.clone()),
-                    ("inviter", inviter.clone()),
-                    ("org", org_name.clone()),
-                    ("link", format!("{base}/invite/{token}")),
-                    ("days", (INVITE_LINK_MS / 86_400_000).to_string()),
-                ],
-            ),
-        }
+        *link_made.lock().unwrap_or_else(|e| e.into_inner()) = Some(invitation.link(token));
+        invitation.email(token)
     };
     let new = NewUser {
         org_id: signed.org.id,
@@ -595,7 +590,7 @@ pub async fn audit_json(State(app): State<AppState>, signed: Signed) -> Response
         };
         let full = page.len() == 1000;
         before = page.last().map(|e| e.id);
-        all.extend(page.into_iter().map(crate::api::people::audit_out));
+        all.extend(page.into_iter().map(crate::shared::audit_out));
         if !full {
             break;
         }

@@ -11,6 +11,7 @@ use tevreden_storage::{ContactRef, Role, Unit};
 use super::ApiAuth;
 use crate::AppState;
 use crate::error::{ApiError, FieldError};
+pub use crate::shared::{decode_cursor, encode_cursor};
 
 /// Query parameters; a parameter of the wrong type is a `400` problem naming it.
 pub struct ApiQuery<T>(pub T);
@@ -140,30 +141,6 @@ impl PageAsk {
             .then(|| page.last().map(|t| encode_cursor(id(t))))
             .flatten()
     }
-}
-
-/// Cursors are opaque to callers: `c` and the last id in base 36.
-pub fn encode_cursor(id: i64) -> String {
-    let mut n = id.max(0) as u64;
-    let mut digits = Vec::new();
-    loop {
-        let d = (n % 36) as u8;
-        digits.push(if d < 10 { b'0' + d } else { b'a' + d - 10 });
-        n /= 36;
-        if n == 0 {
-            break;
-        }
-    }
-    digits.reverse();
-    format!("c{}", String::from_utf8(digits).unwrap_or_default())
-}
-
-pub fn decode_cursor(c: &str) -> Option<i64> {
-    let digits = c.strip_prefix('c')?;
-    if digits.is_empty() || digits.len() > 12 {
-        return None;
-    }
-    i64::from_str_radix(digits, 36).ok().filter(|n| *n >= 0)
 }
 
 impl ApiAuth {

@@ -6,17 +6,19 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use tevreden_domain::Lang;
-use tevreden_storage::{Email, NewUser, Role, StoreError, TokenInfo, Unit, User};
+use tevreden_storage::{NewUser, Role, StoreError, TokenInfo, Unit, User};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::common::{ApiJson, ApiPath, ApiQuery, PageAsk, decode_cursor, encode_cursor};
+use super::common::{ApiJson, ApiPath, ApiQuery, PageAsk};
 use super::{ApiAuth, iso};
 use crate::AppState;
-use crate::admin::Tr;
-use crate::admin::auth::INVITE_LINK_MS;
 use crate::error::{ApiError, FieldError};
+use crate::i18n::Tr;
+use crate::shared::{
+    AuditOut, INVITE_LINK_MS, Invitation, audit_out, decode_cursor, encode_cursor,
+};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -232,20 +234,15 @@ async fn invite_user(
     }
     let tr = Tr::new(&lang);
     let base = app.config.public_url.trim_end_matches('/').to_string();
-    let make = |token: &str| Email {
-        to: email.clone(),
-        subject: tr.t_args("mail-invite-subject", &[("org", org.name.clone())]),
-        body: tr.t_args(
-            "mail-invite-body",
-            &[
-                ("name", name.clone()),
-                ("inviter", auth.0.name.clone()),
-                ("org", org.name.clone()),
-                ("link", format!("{base}/invite/{token}")),
-                ("days", (INVITE_LINK_MS / 86_400_000).to_string()),
-            ],
-        ),
+    let invitation = Invitation {
+        tr: &tr,
+        base: &base,
+        to: &email,
+        name: &name,
+        inviter: &auth.0.name,
+        org: &org.name,
     };
+    let make = |token: &str| invitation.email(token);
     let new = NewUser {
         org_id: org.id,
         email: email.clone(),
@@ -507,37 +504,6 @@ async fn revoke_token(
         .await?;
     app.api_tokens.forget(|t| t.id == id);
     Ok(StatusCode::NO_CONTENT)
-}
-
-/// An audit entry in the API's shape (also the admin app's JSON download).
-pub fn audit_out(e: tevreden_storage::AuditEntry) -> AuditOut {
-    AuditOut {
-        id: e.id,
-        at: iso(e.at),
-        actor: e.actor,
-        action: e.action,
-        object_type: e.object_type,
-        object_key: e.object_key,
-        before: e.before,
-        after: e.after,
-    }
-}
-
-/// One entry of the audit log.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct AuditOut {
-    pub id: i64,
-    pub at: String,
-    /// `user:<email>`, `token:<name>` or `cli`.
-    pub actor: String,
-    /// What was done, e.g. `survey.publish`, `unit.update`, `user.invite`.
-    pub action: String,
-    pub object_type: String,
-    pub object_key: String,
-    /// The object before the change, when there was one.
-    pub before: Option<serde_json::Value>,
-    /// The object after the change.
-    pub after: Option<serde_json::Value>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -14,28 +14,12 @@ use super::ApiAuth;
 use super::common::{ApiPath, ApiQuery};
 use crate::AppState;
 use crate::error::{ApiError, FieldError};
+use tevreden_services::themes::dictionary;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(get_themes, put_themes, reset_themes))
         .routes(routes!(survey_comments))
-}
-
-/// The organisation's dictionary, else the built-in customer-service one.
-pub async fn dictionary(
-    app: &AppState,
-    org_id: i64,
-) -> Result<(ThemeDictionary, bool), tevreden_storage::StoreError> {
-    Ok(match app.store.theme_dictionary(org_id).await? {
-        Some(yaml) => match ThemeDictionary::from_yaml(&yaml) {
-            Ok(d) => (d, true),
-            Err(e) => {
-                tracing::warn!(error = %e, "a stored theme dictionary no longer parses");
-                (ThemeDictionary::default_customer_service(), false)
-            }
-        },
-        None => (ThemeDictionary::default_customer_service(), false),
-    })
 }
 
 #[derive(serde::Serialize, Deserialize, ToSchema)]
@@ -66,7 +50,7 @@ struct ThemesBody {
 #[utoipa::path(get, path = "/themes", tag = "results",
     responses((status = 200, description = "The dictionary", body = ThemesDoc)))]
 async fn get_themes(State(app): State<AppState>, auth: ApiAuth) -> Result<Json<Value>, ApiError> {
-    let (dict, custom) = dictionary(&app, auth.0.org_id).await?;
+    let (dict, custom) = dictionary(&app.store, auth.0.org_id).await?;
     let mut v = serde_json::to_value(&dict).unwrap_or_default();
     v["custom"] = custom.into();
     Ok(Json(v))
@@ -203,7 +187,7 @@ async fn survey_comments(
         .await?;
     gate.survey(&survey).comments(page.len() as u64).allowed()?;
     let versions = app.store.survey_versions(survey.id).await?;
-    let (dict, _) = dictionary(&app, auth.0.org_id).await?;
+    let (dict, _) = dictionary(&app.store, auth.0.org_id).await?;
     let matcher = dict.matcher();
     let mut items = Vec::new();
     let mut texts: Vec<String> = Vec::new();
