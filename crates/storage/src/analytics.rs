@@ -448,8 +448,9 @@ impl Store {
                     HistogramSplit::Touchpoint | HistogramSplit::Channel
                 ))
         {
-            return Err(StoreError::Invalid(
-                "the attribute histograms keep no touchpoint or channel".into(),
+            // The services ask the raw responses for these (`Filter::needs_raw`).
+            return Err(StoreError::internal(
+                "the attribute histograms keep no touchpoint or channel",
             ));
         }
         let mut sql = format!(

@@ -152,9 +152,8 @@ impl Store {
             && !dir.as_os_str().is_empty()
             && !dir.exists()
         {
-            return Err(StoreError::Invalid(format!(
-                "the folder {} does not exist",
-                dir.display()
+            return Err(StoreError::Invalid(crate::error::Rule::MissingFolder(
+                dir.to_path_buf(),
             )));
         }
         // Statements are never logged: they can carry respondents' answers.
@@ -262,9 +261,9 @@ impl Store {
     /// benchmarks use a new file.
     pub async fn delete_every_organisation(&self) -> Result<()> {
         if self.backend != Backend::Postgres {
-            return Err(StoreError::Invalid(
-                "deleting every organisation is for PostgreSQL benchmark databases".into(),
-            ));
+            return Err(StoreError::Invalid(crate::error::Rule::PostgresOnly(
+                "deleting every organisation (benchmark databases)",
+            )));
         }
         self.pool.execute("TRUNCATE orgs CASCADE").await?;
         Ok(())

@@ -8,10 +8,10 @@ pub enum StoreError {
     NotFound(String),
     #[error("{0}")]
     Conflict(String),
-    /// The request breaks a rule of the data (a unit tree with a cycle, a combination the
-    /// aggregates cannot answer): the caller's to fix; the text says which rule.
+    /// The request breaks a rule of the data or of the deployment: the caller's to fix; the
+    /// [`Rule`] says which.
     #[error("{0}")]
-    Invalid(String),
+    Invalid(Rule),
     /// The request names something the organisation does not have (`key` as it was given, or
     /// empty when the reference was an id).
     #[error("{}", unknown_text(*kind, key))]
@@ -33,6 +33,27 @@ fn unknown_text(kind: Reference, key: &str) -> String {
     match key {
         "" => format!("the {kind} does not exist"),
         key => format!("the {kind} `{key}` does not exist"),
+    }
+}
+
+/// The rule a [`StoreError::Invalid`] request breaks.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Rule {
+    /// A unit would end up under itself.
+    UnitTreeCycle,
+    /// A SQLite database in a folder that does not exist.
+    MissingFolder(std::path::PathBuf),
+    /// What was asked works on PostgreSQL only (it says what).
+    PostgresOnly(&'static str),
+}
+
+impl std::fmt::Display for Rule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Rule::UnitTreeCycle => f.write_str("the unit tree would contain a cycle"),
+            Rule::MissingFolder(dir) => write!(f, "the folder {} does not exist", dir.display()),
+            Rule::PostgresOnly(what) => write!(f, "{what} is for PostgreSQL databases only"),
+        }
     }
 }
 

@@ -34,7 +34,7 @@ pub use accounts::{
 pub use analytics::{CountRow, HistogramAsk, HistogramSplit, HistogramSum, MomentRow, RawRow};
 pub use db::{Backend, DatabaseUrl, SqliteWriter, Store, StoreOptions, now_ms};
 pub use directory::{Contact, Employee, EmployeeFilter, RecordOutcome};
-pub use error::StoreError;
+pub use error::{Reference, Rule, StoreError};
 pub use export::{ExportPage, ExportReader};
 pub use ingest::{IngestError, IngestOutcome, NewResponse, request_hash};
 pub use org::{

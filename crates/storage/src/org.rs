@@ -144,9 +144,7 @@ fn unit_paths(parent: &HashMap<i64, Option<i64>>) -> Result<HashMap<i64, String>
                 break;
             }
             if chain.len() >= parent.len() {
-                return Err(StoreError::Invalid(
-                    "the unit tree would contain a cycle".into(),
-                ));
+                return Err(StoreError::Invalid(crate::error::Rule::UnitTreeCycle));
             }
             chain.push(c);
             cursor = parent.get(&c).copied().flatten();

@@ -147,7 +147,8 @@ impl From<StoreError> for ApiError {
                 ApiError::new(StatusCode::CONFLICT, "conflict", "Conflict").detail(msg)
             }
             StoreError::Invalid(msg) => {
-                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", "Invalid").detail(msg)
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", "Invalid")
+                    .detail(msg.to_string())
             }
             e @ StoreError::UnknownReference { .. } => {
                 ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", "Invalid")
