@@ -185,6 +185,7 @@ struct SurveyListQuery {
     /// Only surveys with this status: `draft`, `open` or `closed`.
     status: Option<String>,
     cursor: Option<String>,
+    #[param(minimum = 1, maximum = 500)]
     limit: Option<i64>,
 }
 
@@ -1028,6 +1029,7 @@ struct VersionQuery {
     /// Include each version's full definition (default false).
     definitions: Option<bool>,
     cursor: Option<String>,
+    #[param(minimum = 1, maximum = 500)]
     limit: Option<i64>,
 }
 
@@ -1097,6 +1099,7 @@ struct ResponsePageQuery {
     unit: Option<String>,
     cursor: Option<String>,
     /// 1–500 (default 100).
+    #[param(minimum = 1, maximum = 500)]
     limit: Option<i64>,
 }
 

@@ -162,6 +162,7 @@ pub struct UnitQuery {
     /// From `next_cursor` of the previous page.
     pub cursor: Option<String>,
     /// Page size, 1–500 (default 100).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
 }
 
@@ -352,6 +353,7 @@ pub struct EmployeeQuery {
     pub q: Option<String>,
     pub customer_facing: Option<bool>,
     pub cursor: Option<String>,
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
 }
 
@@ -526,6 +528,7 @@ pub struct ContactQuery {
     /// Text in the name, email or external id.
     pub q: Option<String>,
     pub cursor: Option<String>,
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
 }
 
@@ -722,6 +725,7 @@ pub struct ChannelPage {
 #[into_params(parameter_in = Query)]
 pub struct PageQuery {
     pub cursor: Option<String>,
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
 }
 
@@ -848,6 +852,7 @@ pub struct TouchpointQuery {
     /// Only touchpoints on this channel.
     pub channel: Option<String>,
     pub cursor: Option<String>,
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
 }
 

@@ -117,6 +117,7 @@ pub struct UserQuery {
     /// Only users with this role.
     pub role: Option<RoleName>,
     pub cursor: Option<String>,
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
 }
 
@@ -376,6 +377,7 @@ pub struct TokenQuery {
     /// Include revoked tokens (default false).
     pub revoked: Option<bool>,
     pub cursor: Option<String>,
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
 }
 
@@ -522,6 +524,7 @@ pub struct AuditQuery {
     pub before: Option<i64>,
     pub cursor: Option<String>,
     /// 1–1000 (default 100).
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<i64>,
 }
 

@@ -193,6 +193,7 @@ async fn put_indicator(
 #[into_params(parameter_in = Query)]
 struct TargetsQuery {
     /// Only targets for this period (`2026`, `2026-Q3`, `2026-07`).
+    #[param(pattern = r"^(19|20|21)[0-9]{2}(-[Qq][1-4]|-(0[1-9]|1[0-2]))?$")]
     period: Option<String>,
 }
 
@@ -394,6 +395,7 @@ async fn visible_unit(
 #[into_params(parameter_in = Query)]
 struct ScorecardQuery {
     /// `2026`, `2026-Q3` (default: the current quarter) or `2026-07`.
+    #[param(pattern = r"^(19|20|21)[0-9]{2}(-[Qq][1-4]|-(0[1-9]|1[0-2]))?$")]
     period: Option<String>,
 }
 

@@ -110,6 +110,7 @@ struct CommentsQuery {
     /// Only responses about this unit or a unit under it.
     unit: Option<String>,
     /// Responses read, newest first (1–2,000; default 500).
+    #[param(minimum = 1, maximum = 2000)]
     limit: Option<i64>,
 }
 
