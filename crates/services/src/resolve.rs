@@ -112,6 +112,23 @@ pub fn parse_day(field: &'static str, s: Option<&str>) -> Result<Option<i32>, Pr
     }
 }
 
+/// A record looked up by its key: `None` with `problem` noted when there is none.
+fn found<T>(
+    looked_up: Result<T, StoreError>,
+    key: &str,
+    problem: fn(String) -> Problem,
+    problems: &mut Vec<Problem>,
+) -> Result<Option<T>, StoreError> {
+    match looked_up {
+        Ok(t) => Ok(Some(t)),
+        Err(StoreError::NotFound(_)) => {
+            problems.push(problem(key.to_string()));
+            Ok(None)
+        }
+        Err(e) => Err(e),
+    }
+}
+
 /// Resolves `ask` for survey `survey_id` of organisation `org_id`, confined to what `grant`
 /// may see: without a `unit`, a scoped grant's units; with one, its subtree within them.
 pub async fn resolve(
@@ -156,36 +173,33 @@ pub async fn resolve(
     };
     let touchpoint = match given(ask.touchpoint) {
         None => None,
-        Some(k) => match store.touchpoint(org_id, k).await {
-            Ok(t) => Some(t.id),
-            Err(StoreError::NotFound(_)) => {
-                problems.push(Problem::UnknownTouchpoint(k.to_string()));
-                None
-            }
-            Err(e) => return Err(e),
-        },
+        Some(k) => found(
+            store.touchpoint(org_id, k).await,
+            k,
+            Problem::UnknownTouchpoint,
+            &mut problems,
+        )?
+        .map(|t| t.id),
     };
     let channel = match given(ask.channel) {
         None => None,
-        Some(k) => match store.channel(org_id, k).await {
-            Ok(c) => Some(c.id),
-            Err(StoreError::NotFound(_)) => {
-                problems.push(Problem::UnknownChannel(k.to_string()));
-                None
-            }
-            Err(e) => return Err(e),
-        },
+        Some(k) => found(
+            store.channel(org_id, k).await,
+            k,
+            Problem::UnknownChannel,
+            &mut problems,
+        )?
+        .map(|c| c.id),
     };
     let employee = match given(ask.employee) {
         None => None,
-        Some(e) => match store.employee(org_id, e).await {
-            Ok(found) => Some(found.id),
-            Err(StoreError::NotFound(_)) => {
-                problems.push(Problem::UnknownEmployee(e.to_string()));
-                None
-            }
-            Err(e) => return Err(e),
-        },
+        Some(k) => found(
+            store.employee(org_id, k).await,
+            k,
+            Problem::UnknownEmployee,
+            &mut problems,
+        )?
+        .map(|e| e.id),
     };
     let version_id = match given(ask.version) {
         None => None,

@@ -1,4 +1,5 @@
-//! Every request gets a disclosure [`Record`]; handlers take it as the [`Gate`] extractor and
+//! Every request to the admin app and the API gets a disclosure [`Record`] (respondent pages
+//! show nothing drawn from others' responses and skip it); handlers take it as the [`Gate`] extractor and
 //! pass its [`Judge`](tevreden_services::disclosure::Judge) to the results services. The
 //! [`record`] middleware reports what was asked in the `Tevreden-Disclosure` response header
 //! (`customers:aggregate,customers:groups`), which the route-list test reads. The header reveals

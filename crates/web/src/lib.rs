@@ -240,12 +240,14 @@ pub fn app(state: AppState) -> Router {
         )
         .route("/t/{token}/thanks", get(respondent::personal_thanks))
         .route("/t/{token}/privacy", get(respondent::personal_privacy))
-        .merge(admin::router(&state))
+        .merge(admin::router(&state).layer(middleware::from_fn(disclosure::record)))
         .route("/api/v1/openapi.json", get(api::docs::openapi_json))
         .route("/api/docs", get(api::docs::page))
-        .nest("/api/v1", api::router())
+        .nest(
+            "/api/v1",
+            api::router().layer(middleware::from_fn(disclosure::record)),
+        )
         .fallback(not_found)
-        .layer(middleware::from_fn(disclosure::record))
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .layer(middleware::from_fn_with_state(
             state.config.is_https(),
