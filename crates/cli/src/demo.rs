@@ -531,13 +531,25 @@ async fn generate(store: &Store, seed: u64) -> Result<Generated, StoreError> {
 
     let mut channels = HashMap::new();
     for (key, name, kind) in CHANNELS {
-        channels.insert(*key, store.upsert_channel(org.id, key, name, kind).await?);
+        let (channel, _) = store
+            .save_channel(org.id, key, name, kind, &tevreden_storage::Actor::Cli)
+            .await?;
+        channels.insert(*key, channel.id);
     }
     let mut touchpoints = Vec::new();
     for (key, name, unit, channel, share, base) in TOUCHPOINTS {
         let tid = store
-            .upsert_touchpoint(org.id, key, name, units[*unit], Some(channels[*channel]))
-            .await?;
+            .save_touchpoint(
+                org.id,
+                key,
+                name,
+                units[*unit],
+                Some(channels[*channel]),
+                &tevreden_storage::Actor::Cli,
+            )
+            .await?
+            .0
+            .id;
         touchpoints.push((tid, units[*unit], channels[*channel], *unit, *share, *base));
     }
 

@@ -471,19 +471,33 @@ impl Store {
             .ok_or_else(|| StoreError::not_found(format!("channel `{key}`")))
     }
 
-    /// Creates or updates a channel, with the change in the audit log by `actor` when given
-    /// (one transaction).
-    /// Returns the channel and whether it was created.
+    /// Creates or updates a channel, with the change by `actor` in the audit log (one
+    /// transaction, which also reads what it replaces). Returns the channel and whether it was
+    /// created.
     pub async fn save_channel(
         &self,
         org_id: i64,
         key: &str,
         name: &str,
         kind: &str,
-        actor: Option<&Actor>,
+        actor: &Actor,
     ) -> Result<(Channel, bool)> {
-        let before = self.channel(org_id, key).await.ok();
         let mut tx = self.begin_write().await?;
+        let before =
+            sqlx::query("SELECT id, key, name, kind FROM channels WHERE org_id = $1 AND key = $2")
+                .bind(org_id)
+                .bind(key)
+                .fetch_optional(&mut *tx)
+                .await?
+                .map(|r| -> Result<Channel> {
+                    Ok(Channel {
+                        id: r.try_get("id")?,
+                        key: r.try_get("key")?,
+                        name: r.try_get("name")?,
+                        kind: r.try_get("kind")?,
+                    })
+                })
+                .transpose()?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO channels (org_id, key, name, kind) VALUES ($1, $2, $3, $4) \
              ON CONFLICT (org_id, key) DO UPDATE SET name = excluded.name, kind = excluded.kind RETURNING id",
@@ -500,31 +514,30 @@ impl Store {
             name: name.to_string(),
             kind: kind.to_string(),
         };
-        if let Some(actor) = actor {
-            insert_audit(
-                &mut tx,
-                &NewAudit {
-                    org_id,
-                    actor,
-                    action: if before.is_some() {
-                        "channel.update"
-                    } else {
-                        "channel.create"
-                    },
-                    object_type: "channel",
-                    object_key: key,
-                    before: before.as_ref().and_then(|b| serde_json::to_value(b).ok()),
-                    after: serde_json::to_value(&after).ok(),
+        insert_audit(
+            &mut tx,
+            &NewAudit {
+                org_id,
+                actor,
+                action: if before.is_some() {
+                    "channel.update"
+                } else {
+                    "channel.create"
                 },
-            )
-            .await?;
-        }
+                object_type: "channel",
+                object_key: key,
+                before: before.as_ref().and_then(|b| serde_json::to_value(b).ok()),
+                after: serde_json::to_value(&after).ok(),
+            },
+        )
+        .await?;
         tx.commit().await?;
         Ok((after, before.is_none()))
     }
 
     /// Creates or updates a touchpoint owned by `unit_id`, optionally on a channel, with the
-    /// change in the audit log (one transaction). Returns it and whether it was created.
+    /// change by `actor` in the audit log (one transaction, which also reads what it replaces).
+    /// Returns it and whether it was created.
     pub async fn save_touchpoint(
         &self,
         org_id: i64,
@@ -532,10 +545,26 @@ impl Store {
         name: &str,
         unit_id: i64,
         channel_id: Option<i64>,
-        actor: Option<&Actor>,
+        actor: &Actor,
     ) -> Result<(Touchpoint, bool)> {
-        let before = self.touchpoint(org_id, key).await.ok();
         let mut tx = self.begin_write().await?;
+        let before = sqlx::query(
+            "SELECT id, key, name, unit_id, channel_id FROM touchpoints WHERE org_id = $1 AND key = $2",
+        )
+        .bind(org_id)
+        .bind(key)
+        .fetch_optional(&mut *tx)
+        .await?
+        .map(|r| -> Result<Touchpoint> {
+            Ok(Touchpoint {
+                id: r.try_get("id")?,
+                key: r.try_get("key")?,
+                name: r.try_get("name")?,
+                unit_id: r.try_get("unit_id")?,
+                channel_id: r.try_get("channel_id")?,
+            })
+        })
+        .transpose()?;
         let owned: Option<i64> =
             sqlx::query_scalar("SELECT id FROM units WHERE id = $1 AND org_id = $2")
                 .bind(unit_id)
@@ -574,25 +603,23 @@ impl Store {
             unit_id,
             channel_id,
         };
-        if let Some(actor) = actor {
-            insert_audit(
-                &mut tx,
-                &NewAudit {
-                    org_id,
-                    actor,
-                    action: if before.is_some() {
-                        "touchpoint.update"
-                    } else {
-                        "touchpoint.create"
-                    },
-                    object_type: "touchpoint",
-                    object_key: key,
-                    before: before.as_ref().and_then(|b| serde_json::to_value(b).ok()),
-                    after: serde_json::to_value(&after).ok(),
+        insert_audit(
+            &mut tx,
+            &NewAudit {
+                org_id,
+                actor,
+                action: if before.is_some() {
+                    "touchpoint.update"
+                } else {
+                    "touchpoint.create"
                 },
-            )
-            .await?;
-        }
+                object_type: "touchpoint",
+                object_key: key,
+                before: before.as_ref().and_then(|b| serde_json::to_value(b).ok()),
+                after: serde_json::to_value(&after).ok(),
+            },
+        )
+        .await?;
         tx.commit().await?;
         Ok((after, before.is_none()))
     }

@@ -616,35 +616,6 @@ impl Store {
         )
     }
 
-    /// Creates or updates a channel (no audit entry: for generated data); see
-    /// [`Store::save_channel`].
-    pub async fn upsert_channel(
-        &self,
-        org_id: i64,
-        key: &str,
-        name: &str,
-        kind: &str,
-    ) -> Result<i64> {
-        Ok(self.save_channel(org_id, key, name, kind, None).await?.0.id)
-    }
-
-    /// Creates or updates a touchpoint (no audit entry: for generated data); see
-    /// [`Store::save_touchpoint`].
-    pub async fn upsert_touchpoint(
-        &self,
-        org_id: i64,
-        key: &str,
-        name: &str,
-        unit_id: i64,
-        channel_id: Option<i64>,
-    ) -> Result<i64> {
-        Ok(self
-            .save_touchpoint(org_id, key, name, unit_id, channel_id, None)
-            .await?
-            .0
-            .id)
-    }
-
     pub async fn channels(&self, org_id: i64) -> Result<Vec<Channel>> {
         let rows =
             sqlx::query("SELECT id, key, name, kind FROM channels WHERE org_id = $1 ORDER BY key")

@@ -157,13 +157,30 @@ fn world() -> World {
         let units = store.units(org.id).await.unwrap();
         let id = |k: &str| units.iter().find(|u| u.external_id == k).unwrap().id;
         let channel = store
-            .upsert_channel(org.id, "phone", "Phone", "phone")
+            .save_channel(
+                org.id,
+                "phone",
+                "Phone",
+                "phone",
+                &tevreden_storage::Actor::Cli,
+            )
             .await
-            .unwrap();
+            .unwrap()
+            .0
+            .id;
         let touchpoint = store
-            .upsert_touchpoint(org.id, "call", "Call", id("A"), Some(channel))
+            .save_touchpoint(
+                org.id,
+                "call",
+                "Call",
+                id("A"),
+                Some(channel),
+                &tevreden_storage::Actor::Cli,
+            )
             .await
-            .unwrap();
+            .unwrap()
+            .0
+            .id;
         let contact = |id: &str, attrs: &[(&str, &str)]| ContactRecord {
             external_id: ExternalId::parse(id).unwrap(),
             email: None,

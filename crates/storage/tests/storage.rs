@@ -270,9 +270,17 @@ async fn export_pages_agree_with_the_joined_reader() {
     let units = store.units(org).await.unwrap();
     let id = |k: &str| units.iter().find(|u| u.external_id == k).unwrap().id;
     let channel = store
-        .upsert_channel(org, "phone", "Phone", "phone")
+        .save_channel(
+            org,
+            "phone",
+            "Phone",
+            "phone",
+            &tevreden_storage::Actor::Cli,
+        )
         .await
-        .unwrap();
+        .unwrap()
+        .0
+        .id;
     let rows: Vec<NewResponse> = (0..23)
         .map(|i| {
             let mut r = response(org, survey, version, &format!("k{i}"));

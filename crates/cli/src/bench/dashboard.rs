@@ -96,7 +96,11 @@ pub(super) async fn setup(store: &Store, kept: bool) -> Result<Shape, String> {
     store.import_units(org.id, &units).await.map_err(e)?;
     let mut channel_ids = Vec::new();
     for c in CHANNELS {
-        channel_ids.push(store.upsert_channel(org.id, c, c, c).await.map_err(e)?);
+        let (channel, _) = store
+            .save_channel(org.id, c, c, c, &tevreden_storage::Actor::Cli)
+            .await
+            .map_err(e)?;
+        channel_ids.push(channel.id);
     }
     let stored = store.units(org.id).await.map_err(e)?;
     let mut teams = Vec::new();
@@ -106,15 +110,18 @@ pub(super) async fn setup(store: &Store, kept: bool) -> Result<Shape, String> {
         for k in 0..2 {
             let ch = channel_ids[(tps.len() + u.id as usize + k) % CHANNELS.len()];
             let tp = store
-                .upsert_touchpoint(
+                .save_touchpoint(
                     org.id,
                     &format!("{}-{k}", u.external_id),
                     &u.name,
                     u.id,
                     Some(ch),
+                    &tevreden_storage::Actor::Cli,
                 )
                 .await
-                .map_err(e)?;
+                .map_err(e)?
+                .0
+                .id;
             tps.push((tp, ch));
         }
         teams.push((u.id, tps, 0.55 + 0.25 * rng.random::<f64>()));

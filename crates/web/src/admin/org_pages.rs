@@ -1705,7 +1705,7 @@ pub async fn save_channel(State(app): State<AppState>, signed: Signed, body: Byt
     }
     match app
         .store
-        .save_channel(signed.org.id, &key, &name, &kind, Some(&signed.actor()))
+        .save_channel(signed.org.id, &key, &name, &kind, &signed.actor())
         .await
     {
         Ok(_) => Redirect::to(&format!(
@@ -1784,7 +1784,7 @@ pub async fn save_touchpoint(State(app): State<AppState>, signed: Signed, body: 
             &name,
             unit_id,
             channel_id,
-            Some(&signed.actor()),
+            &signed.actor(),
         )
         .await
     {

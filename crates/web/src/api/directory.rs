@@ -808,7 +808,7 @@ async fn put_channel(
             &key,
             body.name.trim(),
             body.kind.trim(),
-            Some(&auth.actor()),
+            &auth.actor(),
         )
         .await?;
     Ok(created_or_ok(created, channel_out(channel)))
@@ -1004,7 +1004,7 @@ async fn put_touchpoint(
             body.name.trim(),
             unit.id,
             channel,
-            Some(&auth.actor()),
+            &auth.actor(),
         )
         .await?;
     Ok(created_or_ok(
