@@ -7,10 +7,10 @@
 //! with `404` or `422`, the dashboard shows them as warnings and computes without them.
 
 use jiff::civil::Date;
-use tevreden_domain::access::{Grant, subtree};
+use tevreden_domain::access::{Grant, subtree, unit_scope};
 use tevreden_domain::results::GroupBy;
 use tevreden_domain::rollup::day_of_date;
-use tevreden_storage::{Store, StoreError};
+use tevreden_storage::{Store, StoreError, Unit};
 
 use crate::analytics::{Filter, parse_attribute_filter, parse_group_by};
 
@@ -91,6 +91,8 @@ impl Problem {
 #[derive(Clone, Debug)]
 pub struct Resolved {
     pub filter: Filter,
+    /// The units the caller may see, in tree order (what a unit choice offers).
+    pub visible: Vec<Unit>,
     pub group_by: Option<GroupBy>,
     /// In the order of the parameters above; empty when all were usable.
     pub problems: Vec<Problem>,
@@ -152,24 +154,19 @@ pub async fn resolve(
     {
         problems.push(Problem::ToBeforeFrom);
     }
-    let scope = store.unit_scope(org_id, grant).await?;
+    // One read of the tree for the scope, the unit filter and the units shown.
+    let tree = store.units(org_id).await?;
+    let scope = unit_scope(grant, &tree);
+    let visible: Vec<Unit> = tree.into_iter().filter(|u| scope.contains(u.id)).collect();
     let units = match given(ask.unit) {
         None => scope.into_ids(),
-        Some(ext) => {
-            let visible: Vec<_> = store
-                .units(org_id)
-                .await?
-                .into_iter()
-                .filter(|u| scope.contains(u.id))
-                .collect();
-            match visible.iter().find(|u| u.external_id == ext) {
-                Some(root) => Some(subtree(&visible, root)),
-                None => {
-                    problems.push(Problem::UnknownUnit(ext.to_string()));
-                    scope.into_ids()
-                }
+        Some(ext) => match visible.iter().find(|u| u.external_id == ext) {
+            Some(root) => Some(subtree(&visible, root)),
+            None => {
+                problems.push(Problem::UnknownUnit(ext.to_string()));
+                scope.into_ids()
             }
-        }
+        },
     };
     let touchpoint = match given(ask.touchpoint) {
         None => None,
@@ -245,6 +242,7 @@ pub async fn resolve(
             attribute,
             by_attribute,
         },
+        visible,
         group_by,
         problems,
     })

@@ -233,6 +233,32 @@ async fn insert_link(
     Ok(token)
 }
 
+/// The audit entry of a record saved in `tx`: `<object_type>.create` when there was none
+/// `before`, else `<object_type>.update`, with both snapshots.
+pub(crate) async fn insert_saved_audit<T: serde::Serialize>(
+    tx: &mut Tx,
+    org_id: i64,
+    actor: &Actor,
+    (object_type, object_key): (&str, &str),
+    before: Option<&T>,
+    after: &T,
+) -> Result<()> {
+    let verb = if before.is_some() { "update" } else { "create" };
+    insert_audit(
+        tx,
+        &NewAudit {
+            org_id,
+            actor,
+            action: &format!("{object_type}.{verb}"),
+            object_type,
+            object_key,
+            before: before.and_then(|b| serde_json::to_value(b).ok()),
+            after: serde_json::to_value(after).ok(),
+        },
+    )
+    .await
+}
+
 pub(crate) async fn insert_audit(tx: &mut Tx, a: &NewAudit<'_>) -> Result<()> {
     sqlx::query(
         "INSERT INTO audit_log (org_id, at, actor, action, object_type, object_key, before_json, after_json) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",

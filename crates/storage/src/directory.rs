@@ -10,7 +10,7 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use crate::accounts::Actor;
-use crate::accounts::{NewAudit, insert_audit};
+use crate::accounts::{NewAudit, insert_audit, insert_saved_audit};
 use crate::db::Store;
 use crate::error::{Result, StoreError};
 use crate::org::{Channel, Touchpoint, Unit};
@@ -514,21 +514,13 @@ impl Store {
             name: name.to_string(),
             kind: kind.to_string(),
         };
-        insert_audit(
+        insert_saved_audit(
             &mut tx,
-            &NewAudit {
-                org_id,
-                actor,
-                action: if before.is_some() {
-                    "channel.update"
-                } else {
-                    "channel.create"
-                },
-                object_type: "channel",
-                object_key: key,
-                before: before.as_ref().and_then(|b| serde_json::to_value(b).ok()),
-                after: serde_json::to_value(&after).ok(),
-            },
+            org_id,
+            actor,
+            ("channel", key),
+            before.as_ref(),
+            &after,
         )
         .await?;
         tx.commit().await?;
@@ -603,21 +595,13 @@ impl Store {
             unit_id,
             channel_id,
         };
-        insert_audit(
+        insert_saved_audit(
             &mut tx,
-            &NewAudit {
-                org_id,
-                actor,
-                action: if before.is_some() {
-                    "touchpoint.update"
-                } else {
-                    "touchpoint.create"
-                },
-                object_type: "touchpoint",
-                object_key: key,
-                before: before.as_ref().and_then(|b| serde_json::to_value(b).ok()),
-                after: serde_json::to_value(&after).ok(),
-            },
+            org_id,
+            actor,
+            ("touchpoint", key),
+            before.as_ref(),
+            &after,
         )
         .await?;
         tx.commit().await?;

@@ -19,7 +19,6 @@ use tevreden_domain::text::{Sentiment, sentiment, suggest_phrases};
 use tevreden_domain::{Lang, survey::stored_answers};
 
 use super::auth::Signed;
-use super::pages::visible_units;
 use super::{Layout, Tr, html_page};
 use crate::AppState;
 use crate::charts::{self, ChartText};
@@ -371,7 +370,7 @@ pub async fn dashboard(
         attribute: q.attribute.as_deref(),
         group_by: q.by.as_deref(),
     };
-    let (resolved, all_units, names, versions) = match tokio::try_join!(
+    let (resolved, names, versions) = match tokio::try_join!(
         resolve(
             &app.store,
             signed.org.id,
@@ -379,14 +378,13 @@ pub async fn dashboard(
             survey.id,
             &ask
         ),
-        app.store.units(signed.org.id),
         Names::load(&app.store, signed.org.id),
         app.store.survey_versions(survey.id),
     ) {
         Ok(r) => r,
         Err(e) => return server_error(e),
     };
-    let visible = visible_units(&signed.user, all_units);
+    let visible = &resolved.visible;
     let chosen_unit = nonempty(&q.unit).and_then(|k| visible.iter().find(|u| u.external_id == k));
     let warnings: Vec<String> = resolved
         .problems
